@@ -1,0 +1,1 @@
+"""How real glasses talk to the agent: the MQTT protocol, the bridge, the reference device emulator."""
