@@ -1,0 +1,134 @@
+"""The `glasses-agent` command line.
+
+Each subcommand imports its parts when it runs, so `glasses-agent --help` stays fast. Bad input
+(a missing file, a corrupt recording, an unknown device, a bad flag) gets one line on stderr and
+a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from collections.abc import Sequence
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+
+def _speed(text: str) -> float | None:
+    """`max` (virtual clock, lock-step) or a positive factor of real time."""
+    if text == "max":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"speed must be 'max' or a number, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"speed must be positive, got {text!r}")
+    return value
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (plus where to look), not the usage block."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="glasses-agent",
+        description="A perception agent for smart glasses: record, replay and inspect sensor streams.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=_Parser)
+
+    tour = sub.add_parser("tour", help="generate a short scene, record it, inspect it and replay it")
+    tour.add_argument("--seed", type=int, default=0, help="scene seed (default 0)")
+    tour.add_argument("--duration", type=_positive, default=5.0, metavar="S", help="scene length in seconds")
+    tour.add_argument("--keep", metavar="FILE.mcap", help="keep the generated recording at this path")
+
+    rec = sub.add_parser("record", help="record live devices, import media, or generate a scene, into MCAP")
+    what = rec.add_mutually_exclusive_group(required=True)
+    what.add_argument("--camera", metavar="SRC", help="live camera: device index, file or URL (MJPEG over HTTP)")
+    what.add_argument("--video", metavar="FILE", help="import a media file (video and its audio track)")
+    what.add_argument("--synthetic", metavar="SCENARIO", help="generate a scene: mixed, approach, occlusion, quiet")
+    rec.add_argument("--mic", metavar="DEV", help="live microphone: device name or index (with --camera)")
+    rec.add_argument("--audio", metavar="FILE", help="audio file to use instead of the video's own track")
+    rec.add_argument("--imu", metavar="CSV", help="IMU CSV (t_s,accel_x_mps2,...,gyro_z_rads) to import")
+    rec.add_argument("--seed", type=int, default=0, help="seed for --synthetic")
+    rec.add_argument("--duration", type=_positive, metavar="S", help="seconds to record (live, synthetic)")
+    rec.add_argument("--out", required=True, metavar="FILE.mcap", help="the recording to write")
+
+    rep = sub.add_parser("replay", help="replay a recording through the pipeline and summarise it")
+    rep.add_argument("file", metavar="FILE", help="an MCAP recording (or a media file)")
+    rep.add_argument("--speed", type=_speed, default=None, metavar="max|X", help="'max' (default, virtual clock) or X times real time")
+    rep.add_argument("--trace-out", metavar="T.jsonl", help="write one JSON record per tick")
+    rep.add_argument("--tick-hz", type=_positive, default=10.0, help="ticks per second (default 10)")
+    rep.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+    info = sub.add_parser("info", help="list a recording's channels, message counts and time range")
+    info.add_argument("file", metavar="FILE.mcap")
+    info.add_argument("--json", action="store_true", help="print as JSON")
+
+    dev = sub.add_parser("devices", help="list audio input devices (for --mic)")
+    dev.add_argument("--json", action="store_true", help="print as JSON")
+
+    bench = sub.add_parser("bench", help="benchmarks that print and write their figures")
+    bench.add_argument("what", choices=["replay"], help="replay: throughput at --speed max")
+    bench.add_argument("--file", metavar="FILE", help="recording or media to replay (default: the gopro clip, else a generated scene)")
+    bench.add_argument("--repeat", type=int, default=3, help="runs to take the median of (default 3)")
+    bench.add_argument("--out", default="bench-results/replay.json", metavar="FILE.json", help="where to write the figures")
+    return parser
+
+
+def _one_line_warnings() -> None:
+    """Warnings (e.g. a recovered recording) as one readable line, not a source excerpt."""
+
+    def show(message, category, filename, lineno, file=None, line=None):  # noqa: ARG001
+        print(f"glasses-agent: warning: {message}", file=sys.stderr)
+
+    warnings.showwarning = show
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _one_line_warnings()
+    from streams.errors import StreamError
+
+    try:
+        if args.command in ("tour", "record", "replay", "info", "devices"):
+            from tools import stream_commands
+
+            return getattr(stream_commands, f"cmd_{args.command}")(args)
+        if args.command == "bench":
+            from tools import bench
+
+            return bench.cmd_bench(args)
+    except StreamError as err:
+        print(f"glasses-agent: error: {err}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("glasses-agent: interrupted", file=sys.stderr)
+        return 130
+    except (OSError, ValueError) as err:
+        # Files that vanish, disks that fill, values a library refuses: still one line.
+        print(f"glasses-agent: error: {err}", file=sys.stderr)
+        return EXIT_ERROR
+    parser.error(f"unknown command {args.command!r}")
+    return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())
