@@ -1,0 +1,348 @@
+"""Reading recordings back: `McapReplaySource` (a `FrameSource`), `recording_info`, and recovery.
+
+A finished file is read through its summary and chunk index (seeks, little memory). A file whose
+writer never finished (crash, kill, full disk, truncated copy) has no summary; it is read front
+to back with mcap's NonSeekingReader as far as its chunks are whole and CRC-clean, and a
+`RecoveredRecordingWarning` says how much that was. Anything that is not MCAP at all raises
+`RecordingError` with one line, never a library traceback.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import warnings
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, NamedTuple
+
+from mcap.reader import NonSeekingReader, SeekingReader
+from mcap.records import Channel, Header, Message, Schema
+from mcap.stream_reader import StreamReader
+
+from streams.errors import RecordingError
+from streams.frames import Frame
+from streams.recording import codec
+from streams.sources.base import frame_order_key
+
+MCAP_MAGIC = b"\x89MCAP0\r\n"
+# Footer record: opcode (1) + length (8) + summary start (8) + summary offset start (8) + crc (4).
+_FOOTER_AND_MAGIC = 29 + len(MCAP_MAGIC)
+
+
+class RecoveredRecordingWarning(UserWarning):
+    """The recording was not finished cleanly; only its whole chunks were read."""
+
+
+class JsonMessage(NamedTuple):
+    t_ns: int
+    seq: int
+    data: Any
+
+
+@dataclass
+class _Index:
+    """What a recording holds, from its summary or, failing that, from one front-to-back read."""
+
+    path: Path
+    size: int
+    header: Header
+    schemas: dict[int, Schema] = field(default_factory=dict)
+    channels: dict[int, Channel] = field(default_factory=dict)
+    counts: dict[int, int] = field(default_factory=dict)
+    start_ns: int | None = None
+    end_ns: int | None = None
+    indexed: bool = False  # finished, with a chunk index: read by seeking
+    complete: bool = True  # reached the footer; False means recovered
+    good_bytes: int = 0  # for a recovered file: where the last whole chunk ends
+    stopped_by: str = ""  # for a recovered file: why reading stopped there
+
+    @property
+    def messages(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def duration_s(self) -> float:
+        return 0.0 if self.start_ns is None else (self.end_ns - self.start_ns) / codec.NS_PER_S  # type: ignore[operator]
+
+    def recovered_note(self) -> str | None:
+        if self.complete:
+            return None
+        return (
+            f"recovered {self.messages} of ? messages, {self.duration_s:.1f} s, "
+            f"up to byte {self.good_bytes} of {self.size}"
+        )
+
+
+def _channel_kind(channel: Channel, schema: Schema | None) -> tuple[str | None, str]:
+    """(frame kind or None for non-frame channels such as prompts, source name for per-source channels)."""
+    kind = channel.metadata.get("kind") or codec.KIND_BY_SCHEMA.get(schema.name if schema else "")
+    if kind not in codec.FRAME_KINDS:
+        return None, ""
+    return kind, channel.metadata.get("source") or channel.topic.strip("/") or channel.topic
+
+
+def _open(path: Path) -> tuple[IO[bytes], int]:
+    if not path.exists():
+        raise RecordingError(f"{path}: no such recording")
+    if path.is_dir():
+        raise RecordingError(f"{path}: is a folder, expected an MCAP recording")
+    try:
+        f = open(path, "rb")  # noqa: SIM115 - the caller closes it
+    except OSError as err:
+        raise RecordingError(f"{path}: cannot read: {err.strerror or err}") from None
+    size = path.stat().st_size
+    if size == 0:
+        f.close()
+        raise RecordingError(f"{path}: empty file, not an MCAP recording")
+    start = f.read(len(MCAP_MAGIC))
+    if start != MCAP_MAGIC:
+        f.close()
+        if MCAP_MAGIC.startswith(start):
+            raise RecordingError(f"{path}: truncated to {size} bytes, before the end of the MCAP magic")
+        raise RecordingError(f"{path}: not an MCAP recording (it does not start with the MCAP magic bytes)")
+    f.seek(0)
+    return f, size
+
+
+def _read_header(path: Path, f: IO[bytes], size: int) -> tuple[Header, int]:
+    try:
+        record = next(StreamReader(f, record_size_limit=size).records)
+    except Exception:  # noqa: BLE001 - a header cut short fails inside mcap in several ways
+        raise RecordingError(f"{path}: truncated at {size} bytes, inside its MCAP header") from None
+    if not isinstance(record, Header):
+        raise RecordingError(f"{path}: corrupt MCAP file: it does not begin with a header record")
+    return record, f.tell()
+
+
+def _read_summary(index: _Index, f: IO[bytes]) -> bool:
+    """Fill `index` from the summary section; False if there is none to trust (unfinished file)."""
+    if index.size < len(MCAP_MAGIC) + _FOOTER_AND_MAGIC:
+        return False
+    f.seek(-len(MCAP_MAGIC), io.SEEK_END)
+    if f.read(len(MCAP_MAGIC)) != MCAP_MAGIC:
+        return False
+    f.seek(0)  # SeekingReader checks the leading magic where the stream stands
+    try:
+        summary = SeekingReader(f, record_size_limit=index.size).get_summary()
+    except Exception:  # noqa: BLE001 - a damaged tail: fall back to reading front to back
+        return False
+    if summary is None or summary.statistics is None or not summary.chunk_indexes:
+        return False
+    stats = summary.statistics
+    index.schemas, index.channels = dict(summary.schemas), dict(summary.channels)
+    index.counts = {cid: stats.channel_message_counts.get(cid, 0) for cid in summary.channels}
+    if stats.message_count:
+        index.start_ns, index.end_ns = stats.message_start_time, stats.message_end_time
+    index.indexed = True
+    return True
+
+
+class _LinearRead:
+    """Messages front to back, for as long as the records are whole: the way into unfinished files.
+
+    `good_bytes` follows the end of the last chunk whose messages came out; `complete` is set
+    when the footer and closing magic were reached.
+    """
+
+    def __init__(self, f: IO[bytes], size: int, header_end: int) -> None:
+        self._f, self._size = f, size
+        self.good_bytes = header_end
+        self.complete = False
+        self.stopped_by = ""
+
+    def messages(self) -> Iterator[tuple[Schema | None, Channel, Message]]:
+        self._f.seek(0)
+        # CRCs on: a chunk cut short (or damaged) must fail rather than yield garbage messages.
+        reader = NonSeekingReader(self._f, validate_crcs=True, record_size_limit=self._size)
+        it = reader.iter_messages(log_time_order=False)
+        while True:
+            try:
+                item = next(it)
+            except StopIteration:
+                self.complete, self.good_bytes = True, self._size
+                return
+            except Exception as err:  # noqa: BLE001 - whatever fails past the last whole chunk is the damage
+                self.stopped_by = f"{type(err).__name__}: {err}".rstrip(": ")
+                return
+            # Chunks are read whole before their messages come out, so this is the chunk's end.
+            self.good_bytes = self._f.tell()
+            yield item
+
+
+def _read_index(path: Path) -> _Index:
+    f, size = _open(path)
+    with f:
+        header, header_end = _read_header(path, f, size)
+        index = _Index(path=path, size=size, header=header, good_bytes=header_end)
+        if _read_summary(index, f):
+            return index
+        linear = _LinearRead(f, size, header_end)
+        for schema, channel, message in linear.messages():
+            if channel.id not in index.channels:
+                index.channels[channel.id] = channel
+                if schema is not None:
+                    index.schemas[schema.id] = schema
+            index.counts[channel.id] = index.counts.get(channel.id, 0) + 1
+            t = message.log_time
+            index.start_ns = t if index.start_ns is None else min(index.start_ns, t)
+            index.end_ns = t if index.end_ns is None else max(index.end_ns, t)
+        index.complete, index.good_bytes, index.stopped_by = linear.complete, linear.good_bytes, linear.stopped_by
+        return index
+
+
+def _describe(index: _Index, frame_kinds: Iterable[str]) -> dict[str, Any]:
+    wanted = set(frame_kinds)
+    channels = []
+    frames = 0
+    for cid, channel in sorted(index.channels.items()):
+        schema = index.schemas.get(channel.schema_id)
+        kind, source = _channel_kind(channel, schema)
+        if kind in (codec.EVENT, codec.TRUTH, codec.EOS):
+            source = ""  # shared channels: each message names its own source
+        count = index.counts.get(cid, 0)
+        if kind in wanted:
+            frames += count
+        channels.append({
+            "topic": channel.topic,
+            "schema": schema.name if schema else "",
+            "encoding": channel.message_encoding,
+            "schema_encoding": schema.encoding if schema else "",
+            "kind": kind or "",
+            "source": source,
+            "messages": count,
+        })
+    return {
+        "path": str(index.path),
+        "format": "mcap",
+        "profile": index.header.profile,
+        "library": index.header.library,
+        "size_bytes": index.size,
+        "channels": channels,
+        "messages": index.messages,
+        "frames": frames,
+        "start_ns": index.start_ns,
+        "end_ns": index.end_ns,
+        "duration_s": index.duration_s,
+        "recovered": not index.complete,
+        "recovered_note": index.recovered_note(),
+        "recovered_bytes": None if index.complete else index.good_bytes,
+        "recovery_stopped_by": None if index.complete else index.stopped_by,  # what the first bad record raised
+    }
+
+
+def recording_info(path: str | Path) -> dict[str, Any]:
+    """Channels (topic, schema, encoding, message count), time range, duration, and whether the
+    file had to be recovered (then `recovered_note` says how much). For `glasses-agent info`;
+    it reports recovery in its result rather than as a warning."""
+    index = _read_index(Path(path))
+    return _describe(index, codec.FRAME_KINDS)
+
+
+def _in_stamp_order(frames: Iterator[Frame]) -> Iterator[Frame]:
+    """Frames arrive by log time; frames sharing a stamp go out by (source, seq), so ties never
+    depend on how the writer happened to interleave channels."""
+    batch: list[Frame] = []
+    for frame in frames:
+        if batch and frame.t_ns != batch[0].t_ns:
+            batch.sort(key=frame_order_key)
+            yield from batch
+            batch = []
+        batch.append(frame)
+    batch.sort(key=frame_order_key)
+    yield from batch
+
+
+class McapReplaySource:
+    """A recording as a `FrameSource`: every frame with its recorded `t_ns`, `seq` and `source`.
+
+    Opening checks the file (and recovers an unfinished one, with a `RecoveredRecordingWarning`);
+    `frames()` can be called any number of times and yields the same frames each time, ordered
+    by `frame_order_key`. Ground truth (`/truth`) comes out only with `include_truth=True`;
+    stream ends (`/eos`) and JSON written with `write_json` never do.
+    """
+
+    def __init__(self, path: str | Path, *, include_truth: bool = False) -> None:
+        self.path = Path(path)
+        self.include_truth = include_truth
+        self._index = _read_index(self.path)
+        self._kinds = {codec.VIDEO, codec.AUDIO, codec.IMU, codec.EVENT} | ({codec.TRUTH} if include_truth else set())
+        note = self._index.recovered_note()
+        if note is not None:
+            warnings.warn(
+                f"{self.path}: recording was not finished (crash or truncation); {note}",
+                RecoveredRecordingWarning,
+                stacklevel=2,
+            )
+
+    @property
+    def recovered(self) -> bool:
+        return not self._index.complete
+
+    def describe(self) -> dict[str, Any]:
+        return _describe(self._index, self._kinds)
+
+    def frames(self) -> Iterator[Frame]:
+        return _in_stamp_order(self._decoded(self._raw_messages(self._kinds)))
+
+    def json_messages(self, topic: str) -> Iterator[JsonMessage]:
+        """The JSON objects written to `topic` (e.g. with `McapRecorder.write_json`), by (t_ns, seq)."""
+        messages = sorted(
+            ((m.log_time, m.sequence, m.data) for _, m in self._raw_messages(topics={topic})),
+            key=lambda item: item[:2],
+        )
+        for t_ns, seq, data in messages:
+            try:
+                yield JsonMessage(t_ns, seq, json.loads(data))
+            except ValueError as err:
+                raise RecordingError(f"{self.path}: {topic} at t_ns={t_ns}: not JSON: {err}") from None
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _raw_messages(
+        self, kinds: set[str] | None = None, topics: set[str] | None = None
+    ) -> Iterator[tuple[Channel, Message]]:
+        """Messages of the wanted channels, by log time (file order among equal times)."""
+        index = self._index
+        wanted = {
+            c.topic for c in index.channels.values()
+            if (topics is not None and c.topic in topics)
+            or (kinds is not None and _channel_kind(c, index.schemas.get(c.schema_id))[0] in kinds)
+        }
+        if not wanted:
+            return
+        f, size = _open(self.path)
+        with f:
+            try:
+                if index.indexed:
+                    reader = SeekingReader(f, validate_crcs=True, record_size_limit=size)
+                    for _, channel, message in reader.iter_messages(topics=sorted(wanted), log_time_order=True):
+                        yield channel, message
+                    return
+                # Unfinished (or unindexed) file: no index to seek by, so read it whole and sort.
+                # Memory grows with the file; only recovered files take this path.
+                _, header_end = _read_header(self.path, f, size)
+                linear = _LinearRead(f, size, header_end)
+                picked = [(c, m) for _, c, m in linear.messages() if c.topic in wanted]
+            except RecordingError:
+                raise
+            except Exception as err:  # noqa: BLE001 - a damaged chunk inside a finished file
+                raise RecordingError(f"{self.path}: corrupt recording: {type(err).__name__}: {err}") from None
+        picked.sort(key=lambda cm: cm[1].log_time)  # stable: file order among equal stamps
+        yield from picked
+
+    def _decoded(self, messages: Iterator[tuple[Channel, Message]]) -> Iterator[Frame]:
+        kinds: dict[int, tuple[str | None, str]] = {}
+        for channel, message in messages:
+            if channel.id not in kinds:
+                kinds[channel.id] = _channel_kind(channel, self._index.schemas.get(channel.schema_id))
+            kind, source = kinds[channel.id]
+            assert kind is not None
+            try:
+                frame = codec.decode_payload(kind, source, message.log_time, message.sequence, message.data)
+            except Exception as err:  # noqa: BLE001 - protobuf, JSON and OpenCV each fail their own way
+                raise RecordingError(
+                    f"{self.path}: {channel.topic} message at t_ns={message.log_time} does not decode: {err}"
+                ) from None
+            yield frame
