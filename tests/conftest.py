@@ -25,3 +25,22 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"needs the shared recordings at {SHARED_DATA} (absent on this machine)")
     return SHARED_DATA
+
+
+@pytest.fixture
+def mosquitto():
+    """A real, TLS-only Mosquitto with the agent user provisioned; add devices with add_device()."""
+    import shutil
+    import tempfile
+
+    from tests.support.mosquitto import Mosquitto, mosquitto_available
+
+    if not mosquitto_available():
+        pytest.skip("needs Mosquitto (apt-get install -y mosquitto); `make test` installs it")
+    # Not under pytest's tmp_path: as root, mosquitto drops to its own user, which cannot
+    # traverse pytest's private temp tree. Its own folder in /tmp is handed to that user.
+    root = Path(tempfile.mkdtemp(prefix="glasses-agent-mosquitto-"))
+    broker = Mosquitto(root).configure().start()
+    yield broker
+    broker.stop()
+    shutil.rmtree(root, ignore_errors=True)

@@ -1,0 +1,184 @@
+"""Mosquitto set-up and device provisioning: a CA and server certificate, a password file, and
+per-device ACL entries, written into one folder with a `mosquitto.conf` that uses them.
+
+The same code sets up a development broker, a production one, and the test fixture's broker, so
+what the tests exercise is what users deploy.
+
+ACL design (MQTT topic tree `glasses/{device_id}/...`): a device logs in with its id as user name
+and may only publish its own streams and read its own agent-bound topics. It can never read
+another device's camera or publish prompts, config or feedback as another device. The agent's
+bridge logs in as `agent_user` and may read and write every device's tree.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+# Topics a device publishes (device -> agent) and subscribes to (agent -> device).
+DEVICE_PUBLISHES = ("camera", "audio", "imu", "telemetry", "button", "feedback", "status", "ack", "time/request")
+DEVICE_SUBSCRIBES = ("prompt", "config", "error", "time/reply")
+DEVICE_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+
+
+class BrokerSetupError(Exception):
+    """Provisioning or broker set-up failed; the message is one line for the user."""
+
+
+@dataclass(frozen=True)
+class BrokerLayout:
+    """Where a broker's files live. Create with `BrokerLayout.at(folder)`."""
+
+    root: Path
+
+    @classmethod
+    def at(cls, root: str | Path) -> "BrokerLayout":
+        return cls(Path(root).resolve())
+
+    conf = property(lambda self: self.root / "mosquitto.conf")
+    passwords = property(lambda self: self.root / "passwords")
+    acl = property(lambda self: self.root / "acl")
+    ca_cert = property(lambda self: self.root / "ca.crt")
+    ca_key = property(lambda self: self.root / "ca.key")
+    server_cert = property(lambda self: self.root / "server.crt")
+    server_key = property(lambda self: self.root / "server.key")
+    pid_file = property(lambda self: self.root / "mosquitto.pid")
+    log_file = property(lambda self: self.root / "mosquitto.log")
+
+
+def validate_device_id(device_id: str) -> str:
+    if not DEVICE_ID_PATTERN.match(device_id):
+        raise BrokerSetupError(
+            f"bad device id {device_id!r}: use 1-64 letters, digits, '_' or '-', starting with a letter or digit"
+        )
+    return device_id
+
+
+def _run(cmd: list[str], what: str) -> None:
+    try:
+        subprocess.run(cmd, check=True, capture_output=True, text=True)
+    except FileNotFoundError:
+        raise BrokerSetupError(f"{what}: {cmd[0]} is not installed (apt-get install -y mosquitto openssl)") from None
+    except subprocess.CalledProcessError as err:
+        detail = (err.stderr or err.stdout or "").strip().splitlines()
+        raise BrokerSetupError(f"{what} failed: {detail[-1] if detail else err}") from None
+
+
+def make_certificates(layout: BrokerLayout, hostnames: tuple[str, ...] = ("localhost", "127.0.0.1")) -> None:
+    """A private CA and a server certificate for `hostnames`, valid 825 days (openssl)."""
+    layout.root.mkdir(parents=True, exist_ok=True)
+    _run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "3650", "-subj", "/CN=glasses-agent CA",
+         "-keyout", str(layout.ca_key), "-out", str(layout.ca_cert)],
+        "making the CA",
+    )
+    csr = layout.root / "server.csr"
+    _run(
+        ["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={hostnames[0]}",
+         "-keyout", str(layout.server_key), "-out", str(csr)],
+        "making the server key",
+    )
+    alt = ",".join(f"IP:{h}" if re.match(r"^[\d.]+$|:", h) else f"DNS:{h}" for h in hostnames)
+    ext = layout.root / "server.ext"
+    ext.write_text(f"subjectAltName={alt}\nextendedKeyUsage=serverAuth\n")
+    _run(
+        ["openssl", "x509", "-req", "-in", str(csr), "-CA", str(layout.ca_cert), "-CAkey", str(layout.ca_key),
+         "-CAcreateserial", "-days", "825", "-extfile", str(ext), "-out", str(layout.server_cert)],
+        "signing the server certificate",
+    )
+    csr.unlink(missing_ok=True)
+    ext.unlink(missing_ok=True)
+
+
+def write_config(
+    layout: BrokerLayout,
+    *,
+    port: int,
+    tls: bool = True,
+    bind: str = "127.0.0.1",
+    agent_user: str = "agent",
+) -> None:
+    """mosquitto.conf for one listener: TLS (unless told otherwise), passwords, ACL, no anonymous."""
+    layout.root.mkdir(parents=True, exist_ok=True)
+    lines = [
+        "# written by glasses-agent (firmware_bridge.broker); edit with care",
+        "per_listener_settings false",
+        "allow_anonymous false",
+        f"password_file {layout.passwords}",
+        f"acl_file {layout.acl}",
+        "persistence false",
+        f"pid_file {layout.pid_file}",
+        f"log_dest file {layout.log_file}",
+        "log_type error",
+        "log_type warning",
+        "log_type notice",
+        "max_packet_size 1048576",
+        f"listener {port} {bind}",
+        "protocol mqtt",
+    ]
+    if tls:
+        lines += [
+            f"cafile {layout.ca_cert}",
+            f"certfile {layout.server_cert}",
+            f"keyfile {layout.server_key}",
+            "tls_version tlsv1.2",
+        ]
+    layout.conf.write_text("\n".join(lines) + "\n")
+    if not layout.passwords.exists():
+        layout.passwords.write_text("")
+    _write_acl(layout, agent_user)
+
+
+def _write_acl(layout: BrokerLayout, agent_user: str) -> None:
+    """Patterns give every device exactly its own tree; the agent user reads and writes all."""
+    lines = [
+        "# written by glasses-agent: per-device patterns (%u is the login name = device id)",
+        f"user {agent_user}",
+        "topic readwrite glasses/#",
+        "",
+    ]
+    lines += [f"pattern write glasses/%u/{name}" for name in DEVICE_PUBLISHES]
+    lines += [f"pattern read glasses/%u/{name}" for name in DEVICE_SUBSCRIBES]
+    # A device reads its own retained status back (to confirm its will after reconnecting).
+    lines.append("pattern read glasses/%u/status")
+    layout.acl.write_text("\n".join(lines) + "\n")
+
+
+def provision(layout: BrokerLayout, user: str, password: str) -> None:
+    """Add or replace `user`'s password (a device id, or the agent's user name)."""
+    if user != "agent":
+        validate_device_id(user)
+    if not layout.passwords.exists():
+        layout.passwords.write_text("")
+    _run(["mosquitto_passwd", "-b", str(layout.passwords), user, password], f"provisioning {user!r}")
+
+
+def revoke(layout: BrokerLayout, user: str) -> None:
+    _run(["mosquitto_passwd", "-D", str(layout.passwords), user], f"revoking {user!r}")
+
+
+def hand_to_mosquitto_user(layout: BrokerLayout) -> None:
+    """As root, mosquitto drops to user `mosquitto`, which must be able to read its files."""
+    if os.geteuid() != 0:
+        return
+    try:
+        shutil.chown(layout.root, user="mosquitto")
+        for path in layout.root.iterdir():
+            shutil.chown(path, user="mosquitto")
+    except (LookupError, PermissionError):
+        pass  # no such user: the broker runs as whoever starts it
+
+
+def reload(layout: BrokerLayout) -> None:
+    """Make a running broker re-read its password and ACL files (after provisioning)."""
+    try:
+        pid = int(layout.pid_file.read_text().strip())
+    except (OSError, ValueError):
+        raise BrokerSetupError(f"no running broker found ({layout.pid_file} missing)") from None
+    hand_to_mosquitto_user(layout)
+    os.kill(pid, signal.SIGHUP)

@@ -1,0 +1,87 @@
+"""A real Mosquitto broker for tests, on a free 127.0.0.1 port, set up by firmware_bridge.broker."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from firmware_bridge import broker as setup
+
+AGENT_USER, AGENT_PASSWORD = "agent", "agent-secret"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Mosquitto:
+    root: Path
+    tls: bool = True
+    port: int = field(default_factory=free_port)
+    proc: subprocess.Popen | None = None
+    devices: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def layout(self) -> setup.BrokerLayout:
+        return setup.BrokerLayout.at(self.root)
+
+    def configure(self) -> "Mosquitto":
+        if self.tls:
+            setup.make_certificates(self.layout)
+        setup.write_config(self.layout, port=self.port, tls=self.tls)
+        setup.provision(self.layout, AGENT_USER, AGENT_PASSWORD)
+        return self
+
+    def add_device(self, device_id: str, password: str | None = None) -> str:
+        password = password or f"{device_id}-secret"
+        setup.provision(self.layout, device_id, password)
+        self.devices[device_id] = password
+        if self.proc is not None:
+            setup.reload(self.layout)
+        return password
+
+    def start(self, timeout_s: float = 5.0) -> "Mosquitto":
+        setup.hand_to_mosquitto_user(self.layout)
+        self.proc = subprocess.Popen(
+            ["mosquitto", "-c", str(self.layout.conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:  # readiness: the port accepts connections
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"mosquitto exited: {self.proc.stderr.read().decode(errors='replace')}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.1):
+                    return self
+            except OSError:
+                time.sleep(0.01)
+        raise RuntimeError(f"mosquitto did not listen on {self.port} within {timeout_s} s")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def url(self, user: str | None = None, password: str | None = None) -> str:
+        scheme = "mqtts" if self.tls else "mqtt"
+        creds = f"{user}:{password}@" if user else ""
+        return f"{scheme}://{creds}127.0.0.1:{self.port}"
+
+
+def mosquitto_available() -> bool:
+    return shutil.which("mosquitto") is not None and shutil.which("mosquitto_passwd") is not None
