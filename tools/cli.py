@@ -15,6 +15,13 @@ from collections.abc import Sequence
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 
+# Command families kept in their own modules, each with `register(subparsers)` that adds its
+# parsers and sets `handler=` on them. These modules import only argparse-level things at the top
+# (their work is imported inside the handler), so `--help` stays fast.
+COMMAND_MODULES = (
+    "tools.memory_commands",
+)
+
 
 def _speed(text: str) -> float | None:
     """`max` (virtual clock, lock-step) or a positive factor of real time."""
@@ -84,11 +91,18 @@ def build_parser() -> argparse.ArgumentParser:
     dev = sub.add_parser("devices", help="list audio input devices (for --mic)")
     dev.add_argument("--json", action="store_true", help="print as JSON")
 
+    from tools.bench import BENCHMARKS
+
     bench = sub.add_parser("bench", help="benchmarks that print and write their figures")
-    bench.add_argument("what", choices=["replay"], help="replay: throughput at --speed max")
+    bench.add_argument("what", choices=sorted(BENCHMARKS), help="; ".join(f"{k}: {v[1]}" for k, v in sorted(BENCHMARKS.items())))
     bench.add_argument("--file", metavar="FILE", help="recording or media to replay (default: the gopro clip, else a generated scene)")
     bench.add_argument("--repeat", type=int, default=3, help="runs to take the median of (default 3)")
-    bench.add_argument("--out", default="bench-results/replay.json", metavar="FILE.json", help="where to write the figures")
+    bench.add_argument("--out", metavar="FILE.json", help="where to write the figures (default bench-results/WHAT.json)")
+
+    import importlib
+
+    for module in COMMAND_MODULES:
+        importlib.import_module(module).register(sub)
     return parser
 
 
@@ -105,9 +119,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _one_line_warnings()
+    from glasses_agent.errors import GlassesAgentError
     from streams.errors import StreamError
 
     try:
+        if getattr(args, "handler", None) is not None:
+            return args.handler(args)
         if args.command in ("tour", "record", "replay", "info", "devices"):
             from tools import stream_commands
 
@@ -116,7 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from tools import bench
 
             return bench.cmd_bench(args)
-    except StreamError as err:
+    except (StreamError, GlassesAgentError) as err:
         print(f"glasses-agent: error: {err}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:

@@ -1,0 +1,100 @@
+"""What flows between the agent's stages: one `TickContext` per tick, enriched stage by stage.
+
+    Tick -> perception (fills `percept`) -> world model (fills `world`) -> actor (`proposals`)
+         -> critic (`verdicts`, `prompts`) -> outputs (prompts file, trace, MQTT, simulator)
+
+Each stage reads what earlier ones left and adds its own part; a part that is None was not
+computed (no model loaded, stage disabled), and later stages must cope with that. The context
+holds numpy arrays only (never torch tensors), so the simulator and the bridge need no torch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from glasses_agent.prompts import Prompt
+from streams.sync import Tick
+
+
+@dataclass(frozen=True)
+class Percept:
+    """The perception model's output for one tick (float32 numpy arrays, width D).
+
+    `video_tokens` keep their grid (time, rows, cols, D) and `audio_tokens` theirs (time, mel, D),
+    so position survives: pooling everything would erase motion. An absent modality has zero-size
+    tokens and a zero embedding, with `has_video` / `has_audio` False.
+    """
+
+    t_ns: int
+    scene: np.ndarray  # (D,) fused, pooled scene embedding
+    video: np.ndarray  # (D,) pooled video embedding
+    audio: np.ndarray  # (D,) pooled audio embedding
+    video_tokens: np.ndarray  # (T, H, W, D)
+    audio_tokens: np.ndarray  # (T, F, D)
+    has_video: bool = True
+    has_audio: bool = True
+
+
+@dataclass(frozen=True)
+class Entity:
+    """Something tracked in the scene. `box` is (x, y, w, h) as fractions of the view (0..1)."""
+
+    id: int  # stable across ticks while the track lives
+    box: tuple[float, float, float, float]
+    first_seen_ns: int
+    last_seen_ns: int
+    kind: str = "object"  # "object", "person" (never identified), "qr", ...
+    name: str | None = None  # enrolled name when recognised
+    score: float = 0.0  # recognition similarity (for `name`) or detector confidence
+    visible: bool = True  # False while carried forward behind an occluder or out of view
+    approach: float = 0.0  # growth rate of the box area per second (looming > 0)
+
+    @property
+    def center(self) -> tuple[float, float]:
+        x, y, w, h = self.box
+        return x + w / 2, y + h / 2
+
+
+@dataclass(frozen=True)
+class WorldState:
+    """The world model's belief after a tick."""
+
+    t_ns: int
+    surprise: float = 0.0  # prediction error as a z-score against its running statistics
+    surprise_raw: float = 0.0  # the unnormalised prediction error
+    surprise_where: tuple[float, float] | None = None  # (x, y) in view of the most unexpected part
+    surprise_quadrant: str | None = None  # "top-left", "top-right", "bottom-left", "bottom-right"
+    entities: tuple[Entity, ...] = ()
+    sounds: tuple[tuple[str, float], ...] = ()  # enrolled sounds heard now: (name, similarity)
+    head_motion: tuple[float, float] = (0.0, 0.0)  # (yaw, pitch) rad/s from the IMU, 0 without one
+    walking: bool = False  # steps detected in the IMU
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The critic's decision on one proposal, with the reason a developer reads in the trace."""
+
+    prompt_id: str
+    kind: str
+    allowed: bool
+    reason: str  # e.g. "ok", "quiet mode", "repeat within 30 s", "learned: rarely helpful here (p=0.12)"
+    cost: float = 0.0
+
+
+@dataclass
+class TickContext:
+    tick: Tick
+    mode: str = "explore"
+    percept: Percept | None = None
+    world: WorldState | None = None
+    proposals: list[Prompt] = field(default_factory=list)
+    verdicts: list[Verdict] = field(default_factory=list)
+    prompts: list[Prompt] = field(default_factory=list)  # what reaches the wearer this tick
+    extras: dict[str, Any] = field(default_factory=dict)  # per-stage diagnostics for the trace
+
+    @property
+    def t_ns(self) -> int:
+        return self.tick.t_ns
