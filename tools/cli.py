@@ -20,6 +20,7 @@ EXIT_USAGE = 2
 # (their work is imported inside the handler), so `--help` stays fast.
 COMMAND_MODULES = (
     "tools.memory_commands",
+    "tools.model_commands",
 )
 
 
