@@ -1,0 +1,72 @@
+"""The critic's hard rules: each looks at one proposal and either lets it pass (None) or says why not.
+
+They run in a fixed order, safety first; the first rule that refuses gives the verdict's reason.
+All time is stream time (`t_ns` of the evidence), read from short-term memory of sent prompts, so a
+replay judges exactly as the live run did.
+"""
+
+from __future__ import annotations
+
+from glasses_agent.configurator.modes import ModeSettings
+from glasses_agent.memory.short_term import PROMPT, ShortTermMemory
+from glasses_agent.prompts import Prompt
+from streams.frames import NS_PER_S
+
+MINUTE_NS = 60 * NS_PER_S
+IDENTITY_KEYS = ("person_name", "identity", "face_id")
+
+
+def identifies_person(p: Prompt) -> bool:
+    """True if the prompt would say who someone is: never allowed, whatever the mode."""
+    ev = p.evidence
+    if any(k in ev for k in IDENTITY_KEYS):
+        return True
+    return ev.get("entity_kind") == "person" and bool(ev.get("name"))
+
+
+def sent_before(memory: ShortTermMemory, now_ns: int, window_ns: int) -> list[Prompt]:
+    return [e.item for e in memory.since(now_ns - window_ns, PROMPT) if e.t_ns <= now_ns]
+
+
+def check_identity(p: Prompt, **_: object) -> str | None:
+    return "never identify a person" if identifies_person(p) else None
+
+
+def check_quiet(p: Prompt, *, settings: ModeSettings, **_: object) -> str | None:
+    if settings.quiet and not p.is_safety:
+        return f"{settings.name} mode: only safety passes"
+    return None
+
+
+def check_min_gap(p: Prompt, *, settings: ModeSettings, memory: ShortTermMemory, **_: object) -> str | None:
+    gap = settings.gap_ns(p.kind)
+    if gap <= 0:
+        return None
+    last = [q for q in sent_before(memory, p.t_ns, gap) if q.kind == p.kind and q.t_ns < p.t_ns]
+    if last:
+        ago = (p.t_ns - last[-1].t_ns) / NS_PER_S
+        return f"min gap: {p.kind} sent {ago:.1f} s ago (gap {gap / NS_PER_S:g} s)"
+    return None
+
+
+def check_repeat(p: Prompt, *, settings: ModeSettings, memory: ShortTermMemory, **_: object) -> str | None:
+    key = p.evidence.get("key")
+    if key is None or p.is_safety:
+        return None  # hazards are re-announced after their min gap even when nothing changed
+    window = int(settings.repeat_window_s * NS_PER_S)
+    for q in sent_before(memory, p.t_ns, window):
+        if q.kind == p.kind and q.evidence.get("key") == key:
+            return f"repeat within {settings.repeat_window_s:g} s: {key}"
+    return None
+
+
+def check_cap(p: Prompt, *, settings: ModeSettings, memory: ShortTermMemory, **_: object) -> str | None:
+    if p.is_safety:
+        return None
+    recent = [q for q in sent_before(memory, p.t_ns, MINUTE_NS) if not q.is_safety]
+    if len(recent) >= settings.cap_per_minute:
+        return f"cap: {len(recent)} prompts in the last minute (cap {settings.cap_per_minute})"
+    return None
+
+
+HARD_RULES = (check_identity, check_quiet, check_min_gap, check_repeat, check_cap)

@@ -1,0 +1,49 @@
+"""What the cheap classical detectors found on one tick, in one record the actor reads.
+
+Positions are fractions of the view (0..1). Detectors run every few ticks on reduced frames;
+between runs the last record stands (with its own `t_ns`), so the actor always has one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Looming:
+    score: float  # 0..1: how strongly something grows toward the wearer
+    box: tuple[float, float, float, float]  # (x, y, w, h) of the looming region
+    growth_per_s: float  # relative growth of its size per second
+
+    @property
+    def center(self) -> tuple[float, float]:
+        x, y, w, h = self.box
+        return x + w / 2, y + h / 2
+
+
+@dataclass(frozen=True)
+class Detections:
+    t_ns: int
+    luma: float | None = None  # mean brightness 0..1 of the newest frame
+    qr: tuple[tuple[str, float], ...] = ()  # decoded QR texts with their x in view
+    people: int | None = None  # faces (or people) counted; never who
+    people_x: tuple[float, ...] = ()
+    speech: float | None = None  # voice-activity probability over the last audio
+    looming: Looming | None = None
+    fresh: bool = True  # False when carried over from an earlier tick
+    timings_ms: dict[str, float] = field(default_factory=dict, compare=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "t_ns": self.t_ns,
+            "luma": None if self.luma is None else round(self.luma, 4),
+            "qr": [[t, round(x, 3)] for t, x in self.qr],
+            "people": self.people,
+            "speech": None if self.speech is None else round(self.speech, 3),
+            "looming": None if self.looming is None else {
+                "score": round(self.looming.score, 3),
+                "box": [round(v, 3) for v in self.looming.box],
+                "growth_per_s": round(self.looming.growth_per_s, 3),
+            },
+        }
