@@ -21,6 +21,7 @@ EXIT_USAGE = 2
 COMMAND_MODULES = (
     "tools.memory_commands",
     "tools.model_commands",
+    "tools.sim_commands",
 )
 
 

@@ -1,0 +1,188 @@
+"""The simulator app: layout, keys and screens. All agent work happens in the controller's
+worker thread; this only draws `SimFrame`s and forwards keys."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+
+from tools.sim.controller import ManualClock, MonotonicClock, SessionController
+from tools.sim.drivers import Driver
+from tools.sim.screens import HelpScreen, NamePrompt
+from tools.sim.view import SimFrame
+from tools.sim.widgets.audio import AudioView
+from tools.sim.widgets.camera import CameraView
+from tools.sim.widgets.critic_log import CriticLog
+from tools.sim.widgets.health import HealthView
+from tools.sim.widgets.hud import HudView
+from tools.sim.widgets.session_bar import SessionBar
+from tools.sim.widgets.world import WorldView
+from textual.widgets import Footer
+
+SEEK_S = 5.0
+ABOUT = (
+    "The camera pane draws entity boxes (white: selected, green: enrolled, magenta: person, grey: hidden) and a red "
+    "ring where the world model is surprised. Feedback goes to the critic; enrolling teaches the agent a name."
+)
+
+
+class SimApp(App):
+    CSS_PATH = "sim.tcss"
+    TITLE = "glasses-agent sim"
+    ENABLE_COMMAND_PALETTE = False
+
+    BINDINGS = [
+        Binding("space", "toggle_pause", "pause/resume", priority=True),
+        Binding("n,full_stop", "step", "step one tick"),
+        Binding("plus,equals_sign", "faster", "faster"),
+        Binding("minus", "slower", "slower"),
+        Binding("left", "seek(-1)", f"back {SEEK_S:g} s", priority=True),
+        Binding("right", "seek(1)", f"ahead {SEEK_S:g} s", priority=True),
+        Binding("h", "feedback('helpful')", "helpful"),
+        Binding("d", "feedback('dismissed')", "dismissed"),
+        Binding("e", "enroll", "enroll"),
+        Binding("f", "find", "find"),
+        Binding("m", "mode", "mode"),
+        Binding("s", "screenshot_svg", "screenshot", show=False),
+        Binding("question_mark", "help", "help"),
+        Binding("q", "quit", "quit"),
+    ]
+
+    def __init__(
+        self,
+        driver: Driver,
+        *,
+        speed: float = 1.0,
+        clock: MonotonicClock | ManualClock | None = None,
+        playing: bool = True,
+        screenshot_dir: str | Path = ".",
+    ) -> None:
+        super().__init__()
+        self.driver = driver
+        self.controller = SessionController(
+            driver, on_frame=self._show_frame, on_state=self._show_state, speed=speed, clock=clock, playing=playing
+        )
+        self.screenshot_dir = Path(screenshot_dir)
+        self.frames_shown = 0
+
+    def compose(self) -> ComposeResult:
+        yield SessionBar(id="session")
+        with Horizontal(id="main"):
+            with Vertical(id="left"):
+                yield CameraView(id="camera")
+                yield AudioView(id="audio")
+            with Vertical(id="right"):
+                yield HudView(id="hud")
+                yield WorldView(id="world")
+                yield CriticLog(id="critic")
+                yield HealthView(id="health")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        titles = {"camera": "camera", "audio": "microphone", "hud": "glasses display", "world": "world model",
+                  "critic": "critic", "health": "stream health"}
+        for widget_id, title in titles.items():
+            self.query_one(f"#{widget_id}").border_title = title
+        self._show_state()
+        self.controller.start()
+
+    async def on_unmount(self) -> None:
+        await self.controller.stop()
+
+    # -- drawing -------------------------------------------------------------------------------
+
+    def _selected_id(self) -> int | None:
+        entity = self.query_one(WorldView).selected()
+        return None if entity is None else entity.id
+
+    def _show_frame(self, frame: SimFrame) -> None:
+        self.frames_shown += 1
+        world = self.query_one(WorldView)
+        world.show(frame, goal=self.controller.goal)
+        self.query_one(CameraView).show(frame, self._selected_id())
+        self.query_one(AudioView).show(frame)
+        self.query_one(HudView).show(frame)
+        self.query_one(HealthView).show(frame)
+        if frame is not self._last_logged:
+            self.query_one(CriticLog).show(frame)
+            self._last_logged = frame
+        self._show_state()
+
+    _last_logged: SimFrame | None = None
+
+    def _show_state(self) -> None:
+        c = self.controller
+        frame = c.frame
+        self.query_one(SessionBar).show(
+            label=self.driver.label, playing=c.playing, ended=c.ended, speed=c.speed,
+            stream_s=None if frame is None else frame.stream_s,
+            duration_s=None if frame is None else frame.duration_s,
+            tick=None if frame is None else frame.index, mode=c.mode, status=c.status, error=c.error,
+        )
+
+    def on_data_table_row_highlighted(self) -> None:
+        if self.controller.frame is not None:
+            self.query_one(CameraView).show(self.controller.frame, self._selected_id())
+
+    # -- actions -------------------------------------------------------------------------------
+
+    def action_toggle_pause(self) -> None:
+        self.controller.toggle()
+
+    async def action_step(self) -> None:
+        await self.controller.step()
+
+    def action_faster(self) -> None:
+        self.controller.faster(+1)
+
+    def action_slower(self) -> None:
+        self.controller.faster(-1)
+
+    async def action_seek(self, direction: int) -> None:
+        await self.controller.seek(direction * SEEK_S)
+
+    async def action_feedback(self, verdict: str) -> None:
+        prompt_id = await self.controller.feedback(verdict)
+        if prompt_id is not None:
+            self.query_one(CriticLog).note(f"{verdict} → critic ({prompt_id})")
+
+    def action_enroll(self) -> None:
+        entity = self.query_one(WorldView).selected()
+        if entity is None or self.controller.frame is None:
+            self.controller.status = "no entity selected to enroll"
+            self._show_state()
+            return
+
+        async def enroll(name: str | None) -> None:
+            if name:
+                await self.controller.enroll(name, entity)
+                self.query_one(CriticLog).note(f"enrolled #{entity.id} as {name!r}")
+
+        self.push_screen(NamePrompt(f"Name for entity #{entity.id} ({entity.kind}):", "my keys"), enroll)
+
+    def action_find(self) -> None:
+        async def find(name: str | None) -> None:
+            await self.controller.set_goal(name)
+
+        self.push_screen(NamePrompt("Find what? (an enrolled name; empty clears the goal)", "keys"), find)
+
+    async def action_mode(self) -> None:
+        await self.controller.cycle_mode()
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(list(self.BINDINGS), ABOUT))
+
+    def action_screenshot_svg(self, path: str | None = None) -> str:
+        """Save the screen as SVG (the README's picture is made by this)."""
+        target = Path(path) if path else None
+        if target is None:
+            saved = self.save_screenshot(path=str(self.screenshot_dir))
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            saved = self.save_screenshot(filename=target.name, path=str(target.parent))
+        self.controller.status = f"screenshot {saved}"
+        self._show_state()
+        return saved

@@ -1,0 +1,56 @@
+"""Log-mel spectrogram and audio level in numpy, for the audio pane.
+
+The UI must never import torch, so this is a small numpy re-statement of the usual recipe
+(Hann window, power spectrum, triangular mel filters on the HTK mel scale, dB).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+FLOOR_DB = -80.0
+
+
+def _hz_to_mel(hz: np.ndarray | float) -> np.ndarray:
+    return 2595.0 * np.log10(1.0 + np.asarray(hz, dtype=np.float64) / 700.0)
+
+
+def _mel_to_hz(mel: np.ndarray) -> np.ndarray:
+    return 700.0 * (10.0 ** (mel / 2595.0) - 1.0)
+
+
+@lru_cache(maxsize=8)
+def mel_filters(sample_rate: int, n_fft: int, n_mels: int) -> np.ndarray:
+    """(n_mels, n_fft//2+1) triangular filters spaced evenly in mel from 0 Hz to Nyquist."""
+    freqs = np.linspace(0.0, sample_rate / 2, n_fft // 2 + 1)
+    edges = _mel_to_hz(np.linspace(_hz_to_mel(0.0), _hz_to_mel(sample_rate / 2), n_mels + 2))
+    lower, center, upper = edges[:-2, None], edges[1:-1, None], edges[2:, None]
+    rising = (freqs - lower) / np.maximum(center - lower, 1e-9)
+    falling = (upper - freqs) / np.maximum(upper - center, 1e-9)
+    return np.maximum(0.0, np.minimum(rising, falling)).astype(np.float32)
+
+
+def log_mel(samples: np.ndarray, sample_rate: int, *, n_mels: int = 32, n_fft: int = 512, hop: int = 160) -> np.ndarray:
+    """(n_mels, frames) log-mel power in dB (0 dB = full-scale sine), lowest band first."""
+    x = samples.astype(np.float32) / 32768.0 if samples.dtype == np.int16 else samples.astype(np.float32)
+    if len(x) < n_fft:
+        x = np.pad(x, (0, n_fft - len(x)))
+    count = 1 + (len(x) - n_fft) // hop
+    idx = np.arange(n_fft)[None, :] + hop * np.arange(count)[:, None]
+    window = np.hanning(n_fft).astype(np.float32)
+    spectrum = np.abs(np.fft.rfft(x[idx] * window, axis=1)) ** 2
+    power = mel_filters(sample_rate, n_fft, n_mels) @ spectrum.T
+    # A full-scale sine puts (n_fft * mean(window) / 2)^2 in its bin: scale that to 0 dB.
+    ref = (n_fft * window.mean() / 2) ** 2
+    return np.maximum(10.0 * np.log10(np.maximum(power / ref, 1e-12)), FLOOR_DB).astype(np.float32)
+
+
+def level_dbfs(samples: np.ndarray) -> float:
+    """RMS level in dB relative to full scale; silence is FLOOR_DB."""
+    if len(samples) == 0:
+        return FLOOR_DB
+    x = samples.astype(np.float64) / 32768.0
+    rms = float(np.sqrt(np.mean(x * x)))
+    return max(FLOOR_DB, 20.0 * np.log10(rms)) if rms > 0 else FLOOR_DB

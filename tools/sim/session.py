@@ -1,0 +1,75 @@
+"""From command-line arguments to a running simulator: pick the source, the driver, the app."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from tools.sim.drivers import AgentDriver, Driver, SimError, TraceDriver, load_trace
+from tools.sim.feed import TickFeed
+
+
+def _agent(args: argparse.Namespace, device_id: str = "default") -> Any:
+    try:
+        from glasses_agent.agent import Agent, AgentConfig
+    except ImportError as err:
+        raise SimError(f"the agent is not available ({err}); show a recorded trace with --replay F --trace T.jsonl") from None
+    return Agent(AgentConfig(device_id=device_id, mode=args.mode, memory_path=args.memory))
+
+
+def build_driver(args: argparse.Namespace) -> Driver:
+    from tools.stream_commands import open_replay
+
+    if args.mic and not args.camera:
+        raise SimError("--mic goes with --camera")
+    if args.device and not args.mqtt:
+        raise SimError("--device goes with --mqtt")
+    if args.trace and not args.replay:
+        raise SimError("--trace goes with --replay (the recording the trace was made from)")
+    if args.replay:
+        feed = TickFeed(open_replay(args.replay))
+        label = f"replay {Path(args.replay).name}"
+        if args.trace:
+            return TraceDriver(feed, load_trace(args.trace), label + " (trace)")
+        return AgentDriver(feed, _agent(args), label)
+    if args.demo:
+        from streams.sources.synthetic import SyntheticSource
+
+        from tools.sim_commands import DEMO_SECONDS
+
+        source = SyntheticSource(seed=args.seed, duration_s=DEMO_SECONDS, scenario="mixed", include_truth=False)
+        return AgentDriver(TickFeed(source), _agent(args), f"demo (seed {args.seed})")
+    if args.camera:
+        from tools.sim.live import live_driver
+
+        return live_driver(args, _agent(args))
+    raise SimError("watching a device over MQTT (--mqtt URL --device ID) is not available yet")
+
+
+def run_app(driver: Driver, *, speed: float, playing: bool) -> None:
+    from tools.sim.app import SimApp
+
+    SimApp(driver, speed=speed, playing=playing).run()
+
+
+def take_screenshot(driver: Driver, out: Path, *, at_s: float, size: tuple[int, int] = (160, 50)) -> str:
+    """Step to `at_s` seconds of stream headlessly, then save the app's own screenshot."""
+    from tools.sim.app import SimApp
+    from tools.sim.controller import ManualClock
+
+    async def shoot() -> str:
+        app = SimApp(driver, clock=ManualClock(), playing=False)
+        async with app.run_test(size=size) as pilot:
+            while app.controller.frame is None or app.controller.frame.stream_s < at_s:
+                if await app.controller.step() is None:
+                    break
+            app.controller.status = ""
+            await pilot.pause()
+            saved = app.action_screenshot_svg(str(out))
+            app.controller.status = ""
+            await pilot.pause()
+            return saved
+
+    return asyncio.run(shoot())

@@ -1,0 +1,105 @@
+"""One tick as the panes need it, built off the UI thread.
+
+The controller turns each `TickContext` into a `SimFrame`: the newest camera image, the mel
+strip and level of the tick's audio window, the prompt the HUD shows now, and the stream health
+figures. Widgets only draw what is here, so they stay cheap and never touch the agent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from glasses_agent.context import TickContext
+from glasses_agent.prompts import Prompt
+from streams.frames import NS_PER_S
+from tools.sim.mel import level_dbfs, log_mel
+
+MEL_BANDS = 32
+LEVEL_WINDOW_S = 0.1  # the level meter shows the newest 100 ms, like a VU meter
+
+
+@dataclass(frozen=True)
+class Health:
+    """Stream health as the health pane shows it."""
+
+    ticks_per_s: float = 0.0  # ticks shown per wall-clock second
+    camera_fps: float = 0.0  # camera frames per second of stream time in the tick's window
+    ticks_dropped: int = 0  # ticks skipped to stay on time (latest-wins)
+    read_ahead: int = 0  # frames decoded ahead of the tick (the feed's queue depth)
+    frame_age_s: float | None = None  # how late the tick was shown against its real-time due time
+    real_time_factor: float = 0.0  # processing time per tick over the tick's stream duration
+    process_ms: float = 0.0  # the agent's time for this tick
+    late_frames: int = 0
+    seq_gaps: int = 0
+    audio_coverage: float = 0.0
+
+
+@dataclass(frozen=True)
+class SimFrame:
+    """What the panes draw for one tick."""
+
+    ctx: TickContext
+    index: int  # tick number since the start of the stream (survives seeks)
+    stream_s: float  # seconds since the start of the stream
+    duration_s: float | None  # length of a replay, None live
+    image: np.ndarray | None  # newest camera image, RGB uint8
+    mel_db: np.ndarray  # (MEL_BANDS, frames) of the tick's audio window
+    level_db: float
+    hud: Prompt | None  # what the glasses display shows at this tick (latest live prompt)
+    last_prompt: Prompt | None  # the newest prompt delivered so far (what feedback applies to)
+    health: Health = field(default_factory=Health)
+    names: dict[int, str] = field(default_factory=dict)  # entity id -> name enrolled in this session
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def t_ns(self) -> int:
+        return self.ctx.t_ns
+
+
+def audio_view(ctx: TickContext) -> tuple[np.ndarray, float]:
+    """The mel strip and level of a tick's audio window (numpy only)."""
+    audio = ctx.tick.audio
+    rate = ctx.tick.sample_rate
+    mel = log_mel(audio, rate, n_mels=MEL_BANDS)
+    recent = audio[-max(1, int(rate * LEVEL_WINDOW_S)) :]
+    return mel, level_dbfs(recent)
+
+
+def camera_fps(ctx: TickContext) -> float:
+    video = ctx.tick.video
+    if len(video) < 2 or video[-1].t_ns <= video[0].t_ns:
+        return 0.0
+    return (len(video) - 1) * NS_PER_S / (video[-1].t_ns - video[0].t_ns)
+
+
+class HudTracker:
+    """Which prompt the glasses show: the newest delivered one until its time-to-live runs out.
+
+    Prompts arrive in one tick only; the display keeps them for `ttl_ms` of stream time, and a
+    safety prompt is not replaced by a lesser one while it lasts.
+    """
+
+    def __init__(self) -> None:
+        self.current: Prompt | None = None
+        self.last: Prompt | None = None
+
+    def reset(self) -> None:
+        self.current = None
+
+    def update(self, ctx: TickContext) -> Prompt | None:
+        for prompt in sorted(ctx.prompts, key=lambda p: p.priority):
+            self.last = prompt
+            keep_current = (
+                self.current is not None
+                and self.current.is_safety
+                and not prompt.is_safety
+                and ctx.t_ns < self.current.expires_ns()
+            )
+            if not keep_current:
+                self.current = prompt
+        if self.current is not None and ctx.t_ns >= self.current.expires_ns():
+            self.current = None
+        return self.current

@@ -1,0 +1,1 @@
+"""The simulator's panes, one widget a module."""

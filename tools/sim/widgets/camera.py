@@ -1,0 +1,117 @@
+"""The camera pane: the newest frame in half-block colour cells, entity boxes with their names,
+and the surprise overlay (a ring where the world model was most surprised, and the z-score in
+the pane's title)."""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.segment import Segment
+from rich.style import Style
+from textual.strip import Strip
+from textual.widget import Widget
+
+from glasses_agent.context import Entity
+from tools.sim.halfblock import draw_box, draw_ring, fit, halfblock_cells, resize_nearest, to_segments
+from tools.sim.view import SimFrame
+
+SURPRISE_SHOWN = 2.0  # z-score from which the overlay marks where the surprise is
+
+BOX_COLORS = {
+    "named": (80, 220, 120),
+    "person": (230, 110, 230),
+    "hidden": (120, 120, 130),
+    "selected": (255, 255, 255),
+    "object": (250, 200, 60),
+}
+SURPRISE_COLOR = (255, 70, 70)
+BLANK = Style(bgcolor="rgb(12,12,16)")
+
+
+def entity_label(entity: Entity, names: dict[int, str]) -> str:
+    name = entity.name or names.get(entity.id)
+    return f"#{entity.id} {name or entity.kind}"
+
+
+def entity_color(entity: Entity, names: dict[int, str], selected: int | None) -> tuple[int, int, int]:
+    if entity.id == selected:
+        return BOX_COLORS["selected"]
+    if not entity.visible:
+        return BOX_COLORS["hidden"]
+    if entity.name or entity.id in names:
+        return BOX_COLORS["named"]
+    return BOX_COLORS["person"] if entity.kind == "person" else BOX_COLORS["object"]
+
+
+class CameraView(Widget):
+    """Draws the frame to fit the pane, letterboxed, keeping the camera's aspect ratio."""
+
+    DEFAULT_CSS = "CameraView { height: 1fr; }"
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.frame: SimFrame | None = None
+        self.selected: int | None = None
+        self._strips: list[Strip] = []
+        self._rendered_for: tuple | None = None
+
+    def show(self, frame: SimFrame, selected: int | None = None) -> None:
+        self.frame = frame
+        self.selected = selected
+        surprise = frame.ctx.world.surprise if frame.ctx.world is not None else 0.0
+        self.border_title = "camera"
+        self.border_subtitle = f"surprise {surprise:+.1f}σ" if frame.ctx.world is not None else "no world model"
+        self.set_class(surprise >= SURPRISE_SHOWN, "surprised")
+        self._rendered_for = None
+        self.refresh()
+
+    def _render_strips(self) -> list[Strip]:
+        width, height = self.size.width, self.size.height
+        key = (id(self.frame), self.selected, width, height)
+        if key == self._rendered_for:
+            return self._strips
+        self._rendered_for = key
+        blank_line = Strip([Segment(" " * width, BLANK)], width)
+        frame = self.frame
+        if frame is None or frame.image is None or frame.image.size == 0 or width < 4 or height < 2:
+            self._strips = [blank_line] * height
+            return self._strips
+        src = frame.image
+        w, h = fit(src.shape[1], src.shape[0], width, height * 2)
+        h -= h % 2
+        image = resize_nearest(src, w, max(2, h)).copy()
+        world = frame.ctx.world
+        entities = world.entities if world is not None else ()
+        for e in sorted(entities, key=lambda e: e.id == self.selected):  # the selected box on top
+            draw_box(image, e.box, entity_color(e, frame.names, self.selected))
+        if world is not None and world.surprise >= SURPRISE_SHOWN and world.surprise_where is not None:
+            draw_ring(image, world.surprise_where, 0.12, SURPRISE_COLOR)
+        cells = halfblock_cells(image)
+        for e in entities:
+            self._label(cells, e, frame.names)
+        left = (width - w) // 2
+        top = (height - len(cells)) // 2
+        pad_left = [Segment(" " * left, BLANK)] if left else []
+        pad_right = [Segment(" " * (width - w - left), BLANK)] if width - w - left else []
+        strips = [blank_line] * top
+        for row in cells:
+            strips.append(Strip(pad_left + to_segments(row) + pad_right, width))
+        strips += [blank_line] * (height - len(strips))
+        self._strips = strips[:height]
+        return self._strips
+
+    def _label(self, cells: list[list[tuple[str, Style]]], entity: Entity, names: dict[int, str]) -> None:
+        """The entity's label on the cell row just above its box (inside it at the top edge)."""
+        rows, cols = len(cells), len(cells[0]) if cells else 0
+        x, y, _, _ = entity.box
+        col = int(np.clip(x * cols, 0, cols - 1))
+        row = int(np.clip(y * rows, 0, rows - 1))
+        row = row - 1 if row > 0 else row
+        r, g, b = entity_color(entity, names, self.selected)
+        style = Style(color="rgb(10,10,10)", bgcolor=f"rgb({r},{g},{b})", bold=True)
+        text = entity_label(entity, names)[: max(0, cols - col)]
+        for i, char in enumerate(text):
+            cells[row][col + i] = (char, style)
+
+    def render_line(self, y: int) -> Strip:
+        strips = self._render_strips()
+        return strips[y] if y < len(strips) else Strip.blank(self.size.width)

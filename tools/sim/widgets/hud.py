@@ -1,0 +1,40 @@
+"""The glasses' display as the wearer sees it: the current prompt and its haptic cue."""
+
+from __future__ import annotations
+
+from rich.align import Align
+from rich.console import Group
+from rich.text import Text
+from textual.widgets import Static
+
+from glasses_agent.prompts import PRIORITY_HIGH, PRIORITY_SAFETY, Prompt
+from tools.sim.view import SimFrame
+
+HAPTIC_CUES = {"none": "", "tap": "((·)) tap", "double_tap": "((·))((·)) double tap", "long": "((~~~)) long buzz"}
+
+
+def prompt_style(prompt: Prompt) -> str:
+    if prompt.priority >= PRIORITY_SAFETY:
+        return "bold rgb(255,90,90)"
+    if prompt.priority >= PRIORITY_HIGH:
+        return "bold rgb(255,200,80)"
+    return "bold rgb(150,255,190)"
+
+
+class HudView(Static):
+    def show(self, frame: SimFrame) -> None:
+        prompt = frame.hud
+        if prompt is None:
+            body = Group(Text(""), Align.center(Text("·", style="rgb(60,90,70)")), Text(""))
+            self.border_subtitle = ""
+        else:
+            remaining = max(0.0, (prompt.expires_ns() - frame.t_ns) / 1e9)
+            cue = HAPTIC_CUES.get(prompt.haptic, prompt.haptic)
+            body = Group(
+                Align.center(Text(prompt.text, style=prompt_style(prompt))),
+                Text(""),
+                Align.center(Text(cue, style="italic rgb(120,170,255)") if cue else Text("")),
+            )
+            self.border_subtitle = f"{prompt.kind} · {remaining:.1f} s left"
+        self.set_class(prompt is not None and prompt.is_safety, "safety")
+        self.update(body)

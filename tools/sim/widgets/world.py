@@ -1,0 +1,87 @@
+"""What the world model believes: mode, goal, surprise, sounds, and the tracked entities.
+
+The entity table's cursor is the "selected entity" that enrolling names and the camera pane
+outlines in white.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import DataTable, Static
+
+from glasses_agent.context import Entity
+from tools.sim.view import SimFrame
+
+COLUMNS = ("id", "kind", "name", "where", "seen", "state")
+
+
+def _where(entity: Entity) -> str:
+    cx, cy = entity.center
+    col = "left" if cx < 0.33 else "right" if cx > 0.67 else "center"
+    row = "top" if cy < 0.33 else "bottom" if cy > 0.67 else "mid"
+    return f"{row}-{col}"
+
+
+def _state(entity: Entity) -> Text:
+    if not entity.visible:
+        return Text("hidden", style="rgb(130,130,140)")
+    if entity.approach > 0.3:
+        return Text("approaching", style="bold rgb(255,110,90)")
+    return Text("visible", style="rgb(120,220,140)")
+
+
+class WorldView(Vertical):
+    def compose(self) -> ComposeResult:
+        yield Static(id="world-summary")
+        table = DataTable(id="entities", cursor_type="row", zebra_stripes=True)
+        table.add_columns(*COLUMNS)
+        yield table
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.entities: tuple[Entity, ...] = ()
+
+    @property
+    def table(self) -> DataTable:
+        return self.query_one("#entities", DataTable)
+
+    def selected(self) -> Entity | None:
+        if not self.entities:
+            return None
+        row = self.table.cursor_row
+        return self.entities[row] if 0 <= row < len(self.entities) else None
+
+    def show(self, frame: SimFrame, *, goal: str | None) -> None:
+        world = frame.ctx.world
+        summary = Text()
+        summary.append("mode ", style="dim")
+        summary.append(frame.ctx.mode, style="bold rgb(120,180,255)")
+        summary.append("   goal ", style="dim")
+        summary.append(goal or frame.ctx.extras.get("goal") or "—", style="bold")
+        if world is not None:
+            summary.append("   walking " if world.walking else "   standing ", style="dim")
+            if world.sounds:
+                summary.append("\nsounds ", style="dim")
+                summary.append(", ".join(f"{n} ({s:.2f})" for n, s in world.sounds))
+        self.query_one("#world-summary", Static).update(summary)
+
+        previous = self.selected()
+        entities = tuple(sorted(world.entities, key=lambda e: e.id)) if world is not None else ()
+        self.entities = entities
+        table = self.table
+        table.clear()
+        for e in entities:
+            name = e.name or frame.names.get(e.id)
+            seen = (frame.t_ns - e.last_seen_ns) / 1e9
+            table.add_row(
+                str(e.id), e.kind, Text(name, style="bold rgb(80,220,120)") if name else Text("—", style="dim"),
+                _where(e), "now" if seen <= 0.05 else f"{seen:.1f}s ago", _state(e),
+            )
+        if previous is not None:
+            for row, e in enumerate(entities):
+                if e.id == previous.id:
+                    table.move_cursor(row=row, animate=False)
+                    break
+        self.border_subtitle = f"{len(entities)} tracked"
