@@ -1,0 +1,160 @@
+"""`glasses-agent train perception ...` and `glasses-agent eval probe ...` (torch imported in handlers)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+DEFAULT_DATA = ["synthetic:mixed:0-39"]
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def add_train_targets(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "perception",
+        help="train the multimodal JEPA perception model",
+        description="Self-supervised training of the perception model (masked latent prediction) on "
+        "recordings, media files or generated scenes. Writes perception.safetensors, config.json, "
+        "history.json and curves.png into --out, at every evaluation.",
+    )
+    p.add_argument("--data", nargs="+", default=DEFAULT_DATA, metavar="PATH",
+                   help="MCAP recordings, media files, folders, or synthetic:SCENARIO[:SEEDS] "
+                   f"(default: {' '.join(DEFAULT_DATA)})")
+    p.add_argument("--out", required=True, help="checkpoint folder to write")
+    p.add_argument("--steps", type=_positive_int, default=2000, help="optimiser steps in all (default 2000)")
+    p.add_argument("--batch-size", type=_positive_int, default=64)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--objective", choices=("ema", "sigreg", "pixel"), default="ema",
+                   help="ema: EMA target encoder (default, measured better here); sigreg: LeJEPA's SIGReg; "
+                   "pixel: the MAE-style pixel baseline")
+    p.add_argument("--sigreg-lambda", type=float, default=0.1)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--eval-every", type=_positive_int, default=250, help="steps between evaluations and checkpoints")
+    p.add_argument("--holdout", type=float, default=0.1, help="fraction of clips held out for evaluation")
+    p.add_argument("--clip-seconds", type=float, default=10.0, help="length of each synthetic scene")
+    p.add_argument("--threads", type=_positive_int, default=2, help="torch CPU threads (default 2)")
+    p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when present)")
+    p.add_argument("--resume", action="store_true", help="continue the run in --out up to --steps")
+    p.add_argument("--export", default=None, metavar="DIR",
+                   help="at the end, also write the encoder alone (what inference loads) into DIR")
+    p.set_defaults(handler=cmd_train_perception)
+
+
+def add_eval_targets(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "probe",
+        help="frozen-feature linear probes: JEPA vs pixel (MAE-style) vs random init",
+        description="Trains the same architecture as a JEPA and as a pixel-reconstruction model (same "
+        "steps, batch and data) for several seeds, plus randomly initialised encoders, then fits "
+        "linear probes on frozen features that keep position, for appearance (object identity), "
+        "motion (direction) and sound (which of ../shared/data/audio/sounds plays). Prints the "
+        "table (mean ± std over seeds) and writes JSON.",
+    )
+    p.add_argument("--seeds", type=_positive_int, default=3, help="seeds per model (default 3)")
+    p.add_argument("--steps", type=_positive_int, default=400, help="training steps per model (default 400)")
+    p.add_argument("--batch-size", type=_positive_int, default=64)
+    p.add_argument("--quick", action="store_true", help="a tiny run for tests (few steps, few clips)")
+    p.add_argument("--sounds", default=None, help="folder of sound files (default ../shared/data/audio/sounds)")
+    p.add_argument("--noise", default=None, help="folder of noise beds (default ../shared/data/audio/noise)")
+    p.add_argument("--out", default="bench-results/probe.json", help="JSON to write (default bench-results/probe.json)")
+    p.add_argument("--threads", type=_positive_int, default=2)
+    p.set_defaults(handler=cmd_eval_probe)
+
+
+class _Progress:
+    """One updating line on stderr: step, loss, and the latest collapse figures."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.last: dict[str, float] = {}
+        self.tty = sys.stderr.isatty()
+        self.t0 = time.perf_counter()
+
+    def __call__(self, record: dict[str, Any]) -> None:
+        self.last.update({k: v for k, v in record.items() if k in ("eval_loss", "std_min", "effective_rank")})
+        step = record["step"]
+        done = int(30 * step / self.total)
+        rate = step / max(1e-9, time.perf_counter() - self.t0)
+        line = (f"[{'#' * done}{'.' * (30 - done)}] {step}/{self.total} loss {record['loss']:.4f}"
+                + "".join(f" {k} {v:.4g}" for k, v in self.last.items()) + f" {rate:.1f} it/s")
+        if self.tty:
+            print("\r" + line, end="", file=sys.stderr, flush=True)
+        elif "eval_loss" in record:  # not a terminal (CI, pipes): one line per evaluation
+            print(line, file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.tty:
+            print(file=sys.stderr)
+
+
+def cmd_train_perception(args: argparse.Namespace) -> int:
+    import torch
+
+    from glasses_agent.perception.config import ModelConfig
+    from glasses_agent.perception.data import load_clips
+    from glasses_agent.perception.errors import PerceptionError
+    from glasses_agent.perception.train import Trainer, TrainConfig
+
+    torch.set_num_threads(args.threads)
+    device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
+    if not 0 < args.holdout < 1:
+        raise PerceptionError(f"--holdout must be between 0 and 1, got {args.holdout}")
+    mc = ModelConfig()
+    print(f"loading clips from {' '.join(args.data)} ...", file=sys.stderr)
+    clips, names = load_clips(args.data, mc, clip_seconds=args.clip_seconds)
+    train, held_out = clips.split(args.holdout)
+    tc = TrainConfig(objective=args.objective, steps=args.steps, batch_size=args.batch_size, lr=args.lr,
+                     sigreg_lambda=args.sigreg_lambda, seed=args.seed, eval_every=args.eval_every,
+                     warmup=min(100, max(1, args.steps // 10)), device=device)
+    trainer = Trainer(mc, tc, train, held_out)
+    if args.resume:
+        trainer.resume(args.out)
+        print(f"resumed at step {trainer.step}", file=sys.stderr)
+    print(f"{len(train)} training clips, {len(held_out)} held out, from {len(names)} sources; "
+          f"parameters {trainer.parameters}; objective {tc.objective}; device {device}", file=sys.stderr)
+    progress = _Progress(tc.steps)
+    history = trainer.run(args.out, progress)
+    progress.close()
+    final = next((r for r in reversed(history) if "eval_loss" in r), {}) if history else {}
+    summary = {"out": args.out, "steps": trainer.step, "parameters": trainer.parameters,
+               **{k: round(v, 4) for k, v in final.items() if k in ("eval_loss", "std_min", "effective_rank")}}
+    if args.export:
+        from glasses_agent.perception.checkpoint import export_encoder
+
+        summary["export"] = str(export_encoder(args.out, args.export))
+    print(json.dumps(summary))
+    return 0
+
+
+def cmd_eval_probe(args: argparse.Namespace) -> int:
+    import torch
+
+    from glasses_agent.perception.probe.run import ProbeSettings, format_table, run_probe
+
+    torch.set_num_threads(args.threads)
+    settings = ProbeSettings.quick() if args.quick else ProbeSettings(seeds=args.seeds, steps=args.steps,
+                                                                      batch_size=args.batch_size)
+    if args.sounds:
+        settings.sounds_dir = Path(args.sounds)
+    if args.noise:
+        settings.noise_dir = Path(args.noise)
+    result = run_probe(settings, log=lambda text: print(text, file=sys.stderr, flush=True))
+    print(format_table(result))
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"written {out}")
+    return 0
