@@ -68,7 +68,7 @@ class TextReadPolicy:
         if det is None or not det.fresh or not det.qr:
             return []
         return [prompt("text_read", view.t_ns, f"QR {clock_phrase(x)}: {text}", priority=PRIORITY_INFO, ordinal=i,
-                       text=text[:200], x=x, clock=clock_hour(x), key=f"qr:{text[:200]}")
+                       qr=text[:200], x=x, clock=clock_hour(x), key=f"qr:{text[:200]}")
                 for i, (text, x) in enumerate(det.qr)]
 
 

@@ -1,8 +1,9 @@
 """A classical looming cue: a region of change that keeps growing, tick after tick.
 
-On a reduced grey frame: undo the global shift between the previous frame and this one (head
-turns pan the whole view; phase correlation measures it), take the absolute difference, and
-keep the largest blob of change. Something that only moves gives a blob of steady size;
+On a reduced grey frame: undo the global shift between a frame about LAG_S earlier and this one
+(head turns pan the whole view; phase correlation measures it), take the absolute difference,
+and keep the largest blob of change (a lag of several frames, because something coming at the
+wearer changes little from one frame to the next). Something that only moves gives a blob of steady size;
 something coming at the wearer gives a blob whose size grows steadily. The cue is the growth
 rate of the blob's size (a median over about a second, so one noisy frame does not raise an
 alarm), weighted up as the blob gets big: that is roughly the inverse of time to contact.
@@ -22,23 +23,30 @@ DIFF_THRESHOLD = 22  # grey levels: below this a pixel did not change (sensor no
 MIN_BLOB_FRACTION = 0.004  # blobs smaller than this share of the view are noise
 MAX_BLOB_FRACTION = 0.6  # a blob bigger than this is the whole view moving (walking), not an object
 HISTORY = 10  # ticks of blob sizes kept (about a second at 10 Hz)
-MIN_SIZE = 0.12  # blob height (fraction of view) under which nothing is near enough to warn about
+LAG_S = 0.4  # compare with the frame this long ago
+MIN_SIZE = 0.25  # blob height (fraction of view) under which nothing is near enough to warn about
+GROWTH_FULL = 0.25  # size growth per second (1 / time to contact) that scores 1
 
 
 class LoomingCue:
     def __init__(self) -> None:
-        self._prev: np.ndarray | None = None
+        self._frames: deque[tuple[int, np.ndarray]] = deque()
         self._sizes: deque[tuple[int, float, tuple[float, float]]] = deque(maxlen=HISTORY)
 
     def reset(self) -> None:
-        self._prev = None
+        self._frames.clear()
         self._sizes.clear()
 
     def update(self, gray: np.ndarray, t_ns: int) -> Looming | None:
         """Feed the newest reduced grey frame; returns the cue when a blob is growing."""
-        prev, self._prev = self._prev, gray
-        if prev is None or prev.shape != gray.shape:
-            self._sizes.clear()
+        if self._frames and self._frames[-1][1].shape != gray.shape:
+            self.reset()
+        self._frames.append((t_ns, gray))
+        lag_ns = int(LAG_S * 1e9)
+        while len(self._frames) > 2 and self._frames[1][0] <= t_ns - lag_ns:
+            self._frames.popleft()  # keep the newest frame at least LAG_S old at the front
+        prev_t, prev = self._frames[0]
+        if t_ns - prev_t < lag_ns * 0.75:
             return None
         blob = self._largest_change(prev, gray)
         if blob is None:
@@ -60,8 +68,8 @@ class LoomingCue:
         steady = sum(r > 0 for r in rates) / max(1, len(rates))
         if growth <= 0 or box[3] < MIN_SIZE:
             return None
-        # Growth rate ~ 1 / time to contact; a bigger blob is nearer. Both raise the score.
-        score = min(1.0, growth / 0.5) * min(1.0, box[3] / 0.3) * steady
+        # Growth rate ~ 1 / time to contact, counted only when it grew steadily (most steps up).
+        score = min(1.0, growth / GROWTH_FULL) * steady
         return Looming(score=float(score), box=box, growth_per_s=growth)
 
     @staticmethod

@@ -1,0 +1,213 @@
+"""Scripted overlays: events painted into any source's frames and mixed into its audio.
+
+An overlay changes what the sensors report (a QR code held up, the light going out, an object
+flying at the wearer, someone speaking) and says what a good agent should then tell the
+wearer, as an `Expected` event for the scorer. The agent sees only the altered camera and
+microphone; the expectations go to the scorer alone.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import cv2
+import numpy as np
+
+from glasses_agent.memory.describe import clock_hour
+from streams.frames import NS_PER_S, AudioChunk, Frame, TruthEvent, VideoFrame
+
+
+@dataclass(frozen=True)
+class Expected:
+    """A prompt the agent should give: `kind`, from `onset_ns`, acceptable until `end_ns`.
+
+    `clock` is the direction (clock hour) where it applies, when a direction is part of the
+    prompt; `clock_track` gives it over time for things that move, as (t_ns, hour) pairs.
+    """
+
+    kind: str
+    onset_ns: int
+    end_ns: int
+    clock: int | None = None
+    clock_track: tuple[tuple[int, int], ...] = ()
+    what: str = ""
+
+    def clock_at(self, t_ns: int) -> int | None:
+        if not self.clock_track:
+            return self.clock
+        best = min(self.clock_track, key=lambda p: abs(p[0] - t_ns))
+        return best[1]
+
+
+def _ns(s: float) -> int:
+    return int(round(s * NS_PER_S))
+
+
+class Overlay:
+    start_s: float
+    end_s: float
+
+    def active(self, t_ns: int) -> bool:
+        return _ns(self.start_s) <= t_ns < _ns(self.end_s)
+
+    def paint(self, image: np.ndarray, t_s: float) -> np.ndarray:
+        return image
+
+    def mix(self, samples: np.ndarray, t0_ns: int, sample_rate: int) -> np.ndarray:
+        return samples
+
+    def expected(self) -> list[Expected]:
+        return []
+
+
+@dataclass(frozen=True)
+class QrCard(Overlay):
+    """A QR code held up in view: a white card with the code, `height` of the view tall."""
+
+    start_s: float
+    end_s: float
+    text: str
+    x: float = 0.7  # centre across the view
+    y: float = 0.5
+    height: float = 0.45
+
+    def paint(self, image: np.ndarray, t_s: float) -> np.ndarray:
+        code = cv2.QRCodeEncoder.create().encode(self.text)
+        h, w = image.shape[:2]
+        side = max(29, int(self.height * h))
+        card = cv2.resize(code, (side, side), interpolation=cv2.INTER_NEAREST)
+        card = np.pad(card, side // 8, constant_values=255)  # the quiet zone a printed code has
+        card = cv2.cvtColor(card, cv2.COLOR_GRAY2RGB)
+        ch, cw = card.shape[:2]
+        x0 = int(np.clip(self.x * w - cw / 2, 0, max(0, w - cw)))
+        y0 = int(np.clip(self.y * h - ch / 2, 0, max(0, h - ch)))
+        out = image.copy()
+        out[y0:y0 + ch, x0:x0 + cw] = card[: h - y0, : w - x0]
+        return out
+
+    def expected(self) -> list[Expected]:
+        return [Expected("text_read", _ns(self.start_s), _ns(self.end_s), clock=clock_hour(self.x), what=self.text)]
+
+
+@dataclass(frozen=True)
+class Darkness(Overlay):
+    """The light goes out: the image dims to `level` of its brightness."""
+
+    start_s: float
+    end_s: float
+    level: float = 0.06
+
+    def paint(self, image: np.ndarray, t_s: float) -> np.ndarray:
+        return (image.astype(np.float32) * self.level).astype(np.uint8)
+
+    def expected(self) -> list[Expected]:
+        return [Expected("low_light", _ns(self.start_s), _ns(self.end_s), what="dark")]
+
+
+@dataclass(frozen=True)
+class Looming(Overlay):
+    """Something flies at the wearer: a dark disc that grows from `size0` to `size1` (fractions of
+    the view's height) while drifting from `x0` to `x1`. A hazard once it is big and growing."""
+
+    start_s: float
+    end_s: float
+    x0: float = 0.75
+    x1: float = 0.6
+    y: float = 0.55
+    size0: float = 0.06
+    size1: float = 0.7
+    color: tuple[int, int, int] = (30, 30, 36)
+    near: float = 0.25  # height from which it counts as a hazard
+
+    def _at(self, t_s: float) -> tuple[float, float]:
+        f = (t_s - self.start_s) / (self.end_s - self.start_s)
+        size = self.size0 * (self.size1 / self.size0) ** f
+        return self.x0 + (self.x1 - self.x0) * f, size
+
+    def paint(self, image: np.ndarray, t_s: float) -> np.ndarray:
+        h, w = image.shape[:2]
+        x, size = self._at(t_s)
+        out = image.copy()
+        cv2.circle(out, (int(x * w), int(self.y * h)), max(1, int(size * h / 2)), self.color, -1, lineType=cv2.LINE_AA)
+        return out
+
+    def expected(self) -> list[Expected]:
+        growth = math.log(self.size1 / self.size0) / (self.end_s - self.start_s)
+        onset_s = self.start_s + math.log(self.near / self.size0) / growth
+        track = tuple((_ns(t), clock_hour(self._at(t)[0])) for t in np.arange(onset_s, self.end_s + 0.5, 0.1))
+        return [Expected("hazard", _ns(onset_s), _ns(self.end_s + 1.0), clock_track=track, what="looming disc")]
+
+
+@dataclass(frozen=True)
+class Voice(Overlay):
+    """Someone speaks: `samples` (int16 at 16 kHz) mixed into the microphone from `start_s`."""
+
+    start_s: float
+    samples: np.ndarray = field(repr=False)
+    gain: float = 1.0
+    label: str = "speech"
+    is_speech: bool = True  # False: a sound that must not be taken for speech (a siren)
+
+    @property
+    def end_s(self) -> float:  # type: ignore[override]
+        return self.start_s + len(self.samples) / 16_000
+
+    def mix(self, samples: np.ndarray, t0_ns: int, sample_rate: int) -> np.ndarray:
+        if sample_rate != 16_000:
+            return samples
+        offset = int(round((t0_ns - _ns(self.start_s)) * sample_rate / NS_PER_S))
+        lo, hi = max(0, offset), min(len(self.samples), offset + len(samples))
+        if hi <= lo:
+            return samples
+        out = samples.astype(np.int32)
+        out[lo - offset : hi - offset] += (self.samples[lo:hi].astype(np.float32) * self.gain).astype(np.int32)
+        return np.clip(out, -32768, 32767).astype(np.int16)
+
+    def expected(self) -> list[Expected]:
+        if not self.is_speech:
+            return []
+        return [Expected("speech", _ns(self.start_s), _ns(self.end_s), what=self.label)]
+
+
+class OverlaySource:
+    """Wraps a `FrameSource`; paints video and mixes audio with the overlays active at each frame.
+
+    Ground truth passing through (a synthetic scene's truth channel) is kept in `truth` for the
+    scorer; the pipeline's synchroniser drops it before the agent.
+    """
+
+    def __init__(self, base: Any, overlays: list[Overlay] = ()) -> None:
+        self.base = base
+        self.overlays = list(overlays)
+        self.truth: list[TruthEvent] = []
+
+    def frames(self) -> Iterator[Frame]:
+        self.truth = []
+        for frame in self.base.frames():
+            if isinstance(frame, TruthEvent):
+                self.truth.append(frame)
+            elif isinstance(frame, VideoFrame):
+                image = frame.image
+                for o in self.overlays:
+                    if o.active(frame.t_ns):
+                        image = o.paint(image, frame.t_ns / NS_PER_S)
+                if image is not frame.image:
+                    frame = replace(frame, image=image, jpeg=None)  # the old JPEG no longer shows it
+            elif isinstance(frame, AudioChunk):
+                samples = frame.samples
+                for o in self.overlays:
+                    samples = o.mix(samples, frame.t_ns, frame.sample_rate)
+                if samples is not frame.samples:
+                    frame = replace(frame, samples=samples)
+            yield frame
+
+    def describe(self) -> dict[str, Any]:
+        info = dict(self.base.describe())
+        info["overlays"] = [type(o).__name__ for o in self.overlays]
+        return info
+
+    def expected(self) -> list[Expected]:
+        return [e for o in self.overlays for e in o.expected()]

@@ -1,0 +1,172 @@
+"""`glasses-agent run`: the headless agent on a replay, live devices, or a generated demo scene.
+
+    glasses-agent run --demo                               # a generated scene; prints prompts; ends by itself
+    glasses-agent run --replay walk.mcap --prompts-out p.jsonl --trace-out t.jsonl
+    glasses-agent run --camera 0 --mic default --mode navigate
+    glasses-agent run --replay walk.mcap --mqtt mqtt://127.0.0.1:1883   # prompts to a device (the bridge)
+
+Torch and the agent are imported inside the handlers, so `--help` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+DEMO_SCENARIO = "demo"
+DEMO_SECONDS = 16.0
+
+
+def _speed(text: str) -> float | None:
+    from tools.cli import _speed as parse
+
+    return parse(text)
+
+
+def add_agent_arguments(p: argparse.ArgumentParser) -> None:
+    """The agent's own options, shared by `run` and `replay`."""
+    p.add_argument("--mode", default="explore", help="navigate, explore, read, social or quiet (default explore)")
+    p.add_argument("--modes", metavar="FILE.toml", help="your own modes file (default: the shipped modes.toml)")
+    p.add_argument("--wearer", default="default", help="whose memory to use (default 'default')")
+    p.add_argument("--memory", metavar="PATH", help="memory database (default: $GLASSES_AGENT_HOME/memory.sqlite3)")
+    p.add_argument("--perception", metavar="CKPT", help="perception checkpoint ('none': run without the model)")
+    p.add_argument("--world", metavar="CKPT", help="world-model checkpoint ('none': run without it)")
+    p.add_argument("--no-auto-mode", action="store_true", help="never switch explore -> navigate while walking")
+
+
+def register(subparsers: Any) -> None:
+    run = subparsers.add_parser("run", help="run the agent headless: replay, live devices or a generated demo")
+    src = run.add_mutually_exclusive_group(required=True)
+    src.add_argument("--replay", metavar="FILE", help="an MCAP recording or a media file")
+    src.add_argument("--camera", metavar="SRC", help="live camera: device index, file or URL (MJPEG over HTTP)")
+    src.add_argument("--demo", action="store_true", help="a generated scene with scripted events; ends by itself")
+    run.add_argument("--mic", metavar="DEV", help="live microphone (with --camera)")
+    run.add_argument("--mqtt", metavar="URL", help="send prompts to a device over MQTT (through the bridge)")
+    run.add_argument("--device-id", default="default", help="the device's id (default 'default')")
+    run.add_argument("--speed", type=_speed, default=None, metavar="max|X",
+                     help="replay/demo speed: 'max' (default, virtual clock, deterministic) or X times real time")
+    run.add_argument("--duration", type=float, metavar="S", help="stop after S seconds (live runs)")
+    run.add_argument("--tick-hz", type=float, default=10.0, help="ticks per second (default 10)")
+    run.add_argument("--prompts-out", metavar="F.jsonl", help="write each prompt as a JSON line")
+    run.add_argument("--trace-out", metavar="T.jsonl", help="write one trace record per tick")
+    run.add_argument("--record-out", metavar="F.mcap", help="write the streams plus prompts and traces into MCAP")
+    run.add_argument("--seed", type=int, default=3, help="scene seed for --demo (default 3)")
+    add_agent_arguments(run)
+    run.set_defaults(handler=cmd_run)
+
+
+def build_agent(args: argparse.Namespace, *, memory_default: str | None = None):  # noqa: ANN201
+    from glasses_agent.agent import Agent, AgentConfig
+
+    return Agent(AgentConfig(
+        device_id=getattr(args, "device_id", "default"),
+        wearer=args.wearer,
+        mode=args.mode,
+        tick_hz=getattr(args, "tick_hz", 10.0),
+        memory_path=args.memory or memory_default,
+        perception_checkpoint=args.perception,
+        world_checkpoint=args.world,
+        modes_file=args.modes,
+        auto_mode=not args.no_auto_mode,
+    ))
+
+
+def print_prompt(prompt: Any) -> None:
+    print(f"{prompt.t_ns / 1e9:8.2f}s  {prompt.kind:<12} {prompt.text}", flush=True)
+
+
+def run_agent(source: Any, agent: Any, *, speed: float | None, tick_hz: float = 10.0, prompts_out: str | None = None,
+              trace_out: str | None = None, record_out: str | None = None, on_prompt: Any = None,
+              live: list | None = None, duration_s: float | None = None) -> tuple[Any, Any]:
+    """Run the agent over a source (lock-step when `speed` is None) and write its outputs."""
+    import asyncio
+    import contextlib
+
+    from glasses_agent.agent.writers import AgentOutputStage
+    from streams.clock import RealClock, VirtualClock
+    from streams.pipeline import Pipeline
+
+    with contextlib.ExitStack() as stack:
+        recorder = None
+        on_frame = None
+        if record_out:
+            from streams.recording import McapRecorder
+
+            recorder = stack.enter_context(McapRecorder(record_out))
+            on_frame = recorder.write
+        outputs = AgentOutputStage(prompts_out=prompts_out, trace_out=trace_out, recorder=recorder, on_prompt=on_prompt)
+        stages = agent.stages() + [outputs]
+        if speed is None and not live:
+            pipeline = Pipeline(stages, clock=VirtualClock(), tick_hz=tick_hz, on_frame=on_frame)
+            summary = asyncio.run(pipeline.run_lockstep(source))
+        else:
+            pipeline = Pipeline(stages, clock=RealClock(speed=speed or 1.0), tick_hz=tick_hz, on_frame=on_frame)
+            summary = asyncio.run(pipeline.run_paced(replay=source, live=live or (), duration_s=duration_s))
+    return summary, outputs
+
+
+def demo_source(seed: int, duration_s: float = DEMO_SECONDS):  # noqa: ANN201
+    from glasses_agent.scoring.scenes import scenario_source
+
+    return scenario_source(DEMO_SCENARIO, seed=seed, duration_s=duration_s)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    if args.mqtt:
+        try:
+            from tools.bridge_commands import serve
+        except ImportError:
+            from glasses_agent.errors import GlassesAgentError
+
+            raise GlassesAgentError("--mqtt needs the MQTT bridge (tools.bridge_commands), which is not installed") from None
+        return serve(args)
+    from tools.stream_commands import format_summary, open_replay
+
+    if args.mic and not args.camera:
+        from glasses_agent.errors import GlassesAgentError
+
+        raise GlassesAgentError("--mic goes with --camera")
+    live = None
+    source = None
+    if args.demo:
+        print(f"glasses-agent demo: a generated {DEMO_SECONDS:g} s walk (seed {args.seed}) with scripted events;"
+              " prompts as they come:", flush=True)
+        source = demo_source(args.seed)
+    elif args.replay:
+        source = open_replay(args.replay)
+    else:
+        from streams.sources.camera import CameraSource
+
+        live = [CameraSource(args.camera)]
+        if args.mic is not None:
+            from streams.sources.microphone import MicrophoneSource
+
+            live.append(MicrophoneSource(args.mic))
+    memory_default = None
+    tmp = None
+    if args.demo and not args.memory:
+        import tempfile
+
+        tmp = tempfile.TemporaryDirectory(prefix="glasses-agent-demo-")
+        memory_default = str(Path(tmp.name) / "memory.sqlite3")  # a demo never touches the wearer's memory
+    agent = build_agent(args, memory_default=memory_default)
+    try:
+        for note in agent.notes:
+            print(f"note: {note}", file=sys.stderr)
+        summary, outputs = run_agent(
+            source, agent, speed=args.speed if not live else (args.speed or 1.0), tick_hz=args.tick_hz,
+            prompts_out=args.prompts_out, trace_out=args.trace_out, record_out=args.record_out,
+            on_prompt=print_prompt, live=live, duration_s=args.duration,
+        )
+    finally:
+        agent.close()
+        if tmp is not None:
+            tmp.cleanup()
+    print(f"{outputs.prompts_written} prompts; mode at the end: {agent.mode}")
+    print(format_summary(summary))
+    for path, what in ((args.prompts_out, "prompts"), (args.trace_out, "trace"), (args.record_out, "recording")):
+        if path:
+            print(f"{what:<10} {path}")
+    return 0
