@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "tools.memory_commands",
     "tools.model_commands",
     "tools.sim_commands",
+    "tools.run_commands",
 )
 
 
