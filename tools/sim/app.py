@@ -157,8 +157,7 @@ class SimApp(App):
             return
 
         async def enroll(name: str | None) -> None:
-            if name:
-                await self.controller.enroll(name, entity)
+            if name and await self.controller.enroll(name, entity):
                 self.query_one(CriticLog).note(f"enrolled #{entity.id} as {name!r}")
 
         self.push_screen(NamePrompt(f"Name for entity #{entity.id} ({entity.kind}):", "my keys"), enroll)

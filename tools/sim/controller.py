@@ -23,6 +23,7 @@ from dataclasses import replace
 from typing import Any
 
 from glasses_agent.context import Entity, TickContext
+from glasses_agent.errors import GlassesAgentError
 from streams.frames import NS_PER_S
 from tools.sim.drivers import MODES, Driver
 from tools.sim.view import Health, HudTracker, SimFrame, audio_view, camera_fps
@@ -166,8 +167,8 @@ class SessionController:
                     continue  # re-check: a pause, seek or speed change may have come in
             self._idle.clear()
             stream_now = self._stream_now()
-            # Behind by more than a tick: skip to the newest due tick (latest-wins).
-            not_before = None if stream_now is None else stream_now - self.driver.feed.tick_ns
+            # Behind by more than half a tick: skip to the newest due tick (latest-wins).
+            not_before = None if stream_now is None else stream_now - self.driver.feed.tick_ns // 2
             await self._advance(not_before, paced=True)
 
     async def _advance(self, not_before_ns: int | None, *, paced: bool) -> SimFrame | None:
@@ -299,9 +300,16 @@ class SessionController:
         self._poke()
         self.on_state()
 
-    async def _act(self, fn: Callable[..., Any], *args: Any) -> None:
+    async def _act(self, fn: Callable[..., Any], *args: Any) -> bool:
+        """Run a driver action in the worker; a refusal (GlassesAgentError) becomes the status line."""
         async with self._lock:
-            await self._in_worker(fn, *args)
+            try:
+                await self._in_worker(fn, *args)
+            except GlassesAgentError as err:
+                self.status = str(err)
+                self.on_state()
+                return False
+        return True
 
     async def feedback(self, verdict: str) -> str | None:
         """Tell the critic whether the newest prompt helped; returns its id (None: no prompt yet)."""
@@ -309,23 +317,27 @@ class SessionController:
         if prompt is None:
             self.status = "no prompt yet to give feedback on"
         else:
-            await self._act(self.driver.feedback, prompt.id, verdict)
+            if not await self._act(self.driver.feedback, prompt.id, verdict):
+                return None
             self.status = f"{verdict}: {prompt.text}"
         self.on_state()
         return None if prompt is None else prompt.id
 
-    async def enroll(self, name: str, entity: Entity) -> None:
+    async def enroll(self, name: str, entity: Entity) -> bool:
         assert self.frame is not None
-        await self._act(self.driver.enroll, name, self.frame.ctx, entity)
+        if not await self._act(self.driver.enroll, name, self.frame.ctx, entity):
+            return False
         self.names[entity.id] = name
         # Show the name at once, also while paused; the agent's recognition takes over next tick.
         self.frame = replace(self.frame, names=dict(self.names))
         self.status = f"enrolled #{entity.id} as {name!r}"
         self.on_frame(self.frame)
         self.on_state()
+        return True
 
     async def set_goal(self, name: str | None) -> None:
-        await self._act(self.driver.set_goal, name)
+        if not await self._act(self.driver.set_goal, name):
+            return
         self.goal = name
         self.status = f"finding {name!r}" if name else "goal cleared"
         self.on_state()
@@ -333,7 +345,8 @@ class SessionController:
     async def cycle_mode(self) -> str:
         current = self.mode if self.mode in MODES else MODES[0]
         mode = MODES[(MODES.index(current) + 1) % len(MODES)]
-        await self._act(self.driver.set_mode, mode)
+        if not await self._act(self.driver.set_mode, mode):
+            return self.mode
         self.mode = mode
         self.status = f"mode {mode}"
         self.on_state()

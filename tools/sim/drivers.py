@@ -85,9 +85,11 @@ def context_from_record(tick: Tick, rec: dict[str, Any]) -> TickContext:
         ]
     except (KeyError, TypeError, ValueError, InvalidPromptError) as err:
         raise SimError(f"trace record at t_ns={t_ns} is malformed: {err}") from None
+    extras = {k: rec[k] for k in ("goal", "skipped", "budget", "detections", "context", "walking") if k in rec}
+    if rec.get("surprise") is None and not world.entities:
+        world = None  # recorded without a world model
     by_id = {p.id: p for p in proposals}
     prompts = [by_id[i] for i in rec.get("prompts", []) if isinstance(i, str) and i in by_id]
-    extras = {k: rec[k] for k in ("goal", "skipped", "budget") if k in rec}
     return TickContext(tick=tick, mode=str(rec.get("mode", "explore")), world=world,
                        proposals=proposals, verdicts=verdicts, prompts=prompts, extras=extras)
 

@@ -34,6 +34,7 @@ class HelpScreen(ModalScreen[None]):
         for b in self.bindings:
             table.add_row(key_name(b.key), b.description)
         table.add_row("↑, ↓", "select an entity in the world pane (for enroll)")
+        self.keys_table = table
         with Vertical(id="help-box"):
             yield Static(Text("keys", style="bold"), id="help-title")
             yield Static(table)

@@ -59,6 +59,17 @@ class SimFrame:
         return self.ctx.t_ns
 
 
+def detections_of(ctx: TickContext) -> dict[str, Any] | None:
+    """The classical detectors' results (people count, speech, light, looming box) as a dict,
+    whether the agent left its object or a trace left the recorded dict."""
+    found = ctx.extras.get("detections")
+    if found is None:
+        return None
+    if hasattr(found, "as_dict"):
+        return found.as_dict()
+    return found if isinstance(found, dict) else None
+
+
 def audio_view(ctx: TickContext) -> tuple[np.ndarray, float]:
     """The mel strip and level of a tick's audio window (numpy only)."""
     audio = ctx.tick.audio

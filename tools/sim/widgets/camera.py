@@ -12,7 +12,7 @@ from textual.widget import Widget
 
 from glasses_agent.context import Entity
 from tools.sim.halfblock import draw_box, draw_ring, fit, halfblock_cells, resize_nearest, to_segments
-from tools.sim.view import SimFrame
+from tools.sim.view import SimFrame, detections_of
 
 SURPRISE_SHOWN = 2.0  # z-score from which the overlay marks where the surprise is
 
@@ -24,6 +24,7 @@ BOX_COLORS = {
     "object": (250, 200, 60),
 }
 SURPRISE_COLOR = (255, 70, 70)
+LOOMING_COLOR = (255, 140, 40)
 BLANK = Style(bgcolor="rgb(12,12,16)")
 
 
@@ -83,11 +84,16 @@ class CameraView(Widget):
         entities = world.entities if world is not None else ()
         for e in sorted(entities, key=lambda e: e.id == self.selected):  # the selected box on top
             draw_box(image, e.box, entity_color(e, frame.names, self.selected))
+        looming = (detections_of(frame.ctx) or {}).get("looming")
+        if looming and len(looming.get("box") or ()) == 4:
+            draw_box(image, tuple(looming["box"]), LOOMING_COLOR)
         if world is not None and world.surprise >= SURPRISE_SHOWN and world.surprise_where is not None:
             draw_ring(image, world.surprise_where, 0.12, SURPRISE_COLOR)
         cells = halfblock_cells(image)
         for e in entities:
             self._label(cells, e, frame.names)
+        if looming and len(looming.get("box") or ()) == 4:
+            self._text(cells, looming["box"], f"looming {looming.get('growth_per_s', 0):+.1f}/s", LOOMING_COLOR)
         left = (width - w) // 2
         top = (height - len(cells)) // 2
         pad_left = [Segment(" " * left, BLANK)] if left else []
@@ -101,14 +107,17 @@ class CameraView(Widget):
 
     def _label(self, cells: list[list[tuple[str, Style]]], entity: Entity, names: dict[int, str]) -> None:
         """The entity's label on the cell row just above its box (inside it at the top edge)."""
+        self._text(cells, entity.box, entity_label(entity, names), entity_color(entity, names, self.selected))
+
+    @staticmethod
+    def _text(cells: list[list[tuple[str, Style]]], box, text: str, color: tuple[int, int, int]) -> None:
         rows, cols = len(cells), len(cells[0]) if cells else 0
-        x, y, _, _ = entity.box
-        col = int(np.clip(x * cols, 0, cols - 1))
-        row = int(np.clip(y * rows, 0, rows - 1))
+        col = int(np.clip(box[0] * cols, 0, cols - 1))
+        row = int(np.clip(box[1] * rows, 0, rows - 1))
         row = row - 1 if row > 0 else row
-        r, g, b = entity_color(entity, names, self.selected)
+        r, g, b = color
         style = Style(color="rgb(10,10,10)", bgcolor=f"rgb({r},{g},{b})", bold=True)
-        text = entity_label(entity, names)[: max(0, cols - col)]
+        text = text[: max(0, cols - col)]
         for i, char in enumerate(text):
             cells[row][col + i] = (char, style)
 

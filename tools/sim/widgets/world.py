@@ -12,7 +12,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from glasses_agent.context import Entity
-from tools.sim.view import SimFrame
+from tools.sim.view import SimFrame, detections_of
 
 COLUMNS = ("id", "kind", "name", "where", "seen", "state")
 
@@ -60,8 +60,20 @@ class WorldView(Vertical):
         summary.append(frame.ctx.mode, style="bold rgb(120,180,255)")
         summary.append("   goal ", style="dim")
         summary.append(goal or frame.ctx.extras.get("goal") or "—", style="bold")
+        walking = world.walking if world is not None else bool(frame.ctx.extras.get("walking"))
+        summary.append("   walking" if walking else "   standing", style="dim")
+        found = detections_of(frame.ctx)
+        if found:
+            summary.append("\n")
+            for label, value in (("people", found.get("people")), ("speech", found.get("speech")),
+                                 ("light", found.get("luma"))):
+                summary.append(f"{label} ", style="dim")
+                shown = "—" if value is None else f"{value:.2f}" if isinstance(value, float) else str(value)
+                summary.append(f"{shown}   ", style="bold")
+            if found.get("qr"):
+                summary.append("qr ", style="dim")
+                summary.append(", ".join(str(q[0]) for q in found["qr"])[:30], style="bold")
         if world is not None:
-            summary.append("   walking " if world.walking else "   standing ", style="dim")
             if world.sounds:
                 summary.append("\nsounds ", style="dim")
                 summary.append(", ".join(f"{n} ({s:.2f})" for n, s in world.sounds))

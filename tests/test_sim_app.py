@@ -1,0 +1,196 @@
+"""The simulator driven by Textual's Pilot: stepping, pausing, feedback, enrolment, help.
+
+Time is a `ManualClock` the tests move by hand, so "half a second passes" needs no sleeping and
+every run sees the same ticks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from pathlib import Path
+
+import pytest
+
+from streams.recording import McapReplaySource
+from tools.sim.app import SimApp
+from tools.sim.controller import ManualClock
+from tools.sim.drivers import AgentDriver, TraceDriver, load_trace
+from tools.sim.feed import TickFeed
+from tools.sim.screens import HelpScreen, NamePrompt
+from tools.sim.widgets.session_bar import SessionBar
+from tools.sim.widgets.world import WorldView
+
+FIXTURES = Path(__file__).parent / "fixtures" / "sim"
+RECORDING = FIXTURES / "scene.mcap"
+TRACE = FIXTURES / "trace.jsonl"
+SIZE = (160, 50)
+TICK_NS = 100_000_000
+
+
+def in_loop(test):
+    """Run an async test body on a fresh event loop (no async plugin needed)."""
+
+    @functools.wraps(test)
+    def run(*args, **kwargs):
+        return asyncio.run(test(*args, **kwargs))
+
+    return run
+
+
+def trace_driver() -> TraceDriver:
+    return TraceDriver(TickFeed(McapReplaySource(RECORDING)), load_trace(TRACE), "replay scene.mcap (trace)")
+
+
+def bar_text(app: SimApp) -> str:
+    return str(app.query_one(SessionBar).render())
+
+
+@in_loop
+async def test_stepping_advances_exactly_one_tick():
+    app = SimApp(trace_driver(), clock=ManualClock(), playing=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.controller.wait_idle()
+        assert app.controller.frame is None  # paused from the start: nothing shown yet
+        await pilot.press("n")
+        first = app.controller.frame
+        assert first is not None and first.index == 0
+        for expected in (1, 2, 3):
+            await pilot.press("n")
+            frame = app.controller.frame
+            assert frame.index == expected
+            assert frame.t_ns == first.t_ns + expected * TICK_NS
+        assert app.frames_shown == 4
+        assert "tick 3" in bar_text(app) and "paused" in bar_text(app)
+        # What is shown is the recorded tick: the trace's mode at that time.
+        assert app.controller.frame.ctx.mode == load_trace(TRACE)[frame.t_ns]["mode"]
+
+
+@in_loop
+async def test_pausing_stops_the_clock():
+    clock = ManualClock()
+    app = SimApp(trace_driver(), clock=clock, playing=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.controller.wait_idle()
+        assert app.controller.frame.index == 0  # the first tick shows at once
+        for _ in range(5):  # half a second at 1x: five more ticks, none dropped
+            clock.advance(0.1)
+            await app.controller.wait_idle()
+        assert app.controller.frame.index == 5
+        assert app.controller.frame.health.ticks_dropped == 0
+        await pilot.press("space")
+        clock.advance(10.0)
+        await app.controller.wait_idle()
+        assert app.controller.frame.index == 5  # paused: ten seconds pass, no tick
+        assert "paused" in bar_text(app)
+        await pilot.press("space")
+        await app.controller.wait_idle()
+        clock.advance(0.1)  # resumed where it stopped: the pause is not "caught up"
+        await app.controller.wait_idle()
+        assert app.controller.frame.index == 6
+        assert app.controller.frame.health.ticks_dropped == 0
+        assert "playing" in bar_text(app)
+
+
+@in_loop
+async def test_falling_behind_skips_to_the_newest_tick():
+    clock = ManualClock()
+    app = SimApp(trace_driver(), clock=clock, playing=True)
+    async with app.run_test(size=SIZE):
+        await app.controller.wait_idle()
+        clock.advance(1.0)  # a whole second in one go, as if the agent had stalled
+        await app.controller.wait_idle()
+        frame = app.controller.frame
+        assert frame.index == 10  # straight to the tick due now, not the ten in between
+        assert frame.health.ticks_dropped == 9
+        assert frame.health.frame_age_s is not None and frame.health.frame_age_s < 0.1
+
+
+@in_loop
+async def test_feedback_reaches_the_critic(tmp_path):
+    from glasses_agent.agent import Agent, AgentConfig
+
+    agent = Agent(AgentConfig(memory_path=str(tmp_path / "memory.sqlite3")))
+    driver = AgentDriver(TickFeed(McapReplaySource(RECORDING)), agent, "replay scene.mcap")
+    app = SimApp(driver, clock=ManualClock(), playing=False)
+    async with app.run_test(size=SIZE) as pilot:
+        while app.controller.frame is None or app.controller.frame.last_prompt is None:
+            assert await app.controller.step() is not None, "the fixture recording should yield a prompt"
+        prompt = app.controller.frame.last_prompt
+        await pilot.press("h")
+        feedback = agent.store.feedback()
+        assert [(f.prompt_id, f.verdict) for f in feedback] == [(prompt.id, "helpful")]
+        assert prompt.text in bar_text(app)
+        await pilot.press("d")
+        assert [f.verdict for f in agent.store.feedback()] == ["helpful", "dismissed"]
+    # The learned critic's parameters persisted in the wearer's memory.
+    from glasses_agent.critic import PARAMS_KEY
+    from glasses_agent.memory import MemoryStore
+
+    with MemoryStore(str(tmp_path / "memory.sqlite3"), "default") as store:
+        assert store.load_params(PARAMS_KEY)
+
+
+@in_loop
+async def test_feedback_before_any_prompt_says_so():
+    app = SimApp(trace_driver(), clock=ManualClock(), playing=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n", "h")
+        assert "no prompt yet" in bar_text(app)
+        assert app.driver.feedback_log == []
+
+
+@in_loop
+async def test_help_screen_lists_every_key():
+    app = SimApp(trace_driver(), clock=ManualClock(), playing=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        from rich.console import Console
+
+        console = Console(record=True, width=120)
+        console.print(app.screen.keys_table)
+        text = console.export_text()
+        for binding in SimApp.BINDINGS:
+            assert binding.description in text
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+@in_loop
+async def test_mode_key_cycles_the_mode_shown():
+    app = SimApp(trace_driver(), clock=ManualClock(), playing=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n")
+        before = app.controller.mode
+        await pilot.press("m")
+        assert app.controller.mode != before
+        assert f"mode {app.controller.mode}" in bar_text(app)
+        await pilot.press("n")  # the next tick keeps the switched mode
+        assert app.controller.frame.ctx.mode == app.controller.mode
+
+
+@in_loop
+async def test_find_sets_the_goal(tmp_path):
+    app = SimApp(trace_driver(), clock=ManualClock(), playing=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n", "f")
+        assert isinstance(app.screen, NamePrompt)
+        await pilot.press(*"keys", "enter")
+        assert app.driver.goal == "keys"
+        await pilot.press("n")
+        summary = str(app.query_one("#world-summary").render())
+        assert "goal keys" in summary
+
+
+@in_loop
+async def test_seek_jumps_in_the_replay():
+    app = SimApp(trace_driver(), clock=ManualClock(), playing=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n")
+        start = app.controller.frame.stream_s
+        await pilot.press("right")  # ahead 5 s: past the end of a 3 s recording -> its last tick
+        assert app.controller.frame.stream_s > start + 2.0
+        await pilot.press("left")
+        assert app.controller.frame.stream_s == pytest.approx(0.1)
+        assert app.controller.frame.ctx.tick.audio_coverage > 0
