@@ -12,7 +12,7 @@ from textual.widgets import Input, Label, Static
 
 
 def key_name(key: str) -> str:
-    names = {"space": "space", "question_mark": "?", "full_stop": ".", "plus": "+", "minus": "-",
+    names = {"space": "space", "question_mark": "?", "full_stop": ".", "plus": "+", "minus": "-", "equals_sign": "=",
              "left": "←", "right": "→", "escape": "esc", "up": "↑", "down": "↓"}
     return ", ".join(names.get(k, k) for k in key.split(","))
 

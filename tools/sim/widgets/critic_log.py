@@ -10,7 +10,7 @@ from tools.sim.view import SimFrame
 
 class CriticLog(RichLog):
     def __init__(self, **kwargs) -> None:
-        super().__init__(max_lines=500, wrap=False, markup=False, auto_scroll=True, **kwargs)
+        super().__init__(max_lines=1000, wrap=False, markup=False, auto_scroll=True, **kwargs)
         self.allowed = 0
         self.refused = 0
 
@@ -28,11 +28,11 @@ class CriticLog(RichLog):
             else:
                 self.refused += 1
                 line.append("✘  ", style="bold rgb(240,90,80)")
-            line.append(f"{prompt.kind:<11} ", style="rgb(120,180,255)")
-            line.append(f"{prompt.text!r} ")
-            if verdict is not None:
-                line.append(f"— {verdict.reason}", style="italic rgb(170,170,180)")
+            line.append(f"{prompt.kind:<10} ", style="rgb(120,180,255)")
+            line.append(verdict.reason if verdict is not None else "no verdict", style="italic rgb(170,170,180)")
             self.write(line)
+            # The text on its own line: the reason (why) and the words (what) both stay readable.
+            self.write(Text(f"{'':10}“{prompt.text}”", style="rgb(220,220,225)"))
         self.border_subtitle = f"{self.allowed} sent · {self.refused} held back"
 
     def note(self, text: str) -> None:
