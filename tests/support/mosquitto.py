@@ -85,3 +85,64 @@ class Mosquitto:
 
 def mosquitto_available() -> bool:
     return shutil.which("mosquitto") is not None and shutil.which("mosquitto_passwd") is not None
+
+
+# -- bridge sessions for tests: a real bridge and emulators against this broker --------------------
+
+
+def dark_scene(seconds: float = 2.0, fps: int = 10, size: tuple[int, int] = (96, 128), seed: int = 0) -> list:
+    """Frames a device sends in a dark room: near-black camera, quiet audio in 100 ms chunks.
+
+    Dark frames reliably make the agent's low-light policy speak (after a few dark ticks).
+    """
+    import numpy as np
+
+    from streams.frames import NS_PER_S, AudioChunk, VideoFrame
+
+    rng = np.random.default_rng(seed)
+    frames: list = []
+    for i in range(int(seconds * fps)):
+        image = rng.integers(0, 12, size=(*size, 3), dtype=np.uint8)
+        frames.append(VideoFrame(t_ns=i * NS_PER_S // fps, seq=i, source="camera", image=image))
+    for i in range(int(seconds * 10)):
+        samples = rng.integers(-30, 30, size=1600, dtype=np.int16)
+        frames.append(AudioChunk(t_ns=i * NS_PER_S // 10, seq=i, source="audio", samples=samples))
+    return sorted(frames, key=lambda f: (f.t_ns, f.source))
+
+
+def bright_scene(seconds: float = 2.0, fps: int = 10) -> list:
+    """A lit, featureless view: the agent has nothing to say about it."""
+    import numpy as np
+
+    from streams.frames import NS_PER_S, VideoFrame
+
+    image = np.full((96, 128, 3), 160, np.uint8)
+    return [VideoFrame(t_ns=i * NS_PER_S // fps, seq=i, source="camera", image=image) for i in range(int(seconds * fps))]
+
+
+def agent_factory(memory_dir: Path):
+    """Real agents, one memory file per device (memory partitioned per device)."""
+    from glasses_agent.agent import Agent, AgentConfig
+
+    def make(device_id: str):
+        return Agent(AgentConfig(device_id=device_id, wearer=device_id, memory_path=str(memory_dir / f"{device_id}.sqlite3"),
+                                 perception_checkpoint="none", world_checkpoint="none"))
+
+    return make
+
+
+def address(broker: Mosquitto, user: str, password: str):
+    from firmware_bridge.connection import parse_url
+
+    return parse_url(broker.url(user, password), ca_file=str(broker.layout.ca_cert) if broker.tls else None)
+
+
+async def wait_for(condition, timeout_s: float = 20.0, what: str = "condition") -> None:
+    """Wait on a condition (polled on the event loop), failing with `what` after the timeout."""
+    import asyncio
+
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
+        await asyncio.sleep(0.02)

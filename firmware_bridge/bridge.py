@@ -1,0 +1,277 @@
+"""The bridge: devices' MQTT streams in, one agent pipeline per device, prompts out until acked.
+
+    bridge = Bridge(address, agent_factory=lambda device_id: Agent(...), outbox_path=...)
+    await bridge.run(stop_event)
+
+The connection is an aiomqtt client built inside the coroutine; when the broker goes away the
+loop backs off, re-enters `async with`, re-subscribes and re-sends every unacked prompt. Every
+refused message is counted per device and reported on that device's error topic; nothing a
+device sends stops the bridge or touches another device.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from firmware_bridge import codec
+from firmware_bridge import protocol as P
+from firmware_bridge.connection import BrokerAddress, describe_mqtt_error
+from firmware_bridge.outbox import Outbox
+from firmware_bridge.session import DeviceSession
+from streams.clock import RealClock
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CONFIG = {"camera_fps": 10, "width": 320, "height": 240, "jpeg_quality": 80, "audio_chunk_ms": 100, "imu_hz": 50}
+RESEND_AFTER_NS = 2_000_000_000  # an unacked prompt is sent again after this long
+BACKOFF_S = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0)
+
+
+def user_properties(message: Any) -> dict[str, str]:
+    props = getattr(message, "properties", None)
+    pairs = getattr(props, "UserProperty", None) or []
+    return {str(k): str(v) for k, v in pairs}
+
+
+class Bridge:
+    def __init__(self, address: BrokerAddress, *, agent_factory: Callable[[str], Any], outbox_path: str | Path,
+                 identifier: str = "glasses-agent-bridge", tick_hz: float = 10.0,
+                 device_config: dict[str, Any] | None = None) -> None:
+        self.address = address
+        self.agent_factory = agent_factory
+        self.outbox = Outbox(outbox_path)
+        self.identifier = identifier
+        self.tick_hz = tick_hz
+        self.device_config = {**DEFAULT_CONFIG, **(device_config or {})}
+        self.clock = RealClock()  # the agent's timeline: every t_ns on the wire is on this clock
+        self.sessions: dict[str, DeviceSession] = {}
+        self.rejected: Counter = Counter()  # code -> count, all devices
+        self.connections = 0
+        self.prompts_sent = 0
+        self.acks: Counter = Counter()
+        self.on_prompt: Callable[[str, dict[str, Any]], None] | None = None  # (device_id, record), for the CLI
+        self._client: Any = None
+        self._connected = asyncio.Event()
+        self._last_sent: dict[tuple[str, str], int] = {}
+
+    def now_ns(self) -> int:
+        return self.clock.now_ns()
+
+    # -- the connection loop ---------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event) -> None:
+        import aiomqtt
+
+        attempt = 0
+        try:
+            while not stop.is_set():
+                try:
+                    async with self.address.client(self.identifier) as client:
+                        self._client = client
+                        attempt = 0
+                        await self._on_connected(client)
+                        await self._serve(client, stop)
+                except aiomqtt.MqttError as err:
+                    self._client = None
+                    self._connected.clear()
+                    delay = BACKOFF_S[min(attempt, len(BACKOFF_S) - 1)]
+                    attempt += 1
+                    log.warning("broker connection lost (%s); retrying in %.1f s", describe_mqtt_error(err), delay)
+                    try:
+                        await asyncio.wait_for(stop.wait(), timeout=delay)
+                    except asyncio.TimeoutError:
+                        pass
+        finally:
+            self._client = None
+            for session in list(self.sessions.values()):
+                await session.stop()
+            self.outbox.close()
+
+    async def wait_connected(self, timeout: float = 10.0) -> None:
+        await asyncio.wait_for(self._connected.wait(), timeout)
+
+    async def _on_connected(self, client: Any) -> None:
+        from paho.mqtt.subscribeoptions import SubscribeOptions
+
+        # noLocal: the bridge's own prompts, configs and errors do not come back to it.
+        await client.subscribe(f"{P.TOPIC_ROOT}/#", options=SubscribeOptions(qos=1, noLocal=True))
+        self.connections += 1
+        self._connected.set()
+        for device_id in self.outbox.devices():  # re-send what the broker may have lost
+            await self._send_pending(device_id, force=True)
+
+    async def _serve(self, client: Any, stop: asyncio.Event) -> None:
+        async def resender() -> None:
+            while True:
+                await asyncio.sleep(0.5)
+                for device_id in list(self.sessions):
+                    if self.sessions[device_id].state != "offline":
+                        await self._send_pending(device_id)
+
+        async def watch_stop() -> None:
+            await stop.wait()
+
+        messages = asyncio.ensure_future(self._consume(client))
+        tasks = [messages, asyncio.ensure_future(resender()), asyncio.ensure_future(watch_stop())]
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                if task.exception() is not None:
+                    raise task.exception()  # type: ignore[misc]
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _consume(self, client: Any) -> None:
+        async for message in client.messages:
+            await self.handle(str(message.topic), bytes(message.payload or b""), user_properties(message))
+
+    # -- device -> agent ---------------------------------------------------------------------
+
+    async def handle(self, topic: str, payload: bytes, props: dict[str, str]) -> codec.Message | None:
+        """One message from the broker: decode, route, or reject (counted and reported)."""
+        received_ns = self.now_ns()
+        device_id, name = P.parse_topic(topic)
+        if device_id is not None and name in P.DOWN_TOPICS:
+            return None  # another bridge's output (noLocal hides our own)
+        try:
+            msg = codec.decode_up(topic, payload, props, received_ns)
+        except codec.Rejected as err:
+            await self._reject(device_id, topic, err)
+            return None
+        session = self._session(msg.device_id)
+        session.messages[msg.name] += 1
+        try:
+            if msg.frame is not None:
+                session.source.push(msg.frame)
+            else:
+                await self._control(session, msg, received_ns)
+        except codec.Rejected as err:
+            await self._reject(device_id, topic, err)
+            return None
+        return msg
+
+    async def _control(self, session: DeviceSession, msg: codec.Message, received_ns: int) -> None:
+        record = msg.record or {}
+        device_id = session.device_id
+        if msg.name == "time/request":
+            reply = {"id": record["id"], "t1": record["t1"], "t2": received_ns, "t3": self.now_ns()}
+            await self._publish(device_id, "time/reply", codec.encode_json("time/reply", reply))
+        elif msg.name == "status":
+            was = session.state
+            session.state = record["state"]
+            session.status = record
+            log.info("device %s is %s", device_id, session.state)
+            if session.state == "online" and was != "online":
+                await self._send_config(device_id)
+                await self._send_pending(device_id, force=True)
+        elif msg.name == "ack":
+            known = self.outbox.ack(device_id, record["id"], record["state"], received_ns)
+            if not known:
+                raise codec.Rejected("unknown_prompt", f"ack for prompt {record['id'][:64]!r}, which was never sent to {device_id}")
+            self.acks[record["state"]] += 1
+            self._last_sent.pop((device_id, record["id"]), None)
+            if record["state"] in P.FEEDBACK_LABELS:
+                self._feedback(session, record["id"], record["state"])
+        elif msg.name == "feedback":
+            self._feedback(session, record["prompt_id"], record["label"])
+
+    def _feedback(self, session: DeviceSession, prompt_id: str, label: str) -> None:
+        from glasses_agent.errors import GlassesAgentError
+
+        try:
+            session.agent.feedback(prompt_id, label)
+        except GlassesAgentError as err:
+            raise codec.Rejected("unknown_prompt", str(err)[:200]) from None
+
+    async def _reject(self, device_id: str | None, topic: str, err: codec.Rejected) -> None:
+        self.rejected[err.code] += 1
+        log.info("rejected %s: %s", topic[:120], err)
+        if device_id is None:
+            return  # no device to tell: counted only
+        session = self._session(device_id, start=False)
+        session.rejected[err.code] += 1
+        body = {"code": err.code, "topic": topic[:200], "detail": err.detail[:300], "seq": err.seq,
+                "t_ns": self.now_ns(), "rejected_total": sum(session.rejected.values())}
+        await self._publish(device_id, "error", codec.encode_json("error", body))
+
+    def _session(self, device_id: str, start: bool = True) -> DeviceSession:
+        session = self.sessions.get(device_id)
+        if session is None:
+            agent = self.agent_factory(device_id)
+            session = DeviceSession(device_id, agent, self.clock, self.deliver, tick_hz=self.tick_hz)
+            self.sessions[device_id] = session
+        if start and session.task is None:
+            session.start()
+        return session
+
+    # -- agent -> device ---------------------------------------------------------------------
+
+    async def deliver(self, device_id: str, prompts: list[Any]) -> None:
+        """Prompts from a device's pipeline: into the outbox first, then onto the wire."""
+        now = self.now_ns()
+        for prompt in prompts:
+            record = prompt.to_record()
+            self.outbox.put(device_id, record, prompt.expires_ns(), now)
+            if self.on_prompt is not None:
+                self.on_prompt(device_id, record)
+        await self._send_pending(device_id)
+
+    async def _send_pending(self, device_id: str, force: bool = False) -> None:
+        if self._client is None:
+            return  # sent on reconnect
+        now = self.now_ns()
+        for record in self.outbox.pending(device_id, now):
+            key = (device_id, record["id"])
+            last = self._last_sent.get(key)
+            if not force and last is not None and now - last < RESEND_AFTER_NS:
+                continue
+            expires_ns = record["t_ns"] + record["ttl_ms"] * 1_000_000
+            if await self._publish(device_id, "prompt", codec.encode_json("prompt", record),
+                                   expiry_s=max(1, (expires_ns - now + 999_999_999) // 1_000_000_000)):
+                self._last_sent[key] = now
+                self.outbox.mark_sent(device_id, record["id"])
+                self.prompts_sent += 1
+
+    async def _send_config(self, device_id: str) -> None:
+        session = self.sessions[device_id]
+        body = {**self.device_config, "tick_hz": self.tick_hz, "mode": session.agent.mode}
+        await self._publish(device_id, "config", codec.encode_json("config", body))
+
+    async def _publish(self, device_id: str, name: str, payload: bytes, expiry_s: int | None = None) -> bool:
+        import aiomqtt
+        from paho.mqtt.packettypes import PacketTypes
+        from paho.mqtt.properties import Properties
+
+        client = self._client
+        if client is None:
+            return False
+        spec = P.TOPICS[name]
+        props = Properties(PacketTypes.PUBLISH)
+        expiry = expiry_s if expiry_s is not None else spec.expiry_s
+        if expiry is not None:
+            props.MessageExpiryInterval = int(expiry)
+        props.ContentType = "application/json"
+        try:
+            await client.publish(P.topic(device_id, name), payload, qos=spec.qos, retain=spec.retained, properties=props)
+        except aiomqtt.MqttError as err:
+            log.warning("publish to %s/%s failed: %s", device_id, name, err)
+            return False
+        return True
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "connections": self.connections,
+            "prompts_sent": self.prompts_sent,
+            "prompts_pending": self.outbox.count(),
+            "prompts_expired": self.outbox.expired,
+            "acks": dict(self.acks),
+            "rejected": dict(sorted(self.rejected.items())),
+            "devices": {d: s.summary() for d, s in sorted(self.sessions.items())},
+        }

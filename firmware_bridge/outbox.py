@@ -1,0 +1,82 @@
+"""Prompts on their way to devices, kept in SQLite until the device acknowledges them.
+
+A prompt leaves the outbox when the device acks it (displayed, dismissed, helpful) or when it
+expires (never shown late). Until then it is re-sent whenever the device (re)appears online or
+the bridge reconnects to the broker; the device de-duplicates by id, so a re-send is never shown
+twice. WAL mode and a commit per change: a bridge killed at any moment loses nothing it accepted.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS outbox (
+    device_id   TEXT NOT NULL,
+    prompt_id   TEXT NOT NULL,
+    record      TEXT NOT NULL,
+    expires_ns  INTEGER NOT NULL,
+    sent        INTEGER NOT NULL DEFAULT 0,
+    created_ns  INTEGER NOT NULL,
+    PRIMARY KEY (device_id, prompt_id)
+);
+CREATE TABLE IF NOT EXISTS delivered (
+    device_id   TEXT NOT NULL,
+    prompt_id   TEXT NOT NULL,
+    state       TEXT NOT NULL,
+    acked_ns    INTEGER NOT NULL,
+    PRIMARY KEY (device_id, prompt_id, state)
+);
+"""
+
+
+class Outbox:
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(SCHEMA)
+        self.expired = 0
+
+    def put(self, device_id: str, record: dict[str, Any], expires_ns: int, now_ns: int) -> None:
+        self._db.execute(
+            "INSERT OR IGNORE INTO outbox (device_id, prompt_id, record, expires_ns, created_ns) VALUES (?, ?, ?, ?, ?)",
+            (device_id, record["id"], json.dumps(record, sort_keys=True), expires_ns, now_ns),
+        )
+
+    def mark_sent(self, device_id: str, prompt_id: str) -> None:
+        self._db.execute("UPDATE outbox SET sent = sent + 1 WHERE device_id = ? AND prompt_id = ?", (device_id, prompt_id))
+
+    def ack(self, device_id: str, prompt_id: str, state: str, now_ns: int) -> bool:
+        """Record an ack; True when the prompt was waiting in the outbox (or was delivered before)."""
+        cur = self._db.execute("DELETE FROM outbox WHERE device_id = ? AND prompt_id = ?", (device_id, prompt_id))
+        known = cur.rowcount > 0 or self._db.execute(
+            "SELECT 1 FROM delivered WHERE device_id = ? AND prompt_id = ?", (device_id, prompt_id)).fetchone() is not None
+        if known:
+            self._db.execute("INSERT OR IGNORE INTO delivered VALUES (?, ?, ?, ?)", (device_id, prompt_id, state, now_ns))
+        return known
+
+    def pending(self, device_id: str, now_ns: int) -> list[dict[str, Any]]:
+        """Unacked, unexpired prompts for a device, oldest first; expired ones are dropped here."""
+        cur = self._db.execute("DELETE FROM outbox WHERE device_id = ? AND expires_ns <= ?", (device_id, now_ns))
+        self.expired += max(cur.rowcount, 0)
+        rows = self._db.execute(
+            "SELECT record FROM outbox WHERE device_id = ? ORDER BY created_ns, prompt_id", (device_id,)
+        ).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    def devices(self) -> list[str]:
+        return [r[0] for r in self._db.execute("SELECT DISTINCT device_id FROM outbox")]
+
+    def count(self, device_id: str | None = None) -> int:
+        if device_id is None:
+            return self._db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
+        return self._db.execute("SELECT COUNT(*) FROM outbox WHERE device_id = ?", (device_id,)).fetchone()[0]
+
+    def close(self) -> None:
+        self._db.close()

@@ -1,0 +1,103 @@
+"""One device as the bridge sees it: a live source feeding that device's own agent pipeline.
+
+Each device gets its own Agent (its own memory file) and its own `streams` Pipeline on the
+bridge's shared real clock; frames decoded from MQTT enter as a `LiveSource`, and the last stage
+hands each tick's prompts back to the bridge for delivery.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from streams.frames import Frame
+from streams.pipeline import Pipeline
+from streams.sources.base import Emit
+from streams.stages import Stage
+
+log = logging.getLogger(__name__)
+
+
+class MqttDeviceSource:
+    """A LiveSource whose frames arrive over MQTT: the bridge pushes, the pipeline's channels take."""
+
+    def __init__(self, device_id: str) -> None:
+        self.name = f"mqtt:{device_id}"
+        self._emit: Emit | None = None
+        self.pushed = 0
+
+    def start(self, emit: Emit, now_ns: Callable[[], int]) -> None:  # noqa: ARG002
+        self._emit = emit
+
+    def stop(self) -> None:
+        self._emit = None
+
+    def push(self, frame: Frame) -> bool:
+        if self._emit is None:
+            return False  # pipeline not started yet, or shutting down
+        self._emit(frame)
+        self.pushed += 1
+        return True
+
+
+class PromptSink(Stage):
+    """The pipeline's last stage: whatever prompts the critic let through go to the device."""
+
+    name = "mqtt-prompts"
+
+    def __init__(self, deliver: Callable[[list[Any]], Awaitable[None]]) -> None:
+        super().__init__()
+        self.deliver = deliver
+
+    async def process(self, ctx: Any) -> Any:
+        if ctx is not None and getattr(ctx, "prompts", None):
+            await self.deliver(list(ctx.prompts))
+        return ctx
+
+
+class DeviceSession:
+    def __init__(self, device_id: str, agent: Any, clock: Any, deliver: Callable[[str, list[Any]], Awaitable[None]],
+                 tick_hz: float = 10.0) -> None:
+        self.device_id = device_id
+        self.agent = agent
+        self.source = MqttDeviceSource(device_id)
+        self.sink = PromptSink(lambda prompts: deliver(device_id, prompts))
+        self.pipeline = Pipeline(list(agent.stages()) + [self.sink], clock=clock, tick_hz=tick_hz)
+        self.state = "unknown"  # online / offline from the status topic
+        self.status: dict[str, Any] = {}
+        self.messages: Counter = Counter()  # topic name -> messages accepted
+        self.rejected: Counter = Counter()  # error code -> messages refused
+        self.task: asyncio.Task | None = None
+
+    def start(self) -> None:
+        self.task = asyncio.create_task(self._run(), name=f"pipeline-{self.device_id}")
+
+    async def _run(self) -> None:
+        try:
+            await self.pipeline.run_paced(live=[self.source])
+        except Exception:  # one device's failing agent must not take the others down
+            log.exception("pipeline of device %s failed", self.device_id)
+
+    async def stop(self) -> None:
+        self.pipeline.stop()
+        if self.task is not None:
+            try:
+                await asyncio.wait_for(self.task, timeout=10)
+            except (asyncio.TimeoutError, asyncio.CancelledError):
+                self.task.cancel()
+        self.agent.close()
+
+    def summary(self) -> dict[str, Any]:
+        s = self.pipeline.summary
+        return {
+            "state": self.state,
+            "messages": dict(sorted(self.messages.items())),
+            "rejected": dict(sorted(self.rejected.items())),
+            "ticks_processed": s.ticks_processed,
+            "ticks_dropped": s.ticks_dropped,
+            "seq_gaps": dict(sorted(self.pipeline.sync.stats.seq_gaps.items())),
+            "channels": {n: ch.stats.as_dict() for n, ch in self.pipeline.channels.items()},
+        }
