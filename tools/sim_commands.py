@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-DEMO_SECONDS = 120.0
+DEMO_SECONDS = 60.0
 
 
 def _speed(text: str) -> float:
@@ -33,12 +33,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sim.add_argument("--device", metavar="ID", help="device id (with --mqtt)")
     sim.add_argument("--trace", metavar="T.jsonl", help="with --replay: show this recorded trace instead of running the agent")
     sim.add_argument("--speed", type=_speed, default=1.0, metavar="X", help="times real time (default 1)")
-    sim.add_argument("--mode", default="explore", help="starting mode: explore, navigate, read, social, quiet")
-    sim.add_argument("--memory", metavar="FILE.db", help="the wearer's memory (default: the agent's own)")
-    sim.add_argument("--seed", type=int, default=0, help="scene seed for --demo (default 0)")
+    sim.add_argument("--seed", type=int, default=3, help="scene seed for --demo (default 3, as `run --demo`)")
+    sim.add_argument("--duration", type=float, metavar="S", help="length of the --demo scene in seconds (default 60)")
     sim.add_argument("--paused", action="store_true", help="start paused (step with n)")
     sim.add_argument("--screenshot", metavar="FILE.svg", help="no window: step to --at seconds, save a screenshot, exit")
     sim.add_argument("--at", type=float, default=8.0, metavar="S", help="stream time for --screenshot (default 8)")
+    from tools.run_commands import add_agent_arguments
+
+    add_agent_arguments(sim)  # --mode, --memory, --wearer, checkpoints: the same as `run`
     sim.set_defaults(handler=cmd_sim)
 
 

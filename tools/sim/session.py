@@ -11,12 +11,10 @@ from tools.sim.drivers import AgentDriver, Driver, SimError, TraceDriver, load_t
 from tools.sim.feed import TickFeed
 
 
-def _agent(args: argparse.Namespace, device_id: str = "default") -> Any:
-    try:
-        from glasses_agent.agent import Agent, AgentConfig
-    except ImportError as err:
-        raise SimError(f"the agent is not available ({err}); show a recorded trace with --replay F --trace T.jsonl") from None
-    return Agent(AgentConfig(device_id=device_id, mode=args.mode, memory_path=args.memory))
+def _agent(args: argparse.Namespace) -> Any:
+    from tools.run_commands import build_agent
+
+    return build_agent(args)
 
 
 def build_driver(args: argparse.Namespace) -> Driver:
@@ -35,11 +33,10 @@ def build_driver(args: argparse.Namespace) -> Driver:
             return TraceDriver(feed, load_trace(args.trace), label + " (trace)")
         return AgentDriver(feed, _agent(args), label)
     if args.demo:
-        from streams.sources.synthetic import SyntheticSource
-
+        from tools.run_commands import demo_source
         from tools.sim_commands import DEMO_SECONDS
 
-        source = SyntheticSource(seed=args.seed, duration_s=DEMO_SECONDS, scenario="mixed", include_truth=False)
+        source = demo_source(args.seed, args.duration or DEMO_SECONDS)
         return AgentDriver(TickFeed(source), _agent(args), f"demo (seed {args.seed})")
     if args.camera:
         from tools.sim.live import live_driver
@@ -57,10 +54,9 @@ def run_app(driver: Driver, *, speed: float, playing: bool) -> None:
 def take_screenshot(driver: Driver, out: Path, *, at_s: float, size: tuple[int, int] = (160, 50)) -> str:
     """Step to `at_s` seconds of stream headlessly, then save the app's own screenshot."""
     from tools.sim.app import SimApp
-    from tools.sim.controller import ManualClock
-
     async def shoot() -> str:
-        app = SimApp(driver, clock=ManualClock(), playing=False)
+        # Paused and stepped, so no tick waits on the clock; the health pane shows real timings.
+        app = SimApp(driver, playing=False)
         async with app.run_test(size=size) as pilot:
             while app.controller.frame is None or app.controller.frame.stream_s < at_s:
                 if await app.controller.step() is None:
