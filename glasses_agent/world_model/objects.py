@@ -1,0 +1,426 @@
+"""Object memory: tracks of things in view that persist behind occluders and out of view.
+
+Why this exists: a world model that only predicts the next latent from the last one gets object
+permanence backwards (DESIGN.md, second micro experiment): an object coming out from behind a
+bar is a bigger change than an object that never comes out. So the world model also keeps the
+things it has seen as tracks (position, constant velocity, colour, shape, size) and carries a
+hidden one forward. Its expectations are then checked against each frame:
+
+    permanence  a hidden object's predicted place is no longer covered by its occluder, yet the
+                object is not there                                   -> "missing"
+    continuity  an object like a hidden one appears far from where the hidden one can be
+                                                                      -> "teleport"
+    constancy   a hidden object comes back with another colour or shape -> "changed"
+
+Each violation is a (magnitude, where) pair; benign frames give small position errors. The
+detector is classical and cheap: a background model (kept aligned with head turns by phase
+correlation) and connected components of what differs from it, on frames shrunk to <= 160 px.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+WORK_WIDTH = 160  # frames are shrunk to this width (aspect kept): the tracker's pixels
+FG_THRESHOLD = 30.0  # colour distance (RGB L2) from the background that counts as foreground
+BG_RATE = 0.05  # background learning rate where nothing is in front
+STABLE_FRAMES = 5  # a foreground pixel unchanged this many frames joins the background
+STABLE_DIFF = 12.0
+MIN_AREA_FRACTION = 0.0008
+COLOUR_MATCH = 45.0  # a pixel this close to a track's colour shows that track
+OCCLUDER_MATCH = 40.0
+CONFIRM_FRAMES = 3  # a track is trusted (and can be surprising) after this many sightings
+WARMUP_FRAMES = 5  # no surprise while the background model settles
+MISSING_DROP = 8  # frames an expected object may be missing before its track is dropped
+HIDDEN_DROP_S = 6.0
+OUT_OF_VIEW_DROP_S = 120.0
+
+
+@dataclass
+class Detection:
+    x: float
+    y: float
+    box: tuple[int, int, int, int]  # x0, y0, x1, y1 in work pixels
+    area: float
+    colour: np.ndarray
+    fill: float
+    touches_border: bool
+
+    @property
+    def aspect(self) -> float:
+        x0, y0, x1, y1 = self.box
+        return (x1 - x0) / max(1, y1 - y0)
+
+
+@dataclass
+class Track:
+    id: int
+    x: float
+    y: float
+    vx: float
+    vy: float
+    radius: float
+    area: float  # the area when fully visible (work px)
+    colour: np.ndarray
+    fill: float
+    aspect: float
+    first_seen: float
+    last_seen: float
+    box: tuple[int, int, int, int]
+    seen: int = 1
+    state: str = "visible"  # visible | hidden | out_of_view
+    hidden_since: float = 0.0
+    occluder_colour: np.ndarray | None = None
+    missing: int = 0
+    pending_check: int = 0  # frames left to compare appearance after coming back from hiding
+    last_area: float = 0.0
+    approach: float = 0.0  # d log(area) / dt, smoothed
+    born_in_open: bool = False
+    popup_reported: bool = False
+    extras: dict = field(default_factory=dict)
+
+    @property
+    def confirmed(self) -> bool:
+        return self.seen >= CONFIRM_FRAMES
+
+    def predict(self, dt: float) -> tuple[float, float]:
+        return self.x + self.vx * dt, self.y + self.vy * dt
+
+
+@dataclass(frozen=True)
+class Violation:
+    kind: str  # missing | teleport | changed | popup
+    magnitude: float
+    where: tuple[float, float]  # fractions of the view
+    track_id: int
+
+
+@dataclass(frozen=True)
+class ObjectStep:
+    """What one frame did to the object memory."""
+
+    violations: tuple[Violation, ...]
+    error: float  # object-level prediction error this frame (violations + benign misses)
+    shift: tuple[float, float]  # image shift since the previous frame (work px), head motion
+
+
+def _distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.sqrt(((a.astype(np.float32) - b.astype(np.float32)) ** 2).sum(axis=-1))
+
+
+class ObjectMemory:
+    """Tracks of objects across frames; feed frames in time order with `step`."""
+
+    def __init__(self) -> None:
+        self.tracks: list[Track] = []
+        self.background: np.ndarray | None = None
+        self.previous: np.ndarray | None = None
+        self.stable: np.ndarray | None = None
+        self.frames = 0
+        self.scale = 1.0
+        self.size = (0, 0)  # work (width, height)
+        self.pan = np.zeros(2)  # total image shift since the start (work px): head motion so far
+        self._next_id = 1
+        self._last_t: float | None = None
+
+    # -- public --------------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        self.__init__()
+
+    def work_image(self, image: np.ndarray) -> np.ndarray:
+        h, w = image.shape[:2]
+        scale = min(1.0, WORK_WIDTH / w)
+        size = (max(8, round(w * scale)), max(8, round(h * scale)))
+        small = cv2.resize(image, size, interpolation=cv2.INTER_AREA) if size != (w, h) else image
+        return cv2.GaussianBlur(small.astype(np.float32), (3, 3), 0)
+
+    def step(self, image: np.ndarray, t: float) -> ObjectStep:
+        """Update with the RGB frame at stream time `t` (seconds)."""
+        img = self.work_image(image)
+        h, w = img.shape[:2]
+        dt = 0.1 if self._last_t is None else max(1e-3, t - self._last_t)
+        self._last_t = t
+        if self.background is None or self.background.shape != img.shape:
+            self.reset()
+            self._last_t = t
+            self.background, self.previous = img.copy(), img.copy()
+            self.stable = np.zeros((h, w), np.int16)
+            self.size = (w, h)
+            self.scale = w / image.shape[1]
+            self.frames = 1
+            return ObjectStep((), 0.0, (0.0, 0.0))
+        self.frames += 1
+        shift = self._align(img)
+        diff = _distance(img, self.background)
+        foreground = diff > FG_THRESHOLD
+        if foreground.mean() > 0.5:
+            # The whole picture changed (lights, a cut, a fast turn): start the background over.
+            self.background, self.previous = img.copy(), img.copy()
+            self.stable[:] = 0
+            for track in self.tracks:
+                if track.state == "visible":
+                    track.state = "out_of_view"
+            return ObjectStep((), 0.0, shift)
+        detections = self._detect(img, foreground)
+        self._update_background(img, foreground)
+        violations, benign = self._associate(img, detections, t, dt)
+        self.previous = img
+        if self.frames <= WARMUP_FRAMES:
+            violations = []
+        error = sum(v.magnitude for v in violations) + benign
+        return ObjectStep(tuple(violations), float(error), shift)
+
+    def visible_tracks(self) -> list[Track]:
+        return [t for t in self.tracks if t.confirmed and t.state == "visible"]
+
+    def box_fraction(self, track: Track) -> tuple[float, float, float, float]:
+        w, h = self.size
+        x0, y0, x1, y1 = track.box
+        return (max(0.0, x0 / w), max(0.0, y0 / h), min(1.0, (x1 - x0) / w), min(1.0, (y1 - y0) / h))
+
+    # -- pieces --------------------------------------------------------------------------------
+
+    def _align(self, img: np.ndarray) -> tuple[float, float]:
+        """Shift the background and tracks with the view when the head turns."""
+        prev = cv2.cvtColor(self.previous, cv2.COLOR_RGB2GRAY)
+        cur = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)
+        (dx, dy), response = cv2.phaseCorrelate(prev, cur)
+        if response < 0.1 or math.hypot(dx, dy) < 0.5 or math.hypot(dx, dy) > img.shape[1] / 3:
+            return (0.0, 0.0)
+        matrix = np.float32([[1, 0, dx], [0, 1, dy]])
+        size = (img.shape[1], img.shape[0])
+        self.background = cv2.warpAffine(self.background, matrix, size, borderMode=cv2.BORDER_REPLICATE)
+        # Newly exposed edges have no history: take them from this frame.
+        mask = cv2.warpAffine(np.ones(img.shape[:2], np.uint8), matrix, size, borderValue=0) == 0
+        self.background[mask] = img[mask]
+        self.stable[:] = 0
+        self.pan += (dx, dy)
+        for track in self.tracks:
+            track.x += dx
+            track.y += dy
+        return (float(dx), float(dy))
+
+    def _detect(self, img: np.ndarray, foreground: np.ndarray) -> list[Detection]:
+        h, w = foreground.shape
+        mask = cv2.morphologyEx(foreground.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+        count, labels, stats, centroids = cv2.connectedComponentsWithStats(mask, connectivity=8)
+        min_area = max(6.0, MIN_AREA_FRACTION * h * w)
+        found = []
+        for k in range(1, count):
+            x0, y0, bw, bh, area = stats[k]
+            if area < min_area or area > 0.25 * h * w:
+                continue
+            pixels = img[labels == k]
+            found.append(Detection(
+                x=float(centroids[k][0]), y=float(centroids[k][1]), box=(int(x0), int(y0), int(x0 + bw), int(y0 + bh)),
+                area=float(area), colour=np.median(pixels, axis=0), fill=float(area) / float(bw * bh),
+                touches_border=bool(x0 <= 1 or y0 <= 1 or x0 + bw >= w - 1 or y0 + bh >= h - 1),
+            ))
+        return found
+
+    def _update_background(self, img: np.ndarray, foreground: np.ndarray) -> None:
+        still = _distance(img, self.previous) < STABLE_DIFF
+        self.stable = np.where(still, np.minimum(self.stable + 1, 1000), 0).astype(np.int16)
+        rate = np.where(foreground, 0.0, BG_RATE).astype(np.float32)[..., None]
+        self.background += rate * (img - self.background)
+        absorb = foreground & (self.stable >= STABLE_FRAMES)
+        self.background[absorb] = img[absorb]
+
+    def _footprint(self, img: np.ndarray, x: float, y: float, r: float) -> np.ndarray:
+        h, w = img.shape[:2]
+        r = max(2.0, r * 0.8)
+        x0, x1 = int(max(0, math.floor(x - r))), int(min(w, math.ceil(x + r) + 1))
+        y0, y1 = int(max(0, math.floor(y - r))), int(min(h, math.ceil(y + r) + 1))
+        if x0 >= x1 or y0 >= y1:
+            return np.zeros((0, 3), np.float32)
+        ys, xs = np.mgrid[y0:y1, x0:x1]
+        inside = (xs + 0.5 - x) ** 2 + (ys + 0.5 - y) ** 2 <= r * r
+        return img[y0:y1, x0:x1][inside]
+
+    def _in_view(self, x: float, y: float, margin: float = 0.0) -> bool:
+        w, h = self.size
+        return -margin <= x < w + margin and -margin <= y < h + margin
+
+    def _frac(self, x: float, y: float) -> tuple[float, float]:
+        w, h = self.size
+        return (min(1.0, max(0.0, x / w)), min(1.0, max(0.0, y / h)))
+
+    def _gate(self, track: Track, t: float) -> float:
+        away = t - track.last_seen
+        return 1.5 * track.radius + 4.0 + 0.5 * math.hypot(track.vx, track.vy) * away
+
+    def _associate(self, img: np.ndarray, detections: list[Detection], t: float, dt: float
+                   ) -> tuple[list[Violation], float]:
+        violations: list[Violation] = []
+        benign = 0.0
+        predicted = {}
+        for track in self.tracks:
+            if track.state == "hidden":
+                predicted[track.id] = track.predict(t - track.last_seen)
+            else:
+                predicted[track.id] = track.predict(dt)
+        pairs = []
+        for ti, track in enumerate(self.tracks):
+            if track.state == "out_of_view":
+                continue
+            px, py = predicted[track.id]
+            gate = self._gate(track, t)
+            for di, det in enumerate(detections):
+                dist = math.hypot(det.x - px, det.y - py)
+                colour = float(_distance(det.colour, track.colour))
+                if dist > gate or (track.state == "visible" and colour > 90):
+                    continue
+                pairs.append((dist / gate + colour / 120.0, ti, di, dist / gate))
+        pairs.sort()
+        used_t, used_d = set(), set()
+        for _, ti, di, norm in pairs:
+            if ti in used_t or di in used_d:
+                continue
+            used_t.add(ti)
+            used_d.add(di)
+            track, det = self.tracks[ti], detections[di]
+            was_hidden = track.state == "hidden"
+            violations += self._update(track, det, t, dt, predicted[track.id], was_hidden)
+            if track.confirmed and not was_hidden:
+                benign += 0.1 * norm
+        for ti, track in enumerate(self.tracks):
+            if ti not in used_t:
+                violations += self._unmatched(img, track, t, predicted[track.id])
+        for di, det in enumerate(detections):
+            if di not in used_d:
+                violations += self._new_track(det, t)
+        self.tracks = [tr for tr in self.tracks if not tr.extras.get("drop")]
+        return violations, benign
+
+    def _update(self, track: Track, det: Detection, t: float, dt: float, pred: tuple[float, float],
+                was_hidden: bool) -> list[Violation]:
+        out: list[Violation] = []
+        # Coming out from behind something, a sliver's centre is not the object's: keep the
+        # prediction. (Entering at the border there is no prediction yet: follow the sliver.)
+        partial = det.area < 0.6 * track.area and not det.touches_border and track.seen >= CONFIRM_FRAMES
+        if was_hidden:
+            track.pending_check = 10
+            track.state = "visible"
+            track.missing = 0
+        if partial:
+            track.x, track.y = pred
+        else:
+            span = max(dt, t - track.last_seen)
+            if track.seen >= 2 and not was_hidden:
+                track.vx = 0.6 * track.vx + 0.4 * (det.x - track.x) / span
+                track.vy = 0.6 * track.vy + 0.4 * (det.y - track.y) / span
+            elif track.seen == 1:
+                track.vx, track.vy = (det.x - track.x) / span, (det.y - track.y) / span
+            track.x, track.y = det.x, det.y
+        if track.pending_check:
+            out += self._compare_appearance(track, det)
+        if not partial and not det.touches_border and not track.pending_check:
+            if track.last_area > 0:
+                rate = math.log(det.area / track.last_area) / max(dt, 1e-3)
+                track.approach = 0.7 * track.approach + 0.3 * rate
+            track.area = max(det.area, 0.97 * track.area) if track.seen < 10 else 0.9 * track.area + 0.1 * det.area
+            track.colour = 0.8 * track.colour + 0.2 * det.colour
+            track.fill = 0.8 * track.fill + 0.2 * det.fill
+            track.aspect = 0.8 * track.aspect + 0.2 * det.aspect
+            track.radius = math.sqrt(track.area / math.pi) * 1.1
+        track.last_area = det.area
+        track.box = det.box
+        track.last_seen = t
+        track.seen += 1
+        return out
+
+    def _compare_appearance(self, track: Track, det: Detection) -> list[Violation]:
+        """After a track comes back from hiding: is it still what went in?"""
+        change = 0.0
+        if det.area >= 0.35 * track.area and not det.touches_border:
+            # A sliver's median colour mixes in its edges: judge colour once a third is out.
+            colour = float(_distance(det.colour, track.colour))
+            change = max(0.0, colour - 40.0) / 40.0
+        # Shape once it is wholly out: as wide (relative to tall) as it went in, and not growing.
+        settled = (abs(math.log(max(det.aspect, 1e-3) / max(track.aspect, 1e-3))) < 0.2 and not det.touches_border
+                   and abs(det.area - track.last_area) < 0.2 * det.area)
+        if settled:
+            change = max(change, max(0.0, abs(det.fill - track.fill) - 0.08) / 0.07)
+            track.pending_check = 0
+        else:
+            track.pending_check -= 1
+        if change <= 0.5 or not track.confirmed:
+            return []
+        # Reported once: the track takes on its new look.
+        track.pending_check = 0
+        track.colour, track.fill, track.area, track.aspect = det.colour.copy(), det.fill, det.area, det.aspect
+        return [Violation("changed", min(change, 6.0), self._frac(det.x, det.y), track.id)]
+
+    def _unmatched(self, img: np.ndarray, track: Track, t: float, pred: tuple[float, float]) -> list[Violation]:
+        px, py = pred
+        if track.state == "out_of_view":
+            if t - track.last_seen > OUT_OF_VIEW_DROP_S:
+                track.extras["drop"] = True
+            return []
+        if not self._in_view(px, py, margin=-0.3 * track.radius):
+            track.state = "out_of_view"
+            track.x, track.y = px, py
+            return []
+        pixels = self._footprint(img, px, py, track.radius)
+        if len(pixels) == 0:
+            track.state = "out_of_view"
+            return []
+        shows = float((_distance(pixels, track.colour) < COLOUR_MATCH).mean())
+        if track.state == "visible":
+            if not track.confirmed:
+                track.extras["drop"] = True
+                return []
+            if shows >= 0.5:  # still there, only absorbed into the background (it stopped)
+                track.vx *= 0.5
+                track.vy *= 0.5
+                return []
+            track.state = "hidden"
+            track.hidden_since = t
+            track.occluder_colour = np.median(pixels, axis=0)
+            return []
+        # Hidden: should it be seen by now?
+        if shows >= 0.4:
+            return []
+        if t - track.hidden_since > HIDDEN_DROP_S:
+            track.extras["drop"] = True
+            return []
+        covered = float((_distance(pixels, track.occluder_colour) < OCCLUDER_MATCH).mean())
+        expected = 1.0 - covered
+        if expected < 0.5:
+            return []
+        track.missing += 1
+        if track.missing > MISSING_DROP:
+            track.extras["drop"] = True
+            return []
+        contrast = float(_distance(np.median(pixels, axis=0), track.colour))
+        magnitude = expected * min(3.0, contrast / 50.0)
+        return [Violation("missing", magnitude, self._frac(px, py), track.id)] if magnitude > 0.3 else []
+
+    def _new_track(self, det: Detection, t: float) -> list[Violation]:
+        out: list[Violation] = []
+        r = math.sqrt(det.area / math.pi) * 1.1
+        track = Track(id=self._next_id, x=det.x, y=det.y, vx=0.0, vy=0.0, radius=r, area=det.area,
+                      colour=det.colour.copy(), fill=det.fill, aspect=det.aspect, first_seen=t, last_seen=t, box=det.box,
+                      last_area=det.area, born_in_open=not det.touches_border)
+        self._next_id += 1
+        if track.born_in_open and self.frames > WARMUP_FRAMES:
+            # Like a hidden object, but far from where that one can be: it jumped.
+            twins = [tr for tr in self.tracks if tr.state == "hidden" and tr.confirmed
+                     and float(_distance(tr.colour, det.colour)) < 60]
+            if twins:
+                twin = min(twins, key=lambda tr: math.hypot(tr.x - det.x, tr.y - det.y))
+                px, py = twin.predict(t - twin.last_seen)
+                excess = math.hypot(det.x - px, det.y - py) / self._gate(twin, t)
+                out.append(Violation("teleport", min(6.0, 1.0 + excess), self._frac(det.x, det.y), twin.id))
+                # The jumper is the hidden one, seen again: keep its identity.
+                twin.x, twin.y, twin.state, twin.last_seen, twin.box = det.x, det.y, "visible", t, det.box
+                twin.missing = 0
+                twin.seen += 1
+                return out
+        self.tracks.append(track)
+        return out

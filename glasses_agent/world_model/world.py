@@ -1,0 +1,287 @@
+"""The world model: what is where, what comes next, what was not expected, and what it is called.
+
+Per tick (`step`): the object memory follows things in view and carries hidden ones forward
+(objects.py); the latent dynamics predicts this tick's latent grid from the last ones and the
+head motion (dynamics.py); both prediction errors become z-scores (surprise.py) and the larger
+one, with where it happened, is the tick's surprise. Enrolled things are looked for in the view
+(recognition.py) and sightings written to persistent memory. `plan_toward` rolls the model
+forward over candidate head motions (planner.py).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from glasses_agent.context import Entity, Percept, TickContext, WorldState
+from glasses_agent.world_model import recognition as rec
+from glasses_agent.world_model.objects import ObjectMemory
+from glasses_agent.world_model.surprise import RunningStats, combine, quadrant
+
+NS = 1_000_000_000
+FOV_RAD = math.radians(60)  # horizontal field of view assumed for head turns (the glasses' camera)
+SIGHTING_EVERY_NS = NS  # at most one sighting a second per name while it stays in view
+RECOGNISE_EVERY = 2  # ticks between looks for enrolled things (a sliding-window search)
+WALKING_STD = 0.6  # m/s^2 of accelerometer swing over 2 s that means steps
+
+
+class WorldModel:
+    """The agent's world model. `dynamics` None runs on the object memory alone (no latents)."""
+
+    def __init__(self, dynamics: Any = None, config: Any = None, *, memory: Any = None, encoder: Any = None,
+                 source: str = "", use_objects: bool = True, use_latent: bool = True,
+                 latent_weight: float = 0.5) -> None:
+        self.dynamics = dynamics
+        self.config = config
+        self.memory = memory
+        self.encoder = encoder
+        self.source = source
+        self.use_objects = use_objects
+        self.use_latent = use_latent and dynamics is not None
+        self.latent_weight = latent_weight
+        self.prototypes: dict[str, rec.Prototype] = {}
+        self.recording = ""  # where sightings say they were made
+        self._load_enrollments()
+        self.reset()
+
+    # -- loading -------------------------------------------------------------------------------
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, *, memory: Any = None, encoder: Any = None, **kwargs: Any) -> WorldModel:
+        """The world model of a checkpoint (None: the shipped default)."""
+        from glasses_agent.world_model.checkpoint import load_dynamics
+
+        dynamics, config, source = load_dynamics(path)
+        return cls(dynamics, config, memory=memory, encoder=encoder, source=source, **kwargs)
+
+    def _load_enrollments(self) -> None:
+        if self.memory is None:
+            return
+        for e in self.memory.enrollments():
+            meta = e.meta or {}
+            size = tuple(meta.get("size", (0.2, 0.2)))
+            threshold = float(meta.get("threshold", rec.SOUND_THRESHOLD if e.modality == "sound" else rec.MIN_THRESHOLD))
+            self.prototypes[e.name] = rec.Prototype(e.name, e.modality, np.asarray(e.prototype, np.float32), threshold, size)
+
+    def reset(self) -> None:
+        """Forget the scene (not the enrollments): a new recording or session starts."""
+        self.objects = ObjectMemory()
+        self.object_stats = RunningStats(halflife=50, floor=0.1, warmup=5)
+        self.latent_stats = RunningStats(halflife=50, floor=0.02, warmup=5)
+        self.history: deque[np.ndarray] = deque(maxlen=self.config.context if self.config else 2)
+        self.accel: deque[tuple[int, float]] = deque()
+        self.last_state: WorldState | None = None
+        self.last_grid: np.ndarray | None = None
+        self.last_image: np.ndarray | None = None
+        self.seen: dict[str, dict[str, Any]] = {}  # name -> last place (work px), time, box
+        self._last_sighting_ns: dict[str, int] = {}
+        self._ticks = 0
+
+    # -- one tick ------------------------------------------------------------------------------
+
+    def step(self, ctx: TickContext) -> WorldState:
+        tick = ctx.tick
+        t_ns = tick.t_ns
+        head = self._head_motion(tick)
+        walking = self._walking(tick)
+        frame = tick.latest_video
+        z_obj, where_obj, z_lat, where_lat = 0.0, None, 0.0, None
+        raw_obj = raw_lat = 0.0
+        if frame is not None and frame.image.size and self.use_objects:
+            step = self.objects.step(frame.image, t_ns / NS)
+            raw_obj = step.error
+            z_obj = self.object_stats.z(raw_obj)
+            if step.violations:
+                where_obj = max(step.violations, key=lambda v: v.magnitude).where
+            self.last_image = frame.image
+        grid = rec.latent_grid(ctx.percept)
+        if grid is not None and self.use_latent:
+            raw_lat, where_lat = self._latent_error(ctx.percept, head)
+            z_lat = self.latent_stats.z(raw_lat) if raw_lat is not None else 0.0
+        self.last_grid = grid
+        surprise = combine(z_obj, z_lat, self.latent_weight) if self.use_objects else z_lat
+        where = where_obj if (z_obj >= self.latent_weight * z_lat and where_obj is not None) else where_lat
+        if where is None and z_obj > 0:
+            where = where_obj
+        named, sounds = self._recognise(ctx, grid)
+        entities = self._entities(named)
+        state = WorldState(
+            t_ns=t_ns, surprise=float(round(surprise, 4)), surprise_raw=float(round(raw_obj + (raw_lat or 0.0), 6)),
+            surprise_where=(round(where[0], 4), round(where[1], 4)) if where else None,
+            surprise_quadrant=quadrant(where), entities=tuple(entities), sounds=tuple(sounds),
+            head_motion=head, walking=walking,
+        )
+        ctx.extras["world"] = {"z_objects": round(z_obj, 3), "z_latent": round(z_lat, 3)}
+        self.last_state = state
+        self._ticks += 1
+        return state
+
+    def _latent_error(self, percept: Percept, head: tuple[float, float]) -> tuple[float | None, tuple[float, float] | None]:
+        import torch
+
+        from glasses_agent.world_model.dynamics import token_error
+
+        tokens = percept.video_tokens[-1].astype(np.float32)
+        ready = len(self.history) == self.history.maxlen
+        error, where = None, None
+        if ready:
+            state = torch.from_numpy(np.stack(self.history))[None]
+            action = torch.tensor([head], dtype=torch.float32)
+            with torch.inference_mode():
+                cells = token_error(self.dynamics(state, action), torch.from_numpy(tokens)[None])[0].numpy()
+            i, j = np.unravel_index(int(np.argmax(cells)), cells.shape)
+            error = float(cells.max())
+            where = ((j + 0.5) / cells.shape[1], (i + 0.5) / cells.shape[0])
+        self.history.append(tokens)
+        return error, where
+
+    def _head_motion(self, tick: Any) -> tuple[float, float]:
+        if not tick.imu:
+            return (0.0, 0.0)
+        gyro = np.array([s.gyro for s in tick.imu], np.float64)
+        return (round(float(gyro[:, 1].mean()), 4), round(float(gyro[:, 0].mean()), 4))
+
+    def _walking(self, tick: Any) -> bool:
+        for s in tick.imu:
+            self.accel.append((s.t_ns, math.sqrt(sum(a * a for a in s.accel))))
+        while self.accel and self.accel[0][0] < tick.t_ns - 2 * NS:
+            self.accel.popleft()
+        return len(self.accel) >= 20 and float(np.std([m for _, m in self.accel])) >= WALKING_STD
+
+    def _entities(self, named: dict[int, tuple[str, float]]) -> list[Entity]:
+        out = []
+        for track in self.objects.tracks:
+            if not track.confirmed or track.state == "out_of_view":
+                continue
+            name, score = named.get(track.id, (None, 0.0))
+            out.append(Entity(
+                id=track.id, box=tuple(round(v, 4) for v in self.objects.box_fraction(track)),
+                first_seen_ns=int(track.first_seen * NS), last_seen_ns=int(track.last_seen * NS),
+                name=name, score=round(score, 4), visible=track.state == "visible",
+                approach=round(track.approach, 4),
+            ))
+        for key, (name, score, box, t_ns) in named.items():
+            if isinstance(key, str):  # recognised where no track was: an entity of its own
+                out.append(Entity(id=-(abs(hash(name)) % 10_000) - 1, box=tuple(round(v, 4) for v in box),
+                                  first_seen_ns=t_ns, last_seen_ns=t_ns, name=name, score=round(score, 4)))
+        return out
+
+    # -- enrolled things -----------------------------------------------------------------------
+
+    def _recognise(self, ctx: TickContext, grid: np.ndarray | None) -> tuple[dict, list[tuple[str, float]]]:
+        named: dict[Any, Any] = {}
+        sounds: list[tuple[str, float]] = []
+        if not self.prototypes:
+            return named, sounds
+        t_ns = ctx.tick.t_ns
+        percept = ctx.percept
+        if percept is not None and percept.has_audio:
+            for p in self.prototypes.values():
+                if p.modality == "sound" and p.vector.shape == percept.audio.shape:
+                    score = float(rec._unit(percept.audio) @ p.vector)
+                    if score >= p.threshold:
+                        sounds.append((p.name, round(score, 4)))
+        image = self.last_image
+        if image is None or self._ticks % RECOGNISE_EVERY:
+            return named, sounds
+        tracks = {t.id: self.objects.box_fraction(t) for t in self.objects.visible_tracks()}
+        found_names = []
+        for p in self.prototypes.values():
+            if p.modality != "object":
+                continue
+            hit = rec.find(p, image, grid, list(tracks.values()))
+            if hit is None:
+                continue
+            score, box = hit
+            owner = max(tracks, key=lambda k: rec._overlap(tracks[k], box), default=None)
+            if owner is not None and rec._overlap(tracks[owner], box) > 0.5:
+                named[owner] = (p.name, score)
+            else:
+                named[p.name] = (p.name, score, box, t_ns)
+            found_names.append((p.name, score, box))
+            w, h = self.objects.size
+            self.seen[p.name] = {"x": (box[0] + box[2] / 2) * w, "y": (box[1] + box[3] / 2) * h, "t_ns": t_ns,
+                                 "pan": self.objects.pan.copy(), "box": box}
+        for name, score, box in found_names:
+            self._write_sighting(name, score, box, t_ns, [n for n, _, _ in found_names if n != name])
+        return named, sounds
+
+    def _write_sighting(self, name: str, score: float, box: rec.Box, t_ns: int, nearby: list[str]) -> None:
+        if self.memory is None:
+            return
+        last = self._last_sighting_ns.get(name)
+        if last is not None and t_ns - last < SIGHTING_EVERY_NS:
+            return
+        self._last_sighting_ns[name] = t_ns
+        context: dict[str, Any] = {"similarity": round(score, 3)}
+        if nearby:
+            context["nearby"] = nearby
+        self.memory.add_sighting(name, t_ns, box=tuple(round(v, 4) for v in box), context=context, source=self.recording)
+
+    def enroll_object(self, name: str, ctx_or_percept: Any, box: rec.Box, image: np.ndarray | None = None) -> rec.Prototype:
+        """Teach NAME from the thing inside `box` (fractions of the view). A face is refused."""
+        box = rec.check_box(box)
+        percept = ctx_or_percept.percept if isinstance(ctx_or_percept, TickContext) else ctx_or_percept
+        if image is None and isinstance(ctx_or_percept, TickContext) and ctx_or_percept.tick.latest_video is not None:
+            image = ctx_or_percept.tick.latest_video.image
+        if image is None:
+            image = self.last_image
+        if image is None or not image.size:
+            raise rec.EnrollmentError(f"no camera frame to enroll {name!r} from")
+        _refuse_faces(image, box, name)
+        grid = rec.latent_grid(percept)
+        vector = rec.object_descriptor(image, grid, box)
+        threshold = rec.calibrate(image, grid, box, vector)
+        meta = {"size": [box[2], box[3]], "threshold": threshold, "box": list(box), "latent": grid is not None}
+        if self.memory is not None:
+            enrolled = self.memory.enroll(name, "object", vector, meta)
+            vector = np.asarray(enrolled.prototype, np.float32)
+        prototype = rec.Prototype(name, "object", vector, threshold, (box[2], box[3]))
+        self.prototypes[name] = prototype
+        return prototype
+
+    def enroll_sound(self, name: str, percepts: list[Percept], others: list[Percept] = ()) -> rec.Prototype:
+        """Teach NAME from the audio of `percepts`; `others` (audio outside the span) set the threshold."""
+        vector = rec.sound_descriptor(list(percepts))
+        rivals = [float(rec._unit(p.audio) @ vector) for p in others if p.has_audio]
+        threshold = float(min(0.98, max(rec.SOUND_THRESHOLD, max(rivals, default=0.0) + 0.02)))
+        if self.memory is not None:
+            self.memory.enroll(name, "sound", vector, {"threshold": threshold})
+        prototype = rec.Prototype(name, "sound", vector, threshold, (0.0, 0.0))
+        self.prototypes[name] = prototype
+        return prototype
+
+    # -- planning ------------------------------------------------------------------------------
+
+    def plan_toward(self, name: str, ctx: TickContext | None = None, **kwargs: Any) -> tuple[float, float] | None:
+        from glasses_agent.world_model.planner import plan_toward
+
+        return plan_toward(self, name, **kwargs)
+
+    def direction_to(self, ctx: TickContext | None, name: str) -> float | None:
+        """Where NAME is, as x across the view (0 left .. 1 right; beyond the view clipped)."""
+        if self.last_state is not None:
+            for e in self.last_state.entities:
+                if e.name == name and e.visible:
+                    return e.center[0]
+        plan = self.plan_toward(name, ctx)
+        if plan is None:
+            return None
+        yaw, _ = plan
+        return float(min(1.0, max(0.0, 0.5 - yaw / FOV_RAD)))
+
+
+def _refuse_faces(image: np.ndarray, box: rec.Box, name: str) -> None:
+    from glasses_agent.memory.privacy import detect_faces
+
+    h, w = image.shape[:2]
+    x, y, bw, bh = box
+    for fx, fy, fw, fh in detect_faces(image):
+        face = (fx / w, fy / h, fw / w, fh / h)
+        if rec._overlap(face, box) > 0.3:
+            raise rec.EnrollmentError(
+                f"refusing to enroll {name!r}: the box holds a face, and people are never identified")
