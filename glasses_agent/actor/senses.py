@@ -9,27 +9,41 @@ from __future__ import annotations
 from glasses_agent.actor.base import View, prompt
 from glasses_agent.memory.describe import clock_hour, clock_phrase
 from glasses_agent.prompts import PRIORITY_HIGH, PRIORITY_INFO, PRIORITY_NORMAL, Prompt
+from streams.frames import NS_PER_S
 
 
 class SpeechPolicy:
-    """Someone starts speaking: voice activity crosses the threshold after a quiet spell."""
+    """Someone starts speaking: voice activity holds over the threshold for two detector runs
+    (a click or a tone onset fools the VAD for one) after a quiet spell.
+
+    It keeps proposing for a short while after the onset (with one repeat key per utterance),
+    so an onset the critic held back for its min gap still gets through once the gap is over.
+    """
 
     kind = "speech"
+    CONFIRM_RUNS = 2
+    ONSET_WINDOW_NS = 2 * NS_PER_S
 
     def __init__(self) -> None:
-        self._speaking = False
+        self._onset_ns: int | None = None
+        self._above = 0
 
     def propose(self, view: View) -> list[Prompt]:
         det = view.detections
         if det is None or det.speech is None or not det.fresh:
             return []
         limit = view.settings.threshold("speech_prob", 0.6)
-        was = self._speaking
-        # Hysteresis: speech starts above the threshold and ends well below it.
-        self._speaking = det.speech >= (limit * 0.5 if was else limit)
-        if self._speaking and not was:
-            return [prompt("speech", view.t_ns, "Someone is speaking", haptic="tap", probability=det.speech, key="speech")]
-        return []
+        if det.speech >= limit:
+            self._above += 1
+        elif det.speech < limit * 0.5:
+            self._above = 0
+            self._onset_ns = None  # hysteresis: it ends well below where it starts
+        if self._onset_ns is None and self._above >= self.CONFIRM_RUNS:
+            self._onset_ns = view.t_ns
+        if self._onset_ns is None or view.t_ns - self._onset_ns > self.ONSET_WINDOW_NS:
+            return []
+        return [prompt("speech", view.t_ns, "Someone is speaking", haptic="tap", probability=det.speech,
+                       key=f"speech@{self._onset_ns}")]
 
 
 class LowLightPolicy:

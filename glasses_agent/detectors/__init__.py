@@ -17,17 +17,22 @@ from glasses_agent.detectors.light import mean_luma
 from glasses_agent.detectors.looming import LoomingCue
 from streams.sync import Tick
 
-REDUCED_WIDTH = 96  # looming and light
+REDUCED_WIDTH = 128  # looming and light
 DETAIL_WIDTH = 320  # QR codes and faces need more pixels
+
+
+def shrink(image: np.ndarray, width: int) -> np.ndarray:
+    """A copy at most `width` wide, aspect kept (colour stays colour)."""
+    h, w = image.shape[:2]
+    if w <= width:
+        return image
+    return cv2.resize(image, (width, max(1, round(h * width / w))), interpolation=cv2.INTER_AREA)
 
 
 def reduce(image: np.ndarray, width: int) -> np.ndarray:
     """A grey copy at most `width` wide, aspect kept."""
-    gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) if image.ndim == 3 else image
-    h, w = gray.shape[:2]
-    if w <= width:
-        return gray
-    return cv2.resize(gray, (width, max(1, round(h * width / w))), interpolation=cv2.INTER_AREA)
+    small = shrink(image, width)
+    return cv2.cvtColor(small, cv2.COLOR_RGB2GRAY) if small.ndim == 3 else small
 
 
 class DetectorSet:
@@ -59,8 +64,8 @@ class DetectorSet:
         small = None
         if frame is not None and frame.image.size:
             t0 = time.perf_counter()
-            small = reduce(frame.image, REDUCED_WIDTH)
-            luma = mean_luma(small)
+            small = shrink(frame.image, REDUCED_WIDTH)
+            luma = mean_luma(cv2.cvtColor(small, cv2.COLOR_RGB2GRAY) if small.ndim == 3 else small)
             if frame.seq != self._last_video_seq:  # a new frame: the cue measures change between frames
                 looming = self.looming.update(small, frame.t_ns)
                 self._last_video_seq = frame.seq
@@ -97,4 +102,4 @@ class DetectorSet:
         return out
 
 
-__all__ = ["DetectorSet", "Detections", "Looming", "reduce"]
+__all__ = ["DetectorSet", "Detections", "Looming", "reduce", "shrink"]

@@ -113,7 +113,8 @@ class Trainer:
         tokens = context.reshape(-1, context.shape[-1])
         # A random subset of token embeddings is enough for the test and keeps the step cheap.
         keep = torch.randperm(len(tokens), generator=self.sig_gen)[:1024].to(tokens.device)
-        reg = sigreg(tokens.index_select(0, keep), self.sig_gen)
+        # Tokens and the pooled per-clip embedding both: the scene embedding is what the agent uses.
+        reg = sigreg(tokens.index_select(0, keep), self.sig_gen) + sigreg(context.mean(1), self.sig_gen)
         loss = (1 - tc.sigreg_lambda) * pred + tc.sigreg_lambda * reg
         return loss, {"pred": float(pred.detach()), "sigreg": float(reg.detach())}
 
@@ -153,10 +154,11 @@ class Trainer:
         figures = collapse_figures(scene_embeddings(self.encoder, clips, str(self.device)))
         return {"eval_loss": float(np.mean(losses)), **figures}
 
-    def run(self, out: str | Path | None = None, progress: Callable[[dict[str, Any]], None] | None = None
-            ) -> list[dict[str, Any]]:
+    def run(self, out: str | Path | None = None, progress: Callable[[dict[str, Any]], None] | None = None,
+            until: int | None = None) -> list[dict[str, Any]]:
+        """Train to `tc.steps` (or stop early at `until`, as an interrupted run would)."""
         t0 = time.perf_counter()
-        while self.step < self.tc.steps:
+        while self.step < min(self.tc.steps, until or self.tc.steps):
             record = self.train_step()
             if self.step % self.tc.eval_every == 0 or self.step == self.tc.steps:
                 record.update(self.evaluate())
