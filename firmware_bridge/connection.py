@@ -37,14 +37,14 @@ class BrokerAddress:
         ctx.minimum_version = ssl.TLSVersion.TLSv1_2
         return ctx
 
-    def client(self, identifier: str, **kwargs):  # noqa: ANN003, ANN201
+    def client(self, identifier: str, timeout: float = 10.0, **kwargs):  # noqa: ANN003, ANN201
         """An aiomqtt client (MQTT v5). Build it inside the coroutine that uses it."""
         import aiomqtt
         from paho.mqtt.enums import MQTTProtocolVersion
 
         return aiomqtt.Client(
             self.host, self.port, username=self.username, password=self.password, identifier=identifier,
-            protocol=MQTTProtocolVersion.MQTTv5, tls_context=self.tls_context(), timeout=10, **kwargs,
+            protocol=MQTTProtocolVersion.MQTTv5, tls_context=self.tls_context(), timeout=timeout, **kwargs,
         )
 
 
