@@ -56,6 +56,15 @@ def register(subparsers: Any) -> None:
     add_agent_arguments(run)
     run.set_defaults(handler=cmd_run)
 
+    # `replay FILE --prompts-out F.jsonl` runs the agent too: its options join the replay parser.
+    replay = subparsers.choices.get("replay")
+    if replay is not None:
+        replay.add_argument("--prompts-out", metavar="F.jsonl", help="run the agent and write its prompts here")
+        replay.add_argument("--agent", action="store_true",
+                            help="run the agent (implied by --prompts-out); --trace-out then writes agent traces")
+        replay.add_argument("--record-out", metavar="F.mcap", help="with the agent: streams + prompts + traces into MCAP")
+        add_agent_arguments(replay)
+
 
 def build_agent(args: argparse.Namespace, *, memory_default: str | None = None):  # noqa: ANN201
     from glasses_agent.agent import Agent, AgentConfig
@@ -169,4 +178,31 @@ def cmd_run(args: argparse.Namespace) -> int:
     for path, what in ((args.prompts_out, "prompts"), (args.trace_out, "trace"), (args.record_out, "recording")):
         if path:
             print(f"{what:<10} {path}")
+    return 0
+
+
+def replay_with_agent(source: Any, args: argparse.Namespace) -> int:
+    """`glasses-agent replay FILE --prompts-out F.jsonl [--trace-out T.jsonl]`: the agent over a recording."""
+    import json
+
+    from tools.stream_commands import format_summary
+
+    agent = build_agent(args)
+    try:
+        for note in agent.notes:
+            print(f"note: {note}", file=sys.stderr)
+        summary, outputs = run_agent(source, agent, speed=args.speed, tick_hz=args.tick_hz,
+                                     prompts_out=args.prompts_out, trace_out=args.trace_out,
+                                     record_out=args.record_out)
+    finally:
+        agent.close()
+    if args.json:
+        print(json.dumps({**summary.as_dict(), "prompts": outputs.prompts_written}, indent=2, sort_keys=True))
+        return 0
+    print(format_summary(summary))
+    print(f"prompts    {outputs.prompts_written}" + (f" -> {args.prompts_out}" if args.prompts_out else ""))
+    if args.trace_out:
+        print(f"trace      {args.trace_out}")
+    if args.record_out:
+        print(f"recording  {args.record_out}")
     return 0

@@ -72,6 +72,10 @@ def format_summary(summary: RunSummary) -> str:
 
 def cmd_replay(args: argparse.Namespace) -> int:
     source = open_replay(args.file)
+    if getattr(args, "prompts_out", None) or getattr(args, "agent", False):
+        from tools.run_commands import replay_with_agent
+
+        return replay_with_agent(source, args)
     summary = run_replay(source, speed=args.speed, trace_out=args.trace_out, tick_hz=args.tick_hz)
     if args.json:
         print(json.dumps(summary.as_dict(), indent=2, sort_keys=True))

@@ -39,6 +39,7 @@ def trace_record(ctx: TickContext) -> dict[str, Any]:
             for v in ctx.verdicts
         ],
         "prompts": [p.id for p in ctx.prompts],
+        **ctx.tick.counts(),  # what the tick held: video frames, audio samples, IMU samples, events
     }
     detections = ctx.extras.get("detections")
     if detections is not None:
