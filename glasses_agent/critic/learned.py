@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 PRIOR_HELPFUL = 0.7
-LEARNING_RATE = 0.6
+LEARNING_RATE = 1.0
 MIN_FEEDBACK = 3  # never suppress on fewer answers than this
 PARAMS_KEY = "critic.learned.v1"
 LABELS = {"helpful": 1.0, "dismissed": 0.0}
