@@ -1,0 +1,1 @@
+"""Checkpoints shipped with the package (package data)."""
