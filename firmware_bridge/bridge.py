@@ -20,7 +20,7 @@ from typing import Any
 
 from firmware_bridge import codec
 from firmware_bridge import protocol as P
-from firmware_bridge.connection import BrokerAddress, describe_mqtt_error
+from firmware_bridge.connection import BrokerAddress, BridgeError, describe_mqtt_error, is_refused_login
 from firmware_bridge.outbox import Outbox
 from firmware_bridge.session import DeviceSession
 from streams.clock import RealClock
@@ -77,6 +77,8 @@ class Bridge:
                         await self._on_connected(client)
                         await self._serve(client, stop)
                 except aiomqtt.MqttError as err:
+                    if is_refused_login(err):
+                        raise BridgeError(f"{self.address.host}:{self.address.port}: {describe_mqtt_error(err)}") from None
                     self._client = None
                     self._connected.clear()
                     delay = BACKOFF_S[min(attempt, len(BACKOFF_S) - 1)]

@@ -20,13 +20,15 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from glasses_agent.errors import GlassesAgentError
+
 # Topics a device publishes (device -> agent) and subscribes to (agent -> device).
 DEVICE_PUBLISHES = ("camera", "audio", "imu", "telemetry", "button", "feedback", "status", "ack", "time/request")
 DEVICE_SUBSCRIBES = ("prompt", "config", "error", "time/reply")
 DEVICE_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
 
-class BrokerSetupError(Exception):
+class BrokerSetupError(GlassesAgentError):
     """Provisioning or broker set-up failed; the message is one line for the user."""
 
 

@@ -70,11 +70,17 @@ def parse_url(url: str, *, ca_file: str | None = None, allow_plaintext: bool = F
     return BrokerAddress(host, port, tls, unquote(parts.username) if parts.username else None, password, ca_file)
 
 
+def is_refused_login(err: BaseException) -> bool:
+    """The broker said no to these credentials: retrying cannot help."""
+    text = str(err).lower()
+    return "not authorized" in text or "bad user name or password" in text
+
+
 def describe_mqtt_error(err: BaseException) -> str:
     """One line for a failed connection: refused login, TLS trouble, nobody listening."""
     text = str(err)
     lowered = text.lower()
-    if "not authorized" in lowered or "bad user name or password" in lowered or "code:135" in lowered or "code:134" in lowered:
+    if is_refused_login(err):
         return f"the broker refused the login (wrong user or password): {text}"
     if "certificate" in lowered or "ssl" in lowered or "tls" in lowered:
         return f"TLS failed (CA file? server name?): {text}"

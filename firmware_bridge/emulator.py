@@ -23,7 +23,7 @@ import numpy as np
 
 from firmware_bridge import codec
 from firmware_bridge import protocol as P
-from firmware_bridge.connection import BrokerAddress
+from firmware_bridge.connection import BrokerAddress, BridgeError, describe_mqtt_error, is_refused_login
 from streams.frames import AudioChunk, Event, Frame, ImuSample, TruthEvent, VideoFrame
 
 log = logging.getLogger(__name__)
@@ -76,8 +76,6 @@ class DeviceEmulator:
         self.address = address
         self.device_id = P.DEVICE_ID_PATTERN.match(device_id) and device_id
         if not self.device_id:
-            from firmware_bridge.connection import BridgeError
-
             raise BridgeError(f"bad device id {device_id!r}: 1-64 letters, digits, '_' or '-'")
         self.frames = frames
         self.clock_skew_ns = clock_skew_ns  # the device's own clock is not the agent's
@@ -135,6 +133,8 @@ class DeviceEmulator:
                             consumer.cancel()
                             stopper.cancel()
                 except aiomqtt.MqttError as err:
+                    if is_refused_login(err):
+                        raise BridgeError(f"{self.address.host}:{self.address.port}: {describe_mqtt_error(err)}") from None
                     self._client = None
                     self.online.clear()
                     delay = BACKOFF_S[min(attempt, len(BACKOFF_S) - 1)]
@@ -257,6 +257,7 @@ class DeviceEmulator:
             await client.publish(P.topic(self.device_id, name), payload, qos=qos, retain=retain, properties=props)
         except aiomqtt.MqttError:
             return False
+        self.stats.sent[name] = self.stats.sent.get(name, 0) + 1
         return True
 
     async def publish_frame(self, frame: Frame, t_ns: int) -> None:
@@ -281,6 +282,37 @@ class DeviceEmulator:
                                              "gyro": list(frame.gyro)})
         elif isinstance(frame, Event) and not isinstance(frame, TruthEvent) and frame.name in ("telemetry", "button"):
             await self._publish_json(frame.name, {"seq": self._next_seq(frame.name), "t_ns": t_ns, **frame.data})
+
+    async def stream_live(self, sources: Iterable[Any], stop: asyncio.Event) -> None:
+        """Publish what live devices (streams' CameraSource, MicrophoneSource) capture, as it comes.
+
+        They stamp at capture on the device's clock; the stamp moves to the agent's timeline here.
+        """
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[Frame] = asyncio.Queue(maxsize=256)
+
+        def emit(frame: Frame) -> None:  # from the devices' threads
+            def put() -> None:
+                if queue.full() and isinstance(frame, VideoFrame):
+                    return  # a camera frame that cannot go out now is stale by the next one
+                queue.put_nowait(frame) if not queue.full() else None
+
+            loop.call_soon_threadsafe(put)
+
+        await self.online.wait()
+        started = list(sources)
+        for src in started:
+            src.start(emit, self.device_now_ns)
+        try:
+            while not stop.is_set():
+                try:
+                    frame = await asyncio.wait_for(queue.get(), timeout=0.2)
+                except asyncio.TimeoutError:
+                    continue
+                await self.publish_frame(frame, frame.t_ns + (self.stats.offset_ns or 0))
+        finally:
+            for src in started:
+                src.stop()
 
     async def _stream(self, stop: asyncio.Event) -> None:
         """Publish the frames at real pace, as a camera and microphone would produce them."""
