@@ -80,8 +80,19 @@ class Track:
     last_area: float = 0.0
     approach: float = 0.0  # d log(area) / dt, smoothed
     born_in_open: bool = False
-    popup_reported: bool = False
     extras: dict = field(default_factory=dict)
+    path: list = field(default_factory=list)  # recent (t, x, y) of whole sightings, for velocity
+
+    def fit_velocity(self) -> bool:
+        """Least-squares velocity over the recent whole sightings; False when too few."""
+        if len(self.path) < 3 or self.path[-1][0] - self.path[0][0] < 0.15:
+            return False
+        t, x, y = (np.array(v, np.float64) for v in zip(*self.path))
+        t = t - t.mean()
+        denom = float((t * t).sum())
+        self.vx = float((t * (x - x.mean())).sum() / denom)
+        self.vy = float((t * (y - y.mean())).sum() / denom)
+        return True
 
     @property
     def confirmed(self) -> bool:
@@ -203,6 +214,7 @@ class ObjectMemory:
         for track in self.tracks:
             track.x += dx
             track.y += dy
+            track.path = [(t, x + dx, y + dy) for t, x, y in track.path]
         return (float(dx), float(dy))
 
     def _detect(self, img: np.ndarray, foreground: np.ndarray) -> list[Detection]:
@@ -302,7 +314,9 @@ class ObjectMemory:
         out: list[Violation] = []
         # Coming out from behind something, a sliver's centre is not the object's: keep the
         # prediction. (Entering at the border there is no prediction yet: follow the sliver.)
-        partial = det.area < 0.6 * track.area and not det.touches_border and track.seen >= CONFIRM_FRAMES
+        whole = not det.touches_border and det.area >= 0.85 * track.area
+        partial = (not whole and not det.touches_border and len(track.path) >= 3
+                   and math.hypot(det.x - pred[0], det.y - pred[1]) < 1.5 * track.radius)
         if was_hidden:
             track.pending_check = 10
             track.state = "visible"
@@ -311,10 +325,14 @@ class ObjectMemory:
             track.x, track.y = pred
         else:
             span = max(dt, t - track.last_seen)
-            if track.seen >= 2 and not was_hidden:
+            fitted = False
+            if whole:  # only a whole object's centre is unbiased: velocity from those
+                track.path = (track.path + [(t, det.x, det.y)])[-8:]
+                fitted = track.fit_velocity()
+            if not fitted and track.seen >= 2 and not was_hidden:
                 track.vx = 0.6 * track.vx + 0.4 * (det.x - track.x) / span
                 track.vy = 0.6 * track.vy + 0.4 * (det.y - track.y) / span
-            elif track.seen == 1:
+            elif not fitted and track.seen == 1:
                 track.vx, track.vy = (det.x - track.x) / span, (det.y - track.y) / span
             track.x, track.y = det.x, det.y
         if track.pending_check:
@@ -383,21 +401,22 @@ class ObjectMemory:
             track.hidden_since = t
             track.occluder_colour = np.median(pixels, axis=0)
             return []
-        # Hidden: should it be seen by now?
-        if shows >= 0.4:
-            return []
+        # Hidden: should it be seen by now? Only where its occluder no longer covers its place.
         if t - track.hidden_since > HIDDEN_DROP_S:
             track.extras["drop"] = True
             return []
-        covered = float((_distance(pixels, track.occluder_colour) < OCCLUDER_MATCH).mean())
-        expected = 1.0 - covered
-        if expected < 0.5:
+        open_view = _distance(pixels, track.occluder_colour) >= OCCLUDER_MATCH
+        expected = float(open_view.mean())
+        if expected < 0.25:
             return []
+        uncovered = pixels[open_view]
+        if float((_distance(uncovered, track.colour) < COLOUR_MATCH).mean()) >= 0.4:
+            return []  # it is coming out (too little of it yet to be detected)
         track.missing += 1
         if track.missing > MISSING_DROP:
             track.extras["drop"] = True
             return []
-        contrast = float(_distance(np.median(pixels, axis=0), track.colour))
+        contrast = float(_distance(np.median(uncovered, axis=0), track.colour))
         magnitude = expected * min(3.0, contrast / 50.0)
         return [Violation("missing", magnitude, self._frac(px, py), track.id)] if magnitude > 0.3 else []
 

@@ -62,8 +62,11 @@ def _rng(split: str, seed: int, key: int) -> np.random.Generator:
 
 
 def make_pair(violation: str, seed: int, *, split: str = "test", size: tuple[int, int] = (160, 120),
-              fps: float = 10.0, duration_s: float = 4.0) -> Pair:
-    """The pair `violation` number `seed` of `split`."""
+              fps: float = 10.0, duration_s: float = 4.0, row: float | None = None,
+              bar_left: float | None = None) -> Pair:
+    """The pair `violation` number `seed` of `split`. `row` (the object's height as a fraction of
+    the view) and `bar_left` (where the bar starts, from the side the object enters) override the
+    seeded layout, e.g. to put the violation in a chosen quadrant."""
     if violation not in VIOLATIONS:
         raise SourceError(f"unknown violation {violation!r}; expected one of {', '.join(VIOLATIONS)}")
     width, height = size
@@ -74,10 +77,14 @@ def make_pair(violation: str, seed: int, *, split: str = "test", size: tuple[int
     shape = SHAPES[int(rng.integers(len(SHAPES)))]
     r = height * rng.uniform(0.055, 0.075)
     y = height * rng.uniform(0.4, 0.6)
+    if row is not None:
+        y = height * float(row)
     # The bar: wide enough to hide the object for a while, left of centre so the object has
     # room to be seen after it comes out (mirrored below for right-to-left motion).
     bar_w = width * rng.uniform(0.24, 0.3)
     bar_x0 = width * rng.uniform(0.26, 0.32)
+    if bar_left is not None:
+        bar_x0 = width * float(bar_left)
     bar_x1 = bar_x0 + bar_w
     # Timing: the object starts just outside the view, comes out of the bar at `reveal_s` and
     # is seen in the open for the rest of the clip.
@@ -107,11 +114,12 @@ def make_pair(violation: str, seed: int, *, split: str = "test", size: tuple[int
     elif violation == "continuity":
         # Out in the open far beyond the bar: a jump of a quarter of the view or more.
         jump = width * rng.uniform(0.25, 0.32)
-        x_jump = x_at(reveal_s) + jump
+        x_jump = x_at(change_s) + jump
         path = ((0.0, fx(x_at(0)), y), (change_s, fx(x_at(change_s)), y), (change_s + 1e-4, fx(x_at(change_s) + jump), y),
                 (duration_s, fx(end_x + jump), y))
         changed = (replace(obj, path=path),)
-        where = (fx(x_jump + r), y)
+        where = (fx(x_jump), y)
+        reveal_s = change_s  # it shows in the open the moment it jumps
     else:
         other_shape = SHAPES[(SHAPES.index(shape) + 1 + int(rng.integers(2))) % 3]
         other_colors = [c for c in names if c != color_name]
