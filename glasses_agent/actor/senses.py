@@ -30,7 +30,7 @@ class SpeechPolicy:
 
     def propose(self, view: View) -> list[Prompt]:
         det = view.detections
-        if det is None or det.speech is None or not det.fresh:
+        if det is None or det.speech is None or "speech" not in det.fresh:
             return []
         limit = view.settings.threshold("speech_prob", 0.6)
         if det.speech >= limit:
@@ -79,7 +79,7 @@ class TextReadPolicy:
 
     def propose(self, view: View) -> list[Prompt]:
         det = view.detections
-        if det is None or not det.fresh or not det.qr:
+        if det is None or "qr" not in det.fresh or not det.qr:
             return []
         return [prompt("text_read", view.t_ns, f"QR {clock_phrase(x)}: {text}", priority=PRIORITY_INFO, ordinal=i,
                        qr=text[:200], x=x, clock=clock_hour(x), key=f"qr:{text[:200]}")
@@ -98,7 +98,7 @@ class PeoplePolicy:
 
     def propose(self, view: View) -> list[Prompt]:
         det = view.detections
-        if det is None or det.people is None or not det.fresh:
+        if det is None or det.people is None or "people" not in det.fresh:
             return []
         n = det.people
         if n != self._candidate:

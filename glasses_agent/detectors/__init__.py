@@ -1,8 +1,9 @@
 """Cheap classical detectors on reduced frames: low light, QR text, people count, voice, looming.
 
 `DetectorSet.run(tick, every)` returns one `Detections` per tick. The looming cue runs every
-tick (hazards must be timely); the rest run every `every`-th tick and are carried over between
-runs (marked `fresh=False`), so the loop keeps its budget.
+tick (hazards must be timely); the slow ones (voice, QR, faces) run on their own staggered
+schedules and are carried over between runs (`fresh` names those that ran), so the loop keeps
+its budget.
 """
 
 from __future__ import annotations
@@ -18,7 +19,10 @@ from glasses_agent.detectors.looming import LoomingCue
 from streams.sync import Tick
 
 REDUCED_WIDTH = 128  # looming and light
-DETAIL_WIDTH = 320  # QR codes and faces need more pixels
+QR_WIDTH = 320  # QR modules need a few pixels each
+PEOPLE_WIDTH = 240  # faces of a tenth of the view's width and up
+QR_EVERY = 4  # ticks between QR reads (offset 1)
+PEOPLE_EVERY = 10  # ticks between face counts (offset 2)
 
 
 def shrink(image: np.ndarray, width: int) -> np.ndarray:
@@ -57,11 +61,13 @@ class DetectorSet:
         self._last_video_seq: int | None = None
 
     def run(self, tick: Tick, every: int = 3, *, want: frozenset[str] = frozenset({"qr", "people", "speech"})) -> Detections:
+        """This tick's detections. Voice runs every `every` ticks, QR codes every QR_EVERY and
+        faces every PEOPLE_EVERY, staggered so no tick pays for two slow ones; between runs
+        each keeps its last value."""
         timings: dict[str, float] = {}
         frame = tick.latest_video
-        looming = None
+        looming = self._last.looming if self._last is not None else None
         luma = None
-        small = None
         if frame is not None and frame.image.size:
             t0 = time.perf_counter()
             small = shrink(frame.image, REDUCED_WIDTH)
@@ -69,35 +75,31 @@ class DetectorSet:
             if frame.seq != self._last_video_seq:  # a new frame: the cue measures change between frames
                 looming = self.looming.update(small, frame.t_ns)
                 self._last_video_seq = frame.seq
-            elif self._last is not None:
-                looming = self._last.looming
             timings["looming_ms"] = (time.perf_counter() - t0) * 1e3
-        slow_due = self._last is None or tick.index % max(1, every) == 0
-        if not slow_due:
-            assert self._last is not None
-            last = self._last
-            out = Detections(t_ns=tick.t_ns, luma=luma, qr=last.qr, people=last.people, people_x=last.people_x,
-                             speech=last.speech, looming=looming, fresh=False, timings_ms=timings)
-            self._last = out
-            return out
-        qr_texts: tuple[tuple[str, float], ...] = ()
-        people, people_x, speech = None, (), None
-        if frame is not None and frame.image.size and (("qr" in want and self._qr) or ("people" in want and self._people)):
+        last = self._last
+        qr = last.qr if last is not None else ()
+        people, people_x = (last.people, last.people_x) if last is not None else (None, ())
+        speech = last.speech if last is not None else None
+        fresh: set[str] = set()
+        i = tick.index
+        has_image = frame is not None and frame.image.size > 0
+        if "speech" in want and self._vad is not None and i % max(1, every) == 0:
             t0 = time.perf_counter()
-            detail = reduce(frame.image, DETAIL_WIDTH)
-            if "qr" in want and self._qr is not None:
-                qr_texts = self._qr.read(detail)
-            timings["qr_ms"] = (time.perf_counter() - t0) * 1e3
-            if "people" in want and self._people is not None:
-                t0 = time.perf_counter()
-                people, people_x = self._people.count(detail)
-                timings["people_ms"] = (time.perf_counter() - t0) * 1e3
-        if "speech" in want and self._vad is not None and tick.audio_coverage > 0:
-            t0 = time.perf_counter()
-            speech = self._vad.probability(tick.audio, tick.sample_rate)
+            speech = self._vad.probability(tick.audio, tick.sample_rate) if tick.audio_coverage > 0 else 0.0
             timings["speech_ms"] = (time.perf_counter() - t0) * 1e3
-        out = Detections(t_ns=tick.t_ns, luma=luma, qr=qr_texts, people=people, people_x=people_x, speech=speech,
-                         looming=looming, fresh=True, timings_ms=timings)
+            fresh.add("speech")
+        elif "qr" in want and self._qr is not None and has_image and i % QR_EVERY == 1:
+            t0 = time.perf_counter()
+            qr = self._qr.read(reduce(frame.image, QR_WIDTH))
+            timings["qr_ms"] = (time.perf_counter() - t0) * 1e3
+            fresh.add("qr")
+        elif "people" in want and self._people is not None and has_image and i % PEOPLE_EVERY == 2:
+            t0 = time.perf_counter()
+            people, people_x = self._people.count(reduce(frame.image, PEOPLE_WIDTH))
+            timings["people_ms"] = (time.perf_counter() - t0) * 1e3
+            fresh.add("people")
+        out = Detections(t_ns=tick.t_ns, luma=luma, qr=qr, people=people, people_x=people_x, speech=speech,
+                         looming=looming, fresh=frozenset(fresh), timings_ms=timings)
         self._last = out
         return out
 

@@ -31,7 +31,7 @@ class Detections:
     people_x: tuple[float, ...] = ()
     speech: float | None = None  # voice-activity probability over the last audio
     looming: Looming | None = None
-    fresh: bool = True  # False when carried over from an earlier tick
+    fresh: frozenset[str] = frozenset()  # the slow detectors that ran this tick; the rest carried over
     timings_ms: dict[str, float] = field(default_factory=dict, compare=False)
 
     def as_dict(self) -> dict[str, Any]:

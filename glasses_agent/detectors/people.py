@@ -15,7 +15,7 @@ CASCADE = "haarcascade_frontalface_default.xml"
 
 
 class PeopleCounter:
-    def __init__(self, min_face_px: int = 20) -> None:
+    def __init__(self, min_face_px: int = 24) -> None:
         path = cv2.data.haarcascades + CASCADE  # type: ignore[attr-defined]
         self._cascade = cv2.CascadeClassifier(path)
         if self._cascade.empty():
@@ -27,7 +27,7 @@ class PeopleCounter:
         if gray.size == 0 or min(gray.shape[:2]) < self.min_face_px:
             return 0, ()
         faces = self._cascade.detectMultiScale(
-            cv2.equalizeHist(gray), scaleFactor=1.15, minNeighbors=6, minSize=(self.min_face_px, self.min_face_px)
+            cv2.equalizeHist(gray), scaleFactor=1.2, minNeighbors=6, minSize=(self.min_face_px, self.min_face_px)
         )
         width = gray.shape[1]
         xs = sorted(float(x + w / 2) / width for x, y, w, h in faces) if len(faces) else []
