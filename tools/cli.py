@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "tools.model_commands",
     "tools.sim_commands",
     "tools.run_commands",
+    "tools.scenario_commands",
     "tools.bridge_commands",
     "tools.world_commands",
 )

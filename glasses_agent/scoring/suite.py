@@ -128,3 +128,29 @@ def run_suite(*, memory_dir: str | None = None, shared: bool = True, perception:
                                          world=world)
                 report.rates.append(result)
     return report
+
+
+HAZARD_TARGETS = {"recall": 0.95, "precision": 0.8, "onset_ticks_max": 3, "direction_error_max": 1}
+OTHER_TARGETS = {"recall": 0.8, "precision": 0.8}
+MAX_PER_MINUTE = 6.0
+
+
+def missed_targets(report: SuiteReport) -> list[str]:
+    """Every target the report misses, one line each (empty: all met)."""
+    out = []
+    for kind, s in sorted(report.scores.items()):
+        d = s.as_dict()
+        targets = HAZARD_TARGETS if kind == "hazard" else OTHER_TARGETS
+        for name, limit in targets.items():
+            value = d.get(name)
+            if value is None:
+                if name in ("recall", "precision") and (s.expected or s.prompts):
+                    out.append(f"{kind}: {name} undefined ({s.expected} expected, {s.prompts} prompts)")
+                continue
+            bad = value > limit if name.endswith("_max") else value < limit
+            if bad:
+                out.append(f"{kind}: {name} {value} (target {'<=' if name.endswith('_max') else '>='} {limit})")
+    for r in report.rates:
+        if r.per_minute > MAX_PER_MINUTE:
+            out.append(f"{r.name}: {r.per_minute:.1f} prompts a minute (target <= {MAX_PER_MINUTE:g})")
+    return out
