@@ -1,10 +1,12 @@
-"""The session controller: the simulator's clock and the one place that talks to the driver.
+"""The session controller: the simulator's clock, and the one place that talks to the driver.
 
-It runs as a task on the app's event loop and does the driver's work (reading frames, the
-agent's stages, the mel strip) on one worker thread, so the UI never waits on the model.
+The agent must never wait on the UI, nor the UI on the agent, so the controller runs its own
+pacing thread. That thread owns the driver (reading frames, the agent's stages, the mel strip)
+and the stream clock; it hands each finished `SimFrame` to the UI latest-wins: when drawing
+falls behind, the UI skips to the newest frame while the agent still sees every tick.
 - Playing: tick k is due at wall time `anchor_wall + (t_k - anchor_stream) / speed`. When the
-  agent falls behind, ticks whose time has passed are skipped (latest-wins, counted as drops),
-  so the view stays within a tick of real time instead of drifting ever later.
+  agent itself falls more than half a tick behind, it skips to the newest due tick (counted as
+  dropped), so what is shown stays within a tick or so of real time instead of drifting.
 - Paused: nothing advances; `step()` produces exactly one tick. Resuming re-anchors the clock
   at the current tick, so a pause is not "caught up" afterwards.
 - Seeking re-opens the replay at a tick near the target and re-anchors.
@@ -15,10 +17,11 @@ The wall clock is injected: `MonotonicClock` in the app, `ManualClock` in tests,
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import replace
 from typing import Any
 
@@ -35,14 +38,11 @@ class MonotonicClock:
     def now(self) -> float:
         return time.monotonic()
 
-    async def wait_until(self, wall_s: float, wake: asyncio.Event) -> None:
-        delay = wall_s - self.now()
-        if delay <= 0:
-            return
-        try:
-            await asyncio.wait_for(wake.wait(), timeout=delay)
-        except TimeoutError:
-            pass
+    def wait(self, cv: threading.Condition, seconds: float | None) -> None:
+        cv.wait(seconds)
+
+    def listen(self, poke: Callable[[], None]) -> None:
+        return None
 
 
 class ManualClock:
@@ -55,6 +55,9 @@ class ManualClock:
     def now(self) -> float:
         return self.t
 
+    def wait(self, cv: threading.Condition, seconds: float | None) -> None:
+        cv.wait()  # woken by `advance` (through the listener) or by a command
+
     def listen(self, poke: Callable[[], None]) -> None:
         self._listeners.append(poke)
 
@@ -62,10 +65,6 @@ class ManualClock:
         self.t += seconds
         for poke in self._listeners:
             poke()
-
-    async def wait_until(self, wall_s: float, wake: asyncio.Event) -> None:
-        if self.t < wall_s:
-            await wake.wait()
 
 
 class SessionController:
@@ -86,53 +85,59 @@ class SessionController:
         self.clock = clock or MonotonicClock()
         self.playing = playing
         self.ended = False
-        self.frame: SimFrame | None = None
+        self.frame: SimFrame | None = None  # the frame the UI shows
         self.error: str | None = None
         self.status = ""  # the last action's result, for the header
         self.mode: str = "explore"
         self.goal: str | None = None
         self.names: dict[int, str] = {}
         self._hud = HudTracker()
-        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sim-driver")
-        self._lock = asyncio.Lock()  # one advance (or action) at a time
-        self._wake = asyncio.Event()
-        self._idle = asyncio.Event()
-        self._task: asyncio.Task | None = None
+        self._cv = threading.Condition()
+        self._commands: deque[tuple[Callable[..., Any], tuple, Future]] = deque()
+        self._closing = False
+        self._idle = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._anchor: tuple[float, int] | None = None  # (wall s, stream ns)
+        self._latest: SimFrame | None = None  # produced, not yet shown
+        self._delivery_pending = False
+        self._produced_at: deque[float] = deque(maxlen=20)
         self._shown_at: deque[float] = deque(maxlen=20)
         self._process_s: deque[float] = deque(maxlen=20)
-        if isinstance(self.clock, ManualClock):
-            self.clock.listen(self._poke)
+        self.frames_not_shown = 0  # produced while the UI was still drawing an older one
+        self.clock.listen(self._poke)
 
     # -- lifecycle -----------------------------------------------------------------------------
 
     def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="sim-controller")
+        self._loop = asyncio.get_running_loop()
+        self._thread = threading.Thread(target=self._pace, name="sim-pacer", daemon=True)
+        self._thread.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
-        async with self._lock:
-            await self._in_worker(self.driver.close)
-        self._worker.shutdown(wait=False)
+        with self._cv:
+            self._closing = True
+            self._cv.notify_all()
+        if self._thread is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self._thread.join)
+            self._thread = None
 
     async def wait_idle(self) -> None:
-        """Until the controller waits on its clock or a pause (for tests)."""
-        await self._idle.wait()
+        """Until the pacer waits (on its clock, a pause or the end) and the UI has shown its
+        newest frame. For tests, which move a ManualClock and then look."""
+        while not self._idle.is_set() or self._delivery_pending:
+            await asyncio.sleep(0.001)
 
     def _poke(self) -> None:
-        self._idle.clear()
-        self._wake.set()
+        with self._cv:
+            self._idle.clear()
+            self._cv.notify_all()
 
-    async def _in_worker(self, fn: Callable[..., Any], *args: Any) -> Any:
-        return await asyncio.get_running_loop().run_in_executor(self._worker, fn, *args)
+    # -- the pacing thread ---------------------------------------------------------------------
 
-    # -- the clock -----------------------------------------------------------------------------
+    def _due_wall(self, t_ns: int) -> float:
+        wall, stream = self._anchor  # type: ignore[misc]
+        return wall + (t_ns - stream) / NS_PER_S / self.speed
 
     def _stream_now(self) -> int | None:
         if self._anchor is None:
@@ -140,71 +145,105 @@ class SessionController:
         wall, stream = self._anchor
         return stream + int((self.clock.now() - wall) * self.speed * NS_PER_S)
 
-    def _due_wall(self, t_ns: int) -> float:
-        assert self._anchor is not None
-        wall, stream = self._anchor
-        return wall + (t_ns - stream) / NS_PER_S / self.speed
-
-    def _reanchor(self) -> None:
-        """Make the tick shown now the stream time of this instant."""
-        current = self.frame.t_ns if self.frame is not None else None
-        self._anchor = None if current is None else (self.clock.now(), current)
-
-    async def _run(self) -> None:
-        while True:
-            if not self.playing or self.ended:
+    def _next_job(self) -> tuple[Callable[..., Any], tuple, Future | None] | None:
+        """Under the lock: wait until there is a command to run or a tick due; None to quit."""
+        while not self._closing:
+            if self._commands:
+                return self._commands.popleft()
+            if self.playing and not self.ended:
+                due_ns = self.driver.feed.next_tick_ns
+                if self._anchor is None or due_ns is None:
+                    return self._advance_paced, (), None
+                wait_s = self._due_wall(due_ns) - self.clock.now()
+                if wait_s <= 0:
+                    return self._advance_paced, (), None
                 self._idle.set()
-                await self._wake.wait()
-                self._wake.clear()
-                continue
-            due_ns = self.driver.feed.next_tick_ns
-            if self._anchor is not None and due_ns is not None:
-                due_wall = self._due_wall(due_ns)
-                if self.clock.now() < due_wall:
-                    self._idle.set()
-                    await self.clock.wait_until(due_wall, self._wake)
-                    self._wake.clear()
-                    continue  # re-check: a pause, seek or speed change may have come in
-            self._idle.clear()
-            stream_now = self._stream_now()
-            # Behind by more than half a tick: skip to the newest due tick (latest-wins).
-            not_before = None if stream_now is None else stream_now - self.driver.feed.tick_ns // 2
-            await self._advance(not_before, paced=True)
+                self.clock.wait(self._cv, wait_s)
+            else:
+                self._idle.set()
+                self._cv.wait()
+        return None
 
-    async def _advance(self, not_before_ns: int | None, *, paced: bool) -> SimFrame | None:
-        async with self._lock:
+    def _pace(self) -> None:
+        try:
+            while True:
+                with self._cv:
+                    job = self._next_job()
+                    if job is None:
+                        return
+                    self._idle.clear()
+                fn, args, future = job
+                try:
+                    result = fn(*args)
+                except BaseException as err:  # noqa: BLE001 - reported to the caller or the UI
+                    if future is None:
+                        self._report_error(err)
+                    else:
+                        future.set_exception(err)
+                    continue
+                if future is not None:
+                    future.set_result(result)
+        finally:
             try:
-                frame = await self._in_worker(self._produce, not_before_ns)
-            except Exception as err:  # noqa: BLE001 - shown in the UI; the session stays open
-                self.error = f"{type(err).__name__}: {err}"
-                self.playing = False
-                self.on_state()
-                return None
+                self.driver.close()
+            finally:
+                self._idle.set()
+
+    def _report_error(self, err: BaseException) -> None:
+        self.playing = False
+        self.error = f"{type(err).__name__}: {err}"
+        self._to_ui(self.on_state)
+
+    def _to_ui(self, fn: Callable[..., Any], *args: Any) -> None:
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(fn, *args)
+
+    def _advance_paced(self) -> None:
+        stream_now = self._stream_now()
+        # Behind by more than half a tick: skip to the newest due tick (latest-wins).
+        not_before = None if stream_now is None else stream_now - self.driver.feed.tick_ns // 2
+        frame = self._produce(not_before)
         if frame is None:
-            self.ended = True
-            self.playing = False
+            self.ended, self.playing = True, False
             self.status = "end of stream"
-            self.on_state()
-            return None
+            self._to_ui(self.on_state)
+            return
         if self._anchor is None:
             self._anchor = (self.clock.now(), frame.t_ns)
-        now = self.clock.now()
-        age = max(0.0, now - self._due_wall(frame.t_ns)) if paced else None
-        self._shown_at.append(now)
-        health = replace(frame.health, frame_age_s=age, ticks_per_s=self._ticks_per_s())
-        frame = replace(frame, health=health)
-        self.frame = frame
-        self.mode = frame.ctx.mode
-        self.on_frame(frame)
-        return frame
+        self._produced_at.append(self.clock.now())
+        # Hand over latest-wins: if the UI has not taken the previous frame yet, it never will.
+        with self._cv:
+            if self._latest is not None:
+                self.frames_not_shown += 1
+            self._latest = frame
+            schedule = not self._delivery_pending
+            self._delivery_pending = True
+        if schedule:
+            self._to_ui(self._deliver)
 
-    def _ticks_per_s(self) -> float:
-        if len(self._shown_at) < 2 or self._shown_at[-1] <= self._shown_at[0]:
-            return 0.0
-        return (len(self._shown_at) - 1) / (self._shown_at[-1] - self._shown_at[0])
+    def _deliver(self) -> None:
+        """UI thread: show the newest produced frame, with how late it is shown."""
+        with self._cv:
+            frame, self._latest = self._latest, None
+            self._delivery_pending = False
+        if frame is None:
+            return
+        age = max(0.0, self.clock.now() - self._due_wall(frame.t_ns)) if self._anchor is not None else 0.0
+        self._show(frame, age)
+
+    def _show(self, frame: SimFrame, age: float | None) -> None:
+        now = self.clock.now()
+        self._shown_at.append(now)
+        health = replace(
+            frame.health, frame_age_s=age, shown_per_s=_rate(self._shown_at), ticks_per_s=_rate(self._produced_at),
+            frames_not_shown=self.frames_not_shown,
+        )
+        self.frame = replace(frame, health=health, names=dict(self.names))
+        self.mode = frame.ctx.mode
+        self.on_frame(self.frame)
 
     def _produce(self, not_before_ns: int | None) -> SimFrame | None:
-        """Worker thread: the next TickContext and everything the panes need of it."""
+        """Pacing thread: the next TickContext and everything the panes need of it."""
         started = self.clock.now()  # the injected clock: a test's manual clock gives stable figures
         ctx = self.driver.next(not_before_ns)
         if ctx is None:
@@ -215,23 +254,21 @@ class SessionController:
         mel, level = audio_view(ctx)
         latest = ctx.tick.latest_video
         hud = self._hud.update(ctx)
-        tick_s = feed.tick_ns / NS_PER_S
         sync = feed.sync.stats
         health = Health(
             camera_fps=camera_fps(ctx),
             ticks_dropped=feed.dropped,
             read_ahead=feed.read_ahead,
-            real_time_factor=(sum(self._process_s) / len(self._process_s)) / tick_s,
+            real_time_factor=(sum(self._process_s) / len(self._process_s)) / (feed.tick_ns / NS_PER_S),
             process_ms=spent * 1000,
             late_frames=sync.late_frames,
             seq_gaps=sum(sync.seq_gaps.values()),
             audio_coverage=ctx.tick.audio_coverage,
         )
-        first = feed.first_ns or 0
         return SimFrame(
             ctx=ctx,
             index=feed.index_of(ctx.t_ns),
-            stream_s=(ctx.t_ns - first) / NS_PER_S,
+            stream_s=(ctx.t_ns - (feed.first_ns or 0)) / NS_PER_S,
             duration_s=feed.duration_s,
             image=None if latest is None else latest.image,
             mel_db=mel,
@@ -239,25 +276,41 @@ class SessionController:
             hud=hud,
             last_prompt=self._hud.last,
             health=health,
-            names=dict(self.names),
         )
 
-    # -- controls ------------------------------------------------------------------------------
+    async def _call(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run `fn` on the pacing thread (the driver's only thread) and wait for its result."""
+        future: Future = Future()
+        with self._cv:
+            self._commands.append((fn, args, future))
+            self._idle.clear()
+            self._cv.notify_all()
+        return await asyncio.wrap_future(future)
+
+    # -- controls (UI thread) ------------------------------------------------------------------
+
+    def _reanchor(self) -> None:
+        """Make the tick shown now the stream time of this instant."""
+        current = self.frame.t_ns if self.frame is not None else None
+        self._anchor = None if current is None else (self.clock.now(), current)
+
+    def _set(self, **state: Any) -> None:
+        with self._cv:
+            for name, value in state.items():
+                setattr(self, name, value)
+            self._idle.clear()
+            self._cv.notify_all()
+        self.on_state()
 
     def pause(self) -> None:
-        self.playing = False
-        self.status = "paused"
-        self._poke()
-        self.on_state()
+        self._set(playing=False, status="paused")
 
     def resume(self) -> None:
         if self.ended:
             return
-        self.playing = True
-        self.status = ""
-        self._reanchor()
-        self._poke()
-        self.on_state()
+        with self._cv:
+            self._reanchor()
+        self._set(playing=True, status="")
 
     def toggle(self) -> None:
         self.pause() if self.playing else self.resume()
@@ -268,16 +321,19 @@ class SessionController:
             self.pause()
         if self.ended:
             return None
-        frame = await self._advance(None, paced=False)
-        self.status = f"stepped to tick {frame.index}" if frame is not None else self.status
+        frame = await self._call(self._produce, None)
+        if frame is None:
+            self._set(ended=True, status="end of stream")
+            return None
+        self._show(frame, None)
+        self.status = f"stepped to tick {self.frame.index}"
         self.on_state()
-        return frame
+        return self.frame
 
     def set_speed(self, speed: float) -> None:
-        self.speed = speed
-        self._reanchor()
-        self._poke()
-        self.on_state()
+        with self._cv:
+            self._reanchor()
+        self._set(speed=speed, status=f"speed {speed:g}x")
 
     def faster(self, direction: int) -> None:
         i = min(range(len(SPEEDS)), key=lambda k: abs(SPEEDS[k] - self.speed))
@@ -289,39 +345,44 @@ class SessionController:
             self.status = "this source cannot seek"
             self.on_state()
             return
-        target = self.frame.t_ns + int(delta_s * NS_PER_S)
-        async with self._lock:
-            await self._in_worker(self.driver.seek, target)
+
+        def seek_and_produce(target: int) -> SimFrame | None:
+            self.driver.seek(target)
             self._hud.reset()
-        self.ended = False
-        frame = await self._advance(None, paced=False)
-        self.status = f"seeked to {frame.stream_s:.1f} s" if frame is not None else self.status
-        self._reanchor()
-        self._poke()
-        self.on_state()
+            with self._cv:
+                self._latest = None  # a frame from before the jump must not be shown after it
+            return self._produce(None)
+
+        frame = await self._call(seek_and_produce, self.frame.t_ns + int(delta_s * NS_PER_S))
+        if frame is None:
+            return
+        self._show(frame, None)
+        with self._cv:
+            self._reanchor()
+        self._set(ended=False, status=f"at {frame.stream_s:.1f} s")
 
     async def _act(self, fn: Callable[..., Any], *args: Any) -> bool:
-        """Run a driver action in the worker; a refusal (GlassesAgentError) becomes the status line."""
-        async with self._lock:
-            try:
-                await self._in_worker(fn, *args)
-            except GlassesAgentError as err:
-                self.status = str(err)
-                self.on_state()
-                return False
+        """A driver action on the pacing thread; a refusal (GlassesAgentError) becomes the status."""
+        try:
+            await self._call(fn, *args)
+        except GlassesAgentError as err:
+            self.status = str(err)
+            self.on_state()
+            return False
         return True
 
     async def feedback(self, verdict: str) -> str | None:
-        """Tell the critic whether the newest prompt helped; returns its id (None: no prompt yet)."""
+        """Tell the critic whether the newest prompt helped; returns its id (None: not given)."""
         prompt = self.frame.last_prompt if self.frame is not None else None
         if prompt is None:
             self.status = "no prompt yet to give feedback on"
-        else:
-            if not await self._act(self.driver.feedback, prompt.id, verdict):
-                return None
-            self.status = f"{verdict}: {prompt.text}"
+            self.on_state()
+            return None
+        if not await self._act(self.driver.feedback, prompt.id, verdict):
+            return None
+        self.status = f"{verdict}: {prompt.text}"
         self.on_state()
-        return None if prompt is None else prompt.id
+        return prompt.id
 
     async def enroll(self, name: str, entity: Entity) -> bool:
         assert self.frame is not None
@@ -354,3 +415,9 @@ class SessionController:
 
     def current_context(self) -> TickContext | None:
         return None if self.frame is None else self.frame.ctx
+
+
+def _rate(stamps: deque[float]) -> float:
+    if len(stamps) < 2 or stamps[-1] <= stamps[0]:
+        return 0.0
+    return (len(stamps) - 1) / (stamps[-1] - stamps[0])

@@ -25,7 +25,9 @@ LEVEL_WINDOW_S = 0.1  # the level meter shows the newest 100 ms, like a VU meter
 class Health:
     """Stream health as the health pane shows it."""
 
-    ticks_per_s: float = 0.0  # ticks shown per wall-clock second
+    ticks_per_s: float = 0.0  # ticks the agent processed per wall-clock second
+    shown_per_s: float = 0.0  # frames the UI drew per wall-clock second
+    frames_not_shown: int = 0  # processed, but superseded before the UI could draw them
     camera_fps: float = 0.0  # camera frames per second of stream time in the tick's window
     ticks_dropped: int = 0  # ticks skipped to stay on time (latest-wins)
     read_ahead: int = 0  # frames decoded ahead of the tick (the feed's queue depth)

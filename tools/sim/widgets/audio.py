@@ -9,7 +9,7 @@ from rich.style import Style
 from textual.strip import Strip
 from textual.widget import Widget
 
-from tools.sim.halfblock import halfblock_cells, resize_nearest, to_segments
+from tools.sim.halfblock import halfblock_lines, resize_nearest
 from tools.sim.mel import FLOOR_DB
 from tools.sim.view import SimFrame
 
@@ -67,7 +67,7 @@ class AudioView(Widget):
         strips = [Strip([label, *meter(self.frame.level_db, width - 6)], width)]
         rows = height - 1
         image = resize_nearest(colorize(self.frame.mel_db), width, rows * 2)
-        strips += [Strip(to_segments(row), width) for row in halfblock_cells(image)]
+        strips += [Strip(segments, width) for segments in halfblock_lines(image)]
         self._strips = strips
         return strips
 

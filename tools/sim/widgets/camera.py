@@ -11,7 +11,9 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from glasses_agent.context import Entity
-from tools.sim.halfblock import draw_box, draw_ring, fit, halfblock_cells, resize_nearest, to_segments
+from tools.sim.halfblock import (
+    draw_box, draw_ring, fit, halfblock_cells, halfblock_lines, resize_area, to_segments,
+)
 from tools.sim.view import SimFrame, detections_of
 
 SURPRISE_SHOWN = 2.0  # z-score from which the overlay marks where the surprise is
@@ -41,6 +43,18 @@ def entity_color(entity: Entity, names: dict[int, str], selected: int | None) ->
     if entity.name or entity.id in names:
         return BOX_COLORS["named"]
     return BOX_COLORS["person"] if entity.kind == "person" else BOX_COLORS["object"]
+
+
+def _label_row(box, rows: int) -> int:
+    row = int(np.clip(box[1] * rows, 0, rows - 1))
+    return row - 1 if row > 0 else row
+
+
+def _cells_of_rows(image: np.ndarray, rows: list[int]) -> list[list[tuple[str, Style]]]:
+    if not rows:
+        return []
+    picked = np.concatenate([image[2 * r : 2 * r + 2] for r in rows], axis=0)
+    return halfblock_cells(picked)
 
 
 class CameraView(Widget):
@@ -79,7 +93,7 @@ class CameraView(Widget):
         src = frame.image
         w, h = fit(src.shape[1], src.shape[0], width, height * 2)
         h -= h % 2
-        image = resize_nearest(src, w, max(2, h)).copy()
+        image = resize_area(src, w, max(2, h)).copy()
         world = frame.ctx.world
         entities = world.entities if world is not None else ()
         for e in sorted(entities, key=lambda e: e.id == self.selected):  # the selected box on top
@@ -89,32 +103,35 @@ class CameraView(Widget):
             draw_box(image, tuple(looming["box"]), LOOMING_COLOR)
         if world is not None and world.surprise >= SURPRISE_SHOWN and world.surprise_where is not None:
             draw_ring(image, world.surprise_where, 0.12, SURPRISE_COLOR)
-        cells = halfblock_cells(image)
-        for e in entities:
-            self._label(cells, e, frame.names)
+        lines = halfblock_lines(image)
+        # Labels overwrite cells; only the few rows that carry one go through the per-cell path.
+        rows = len(lines)
+        labels = [(e.box, entity_label(e, frame.names), entity_color(e, frame.names, self.selected)) for e in entities]
         if looming and len(looming.get("box") or ()) == 4:
-            self._text(cells, looming["box"], f"looming {looming.get('growth_per_s', 0):+.1f}/s", LOOMING_COLOR)
+            labels.append((looming["box"], f"looming {looming.get('growth_per_s', 0):+.1f}/s", LOOMING_COLOR))
+        labelled = {_label_row(box, rows) for box, _, _ in labels}
+        cells = {r: row for r, row in zip(sorted(labelled), _cells_of_rows(image, sorted(labelled)))}
+        for box, text, color in labels:
+            self._text(cells, rows, w, box, text, color)
+        for r, row in cells.items():
+            lines[r] = to_segments(row)
         left = (width - w) // 2
-        top = (height - len(cells)) // 2
+        top = (height - len(lines)) // 2
         pad_left = [Segment(" " * left, BLANK)] if left else []
         pad_right = [Segment(" " * (width - w - left), BLANK)] if width - w - left else []
         strips = [blank_line] * top
-        for row in cells:
-            strips.append(Strip(pad_left + to_segments(row) + pad_right, width))
+        for segments in lines:
+            strips.append(Strip(pad_left + segments + pad_right, width))
         strips += [blank_line] * (height - len(strips))
         self._strips = strips[:height]
         return self._strips
 
-    def _label(self, cells: list[list[tuple[str, Style]]], entity: Entity, names: dict[int, str]) -> None:
-        """The entity's label on the cell row just above its box (inside it at the top edge)."""
-        self._text(cells, entity.box, entity_label(entity, names), entity_color(entity, names, self.selected))
-
     @staticmethod
-    def _text(cells: list[list[tuple[str, Style]]], box, text: str, color: tuple[int, int, int]) -> None:
-        rows, cols = len(cells), len(cells[0]) if cells else 0
+    def _text(cells: dict[int, list[tuple[str, Style]]], rows: int, cols: int, box, text: str,
+              color: tuple[int, int, int]) -> None:
+        """A label on the cell row just above its box (inside it at the top edge)."""
         col = int(np.clip(box[0] * cols, 0, cols - 1))
-        row = int(np.clip(box[1] * rows, 0, rows - 1))
-        row = row - 1 if row > 0 else row
+        row = _label_row(box, rows)
         r, g, b = color
         style = Style(color="rgb(10,10,10)", bgcolor=f"rgb({r},{g},{b})", bold=True)
         text = text[: max(0, cols - col)]

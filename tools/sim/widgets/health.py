@@ -29,6 +29,7 @@ class HealthView(Static):
         rtf_style = "rgb(90,220,120)" if h.real_time_factor < 0.8 else "bold rgb(240,80,70)"
         table.add_row("ticks/s", f"{h.ticks_per_s:.1f}", "camera", f"{h.camera_fps:.1f} fps")
         table.add_row("frame age", _age(h.frame_age_s), "drops", f"{h.ticks_dropped} ticks")
+        table.add_row("drawn/s", f"{h.shown_per_s:.1f}", "not drawn", f"{h.frames_not_shown}")
         table.add_row("agent", f"{h.process_ms:.0f} ms", "rt factor", Text(f"{h.real_time_factor:.2f}", style=rtf_style))
         table.add_row("queue", f"{h.read_ahead}", "gaps/late", f"{h.seq_gaps}/{h.late_frames}")
         self.update(table)

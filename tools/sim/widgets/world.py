@@ -42,6 +42,9 @@ class WorldView(Vertical):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.entities: tuple[Entity, ...] = ()
+        self._rows: list[tuple] | None = None
+        self._summary_plain: str | None = None
+        self._summary_spans: list | None = None
 
     @property
     def table(self) -> DataTable:
@@ -77,23 +80,31 @@ class WorldView(Vertical):
             if world.sounds:
                 summary.append("\nsounds ", style="dim")
                 summary.append(", ".join(f"{n} ({s:.2f})" for n, s in world.sounds))
-        self.query_one("#world-summary", Static).update(summary)
+        if summary.plain != self._summary_plain or summary.spans != self._summary_spans:
+            self._summary_plain, self._summary_spans = summary.plain, list(summary.spans)
+            self.query_one("#world-summary", Static).update(summary)
 
         previous = self.selected()
         entities = tuple(sorted(world.entities, key=lambda e: e.id)) if world is not None else ()
         self.entities = entities
-        table = self.table
-        table.clear()
+        rows = []
         for e in entities:
             name = e.name or frame.names.get(e.id)
             seen = (frame.t_ns - e.last_seen_ns) / 1e9
-            table.add_row(
+            rows.append((
                 str(e.id), e.kind, Text(name, style="bold rgb(80,220,120)") if name else Text("—", style="dim"),
                 _where(e), "now" if seen <= 0.05 else f"{seen:.1f}s ago", _state(e),
-            )
+            ))
+        self.border_subtitle = f"{len(entities)} tracked"
+        if rows == self._rows:
+            return  # rebuilding a table costs a full repaint of the pane: only when it changed
+        self._rows = rows
+        table = self.table
+        table.clear()
+        for row in rows:
+            table.add_row(*row)
         if previous is not None:
             for row, e in enumerate(entities):
                 if e.id == previous.id:
                     table.move_cursor(row=row, animate=False)
                     break
-        self.border_subtitle = f"{len(entities)} tracked"
