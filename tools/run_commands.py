@@ -38,7 +38,7 @@ def add_agent_arguments(p: argparse.ArgumentParser) -> None:
 
 def register(subparsers: Any) -> None:
     run = subparsers.add_parser("run", help="run the agent headless: replay, live devices or a generated demo")
-    src = run.add_mutually_exclusive_group(required=True)
+    src = run.add_mutually_exclusive_group()  # one is required, except with --mqtt (devices bring their streams)
     src.add_argument("--replay", metavar="FILE", help="an MCAP recording or a media file")
     src.add_argument("--camera", metavar="SRC", help="live camera: device index, file or URL (MJPEG over HTTP)")
     src.add_argument("--demo", action="store_true", help="a generated scene with scripted events; ends by itself")
@@ -133,6 +133,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         return serve(args)
     from tools.stream_commands import format_summary, open_replay
 
+    if not (args.demo or args.replay or args.camera):
+        from glasses_agent.errors import GlassesAgentError
+
+        raise GlassesAgentError("say what to run on: --demo, --replay FILE, --camera SRC [--mic DEV], or --mqtt URL")
     if args.mic and not args.camera:
         from glasses_agent.errors import GlassesAgentError
 
