@@ -19,6 +19,7 @@ from streams.frames import NS_PER_S
 # Benchmarks of other parts live beside those parts and register here by one line.
 BENCHMARKS: dict[str, tuple[str, str]] = {
     "replay": ("tools.bench:bench_replay_command", "replay throughput at --speed max (no model)"),
+    "encode": ("tools.perception_commands:bench_encode_command", "perception encode latency per tick (--file: a checkpoint)"),
 }
 
 SHARED_GOPRO = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "video" / "gopro_max-heromode.mp4"

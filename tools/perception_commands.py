@@ -158,3 +158,13 @@ def cmd_eval_probe(args: argparse.Namespace) -> int:
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(f"written {out}")
     return 0
+
+
+def bench_encode_command(args: argparse.Namespace) -> dict[str, Any]:
+    """`glasses-agent bench encode [--file CHECKPOINT]`: per-tick encode latency (see perception/bench.py)."""
+    from glasses_agent.perception.bench import bench_encode
+    from tools.bench import _machine
+
+    result = bench_encode(args.file)
+    result["machine"] = _machine()
+    return result
