@@ -215,10 +215,8 @@ class Agent:
             self.notes.append("world model: not available (package not built yet)")
             return None
         try:
-            loader = getattr(wm, "load_world_stage", None)
-            if loader is not None:
-                return loader(path)
-            return wm.WorldModelStage() if path is None else wm.WorldModelStage(path)
+            # The world model keeps enrollments and sightings in the wearer's memory.
+            return wm.load_world_stage(path, memory=self.store)
         except GlassesAgentError as err:
             if path is not None:
                 raise
