@@ -31,6 +31,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     source.add_argument("--mqtt", metavar="URL", help="watch a device served by the MQTT bridge (with --device)")
     sim.add_argument("--mic", metavar="DEV", help="live microphone: device name or index (with --camera)")
     sim.add_argument("--device", metavar="ID", help="device id (with --mqtt)")
+    sim.add_argument("--ca", metavar="CA.crt", help="with --mqtt: the broker's CA certificate (or ?ca= in the URL)")
+    sim.add_argument("--allow-plaintext", action="store_true", help="with --mqtt: allow mqtt:// to a non-loopback broker")
     sim.add_argument("--trace", metavar="T.jsonl", help="with --replay: show this recorded trace instead of running the agent")
     sim.add_argument("--speed", type=_speed, default=1.0, metavar="X", help="times real time (default 1)")
     sim.add_argument("--seed", type=int, default=3, help="scene seed for --demo (default 3, as `run --demo`)")

@@ -28,7 +28,7 @@ from typing import Any
 from glasses_agent.context import Entity, TickContext
 from glasses_agent.errors import GlassesAgentError
 from streams.frames import NS_PER_S
-from tools.sim.drivers import MODES, Driver
+from tools.sim.drivers import MODES, NOTHING_YET, Driver
 from tools.sim.view import Health, HudTracker, SimFrame, audio_view, camera_fps
 
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
@@ -203,6 +203,8 @@ class SessionController:
         # Behind by more than half a tick: skip to the newest due tick (latest-wins).
         not_before = None if stream_now is None else stream_now - self.driver.feed.tick_ns // 2
         frame = self._produce(not_before)
+        if frame is NOTHING_YET:
+            return  # live: no new tick within the driver's wait; look at commands, then ask again
         if frame is None:
             self.ended, self.playing = True, False
             self.status = "end of stream"
@@ -228,7 +230,11 @@ class SessionController:
             self._delivery_pending = False
         if frame is None:
             return
-        age = max(0.0, self.clock.now() - self._due_wall(frame.t_ns)) if self._anchor is not None else 0.0
+        live_age = getattr(self.driver.feed, "age_s", None)
+        if live_age is not None:
+            age = live_age(frame.t_ns)  # live stamps are on the monotonic clock: age is exact
+        else:
+            age = max(0.0, self.clock.now() - self._due_wall(frame.t_ns)) if self._anchor is not None else 0.0
         self._show(frame, age)
 
     def _show(self, frame: SimFrame, age: float | None) -> None:
@@ -242,12 +248,13 @@ class SessionController:
         self.mode = frame.ctx.mode
         self.on_frame(self.frame)
 
-    def _produce(self, not_before_ns: int | None) -> SimFrame | None:
-        """Pacing thread: the next TickContext and everything the panes need of it."""
+    def _produce(self, not_before_ns: int | None) -> Any:
+        """Pacing thread: the next TickContext and everything the panes need of it (a SimFrame;
+        None at the end; NOTHING_YET when a live stream had no new tick)."""
         started = self.clock.now()  # the injected clock: a test's manual clock gives stable figures
         ctx = self.driver.next(not_before_ns)
-        if ctx is None:
-            return None
+        if ctx is None or ctx is NOTHING_YET:
+            return ctx
         spent = self.clock.now() - started
         self._process_s.append(spent)
         feed = self.driver.feed
@@ -322,6 +329,14 @@ class SessionController:
         if self.ended:
             return None
         frame = await self._call(self._produce, None)
+        for _ in range(100):  # live: wait up to ~10 s (100 driver waits) for the next tick
+            if frame is not NOTHING_YET:
+                break
+            frame = await self._call(self._produce, None)
+        if frame is NOTHING_YET:
+            self.status = "no tick arrived"
+            self.on_state()
+            return None
         if frame is None:
             self._set(ended=True, status="end of stream")
             return None

@@ -25,6 +25,7 @@ from streams.sync import Tick
 from tools.sim.feed import TickFeed
 
 MODES = ("explore", "navigate", "read", "social", "quiet")
+NOTHING_YET = object()  # a live driver's `next` found no new tick yet (not the end of the stream)
 
 
 class SimError(GlassesAgentError):

@@ -39,10 +39,27 @@ def build_driver(args: argparse.Namespace) -> Driver:
         source = demo_source(args.seed, args.duration or DEMO_SECONDS)
         return AgentDriver(TickFeed(source), _agent(args), f"demo (seed {args.seed})")
     if args.camera:
-        from tools.sim.live import live_driver
+        from tools.sim.live import camera_driver
 
-        return live_driver(args, _agent(args))
-    raise SimError("watching a device over MQTT (--mqtt URL --device ID) is not available yet")
+        return camera_driver(args, _agent(args))
+    if not args.device:
+        raise SimError("--mqtt needs --device ID: the device to watch")
+    from tools.sim.live import mqtt_driver
+
+    return mqtt_driver(args, lambda device_id: _device_agent(args, device_id))
+
+
+def _device_agent(args: argparse.Namespace, device_id: str) -> Any:
+    """One agent a device, each with its own memory, as the bridge keeps them."""
+    from glasses_agent.agent import Agent, AgentConfig
+    from glasses_agent.memory.store import default_memory_path
+
+    home = Path(args.memory).expanduser().parent if args.memory else default_memory_path().parent
+    return Agent(AgentConfig(
+        device_id=device_id, wearer=device_id, mode=args.mode, memory_path=str(home / "devices" / f"{device_id}.sqlite3"),
+        perception_checkpoint=args.perception, world_checkpoint=args.world, modes_file=args.modes,
+        auto_mode=not args.no_auto_mode,
+    ))
 
 
 def run_app(driver: Driver, *, speed: float, playing: bool) -> None:
