@@ -72,6 +72,17 @@ def add_eval_targets(subparsers: Any) -> None:
     p.add_argument("--out", default="bench-results/probe.json", help="JSON to write (default bench-results/probe.json)")
     p.add_argument("--threads", type=_positive_int, default=2)
     p.set_defaults(handler=cmd_eval_probe)
+    c = subparsers.add_parser(
+        "collapse",
+        help="is the perception checkpoint collapsed? per-dimension std and effective rank on held-out scenes",
+        description="Scene embeddings of held-out generated scenes (seeds no default training uses), for the "
+        "checkpoint and for an untrained encoder of the same shape: per-dimension std (min, mean) and "
+        "effective rank. Not collapsed: std above 0.01 in every dimension, rank at least 10% of the width.",
+    )
+    c.add_argument("--checkpoint", default=None, help="folder or .safetensors (default: the shipped checkpoint)")
+    c.add_argument("--out", default="bench-results/collapse.json")
+    c.add_argument("--threads", type=_positive_int, default=2)
+    c.set_defaults(handler=cmd_eval_collapse)
 
 
 class _Progress:
@@ -158,6 +169,31 @@ def cmd_eval_probe(args: argparse.Namespace) -> int:
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(f"written {out}")
     return 0
+
+
+def cmd_eval_collapse(args: argparse.Namespace) -> int:
+    import torch
+
+    from glasses_agent.perception.probe.collapse import collapse_report
+
+    torch.set_num_threads(args.threads)
+    report = collapse_report(args.checkpoint)
+    bounds = report["bounds"]
+    print(f"{'encoder':<10}{'std min':>10}{'std mean':>10}{'eff. rank':>11}   (width {report['width']}, "
+          f"{report['trained']['clips']} held-out ticks)")
+    for name in ("trained", "untrained"):
+        r = report[name]
+        print(f"{name:<10}{r['std_min']:>10.4f}{r['std_mean']:>10.4f}{r['effective_rank']:>11.2f}")
+    ok = report["trained"]["std_min"] > bounds["std_min_above"] and \
+        report["trained"]["effective_rank"] >= bounds["effective_rank_at_least"]
+    report["collapsed"] = not ok
+    print(f"collapsed: {'no' if ok else 'YES'} (bounds: std > {bounds['std_min_above']} in every dimension, "
+          f"rank >= {bounds['effective_rank_at_least']:.1f})")
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"written {out}")
+    return 0 if ok else 1
 
 
 def bench_encode_command(args: argparse.Namespace) -> dict[str, Any]:
