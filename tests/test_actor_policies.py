@@ -1,0 +1,88 @@
+"""The Mode-1 policies that read the world model's state, driven tick by tick with hand-made
+world states (the world model itself is tested by its own part)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from glasses_agent.actor import Actor, View
+from glasses_agent.configurator import load_modes
+from glasses_agent.context import Entity, TickContext, WorldState
+from glasses_agent.detectors.base import Detections, Looming
+from streams.sync import Tick
+
+S = 1_000_000_000
+EXPLORE = load_modes()["explore"]
+
+
+def view(i: int, world: WorldState | None, *, walking: bool = False, goal: str | None = None,
+         detections: Detections | None = None, settings=EXPLORE) -> View:
+    t = (i + 1) * S // 10
+    tick = Tick(index=i, t_ns=t, video=(), audio=np.zeros(16_000, np.int16))
+    return View(ctx=TickContext(tick=tick, world=world), detections=detections, settings=settings, walking=walking, goal=goal)
+
+
+def keys(x: float, t: int, visible: bool = True, kind: str = "object", name: str = "keys") -> Entity:
+    return Entity(id=1, box=(x - 0.05, 0.4, 0.1, 0.1), first_seen_ns=0, last_seen_ns=t, kind=kind, name=name,
+                  score=0.9, visible=visible)
+
+
+def test_enrolled_object_seen_once_with_its_clock_position_and_people_never_named():
+    actor = Actor()
+    said = []
+    for i in range(5):
+        t = (i + 1) * S // 10
+        world = WorldState(t_ns=t, entities=(keys(0.8, t), keys(0.2, t, kind="person", name="Ada")))
+        said += actor.propose(view(i, world))
+    assert [(p.kind, p.text) for p in said] == [("object_seen", "keys at 2 o'clock")]
+    assert said[0].evidence["clock"] == 2
+
+
+def test_left_behind_when_the_wearer_walks_away_from_an_enrolled_object():
+    actor = Actor()
+    said = []
+    for i in range(60):
+        t = (i + 1) * S // 10
+        seen = i < 10  # the keys leave the view at 1 s; the wearer walks from then on
+        world = WorldState(t_ns=t, entities=(keys(0.5, t, visible=seen),) if seen else (), walking=not seen)
+        said += [p for p in actor.propose(view(i, world, walking=not seen)) if p.kind == "left_behind"]
+    assert [p.text for p in said] == ["Left behind? keys"]
+    assert 3.9 <= said[0].t_ns / S <= 4.2  # three seconds after it was last seen
+
+
+def test_surprise_speaks_on_the_rise_with_where_and_enrolled_sounds_on_onset():
+    actor = Actor()
+    zs = [0.5, 0.8, 4.2, 4.5, 1.0, 3.5]
+    said = []
+    for i, z in enumerate(zs):
+        world = WorldState(t_ns=(i + 1) * S // 10, surprise=z, surprise_where=(0.1, 0.5),
+                           sounds=(("doorbell", 0.95),) if i >= 4 else ())
+        said += actor.propose(view(i, world))
+    assert [(p.kind, p.text) for p in said] == [
+        ("surprise", "Something changed at 10 o'clock"),
+        ("sound", "Heard: doorbell"),
+        ("surprise", "Something changed at 10 o'clock"),
+    ]
+
+
+def test_guidance_toward_a_goal_speaks_in_directions():
+    actor = Actor()
+    t = S
+    world = WorldState(t_ns=t, entities=(keys(0.85, t),))
+    said = [p for p in actor.propose(view(9, world, goal="keys")) if p.kind == "guidance"]
+    assert [p.text for p in said] == ["keys at 2 o'clock"]
+    assert not [p for p in Actor().propose(view(9, world, goal="wallet")) if p.kind == "guidance"]
+
+
+def test_hazard_from_a_world_track_or_the_looming_cue_and_only_when_enabled():
+    t = S
+    rushing = Entity(id=3, box=(0.45, 0.3, 0.2, 0.3), first_seen_ns=0, last_seen_ns=t, approach=1.2)
+    passing = Entity(id=4, box=(0.92, 0.3, 0.08, 0.2), first_seen_ns=0, last_seen_ns=t, approach=1.2)
+    said = Actor().propose(view(9, WorldState(t_ns=t, entities=(rushing, passing))))
+    assert [(p.kind, p.evidence["source"], p.evidence["clock"]) for p in said] == [("hazard", "world", 12)]
+    det = Detections(t_ns=t, looming=Looming(score=0.9, box=(0.6, 0.3, 0.3, 0.4), growth_per_s=0.5))
+    said = Actor().propose(view(9, None, detections=det))
+    assert [(p.kind, p.priority, p.haptic, p.evidence["clock"]) for p in said] == [("hazard", 3, "long", 2)]
+    read = load_modes()["read"]
+    world = WorldState(t_ns=t, entities=(keys(0.8, t),), surprise=9.0)
+    assert {p.kind for p in Actor().propose(view(9, world, detections=det, settings=read))} == {"hazard"}
