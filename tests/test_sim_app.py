@@ -18,6 +18,7 @@ from tools.sim.controller import ManualClock
 from tools.sim.drivers import AgentDriver, TraceDriver, load_trace
 from tools.sim.feed import TickFeed
 from tools.sim.screens import HelpScreen, NamePrompt
+from tools.sim.widgets.camera import CameraView
 from tools.sim.widgets.session_bar import SessionBar
 from tools.sim.widgets.world import WorldView
 
@@ -195,3 +196,63 @@ async def test_seek_jumps_in_the_replay():
         await pilot.press("left")
         assert app.controller.frame.stream_s == pytest.approx(0.1)
         assert app.controller.frame.ctx.tick.audio_coverage > 0
+
+
+@in_loop
+async def test_enrolling_shows_the_name_on_the_entity():
+    app = SimApp(trace_driver(), clock=ManualClock(), playing=False)
+    async with app.run_test(size=SIZE) as pilot:
+        while not (app.controller.frame and app.controller.frame.ctx.world and app.controller.frame.ctx.world.entities):
+            assert await app.controller.step() is not None, "the fixture trace should track an entity"
+        world = app.query_one(WorldView)
+        entity = world.selected()
+        assert entity is not None and entity.name is None
+        await pilot.press("e")
+        assert isinstance(app.screen, NamePrompt)
+        await pilot.press(*"keys", "enter")
+        assert app.driver.names == {entity.id: "keys"}  # what the driver was told
+        # The world pane's row and the camera pane's label both carry the name, at once...
+        assert "keys" in [str(cell) for cell in world.table.get_row_at(0)]
+        assert app.query_one(CameraView).label_of(entity) == f"#{entity.id} keys"
+        # ...and on the ticks after, while the track lives.
+        await pilot.press("n")
+        named = [e for e in app.controller.frame.ctx.world.entities if e.id == entity.id]
+        assert named and named[0].name == "keys"
+        assert "keys" in [str(cell) for cell in world.table.get_row_at(0)]
+
+
+@in_loop
+async def test_enrolling_without_a_selected_entity_says_so():
+    app = SimApp(trace_driver(), clock=ManualClock(), playing=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n", "e")  # the first tick tracks nothing yet
+        assert not isinstance(app.screen, NamePrompt)
+        assert "no entity selected" in bar_text(app)
+
+
+WORLD_CHECKPOINT = None  # the shipped default
+
+
+@in_loop
+async def test_enrolling_reaches_the_live_agent_and_names_the_entity(tmp_path):
+    from glasses_agent.agent import Agent, AgentConfig
+
+    agent = Agent(AgentConfig(memory_path=str(tmp_path / "memory.sqlite3"), world_checkpoint=WORLD_CHECKPOINT))
+    if agent.world_stage is None:
+        agent.close()
+        pytest.skip("needs a world-model checkpoint (glasses_agent/checkpoints/world): " + "; ".join(agent.notes))
+    driver = AgentDriver(TickFeed(McapReplaySource(RECORDING)), agent, "replay scene.mcap")
+    app = SimApp(driver, clock=ManualClock(), playing=False)
+    async with app.run_test(size=SIZE) as pilot:
+        while not (app.controller.frame and app.controller.frame.ctx.world and app.controller.frame.ctx.world.entities):
+            assert await app.controller.step() is not None, "the world model should track an entity in the fixture"
+        entity = app.query_one(WorldView).selected()
+        await pilot.press("e", *"keys", "enter")
+        assert "enrolled" in bar_text(app)
+        assert [e.name for e in agent.store.enrollments()] == ["keys"]  # in the wearer's memory
+        for _ in range(3):  # the following ticks: the agent runs on, the entity shows its name
+            await pilot.press("n")
+            assert app.controller.error is None, app.controller.error
+        world = app.query_one(WorldView)
+        assert any(e.id == entity.id for e in world.entities)
+        assert app.query_one(CameraView).label_of(entity) == f"#{entity.id} keys"

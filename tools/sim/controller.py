@@ -285,6 +285,17 @@ class SessionController:
             health=health,
         )
 
+    async def _call_reporting(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """`_call`, but a failure of the agent (or a corrupt recording) becomes the error line and
+        pauses the session instead of closing the window: the developer wants to see the state."""
+        try:
+            return await self._call(fn, *args)
+        except Exception as err:  # noqa: BLE001
+            self.playing = False
+            self.error = f"{type(err).__name__}: {err}"
+            self.on_state()
+            return NOTHING_YET
+
     async def _call(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Run `fn` on the pacing thread (the driver's only thread) and wait for its result."""
         future: Future = Future()
@@ -328,13 +339,13 @@ class SessionController:
             self.pause()
         if self.ended:
             return None
-        frame = await self._call(self._produce, None)
+        frame = await self._call_reporting(self._produce, None)
         for _ in range(100):  # live: wait up to ~10 s (100 driver waits) for the next tick
-            if frame is not NOTHING_YET:
+            if frame is not NOTHING_YET or self.error:
                 break
-            frame = await self._call(self._produce, None)
+            frame = await self._call_reporting(self._produce, None)
         if frame is NOTHING_YET:
-            self.status = "no tick arrived"
+            self.status = "" if self.error else "no tick arrived"
             self.on_state()
             return None
         if frame is None:
@@ -368,8 +379,8 @@ class SessionController:
                 self._latest = None  # a frame from before the jump must not be shown after it
             return self._produce(None)
 
-        frame = await self._call(seek_and_produce, self.frame.t_ns + int(delta_s * NS_PER_S))
-        if frame is None:
+        frame = await self._call_reporting(seek_and_produce, self.frame.t_ns + int(delta_s * NS_PER_S))
+        if frame is None or frame is NOTHING_YET:
             return
         self._show(frame, None)
         with self._cv:

@@ -50,6 +50,10 @@ def _label_row(box, rows: int) -> int:
     return row - 1 if row > 0 else row
 
 
+def _below_row(box, rows: int) -> int:
+    return int(np.clip((box[1] + box[3]) * rows + 1, 0, rows - 1))
+
+
 def _cells_of_rows(image: np.ndarray, rows: list[int]) -> list[list[tuple[str, Style]]]:
     if not rows:
         return []
@@ -106,13 +110,16 @@ class CameraView(Widget):
         lines = halfblock_lines(image)
         # Labels overwrite cells; only the few rows that carry one go through the per-cell path.
         rows = len(lines)
-        labels = [(e.box, entity_label(e, frame.names), entity_color(e, frame.names, self.selected)) for e in entities]
+        # Entities are labelled above their box; the looming cue below its own, so both stay legible.
+        labels = [(_label_row(e.box, rows), e.box[0], entity_label(e, frame.names),
+                   entity_color(e, frame.names, self.selected)) for e in entities]
         if looming and len(looming.get("box") or ()) == 4:
-            labels.append((looming["box"], f"looming {looming.get('growth_per_s', 0):+.1f}/s", LOOMING_COLOR))
-        labelled = {_label_row(box, rows) for box, _, _ in labels}
-        cells = {r: row for r, row in zip(sorted(labelled), _cells_of_rows(image, sorted(labelled)))}
-        for box, text, color in labels:
-            self._text(cells, rows, w, box, text, color)
+            box = looming["box"]
+            labels.append((_below_row(box, rows), box[0], f"looming {looming.get('growth_per_s', 0):+.1f}/s", LOOMING_COLOR))
+        labelled = sorted({row for row, _, _, _ in labels})
+        cells = dict(zip(labelled, _cells_of_rows(image, labelled)))
+        for row, x, text, color in labels:
+            self._text(cells[row], w, x, text, color)
         for r, row in cells.items():
             lines[r] = to_segments(row)
         left = (width - w) // 2
@@ -127,16 +134,18 @@ class CameraView(Widget):
         return self._strips
 
     @staticmethod
-    def _text(cells: dict[int, list[tuple[str, Style]]], rows: int, cols: int, box, text: str,
-              color: tuple[int, int, int]) -> None:
-        """A label on the cell row just above its box (inside it at the top edge)."""
-        col = int(np.clip(box[0] * cols, 0, cols - 1))
-        row = _label_row(box, rows)
+    def _text(cells: list[tuple[str, Style]], cols: int, x: float, text: str, color: tuple[int, int, int]) -> None:
+        """Write a label into one row of cells, from `x` (a fraction of the width)."""
+        col = int(np.clip(x * cols, 0, cols - 1))
         r, g, b = color
         style = Style(color="rgb(10,10,10)", bgcolor=f"rgb({r},{g},{b})", bold=True)
         text = text[: max(0, cols - col)]
         for i, char in enumerate(text):
-            cells[row][col + i] = (char, style)
+            cells[col + i] = (char, style)
+
+    def label_of(self, entity: Entity) -> str:
+        """The label the pane draws over `entity` now (names enrolled this session included)."""
+        return entity_label(entity, self.frame.names if self.frame is not None else {})
 
     def render_line(self, y: int) -> Strip:
         strips = self._render_strips()

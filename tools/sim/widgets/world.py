@@ -28,7 +28,7 @@ def _state(entity: Entity) -> Text:
     if not entity.visible:
         return Text("hidden", style="rgb(130,130,140)")
     if entity.approach > 0.3:
-        return Text("approaching", style="bold rgb(255,110,90)")
+        return Text("approach", style="bold rgb(255,110,90)")
     return Text("visible", style="rgb(120,220,140)")
 
 
