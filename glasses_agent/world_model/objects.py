@@ -28,7 +28,8 @@ import numpy as np
 WORK_WIDTH = 160  # frames are shrunk to this width (aspect kept): the tracker's pixels
 FG_THRESHOLD = 30.0  # colour distance (RGB L2) from the background that counts as foreground
 BG_RATE = 0.05  # background learning rate where nothing is in front
-STABLE_FRAMES = 5  # a foreground pixel unchanged this many frames joins the background
+STABLE_FRAMES = 40  # a foreground pixel unchanged this many frames (4 s) joins the background: long
+# enough that the uniform inside of a slowly moving object is not absorbed (it leaves a ghost)
 STABLE_DIFF = 12.0
 MIN_AREA_FRACTION = 0.0008
 COLOUR_MATCH = 45.0  # a pixel this close to a track's colour shows that track
@@ -38,6 +39,7 @@ WARMUP_FRAMES = 5  # no surprise while the background model settles
 MISSING_DROP = 8  # frames an expected object may be missing before its track is dropped
 HIDDEN_DROP_S = 6.0
 OUT_OF_VIEW_DROP_S = 120.0
+SALIENT_CONTRAST = 55.0  # tracks that stand out less (shadows, clutter, noise) never surprise
 
 
 @dataclass
@@ -49,6 +51,7 @@ class Detection:
     colour: np.ndarray
     fill: float
     touches_border: bool
+    contrast: float = 0.0  # median colour distance from the background: how clearly it stands out
 
     @property
     def aspect(self) -> float:
@@ -80,6 +83,8 @@ class Track:
     last_area: float = 0.0
     approach: float = 0.0  # d log(area) / dt, smoothed
     born_in_open: bool = False
+    contrast: float = 0.0
+    shrinking: bool = False  # its last sighting showed less of it than a whole: going behind something
     extras: dict = field(default_factory=dict)
     path: list = field(default_factory=list)  # recent (t, x, y) of whole sightings, for velocity
 
@@ -97,6 +102,15 @@ class Track:
     @property
     def confirmed(self) -> bool:
         return self.seen >= CONFIRM_FRAMES
+
+    @property
+    def trusted(self) -> bool:
+        """Followed long enough, moving steadily, standing out and rigid (its size steady, unlike a
+        walking person's outline): only then is its absence or change a surprise."""
+        areas = self.extras.get("whole_areas", [])
+        rigid = len(areas) >= 3 and float(np.std(areas)) <= 0.12 * float(np.mean(areas))
+        return (len(self.path) >= 3 and rigid and self.contrast >= SALIENT_CONTRAST
+                and math.hypot(self.vx, self.vy) >= 5.0)
 
     def predict(self, dt: float) -> tuple[float, float]:
         return self.x + self.vx * dt, self.y + self.vy * dt
@@ -137,6 +151,7 @@ class ObjectMemory:
         self.pan = np.zeros(2)  # total image shift since the start (work px): head motion so far
         self._next_id = 1
         self._last_t: float | None = None
+        self._calm = True
 
     # -- public --------------------------------------------------------------------------------
 
@@ -177,11 +192,14 @@ class ObjectMemory:
                 if track.state == "visible":
                     track.state = "out_of_view"
             return ObjectStep((), 0.0, shift)
-        detections = self._detect(img, foreground)
+        detections = self._detect(img, foreground, diff)
+        # A shaky or cluttered frame (much of it unlike the background) is no ground for surprise.
+        self._calm = foreground.mean() < 0.12
+        self._foreground = foreground
         self._update_background(img, foreground)
         violations, benign = self._associate(img, detections, t, dt)
         self.previous = img
-        if self.frames <= WARMUP_FRAMES:
+        if self.frames <= WARMUP_FRAMES or not self._calm:
             violations = []
         error = sum(v.magnitude for v in violations) + benign
         return ObjectStep(tuple(violations), float(error), shift)
@@ -217,7 +235,7 @@ class ObjectMemory:
             track.path = [(t, x + dx, y + dy) for t, x, y in track.path]
         return (float(dx), float(dy))
 
-    def _detect(self, img: np.ndarray, foreground: np.ndarray) -> list[Detection]:
+    def _detect(self, img: np.ndarray, foreground: np.ndarray, diff: np.ndarray) -> list[Detection]:
         h, w = foreground.shape
         mask = cv2.morphologyEx(foreground.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
         count, labels, stats, centroids = cv2.connectedComponentsWithStats(mask, connectivity=8)
@@ -227,8 +245,10 @@ class ObjectMemory:
             x0, y0, bw, bh, area = stats[k]
             if area < min_area or area > 0.25 * h * w:
                 continue
-            pixels = img[labels == k]
+            inside = labels == k
+            pixels = img[inside]
             found.append(Detection(
+                contrast=float(np.median(diff[inside])),
                 x=float(centroids[k][0]), y=float(centroids[k][1]), box=(int(x0), int(y0), int(x0 + bw), int(y0 + bh)),
                 area=float(area), colour=np.median(pixels, axis=0), fill=float(area) / float(bw * bh),
                 touches_border=bool(x0 <= 1 or y0 <= 1 or x0 + bw >= w - 1 or y0 + bh >= h - 1),
@@ -299,7 +319,7 @@ class ObjectMemory:
             was_hidden = track.state == "hidden"
             violations += self._update(track, det, t, dt, predicted[track.id], was_hidden)
             if track.confirmed and not was_hidden:
-                benign += 0.1 * norm
+                benign += 0.03 * min(norm, 1.0)  # small misses of the constant-velocity guess
         for ti, track in enumerate(self.tracks):
             if ti not in used_t:
                 violations += self._unmatched(img, track, t, predicted[track.id])
@@ -314,7 +334,16 @@ class ObjectMemory:
         out: list[Violation] = []
         # Coming out from behind something, a sliver's centre is not the object's: keep the
         # prediction. (Entering at the border there is no prediction yet: follow the sliver.)
+        if not det.touches_border:
+            # The median of recent sizes: a few frames half behind something (or merged with a
+            # ghost) do not move it; a lasting change (an approach, a split from a ghost) does.
+            areas = track.extras.setdefault("areas", [])
+            areas.append(det.area)
+            del areas[:-7]
+            track.area = float(np.median(areas))
         whole = not det.touches_border and det.area >= 0.85 * track.area
+        track.contrast = det.contrast if track.seen == 1 else 0.8 * track.contrast + 0.2 * det.contrast
+        track.shrinking = not whole and not det.touches_border
         partial = (not whole and not det.touches_border and len(track.path) >= 3
                    and math.hypot(det.x - pred[0], det.y - pred[1]) < 1.5 * track.radius)
         if was_hidden:
@@ -328,6 +357,7 @@ class ObjectMemory:
             fitted = False
             if whole:  # only a whole object's centre is unbiased: velocity from those
                 track.path = (track.path + [(t, det.x, det.y)])[-8:]
+                track.extras["whole_areas"] = (track.extras.get("whole_areas", []) + [det.area])[-7:]
                 fitted = track.fit_velocity()
             if not fitted and track.seen >= 2 and not was_hidden:
                 track.vx = 0.6 * track.vx + 0.4 * (det.x - track.x) / span
@@ -341,7 +371,6 @@ class ObjectMemory:
             if track.last_area > 0:
                 rate = math.log(det.area / track.last_area) / max(dt, 1e-3)
                 track.approach = 0.7 * track.approach + 0.3 * rate
-            track.area = max(det.area, 0.97 * track.area) if track.seen < 10 else 0.9 * track.area + 0.1 * det.area
             track.colour = 0.8 * track.colour + 0.2 * det.colour
             track.fill = 0.8 * track.fill + 0.2 * det.fill
             track.aspect = 0.8 * track.aspect + 0.2 * det.aspect
@@ -367,7 +396,7 @@ class ObjectMemory:
             track.pending_check = 0
         else:
             track.pending_check -= 1
-        if change <= 0.5 or not track.confirmed:
+        if change <= 0.5 or not track.trusted:
             return []
         # Reported once: the track takes on its new look.
         track.pending_check = 0
@@ -396,6 +425,16 @@ class ObjectMemory:
             if shows >= 0.5:  # still there, only absorbed into the background (it stopped)
                 track.vx *= 0.5
                 track.vy *= 0.5
+                track.path = []
+                return []
+            if not (track.trusted and track.shrinking):
+                # Gone at once, not covered bit by bit: lost by the detector, not hidden.
+                track.extras["drop"] = True
+                return []
+            covering = self._footprint(self._foreground[..., None].astype(np.float32), px, py, track.radius)
+            if float(covering.mean()) > 0.3:
+                # Behind something that moves (a passer-by): where it comes out is anyone's guess.
+                track.extras["drop"] = True
                 return []
             track.state = "hidden"
             track.hidden_since = t
@@ -425,12 +464,13 @@ class ObjectMemory:
         r = math.sqrt(det.area / math.pi) * 1.1
         track = Track(id=self._next_id, x=det.x, y=det.y, vx=0.0, vy=0.0, radius=r, area=det.area,
                       colour=det.colour.copy(), fill=det.fill, aspect=det.aspect, first_seen=t, last_seen=t, box=det.box,
-                      last_area=det.area, born_in_open=not det.touches_border)
+                      last_area=det.area, born_in_open=not det.touches_border, contrast=det.contrast)
         self._next_id += 1
         if track.born_in_open and self.frames > WARMUP_FRAMES:
             # Like a hidden object, but far from where that one can be: it jumped.
-            twins = [tr for tr in self.tracks if tr.state == "hidden" and tr.confirmed
-                     and float(_distance(tr.colour, det.colour)) < 60]
+            twins = [tr for tr in self.tracks if tr.state == "hidden" and tr.trusted
+                     and float(_distance(tr.colour, det.colour)) < 50 and 0.5 < det.area / tr.area < 2.0
+                     and det.contrast >= SALIENT_CONTRAST]
             if twins:
                 twin = min(twins, key=lambda tr: math.hypot(tr.x - det.x, tr.y - det.y))
                 px, py = twin.predict(t - twin.last_seen)
