@@ -195,8 +195,12 @@ class SessionController:
         self._to_ui(self.on_state)
 
     def _to_ui(self, fn: Callable[..., Any], *args: Any) -> None:
+        def unless_closing() -> None:
+            if not self._closing:  # the window is going: nothing left to draw on
+                fn(*args)
+
         if self._loop is not None and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(fn, *args)
+            self._loop.call_soon_threadsafe(unless_closing)
 
     def _advance_paced(self) -> None:
         stream_now = self._stream_now()
