@@ -40,7 +40,7 @@ def add_train_targets(subparsers: Any) -> None:
     p.add_argument("--objective", choices=("ema", "sigreg", "pixel"), default="ema",
                    help="ema: EMA target encoder (default, measured better here); sigreg: LeJEPA's SIGReg; "
                    "pixel: the MAE-style pixel baseline")
-    p.add_argument("--sigreg-lambda", type=float, default=0.1)
+    p.add_argument("--sigreg-lambda", type=float, default=0.5)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--eval-every", type=_positive_int, default=250, help="steps between evaluations and checkpoints")
     p.add_argument("--holdout", type=float, default=0.1, help="fraction of clips held out for evaluation")
@@ -64,8 +64,11 @@ def add_eval_targets(subparsers: Any) -> None:
         "table (mean ± std over seeds) and writes JSON.",
     )
     p.add_argument("--seeds", type=_positive_int, default=3, help="seeds per model (default 3)")
-    p.add_argument("--steps", type=_positive_int, default=400, help="training steps per model (default 400)")
-    p.add_argument("--batch-size", type=_positive_int, default=64)
+    p.add_argument("--steps", type=_positive_int, default=300, help="training steps per model (default 300)")
+    p.add_argument("--batch-size", type=_positive_int, default=32)
+    p.add_argument("--jepa-objective", choices=("sigreg", "ema"), default="sigreg", help="the JEPA's objective (default sigreg)")
+    p.add_argument("--models", default="jepa,pixel,random",
+                   help="comma-separated rows: jepa, pixel, random, and ema / sigreg for a JEPA variant (default jepa,pixel,random)")
     p.add_argument("--quick", action="store_true", help="a tiny run for tests (few steps, few clips)")
     p.add_argument("--sounds", default=None, help="folder of sound files (default ../shared/data/audio/sounds)")
     p.add_argument("--noise", default=None, help="folder of noise beds (default ../shared/data/audio/noise)")
@@ -156,8 +159,16 @@ def cmd_eval_probe(args: argparse.Namespace) -> int:
     from glasses_agent.perception.probe.run import ProbeSettings, format_table, run_probe
 
     torch.set_num_threads(args.threads)
+    from glasses_agent.perception.errors import PerceptionError
+
+    models = tuple(m.strip() for m in args.models.split(",") if m.strip())
+    unknown = [m for m in models if m not in ("jepa", "pixel", "random", "ema", "sigreg")]
+    if unknown or not {"jepa", "pixel", "random"} <= set(models):
+        raise PerceptionError(f"--models must name jepa, pixel and random (plus ema / sigreg if wanted), got {args.models!r}")
     settings = ProbeSettings.quick() if args.quick else ProbeSettings(seeds=args.seeds, steps=args.steps,
                                                                       batch_size=args.batch_size)
+    settings.models = models
+    settings.jepa_objective = args.jepa_objective
     if args.sounds:
         settings.sounds_dir = Path(args.sounds)
     if args.noise:

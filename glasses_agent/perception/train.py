@@ -43,7 +43,7 @@ class TrainConfig:
     warmup: int = 100
     ema_start: float = 0.99
     ema_end: float = 1.0
-    sigreg_lambda: float = 0.1
+    sigreg_lambda: float = 0.5
     seed: int = 0
     eval_every: int = 250
     device: str = "cpu"
@@ -114,7 +114,10 @@ class Trainer:
         # A random subset of token embeddings is enough for the test and keeps the step cheap.
         keep = torch.randperm(len(tokens), generator=self.sig_gen)[:1024].to(tokens.device)
         # Tokens and the pooled per-clip embedding both: the scene embedding is what the agent uses.
-        reg = sigreg(tokens.index_select(0, keep), self.sig_gen) + sigreg(context.mean(1), self.sig_gen)
+        # Two random directions per embedding dimension (at most 256) sketch the distribution well enough.
+        directions = min(256, 2 * mc.width)
+        reg = (sigreg(tokens.index_select(0, keep), self.sig_gen, directions)
+               + sigreg(context.mean(1), self.sig_gen, directions))
         loss = (1 - tc.sigreg_lambda) * pred + tc.sigreg_lambda * reg
         return loss, {"pred": float(pred.detach()), "sigreg": float(reg.detach())}
 
@@ -160,12 +163,13 @@ class Trainer:
         t0 = time.perf_counter()
         while self.step < min(self.tc.steps, until or self.tc.steps):
             record = self.train_step()
-            if self.step % self.tc.eval_every == 0 or self.step == self.tc.steps:
+            evaluate = self.step % self.tc.eval_every == 0 or self.step == self.tc.steps
+            if evaluate:
                 record.update(self.evaluate())
-                if out is not None:
-                    self.save(out)
             record["elapsed_s"] = round(time.perf_counter() - t0, 2)
             self.history.append(record)
+            if evaluate and out is not None:
+                self.save(out)
             if progress is not None:
                 progress(record)
         if out is not None:
@@ -213,12 +217,13 @@ class Trainer:
         self.history = json.loads(history_path.read_text()) if history_path.exists() else []
 
 
-def write_curves(history: list[dict[str, Any]], path: Path, size: tuple[int, int] = (900, 300)) -> None:
-    """Training loss, held-out loss and effective rank side by side, drawn with OpenCV."""
+def write_curves(history: list[dict[str, Any]], path: Path, size: tuple[int, int] = (1200, 300)) -> None:
+    """Training loss, held-out loss, min per-dimension std and effective rank side by side (OpenCV)."""
     import cv2
 
     w, h = size
-    panels = [("loss", "train loss"), ("eval_loss", "held-out loss"), ("effective_rank", "effective rank")]
+    panels = [("loss", "train loss"), ("eval_loss", "held-out loss"), ("std_min", "min per-dim std"),
+              ("effective_rank", "effective rank")]
     image = np.full((h, w, 3), 255, np.uint8)
     pw = w // len(panels)
     for k, (key, title) in enumerate(panels):
@@ -234,6 +239,9 @@ def write_curves(history: list[dict[str, Any]], path: Path, size: tuple[int, int
         px = x0 + 40 + (xs - xs.min()) / max(1.0, xs.max() - xs.min()) * (pw - 50)
         py = (h - 30) - (ys - lo) / span * (h - 60)
         cv2.polylines(image, [np.stack([px, py], 1).astype(np.int32)], False, (200, 80, 20), 1, cv2.LINE_AA)
+        if len(pts) <= 50:  # sparse series (evaluations): mark each point
+            for x, y in zip(px, py):
+                cv2.circle(image, (int(x), int(y)), 3, (200, 80, 20), -1, cv2.LINE_AA)
         for value, y in ((hi, 38), (lo, h - 32)):
             cv2.putText(image, f"{value:.3g}", (x0 + 2, y), cv2.FONT_HERSHEY_SIMPLEX, 0.35, (0, 0, 0), 1, cv2.LINE_AA)
         cv2.putText(image, f"step {int(xs.max())}", (x0 + pw - 90, h - 10), cv2.FONT_HERSHEY_SIMPLEX, 0.4,
