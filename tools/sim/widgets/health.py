@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.table import Table
 from rich.text import Text
-from textual.widgets import Static
+from tools.sim.widgets.text_pane import TextPane
 
 from tools.sim.view import SimFrame
 
@@ -18,7 +18,7 @@ def _age(age: float | None) -> Text:
     return Text(f"{age * 1000:.0f} ms", style=style)
 
 
-class HealthView(Static):
+class HealthView(TextPane):
     def show(self, frame: SimFrame) -> None:
         h = frame.health
         table = Table.grid(padding=(0, 1))
@@ -32,4 +32,4 @@ class HealthView(Static):
         table.add_row("drawn/s", f"{h.shown_per_s:.1f}", "not drawn", f"{h.frames_not_shown}")
         table.add_row("agent", f"{h.process_ms:.0f} ms", "rt factor", Text(f"{h.real_time_factor:.2f}", style=rtf_style))
         table.add_row("queue", f"{h.read_ahead}", "gaps/late", f"{h.seq_gaps}/{h.late_frames}")
-        self.update(table)
+        self.set_renderable(table)

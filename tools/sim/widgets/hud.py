@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.align import Align
 from rich.console import Group
 from rich.text import Text
-from textual.widgets import Static
+from tools.sim.widgets.text_pane import TextPane
 
 from glasses_agent.prompts import PRIORITY_HIGH, PRIORITY_SAFETY, Prompt
 from tools.sim.view import SimFrame
@@ -21,7 +21,7 @@ def prompt_style(prompt: Prompt) -> str:
     return "bold rgb(150,255,190)"
 
 
-class HudView(Static):
+class HudView(TextPane):
     def show(self, frame: SimFrame) -> None:
         prompt = frame.hud
         if prompt is None:
@@ -37,4 +37,4 @@ class HudView(Static):
             )
             self.border_subtitle = f"{prompt.kind} · {remaining:.1f} s left"
         self.set_class(prompt is not None and prompt.is_safety, "safety")
-        self.update(body)
+        self.set_renderable(body)

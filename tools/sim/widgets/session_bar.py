@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Static
+from tools.sim.widgets.text_pane import TextPane
 
 
-class SessionBar(Static):
+class SessionBar(TextPane):
     def show(self, *, label: str, playing: bool, ended: bool, speed: float, stream_s: float | None,
              duration_s: float | None, tick: int | None, mode: str, status: str, error: str | None) -> None:
         text = Text()
@@ -29,4 +29,4 @@ class SessionBar(Static):
             text.append(f"   error: {error}", style="bold rgb(240,80,70)")
         elif status:
             text.append(f"   {status}", style="italic rgb(230,200,120)")
-        self.update(text)
+        self.set_renderable(text)

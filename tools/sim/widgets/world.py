@@ -9,19 +9,20 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable
 
 from glasses_agent.context import Entity
 from tools.sim.view import SimFrame, detections_of
+from tools.sim.widgets.text_pane import TextPane
 
 COLUMNS = ("id", "kind", "name", "where", "seen", "state")
 
 
 def _where(entity: Entity) -> str:
     cx, cy = entity.center
-    col = "left" if cx < 0.33 else "right" if cx > 0.67 else "center"
-    row = "top" if cy < 0.33 else "bottom" if cy > 0.67 else "mid"
-    return f"{row}-{col}"
+    col = "left" if cx < 0.33 else "right" if cx > 0.67 else ""
+    row = "top" if cy < 0.33 else "low" if cy > 0.67 else ""
+    return "-".join(p for p in (row, col) if p) or "centre"
 
 
 def _state(entity: Entity) -> Text:
@@ -34,7 +35,7 @@ def _state(entity: Entity) -> Text:
 
 class WorldView(Vertical):
     def compose(self) -> ComposeResult:
-        yield Static(id="world-summary")
+        yield TextPane(id="world-summary")
         table = DataTable(id="entities", cursor_type="row", zebra_stripes=True)
         table.add_columns(*COLUMNS)
         yield table
@@ -82,7 +83,7 @@ class WorldView(Vertical):
                 summary.append(", ".join(f"{n} ({s:.2f})" for n, s in world.sounds))
         if summary.plain != self._summary_plain or summary.spans != self._summary_spans:
             self._summary_plain, self._summary_spans = summary.plain, list(summary.spans)
-            self.query_one("#world-summary", Static).update(summary)
+            self.query_one("#world-summary", TextPane).set_renderable(summary)
 
         previous = self.selected()
         entities = tuple(sorted(world.entities, key=lambda e: e.id)) if world is not None else ()
