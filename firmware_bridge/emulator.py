@@ -119,19 +119,21 @@ class DeviceEmulator:
                         await self._on_connected(client)
                         consumer = asyncio.ensure_future(self._consume(client))
                         stopper = asyncio.ensure_future(stop.wait())
+                        syncer = asyncio.ensure_future(self._sync_then_stream())
                         try:
-                            await self.sync_clock()
-                            self.online.set()
-                            done, _ = await asyncio.wait([consumer, stopper], return_when=asyncio.FIRST_COMPLETED)
-                            if consumer in done and consumer.exception() is not None:
-                                raise consumer.exception()  # type: ignore[misc]
+                            pending = {consumer, stopper, syncer}
+                            while consumer in pending and stopper in pending:
+                                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                                for task in done - {stopper}:
+                                    if task.exception() is not None:
+                                        raise task.exception()  # type: ignore[misc]
                             if stop.is_set():  # a clean goodbye: the will is for unclean ones
                                 await self._publish_json("status", {"state": "offline"})
                         finally:
                             self.online.clear()
                             self._client = None
-                            consumer.cancel()
-                            stopper.cancel()
+                            for task in (consumer, stopper, syncer):
+                                task.cancel()
                 except aiomqtt.MqttError as err:
                     if is_refused_login(err):
                         raise BridgeError(f"{self.address.host}:{self.address.port}: {describe_mqtt_error(err)}") from None
@@ -158,28 +160,41 @@ class DeviceEmulator:
         await self._publish_json("status", {"state": "online", "capabilities": self.capabilities,
                                             "firmware": "glasses-agent-emulator/1"})
 
-    async def sync_clock(self, rounds: int = TIME_EXCHANGES, timeout_s: float = 5.0) -> None:
-        """NTP-style exchanges; keep the offset of the one with the smallest round trip."""
+    async def _sync_then_stream(self) -> None:
+        await self.sync_clock()
+        self.online.set()  # streams start (or resume) once stamps can be on the agent's clock
+
+    async def sync_clock(self, rounds: int = TIME_EXCHANGES, timeout_s: float = 10.0, retry_s: float = 0.5) -> None:
+        """NTP-style exchanges; keep the offset of the one with the smallest round trip.
+
+        Requests go at QoS 0 and may be lost (or beat the bridge's subscription): one without a
+        reply within `retry_s` is simply replaced by a fresh one.
+        """
         best: tuple[int, int] | None = None
-        for _ in range(rounds):
+        deadline = time.monotonic() + timeout_s
+        got = 0
+        while got < rounds:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no time reply from the agent within {timeout_s:g} s (is the bridge running?)")
             self._time_id += 1
             rid = self._time_id
             self._reply_event.clear()
             await self._publish_json("time/request", {"id": rid, "t1": self.device_now_ns()})
-            deadline = time.monotonic() + timeout_s
-            while rid not in self._time_replies:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise TimeoutError(f"no time reply from the agent within {timeout_s} s (is the bridge running?)")
+            retry_at = time.monotonic() + retry_s
+            while rid not in self._time_replies and time.monotonic() < retry_at:
                 self._reply_event.clear()
                 try:
-                    await asyncio.wait_for(self._reply_event.wait(), remaining)
+                    await asyncio.wait_for(self._reply_event.wait(), max(0.0, retry_at - time.monotonic()))
                 except asyncio.TimeoutError:
-                    continue
+                    break
+            if rid not in self._time_replies:
+                continue
             reply, t4 = self._time_replies.pop(rid)
+            got += 1
             offset, rtt = clock_offset(reply["t1"], reply["t2"], reply["t3"], t4)
             if best is None or rtt < best[1]:
                 best = (offset, rtt)
+        self._time_replies.clear()
         assert best is not None
         self.stats.offset_ns, self.stats.rtt_ns = best
 

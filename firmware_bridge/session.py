@@ -51,9 +51,19 @@ class PromptSink(Stage):
     def __init__(self, deliver: Callable[[list[Any]], Awaitable[None]]) -> None:
         super().__init__()
         self.deliver = deliver
+        self.audio_gap_ticks = 0  # ticks whose audio window had zero-filled (lost) spans
+        self.audio_gaps_ns: Counter = Counter()  # (start, end) on the agent's timeline -> ticks that flagged it
 
     async def process(self, ctx: Any) -> Any:
-        if ctx is not None and getattr(ctx, "prompts", None):
+        if ctx is None:
+            return None
+        gaps = ctx.tick.audio_gaps_ns
+        if gaps:
+            self.audio_gap_ticks += 1
+            self.audio_gaps_ns.update(gaps)
+            if len(self.audio_gaps_ns) > 256:  # bounded on long runs: keep the most flagged
+                self.audio_gaps_ns = Counter(dict(self.audio_gaps_ns.most_common(128)))
+        if ctx.prompts:
             await self.deliver(list(ctx.prompts))
         return ctx
 
@@ -99,5 +109,6 @@ class DeviceSession:
             "ticks_processed": s.ticks_processed,
             "ticks_dropped": s.ticks_dropped,
             "seq_gaps": dict(sorted(self.pipeline.sync.stats.seq_gaps.items())),
+            "audio_gap_ticks": self.sink.audio_gap_ticks,
             "channels": {n: ch.stats.as_dict() for n, ch in self.pipeline.channels.items()},
         }
