@@ -35,7 +35,7 @@ STATE_NAME = "train_state.pt"
 
 @dataclass
 class TrainConfig:
-    objective: str = "ema"  # ema | sigreg | pixel
+    objective: str = "sigreg"  # sigreg | ema | pixel
     steps: int = 2000
     batch_size: int = 64
     lr: float = 1e-3

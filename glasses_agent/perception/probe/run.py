@@ -34,7 +34,7 @@ TASKS = ("appearance", "motion", "sound")
 @dataclass
 class ProbeSettings:
     seeds: int = 3
-    steps: int = 300
+    steps: int = 600
     batch_size: int = 32
     jepa_objective: str = "sigreg"
     models: tuple[str, ...] = MODELS

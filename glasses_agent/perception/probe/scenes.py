@@ -79,8 +79,9 @@ def _segment(rng: np.random.Generator, wave: np.ndarray, split: str, n: int) -> 
 def _video(rng: np.random.Generator, config: ModelConfig, shape: int, direction: int, seed: int) -> np.ndarray:
     size = config.image_size
     colors = list(PALETTE.values())
-    radius = size * rng.uniform(0.1, 0.14)
-    speed = size * rng.uniform(0.7, 1.0)  # image widths per second: ~a patch and a half over the clip
+    radius = size * rng.uniform(0.14, 0.2)
+    # 1.0-1.4 image widths per second: the shape crosses one or two patches during the clip.
+    speed = size * rng.uniform(1.0, 1.4)
     span = speed * (config.frames - 1) / config.frame_rate
     dx, dy = _UNIT[DIRECTIONS[direction]]
     lo, hi = radius + 1, size - radius - 1
