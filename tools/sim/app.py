@@ -8,6 +8,8 @@ from pathlib import Path
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
+from textual.widgets import Footer
 
 from tools.sim.controller import ManualClock, MonotonicClock, SessionController
 from tools.sim.drivers import Driver
@@ -20,7 +22,6 @@ from tools.sim.widgets.health import HealthView
 from tools.sim.widgets.hud import HudView
 from tools.sim.widgets.session_bar import SessionBar
 from tools.sim.widgets.world import WorldView
-from textual.widgets import Footer
 
 SEEK_S = 5.0
 ABOUT = (
@@ -101,6 +102,12 @@ class SimApp(App):
         return None if entity is None else entity.id
 
     def _show_frame(self, frame: SimFrame) -> None:
+        try:
+            self._draw(frame)
+        except NoMatches:
+            pass  # the window is closing: its panes are gone before the controller has stopped
+
+    def _draw(self, frame: SimFrame) -> None:
         self.frames_shown += 1
         world = self.query_one(WorldView)
         world.show(frame, goal=self.controller.goal)
@@ -116,9 +123,13 @@ class SimApp(App):
     _last_logged: SimFrame | None = None
 
     def _show_state(self) -> None:
+        try:
+            bar = self.query_one(SessionBar)
+        except NoMatches:
+            return  # closing
         c = self.controller
         frame = c.frame
-        self.query_one(SessionBar).show(
+        bar.show(
             label=self.driver.label, playing=c.playing, ended=c.ended, speed=c.speed,
             stream_s=None if frame is None else frame.stream_s,
             duration_s=None if frame is None else frame.duration_s,
@@ -127,7 +138,12 @@ class SimApp(App):
 
     def on_data_table_row_highlighted(self) -> None:
         if self.controller.frame is not None:
-            self.query_one(CameraView).show(self.controller.frame, self._selected_id())
+            try:
+                camera, selected = self.query_one(CameraView), self._selected_id()
+                if camera.selected != selected:  # the table also fires this on its every rebuild
+                    camera.show(self.controller.frame, selected)
+            except NoMatches:
+                pass  # closing
 
     # -- actions -------------------------------------------------------------------------------
 
