@@ -89,6 +89,9 @@ class SimApp(App):
                   "critic": "critic", "health": "stream health"}
         for widget_id, title in titles.items():
             self.query_one(f"#{widget_id}").border_title = title
+        # What the agent runs without (no world-model checkpoint, ...): said once, where verdicts go.
+        for note in getattr(getattr(self.driver, "agent", None), "notes", None) or ():
+            self.query_one(CriticLog).note(note.split(" (")[0])
         self._show_state()
         self.controller.start()
 
