@@ -214,6 +214,7 @@ async def test_enrolling_shows_the_name_on_the_entity():
         # The world pane's row and the camera pane's label both carry the name, at once...
         assert "keys" in [str(cell) for cell in world.table.get_row_at(0)]
         assert app.query_one(CameraView).label_of(entity) == f"#{entity.id} keys"
+        assert "knows keys" in str(app.query_one("#world-summary").render())
         # ...and on the ticks after, while the track lives.
         await pilot.press("n")
         named = [e for e in app.controller.frame.ctx.world.entities if e.id == entity.id]
@@ -250,6 +251,7 @@ async def test_enrolling_reaches_the_live_agent_and_names_the_entity(tmp_path):
         await pilot.press("e", *"keys", "enter")
         assert "enrolled" in bar_text(app)
         assert [e.name for e in agent.store.enrollments()] == ["keys"]  # in the wearer's memory
+        assert "knows keys" in str(app.query_one("#world-summary").render())
         for _ in range(3):  # the following ticks: the agent runs on, the entity shows its name
             await pilot.press("n")
             assert app.controller.error is None, app.controller.error

@@ -30,7 +30,10 @@ def test_main_screen_in_a_replay(snap_compare):
             await app.controller.step()
         app.controller.status = ""
         app._show_state()
+        await app.controller.wait_idle()
+        await pilot.wait_for_scheduled_animations()
         await pilot.pause()
+        await pilot.pause()  # the critic log and the table draw their rows on the next refresh
 
     assert snap_compare(trace_app(), terminal_size=SIZE, run_before=step_to_the_hazard)
 

@@ -113,7 +113,7 @@ class SimApp(App):
     def _draw(self, frame: SimFrame) -> None:
         self.frames_shown += 1
         world = self.query_one(WorldView)
-        world.show(frame, goal=self.controller.goal)
+        world.show(frame, goal=self.controller.goal, enrolled=self.controller.enrolled)
         self.query_one(CameraView).show(frame, self._selected_id())
         self.query_one(AudioView).show(frame)
         self.query_one(HudView).show(frame)

@@ -91,6 +91,7 @@ class SessionController:
         self.mode: str = "explore"
         self.goal: str | None = None
         self.names: dict[int, str] = {}
+        self.enrolled: list[str] = []  # every name the agent knows (its memory), for the world pane
         self._hud = HudTracker()
         self._cv = threading.Condition()
         self._commands: deque[tuple[Callable[..., Any], tuple, Future]] = deque()
@@ -166,6 +167,7 @@ class SessionController:
 
     def _pace(self) -> None:
         try:
+            self._refresh_enrolled()
             while True:
                 with self._cv:
                     job = self._next_job()
@@ -188,6 +190,12 @@ class SessionController:
                 self.driver.close()
             finally:
                 self._idle.set()
+
+    def _refresh_enrolled(self) -> None:
+        try:
+            self.enrolled = list(self.driver.enrolled())
+        except Exception:  # noqa: BLE001 - a nicety: never worth stopping the session for
+            pass
 
     def _report_error(self, err: BaseException) -> None:
         self.playing = False
@@ -418,6 +426,7 @@ class SessionController:
         assert self.frame is not None
         if not await self._act(self.driver.enroll, name, self.frame.ctx, entity):
             return False
+        await self._call(self._refresh_enrolled)
         self.names[entity.id] = name
         # Show the name at once, also while paused; the agent's recognition takes over next tick.
         self.frame = replace(self.frame, names=dict(self.names))

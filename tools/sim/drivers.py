@@ -44,6 +44,7 @@ class Driver(Protocol):
     def set_mode(self, mode: str) -> None: ...
     def set_goal(self, name: str | None) -> None: ...
     def close(self) -> None: ...
+    def enrolled(self) -> list[str]: ...
 
 
 # -- trace records -> context ------------------------------------------------------------------
@@ -114,6 +115,11 @@ def load_trace(path: str | Path) -> dict[int, dict[str, Any]]:
     return records
 
 
+def enrolled_names(agent: Any) -> list[str]:
+    """What the wearer has taught this agent (objects and sounds), from its persistent memory."""
+    return sorted(f"{e.name} ({e.modality})" if e.modality != "object" else e.name for e in agent.store.enrollments())
+
+
 class TraceDriver:
     """Replays a recorded trace over its recording. Feedback and enrolments are kept here
     (the recorded agent cannot learn): an enrolled track shows its name from then on."""
@@ -160,6 +166,9 @@ class TraceDriver:
 
     def set_goal(self, name: str | None) -> None:
         self.goal = name
+
+    def enrolled(self) -> list[str]:
+        return sorted(set(self.names.values()))
 
     def close(self) -> None:
         return None
@@ -210,6 +219,9 @@ class AgentDriver:
 
     def set_goal(self, name: str | None) -> None:
         self.agent.set_goal(name)
+
+    def enrolled(self) -> list[str]:
+        return enrolled_names(self.agent)
 
     def close(self) -> None:
         if self._loop is not None:

@@ -21,7 +21,7 @@ from glasses_agent.context import Entity, TickContext
 from streams.frames import NS_PER_S
 from streams.stages import Stage
 from streams.sync import TickSynchronizer
-from tools.sim.drivers import NOTHING_YET, SimError
+from tools.sim.drivers import NOTHING_YET, SimError, enrolled_names
 
 WAIT_S = 0.1  # how long `next` waits for a tick before letting the controller look at its commands
 
@@ -156,6 +156,9 @@ class LiveDriver:
 
     def set_goal(self, name: str | None) -> None:
         self._in_loop(self.agent.set_goal, name)
+
+    def enrolled(self) -> list[str]:
+        return self._in_loop(enrolled_names, self.agent)
 
     def close(self) -> None:
         if not self._done:

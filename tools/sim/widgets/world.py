@@ -57,7 +57,7 @@ class WorldView(Vertical):
         row = self.table.cursor_row
         return self.entities[row] if 0 <= row < len(self.entities) else None
 
-    def show(self, frame: SimFrame, *, goal: str | None) -> None:
+    def show(self, frame: SimFrame, *, goal: str | None, enrolled: list[str] = ()) -> None:
         world = frame.ctx.world
         summary = Text()
         summary.append("mode ", style="dim")
@@ -77,6 +77,9 @@ class WorldView(Vertical):
             if found.get("qr"):
                 summary.append("qr ", style="dim")
                 summary.append(", ".join(str(q[0]) for q in found["qr"])[:30], style="bold")
+        if enrolled:
+            summary.append("\nknows ", style="dim")
+            summary.append(", ".join(enrolled)[:80], style="bold rgb(80,220,120)")
         if world is not None:
             if world.sounds:
                 summary.append("\nsounds ", style="dim")
