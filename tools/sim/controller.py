@@ -5,8 +5,8 @@ pacing thread. That thread owns the driver (reading frames, the agent's stages, 
 and the stream clock; it hands each finished `SimFrame` to the UI latest-wins: when drawing
 falls behind, the UI skips to the newest frame while the agent still sees every tick.
 - Playing: tick k is due at wall time `anchor_wall + (t_k - anchor_stream) / speed`. When the
-  agent itself falls more than half a tick behind, it skips to the newest due tick (counted as
-  dropped), so what is shown stays within a tick or so of real time instead of drifting.
+  agent itself falls more than a tick behind, it skips to the newest due ticks (counted as
+  dropped), so what is shown stays within a tick or two of real time instead of drifting.
 - Paused: nothing advances; `step()` produces exactly one tick. Resuming re-anchors the clock
   at the current tick, so a pause is not "caught up" afterwards.
 - Seeking re-opens the replay at a tick near the target and re-anchors.
@@ -212,8 +212,9 @@ class SessionController:
 
     def _advance_paced(self) -> None:
         stream_now = self._stream_now()
-        # Behind by more than half a tick: skip to the newest due tick (latest-wins).
-        not_before = None if stream_now is None else stream_now - self.driver.feed.tick_ns // 2
+        # Behind by more than a tick: skip to the newest due ticks (latest-wins). A tick may be up
+        # to one tick late (the UI drawing holds the interpreter now and then) and still be seen.
+        not_before = None if stream_now is None else stream_now - self.driver.feed.tick_ns
         frame = self._produce(not_before)
         if frame is NOTHING_YET:
             return  # live: no new tick within the driver's wait; look at commands, then ask again
