@@ -108,7 +108,8 @@ class Track:
         """Followed long enough, moving steadily, standing out and rigid (its size steady, unlike a
         walking person's outline): only then is its absence or change a surprise."""
         areas = self.extras.get("whole_areas", [])
-        rigid = len(areas) >= 3 and float(np.std(areas)) <= 0.12 * float(np.mean(areas))
+        middle = float(np.median(areas)) if areas else 0.0
+        rigid = len(areas) >= 3 and float(np.median(np.abs(np.asarray(areas) - middle))) <= 0.08 * middle
         return (len(self.path) >= 3 and rigid and self.contrast >= SALIENT_CONTRAST
                 and math.hypot(self.vx, self.vy) >= 5.0)
 
@@ -196,7 +197,7 @@ class ObjectMemory:
         # A shaky or cluttered frame (much of it unlike the background) is no ground for surprise.
         self._calm = foreground.mean() < 0.12
         self._foreground = foreground
-        self._update_background(img, foreground)
+        self._update_background(img, foreground, diff)
         violations, benign = self._associate(img, detections, t, dt)
         self.previous = img
         if self.frames <= WARMUP_FRAMES or not self._calm:
@@ -255,12 +256,15 @@ class ObjectMemory:
             ))
         return found
 
-    def _update_background(self, img: np.ndarray, foreground: np.ndarray) -> None:
+    def _update_background(self, img: np.ndarray, foreground: np.ndarray, diff: np.ndarray) -> None:
         still = _distance(img, self.previous) < STABLE_DIFF
         self.stable = np.where(still, np.minimum(self.stable + 1, 1000), 0).astype(np.int16)
         rate = np.where(foreground, 0.0, BG_RATE).astype(np.float32)[..., None]
         self.background += rate * (img - self.background)
-        absorb = foreground & (self.stable >= STABLE_FRAMES)
+        # Faint changes that hold still (a compression step, a shadow) join the background
+        # quickly; a clear one (a thing that stopped) only after STABLE_FRAMES.
+        faint = diff < 2 * FG_THRESHOLD
+        absorb = foreground & ((self.stable >= STABLE_FRAMES) | (faint & (self.stable >= 4)))
         self.background[absorb] = img[absorb]
 
     def _footprint(self, img: np.ndarray, x: float, y: float, r: float) -> np.ndarray:
