@@ -18,53 +18,21 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import replace
 from typing import Any
 
-from glasses_agent.context import Entity, TickContext
+from glasses_agent.context import Entity
 from glasses_agent.errors import GlassesAgentError
 from streams.frames import NS_PER_S
+from tools.sim.clocks import ManualClock, MonotonicClock
 from tools.sim.drivers import MODES, NOTHING_YET, Driver
-from tools.sim.view import Health, HudTracker, SimFrame, audio_view, camera_fps
+from tools.sim.view import HudTracker, SimFrame, build_frame
 
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
-
-
-class MonotonicClock:
-    def now(self) -> float:
-        return time.monotonic()
-
-    def wait(self, cv: threading.Condition, seconds: float | None) -> None:
-        cv.wait(seconds)
-
-    def listen(self, poke: Callable[[], None]) -> None:
-        return None
-
-
-class ManualClock:
-    """Wall time that moves only when a test calls `advance`."""
-
-    def __init__(self) -> None:
-        self.t = 0.0
-        self._listeners: list[Callable[[], None]] = []
-
-    def now(self) -> float:
-        return self.t
-
-    def wait(self, cv: threading.Condition, seconds: float | None) -> None:
-        cv.wait()  # woken by `advance` (through the listener) or by a command
-
-    def listen(self, poke: Callable[[], None]) -> None:
-        self._listeners.append(poke)
-
-    def advance(self, seconds: float) -> None:
-        self.t += seconds
-        for poke in self._listeners:
-            poke()
+__all__ = ["ManualClock", "MonotonicClock", "SessionController", "SPEEDS"]
 
 
 class SessionController:
@@ -270,33 +238,7 @@ class SessionController:
             return ctx
         spent = self.clock.now() - started
         self._process_s.append(spent)
-        feed = self.driver.feed
-        mel, level = audio_view(ctx)
-        latest = ctx.tick.latest_video
-        hud = self._hud.update(ctx)
-        sync = feed.sync.stats
-        health = Health(
-            camera_fps=camera_fps(ctx),
-            ticks_dropped=feed.dropped,
-            read_ahead=feed.read_ahead,
-            real_time_factor=(sum(self._process_s) / len(self._process_s)) / (feed.tick_ns / NS_PER_S),
-            process_ms=spent * 1000,
-            late_frames=sync.late_frames,
-            seq_gaps=sum(sync.seq_gaps.values()),
-            audio_coverage=ctx.tick.audio_coverage,
-        )
-        return SimFrame(
-            ctx=ctx,
-            index=feed.index_of(ctx.t_ns),
-            stream_s=(ctx.t_ns - (feed.first_ns or 0)) / NS_PER_S,
-            duration_s=feed.duration_s,
-            image=None if latest is None else latest.image,
-            mel_db=mel,
-            level_db=level,
-            hud=hud,
-            last_prompt=self._hud.last,
-            health=health,
-        )
+        return build_frame(ctx, self.driver.feed, self._hud, spent, self._process_s)
 
     async def _call_reporting(self, fn: Callable[..., Any], *args: Any) -> Any:
         """`_call`, but a failure of the agent (or a corrupt recording) becomes the error line and
@@ -452,9 +394,6 @@ class SessionController:
         self.status = f"mode {mode}"
         self.on_state()
         return mode
-
-    def current_context(self) -> TickContext | None:
-        return None if self.frame is None else self.frame.ctx
 
 
 def _rate(stamps: deque[float]) -> float:

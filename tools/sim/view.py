@@ -7,6 +7,7 @@ figures. Widgets only draw what is here, so they stay cheap and never touch the 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,7 +55,6 @@ class SimFrame:
     last_prompt: Prompt | None  # the newest prompt delivered so far (what feedback applies to)
     health: Health = field(default_factory=Health)
     names: dict[int, str] = field(default_factory=dict)  # entity id -> name enrolled in this session
-    extras: dict[str, Any] = field(default_factory=dict)
 
     @property
     def t_ns(self) -> int:
@@ -116,3 +116,34 @@ class HudTracker:
         if self.current is not None and ctx.t_ns >= self.current.expires_ns():
             self.current = None
         return self.current
+
+
+def build_frame(ctx: TickContext, feed: Any, hud: HudTracker, spent_s: float, recent_s: Sequence[float]) -> SimFrame:
+    """Everything the panes need of one tick (off the UI thread): `spent_s` is the agent's time
+    for it, `recent_s` its times for the last few ticks (for the real-time factor)."""
+    mel, level = audio_view(ctx)
+    latest = ctx.tick.latest_video
+    shown = hud.update(ctx)
+    sync = feed.sync.stats
+    health = Health(
+        camera_fps=camera_fps(ctx),
+        ticks_dropped=feed.dropped,
+        read_ahead=feed.read_ahead,
+        real_time_factor=(sum(recent_s) / max(1, len(recent_s))) / (feed.tick_ns / NS_PER_S),
+        process_ms=spent_s * 1000,
+        late_frames=sync.late_frames,
+        seq_gaps=sum(sync.seq_gaps.values()),
+        audio_coverage=ctx.tick.audio_coverage,
+    )
+    return SimFrame(
+        ctx=ctx,
+        index=feed.index_of(ctx.t_ns),
+        stream_s=(ctx.t_ns - (feed.first_ns or 0)) / NS_PER_S,
+        duration_s=feed.duration_s,
+        image=None if latest is None else latest.image,
+        mel_db=mel,
+        level_db=level,
+        hud=shown,
+        last_prompt=hud.last,
+        health=health,
+    )
