@@ -259,3 +259,21 @@ async def test_enrolling_reaches_the_live_agent_and_names_the_entity(tmp_path):
         world = app.query_one(WorldView)
         assert any(e.id == entity.id for e in world.entities)
         assert app.query_one(CameraView).label_of(entity) == f"#{entity.id} keys"
+
+
+@in_loop
+async def test_speed_keys_change_the_pace():
+    clock = ManualClock()
+    app = SimApp(trace_driver(), clock=clock, playing=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.controller.wait_idle()
+        await pilot.press("plus")
+        assert app.controller.speed == 2.0 and "2×" in bar_text(app)
+        await app.controller.wait_idle()
+        start = app.controller.frame.index
+        for _ in range(5):  # half a second at 2x: a second of stream, ten ticks
+            clock.advance(0.1)
+            await app.controller.wait_idle()
+        assert app.controller.frame.index == start + 10
+        await pilot.press("minus", "minus")
+        assert app.controller.speed == 0.5 and "0.5×" in bar_text(app)
