@@ -13,6 +13,7 @@ imported inside the handlers so `--help` stays fast.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import secrets
 import sys
@@ -168,7 +169,10 @@ def cmd_device(args: argparse.Namespace) -> int:
 
     if args.mic and not args.camera:
         raise GlassesAgentError("--mic goes with --camera")
+    feedback = _feedback_script(args.feedback)
     address = broker_address(args)
+    if address.username is None:  # the MQTT user name is the device id
+        address = dataclasses.replace(address, username=args.device_id)
     frames = None
     live: list[Any] = []
     if args.replay:
@@ -190,7 +194,7 @@ def cmd_device(args: argparse.Namespace) -> int:
               f" haptic {record['haptic']})", flush=True)
 
     emulator = DeviceEmulator(address, args.device_id, frames, clock_skew_ns=int(args.clock_skew * 1e9),
-                              feedback=_feedback_script(args.feedback), on_prompt=show, loop=args.loop)
+                              feedback=feedback, on_prompt=show, loop=args.loop)
 
     async def main() -> None:
         stop = asyncio.Event()
