@@ -210,17 +210,18 @@ async def test_enrolling_shows_the_name_on_the_entity():
         assert entity is not None and entity.name is None
         await pilot.press("e")
         assert isinstance(app.screen, NamePrompt)
-        await pilot.press(*"keys", "enter")
-        assert app.driver.names == {entity.id: "keys"}  # what the driver was told
+        await pilot.press(*"my keyz", "backspace", "s", "left", "right", "enter")  # space and arrows edit the name
+        assert app.controller.playing is False  # space typed a space, not "resume"
+        assert app.driver.names == {entity.id: "my keys"}  # what the driver was told
         # The world pane's row and the camera pane's label both carry the name, at once...
-        assert "keys" in [str(cell) for cell in world.table.get_row_at(0)]
-        assert app.query_one(CameraView).label_of(entity) == f"#{entity.id} keys"
-        assert "knows keys" in str(app.query_one("#world-summary").render())
+        assert "my keys" in [str(cell) for cell in world.table.get_row_at(0)]
+        assert app.query_one(CameraView).label_of(entity) == f"#{entity.id} my keys"
+        assert "knows my keys" in str(app.query_one("#world-summary").render())
         # ...and on the ticks after, while the track lives.
         await pilot.press("n")
         named = [e for e in app.controller.frame.ctx.world.entities if e.id == entity.id]
-        assert named and named[0].name == "keys"
-        assert "keys" in [str(cell) for cell in world.table.get_row_at(0)]
+        assert named and named[0].name == "my keys"
+        assert "my keys" in [str(cell) for cell in world.table.get_row_at(0)]
 
 
 @in_loop

@@ -25,7 +25,8 @@ from tools.sim.widgets.world import WorldView
 
 SEEK_S = 5.0
 ABOUT = (
-    "The camera pane draws entity boxes (white: selected, green: enrolled, magenta: person, grey: hidden) and a red "
+    "The camera pane draws entity boxes (white: selected, green: enrolled, magenta: person, grey: hidden), orange "
+    "where something looms, and a red "
     "ring where the world model is surprised. Feedback goes to the critic; enrolling teaches the agent a name."
 )
 
@@ -92,6 +93,8 @@ class SimApp(App):
         # What the agent runs without (no world-model checkpoint, ...): said once, where verdicts go.
         for note in getattr(getattr(self.driver, "agent", None), "notes", None) or ():
             self.query_one(CriticLog).note(note.split(" (")[0])
+        if not self.controller.playing:
+            self.query_one(CameraView).hint = "paused: n steps one tick, space plays, ? lists every key"
         self._show_state()
         self.controller.start()
 
@@ -149,6 +152,13 @@ class SimApp(App):
                 pass  # closing
 
     # -- actions -------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """While a name is typed (or help is open), keys belong to that screen: space goes into
+        "my keys", arrows move the cursor. The priority bindings stand aside."""
+        if action in ("toggle_pause", "seek") and isinstance(self.screen, (NamePrompt, HelpScreen)):
+            return False
+        return True
 
     def action_toggle_pause(self) -> None:
         self.controller.toggle()

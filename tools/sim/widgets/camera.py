@@ -28,6 +28,7 @@ BOX_COLORS = {
 SURPRISE_COLOR = (255, 70, 70)
 LOOMING_COLOR = (255, 140, 40)
 BLANK = Style(bgcolor="rgb(12,12,16)")
+HINT = Style(color="rgb(150,150,165)", bgcolor="rgb(12,12,16)", italic=True)
 
 
 def entity_label(entity: Entity, names: dict[int, str]) -> str:
@@ -70,6 +71,7 @@ class CameraView(Widget):
         super().__init__(**kwargs)
         self.frame: SimFrame | None = None
         self.selected: int | None = None
+        self.hint = "waiting for the first tick"
         self._strips: list[Strip] = []
         self._rendered_for: tuple | None = None
 
@@ -92,7 +94,10 @@ class CameraView(Widget):
         blank_line = Strip([Segment(" " * width, BLANK)], width)
         frame = self.frame
         if frame is None or frame.image is None or frame.image.size == 0 or width < 4 or height < 2:
-            self._strips = [blank_line] * height
+            hint = self.hint if frame is None else "no camera in this tick"
+            pad = max(0, width - len(hint))
+            line = Strip([Segment(" " * (pad // 2) + hint[:width] + " " * (pad - pad // 2), HINT)], width)
+            self._strips = [blank_line] * (height // 2) + [line] + [blank_line] * (height - height // 2 - 1)
             return self._strips
         src = frame.image
         w, h = fit(src.shape[1], src.shape[0], width, height * 2)
