@@ -40,6 +40,8 @@ def bad_trace(tmp_path) -> str:
         (["sim", "--replay", RECORDING, "--speed", "fast"], "speed must be a number"),
         (["sim"], "one of the arguments"),
         (["sim", "--mqtt", "mqtt://127.0.0.1:1", "--demo"], "not allowed with argument"),
+        (["sim", "--mqtt", "mqtt://127.0.0.1:1"], "--mqtt needs --device ID"),
+        (["sim", "--demo", "--device", "dev1"], "--device goes with --mqtt"),
     ],
 )
 def test_bad_input_is_one_line_and_nonzero(capsys, argv, message):
