@@ -83,7 +83,9 @@ class Bridge:
                     self._connected.clear()
                     delay = BACKOFF_S[min(attempt, len(BACKOFF_S) - 1)]
                     attempt += 1
-                    log.warning("broker connection lost (%s); retrying in %.1f s", describe_mqtt_error(err), delay)
+                    # Say it once per outage, not once per retry: a service may wait long for its broker.
+                    (log.warning if attempt == 1 else log.info)(
+                        "broker connection lost (%s); retrying with back-off up to %.0f s", describe_mqtt_error(err), BACKOFF_S[-1])
                     try:
                         await asyncio.wait_for(stop.wait(), timeout=delay)
                     except asyncio.TimeoutError:

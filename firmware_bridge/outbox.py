@@ -42,6 +42,7 @@ class Outbox:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
         self.expired = 0
+        self._final_count: int | None = None
 
     def put(self, device_id: str, record: dict[str, Any], expires_ns: int, now_ns: int) -> None:
         self._db.execute(
@@ -74,9 +75,13 @@ class Outbox:
         return [r[0] for r in self._db.execute("SELECT DISTINCT device_id FROM outbox")]
 
     def count(self, device_id: str | None = None) -> int:
+        if self._final_count is not None and device_id is None:
+            return self._final_count  # closed: what was left at the end, for summaries
         if device_id is None:
             return self._db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
         return self._db.execute("SELECT COUNT(*) FROM outbox WHERE device_id = ?", (device_id,)).fetchone()[0]
 
     def close(self) -> None:
-        self._db.close()
+        if self._final_count is None:
+            self._final_count = self.count()
+            self._db.close()
