@@ -19,6 +19,7 @@ from streams.frames import NS_PER_S
 # Benchmarks of other parts live beside those parts and register here by one line.
 BENCHMARKS: dict[str, tuple[str, str]] = {
     "replay": ("tools.bench:bench_replay_command", "replay throughput at --speed max (no model)"),
+    "bridge": ("firmware_bridge.loadtest:bench_bridge", "MQTT bridge under K emulated devices for T s: messages/s, drops, prompt latency, memory, largest K"),
     "agent": ("tools.run_commands:bench_agent", "the whole agent on the gopro clip at --speed max: real-time factor, stage latency, memory"),
     "encode": ("tools.perception_commands:bench_encode_command", "perception encode latency per tick (--file: a checkpoint)"),
     "sim": ("tools.sim.bench:bench_sim", "the simulator at real-time pace, headless, real agent: frame age, drops, draw rate"),
