@@ -52,6 +52,7 @@ class Bridge:
         self.sessions: dict[str, DeviceSession] = {}
         self.rejected: Counter = Counter()  # code -> count, all devices
         self.connections = 0
+        self.internal_errors = 0
         self.prompts_sent = 0
         self.acks: Counter = Counter()
         self.on_prompt: Callable[[str, dict[str, Any]], None] | None = None  # (device_id, record), for the CLI
@@ -134,7 +135,11 @@ class Bridge:
 
     async def _consume(self, client: Any) -> None:
         async for message in client.messages:
-            await self.handle(str(message.topic), bytes(message.payload or b""), user_properties(message))
+            try:
+                await self.handle(str(message.topic), bytes(message.payload or b""), user_properties(message))
+            except Exception:  # a bug met by one message must not stop every device's bridge
+                self.internal_errors += 1
+                log.exception("bridge failed on a message on %s", str(message.topic)[:120])
 
     # -- device -> agent ---------------------------------------------------------------------
 
@@ -272,6 +277,7 @@ class Bridge:
     def summary(self) -> dict[str, Any]:
         return {
             "connections": self.connections,
+            "internal_errors": self.internal_errors,
             "prompts_sent": self.prompts_sent,
             "prompts_pending": self.outbox.count(),
             "prompts_expired": self.outbox.expired,

@@ -61,3 +61,67 @@ def test_bad_payloads_are_reported_on_the_senders_error_topic_and_others_go_on(m
                                                          "too_large": 1, "bad_json": 1, "bad_schema": 1}
     assert summary["devices"]["good"]["rejected"] == {} and not good.stats.errors
     assert [s.record["kind"] for s in good.stats.shown] == ["low_light"]
+
+
+def test_generated_garbage_through_a_live_bridge_is_counted_reported_and_harmless(mosquitto, tmp_path):
+    """Hypothesis feeds a running bridge (connected to Mosquitto) directly; a device watches its error topic."""
+    import threading
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from firmware_bridge import protocol as P
+
+    mosquitto.add_device("sloppy")
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    call = lambda coro, timeout=30: asyncio.run_coroutine_threadsafe(coro, loop).result(timeout)  # noqa: E731
+    stop = asyncio.Event()
+    sloppy = DeviceEmulator(address(mosquitto, "sloppy", "sloppy-secret"), "sloppy")
+
+    async def start():  # in the bridge's own thread: its SQLite outbox lives there
+        bridge = Bridge(address(mosquitto, AGENT_USER, AGENT_PASSWORD), agent_factory=agent_factory(tmp_path),
+                        outbox_path=tmp_path / "outbox.sqlite3")
+        tasks = [asyncio.ensure_future(bridge.run(stop))]
+        await bridge.wait_connected()
+        tasks.append(asyncio.ensure_future(sloppy.run(stop)))
+        await wait_for(sloppy.online.is_set, 10, "the device online")
+        return bridge, tasks
+
+    async def finish(tasks):
+        stop.set()
+        await asyncio.gather(*tasks)
+
+    bridge, tasks = call(start())
+    refused = {"n": 0}
+    props = st.dictionaries(st.sampled_from(["v", "seq", "t_ns", "rate", "x"]), st.text(max_size=12), max_size=5)
+
+    @settings(max_examples=120, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(name=st.sampled_from(list(P.UP_TOPICS) + ["selfie", "prompt", "config"]), payload=st.binary(max_size=64),
+           user_props=props)
+    def feed(name, payload, user_props):
+        before = sum(bridge.rejected.values())
+        msg = call(bridge.handle(f"glasses/sloppy/{name}", payload, user_props))
+        if name in ("prompt", "config"):
+            return  # down topics (another bridge's output) are ignored, not refused
+        if msg is None:
+            assert sum(bridge.rejected.values()) == before + 1
+            refused["n"] += 1
+
+    try:
+        feed()
+        assert refused["n"] > 50
+        call(wait_for(lambda: len(sloppy.stats.errors) >= refused["n"] - 5, 10, "the reports on the error topic"))
+        # The bridge still serves: a proper frame is taken, and the agent answers a time request.
+        jpeg = encode_jpeg(np.full((48, 64, 3), 90, np.uint8))
+        good = {"v": "1", "seq": "100", "t_ns": str(bridge.now_ns())}
+        assert call(bridge.handle("glasses/sloppy/camera", jpeg, good)).frame is not None
+        call(sloppy.sync_clock(rounds=1))
+    finally:
+        call(finish(tasks))
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(5)
+    assert bridge.internal_errors == 0
+    assert {e["code"] for e in sloppy.stats.errors} <= {"bad_topic", "bad_json", "bad_schema", "unsupported_version",
+                                                         "bad_jpeg", "bad_audio", "too_large", "clock_unsynced"}

@@ -165,3 +165,14 @@ def test_clock_offset_is_ntp_midpoint():
     # device clock 100 behind the agent; 10 each way; 2 in the agent
     offset, rtt = clock_offset(t1=1000, t2=1110, t3=1112, t4=1022)
     assert (offset, rtt) == (100, 20)
+
+
+def test_schemas_are_valid_and_match_the_topics_and_the_broker_acl():
+    from jsonschema import Draft202012Validator
+
+    from firmware_bridge import broker
+
+    for name, spec in P.TOPICS.items():
+        Draft202012Validator.check_schema(codec.schema(spec.schema))
+    assert set(broker.DEVICE_PUBLISHES) == set(P.UP_TOPICS)
+    assert set(broker.DEVICE_SUBSCRIBES) == set(P.DOWN_TOPICS)
