@@ -71,6 +71,7 @@ def add_eval_targets(subparsers: Any) -> None:
     p.add_argument("--steps", type=_positive_int, default=600, help="training steps per model (default 600)")
     p.add_argument("--batch-size", type=_positive_int, default=32)
     p.add_argument("--jepa-objective", choices=("sigreg", "ema"), default="sigreg", help="the JEPA's objective (default sigreg)")
+    p.add_argument("--sigreg-lambda", type=float, default=0.5, help="SIGReg's weight for the sigreg JEPA (default 0.5)")
     p.add_argument("--models", default="jepa,pixel,random",
                    help="comma-separated rows: jepa, pixel, random, and ema / sigreg for a JEPA variant (default jepa,pixel,random)")
     p.add_argument("--quick", action="store_true", help="a tiny run for tests (few steps, few clips)")
@@ -173,6 +174,7 @@ def cmd_eval_probe(args: argparse.Namespace) -> int:
                                                                       batch_size=args.batch_size)
     settings.models = models
     settings.jepa_objective = args.jepa_objective
+    settings.sigreg_lambda = args.sigreg_lambda
     if args.sounds:
         settings.sounds_dir = Path(args.sounds)
     if args.noise:
