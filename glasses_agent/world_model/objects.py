@@ -220,8 +220,24 @@ class ObjectMemory:
         prev = cv2.cvtColor(self.previous, cv2.COLOR_RGB2GRAY)
         cur = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)
         (dx, dy), response = cv2.phaseCorrelate(prev, cur)
-        if response < 0.1 or math.hypot(dx, dy) < 0.5 or math.hypot(dx, dy) > img.shape[1] / 3:
+        if response < 0.3 or math.hypot(dx, dy) < 0.5 or math.hypot(dx, dy) > img.shape[1] / 3:
             return (0.0, 0.0)
+        # Whole pixels only (a sub-pixel warp smears the background), and only a shift that
+        # really brings the background closer to the frame: a thing moving in a still view pulls
+        # the estimate by a fraction of a pixel, which must not move the background.
+        rx, ry = int(round(dx)), int(round(dy))
+        bg = cv2.cvtColor(self.background, cv2.COLOR_RGB2GRAY)
+        m = 4 + max(abs(rx), abs(ry))
+
+        def misfit(sx: int, sy: int) -> float:
+            moved = np.roll(bg, (sy, sx), axis=(0, 1))
+            return float(np.abs(moved[m:-m, m:-m] - cur[m:-m, m:-m]).mean())
+
+        candidates = {(0, 0), (rx, ry), (rx, 0), (0, ry)}
+        best = min(candidates, key=lambda c: (misfit(*c), abs(c[0]) + abs(c[1])))
+        if best == (0, 0) or misfit(*best) > 0.9 * misfit(0, 0):
+            return (0.0, 0.0)
+        dx, dy = float(best[0]), float(best[1])
         matrix = np.float32([[1, 0, dx], [0, 1, dy]])
         size = (img.shape[1], img.shape[0])
         self.background = cv2.warpAffine(self.background, matrix, size, borderMode=cv2.BORDER_REPLICATE)
