@@ -218,6 +218,10 @@ def bench_encode_command(args: argparse.Namespace) -> dict[str, Any]:
     from glasses_agent.perception.bench import bench_encode
     from tools.bench import _machine
 
-    result = bench_encode(args.file)
+    # Both thread counts: on a loaded machine two spinning OpenMP threads can be slower than one.
+    result = bench_encode(args.file, threads=1)
+    two = bench_encode(args.file, threads=2)
+    result["threads_2"] = {k: two[k] for k in ("latency_ms_p50", "latency_ms_p99", "ticks_per_s", "batch10_ms_median",
+                                               "load_average_1min")}
     result["machine"] = _machine()
     return result

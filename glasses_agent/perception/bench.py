@@ -2,7 +2,7 @@
 
 Ticks come from a generated scene with a 30 fps 320x240 camera (so resampling and resizing are
 paid as live), one at a time through the same path as the pipeline's PerceptionStage (frame
-history + encode), on 2 torch threads. Also: a batch of 10 ticks, parameters, peak memory.
+history + encode), on 1 torch thread (and again on 2). Also: a batch of 10 ticks, parameters, peak memory.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # kB on Linux
 
 
-def bench_encode(checkpoint: str | None = None, ticks: int = 200, threads: int = 2) -> dict[str, Any]:
+def bench_encode(checkpoint: str | None = None, ticks: int = 200, threads: int = 1) -> dict[str, Any]:
     import torch
 
     from glasses_agent.perception.data import ticks_of
