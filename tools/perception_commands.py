@@ -49,7 +49,8 @@ def add_train_targets(subparsers: Any) -> None:
     p.add_argument("--eval-every", type=_positive_int, default=250, help="steps between evaluations and checkpoints")
     p.add_argument("--holdout", type=float, default=0.1, help="fraction of clips held out for evaluation")
     p.add_argument("--clip-seconds", type=float, default=10.0, help="length of each synthetic scene")
-    p.add_argument("--threads", type=_positive_int, default=2, help="torch CPU threads (default 2)")
+    p.add_argument("--threads", type=_positive_int, default=1,
+                   help="torch CPU threads (default 1: on a shared machine more threads spin against other work)")
     p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when present)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out up to --steps")
     p.add_argument("--export", default=None, metavar="DIR",
@@ -78,7 +79,7 @@ def add_eval_targets(subparsers: Any) -> None:
     p.add_argument("--sounds", default=None, help="folder of sound files (default ../shared/data/audio/sounds)")
     p.add_argument("--noise", default=None, help="folder of noise beds (default ../shared/data/audio/noise)")
     p.add_argument("--out", default="bench-results/probe.json", help="JSON to write (default bench-results/probe.json)")
-    p.add_argument("--threads", type=_positive_int, default=2)
+    p.add_argument("--threads", type=_positive_int, default=1)
     p.set_defaults(handler=cmd_eval_probe)
     c = subparsers.add_parser(
         "collapse",
@@ -89,7 +90,7 @@ def add_eval_targets(subparsers: Any) -> None:
     )
     c.add_argument("--checkpoint", default=None, help="folder or .safetensors (default: the shipped checkpoint)")
     c.add_argument("--out", default="bench-results/collapse.json")
-    c.add_argument("--threads", type=_positive_int, default=2)
+    c.add_argument("--threads", type=_positive_int, default=1)
     c.set_defaults(handler=cmd_eval_collapse)
 
 
