@@ -73,6 +73,8 @@ def add_eval_targets(subparsers: Any) -> None:
     p.add_argument("--batch-size", type=_positive_int, default=32)
     p.add_argument("--jepa-objective", choices=("sigreg", "ema"), default="sigreg", help="the JEPA's objective (default sigreg)")
     p.add_argument("--sigreg-lambda", type=float, default=0.5, help="SIGReg's weight for the sigreg JEPA (default 0.5)")
+    p.add_argument("--mask-weights", default=None, metavar="B,F,DV,DA",
+                   help="mix of mask strategies blocks, future, drop_video, drop_audio (default 0.5,0.25,0.125,0.125)")
     p.add_argument("--models", default="jepa,pixel,random",
                    help="comma-separated rows: jepa, pixel, random, and ema / sigreg for a JEPA variant (default jepa,pixel,random)")
     p.add_argument("--quick", action="store_true", help="a tiny run for tests (few steps, few clips)")
@@ -176,6 +178,14 @@ def cmd_eval_probe(args: argparse.Namespace) -> int:
     settings.models = models
     settings.jepa_objective = args.jepa_objective
     settings.sigreg_lambda = args.sigreg_lambda
+    if args.mask_weights:
+        try:
+            weights = tuple(float(w) for w in args.mask_weights.split(","))
+        except ValueError:
+            weights = ()
+        if len(weights) != 4 or min(weights) < 0 or sum(weights) <= 0:
+            raise PerceptionError(f"--mask-weights needs 4 non-negative numbers, not all 0, got {args.mask_weights!r}")
+        settings.mask_weights = weights
     if args.sounds:
         settings.sounds_dir = Path(args.sounds)
     if args.noise:

@@ -24,7 +24,7 @@ from glasses_agent.perception.checkpoint import load_module_state, read_checkpoi
 from glasses_agent.perception.config import ModelConfig
 from glasses_agent.perception.data import ClipSet
 from glasses_agent.perception.errors import CheckpointError, EmptyDatasetError
-from glasses_agent.perception.masks import sample_mask
+from glasses_agent.perception.masks import DEFAULT_WEIGHTS, sample_mask
 from glasses_agent.perception.models.jepa import Encoder, Predictor, count_parameters
 from glasses_agent.perception.objectives import (
     OBJECTIVES, collapse_figures, ema_update, jepa_loss, pixel_loss, sigreg,
@@ -47,6 +47,7 @@ class TrainConfig:
     seed: int = 0
     eval_every: int = 250
     device: str = "cpu"
+    mask_weights: tuple[float, ...] = DEFAULT_WEIGHTS  # blocks, future, drop_video, drop_audio
 
 
 def scene_embeddings(encoder: Encoder, clips: ClipSet, device: str, batch: int = 128) -> torch.Tensor:
@@ -126,7 +127,7 @@ class Trainer:
         self.encoder.train()
         self.predictor.train()
         index = self.rng.integers(0, len(self.clips), size=tc.batch_size)
-        mask = sample_mask(self.rng, self.mc.video_grid, self.mc.audio_grid)
+        mask = sample_mask(self.rng, self.mc.video_grid, self.mc.audio_grid, weights=tuple(tc.mask_weights))
         video, mel = self.clips.batch(index)
         for group in self.opt.param_groups:
             group["lr"] = self.lr_at(self.step)

@@ -19,6 +19,7 @@ import torch
 
 from glasses_agent.perception.config import ModelConfig
 from glasses_agent.perception.data import ClipSet
+from glasses_agent.perception.masks import DEFAULT_WEIGHTS
 from glasses_agent.perception.preprocess import LogMel
 from glasses_agent.perception.probe.linear import linear_probe_accuracy, positional_features
 from glasses_agent.perception.probe.scenes import DIRECTIONS, LabelledClips, make_clips, sound_names_and_beds
@@ -38,6 +39,7 @@ class ProbeSettings:
     batch_size: int = 32
     jepa_objective: str = "sigreg"
     sigreg_lambda: float = 0.5
+    mask_weights: tuple[float, ...] = DEFAULT_WEIGHTS  # the JEPA's (and pixel model's) mask strategy mix
     models: tuple[str, ...] = MODELS
     pretrain_clips: int = 1500
     probe_train_clips: int = 600
@@ -67,6 +69,7 @@ def _clip_set(clips: LabelledClips, config: ModelConfig) -> ClipSet:
 def _encoder(kind: str, seed: int, s: ProbeSettings, pretrain: ClipSet) -> torch.nn.Module:
     objective = OBJECTIVE_OF.get(kind, s.jepa_objective)
     tc = TrainConfig(objective=objective, steps=s.steps, batch_size=s.batch_size, seed=seed, sigreg_lambda=s.sigreg_lambda,
+                     mask_weights=s.mask_weights,
                      warmup=min(100, max(1, s.steps // 10)), eval_every=10**9)
     trainer = Trainer(s.model, tc, pretrain)
     if kind != "random":
@@ -112,7 +115,8 @@ def run_probe(s: ProbeSettings, log: Callable[[str], None] = lambda _: None) -> 
         "jepa_beats_both_by_more_than_their_std": verdict,
         "chance": {"appearance": 1 / len(SHAPES), "motion": 1 / len(DIRECTIONS), "sound": 1 / len(names)},
         "settings": {"seeds": s.seeds, "steps": s.steps, "batch_size": s.batch_size,
-                     "jepa_objective": s.jepa_objective, "sigreg_lambda": s.sigreg_lambda, "models": list(s.models), "pretrain_clips": s.pretrain_clips,
+                     "jepa_objective": s.jepa_objective, "sigreg_lambda": s.sigreg_lambda,
+                     "mask_weights": list(s.mask_weights), "models": list(s.models), "pretrain_clips": s.pretrain_clips,
                      "probe_train_clips": s.probe_train_clips, "probe_test_clips": s.probe_test_clips,
                      "model": s.model.to_dict(), "sounds": names},
         "wall_s": round(time.perf_counter() - t0, 1),
