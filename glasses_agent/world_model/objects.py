@@ -375,7 +375,7 @@ class ObjectMemory:
         else:
             span = max(dt, t - track.last_seen)
             fitted = False
-            if whole:  # only a whole object's centre is unbiased: velocity from those
+            if whole and det.area >= 0.93 * track.area:  # only a whole object's centre is unbiased
                 track.path = (track.path + [(t, det.x, det.y)])[-8:]
                 track.extras["whole_areas"] = (track.extras.get("whole_areas", []) + [det.area])[-7:]
                 fitted = track.fit_velocity()
