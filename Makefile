@@ -1,5 +1,6 @@
 # The two commands a new user runs (README): `make demo` and `make test`.
 # Each installs whatever is missing first: Debian packages, then the Python environment.
+# `make demo` runs the agent on a generated scene with the shipped checkpoints and ends by itself.
 
 VENV ?= .venv
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -25,7 +26,7 @@ $(VENV)/.installed: pyproject.toml
 	@touch $@
 
 demo: setup
-	$(VENV)/bin/glasses-agent tour
+	$(VENV)/bin/glasses-agent run --demo
 
 test: setup
 	$(PY) -m pytest -q
