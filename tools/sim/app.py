@@ -121,12 +121,12 @@ class SimApp(App):
         self.query_one(AudioView).show(frame)
         self.query_one(HudView).show(frame)
         self.query_one(HealthView).show(frame)
-        if frame is not self._last_logged:
+        if frame.t_ns != self._logged_t_ns:  # a redraw of the same tick (a new name) logs nothing twice
             self.query_one(CriticLog).show(frame)
-            self._last_logged = frame
+            self._logged_t_ns = frame.t_ns
         self._show_state()
 
-    _last_logged: SimFrame | None = None
+    _logged_t_ns: int | None = None
 
     def _show_state(self) -> None:
         try:
