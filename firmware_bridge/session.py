@@ -94,9 +94,10 @@ class DeviceSession:
     async def stop(self) -> None:
         self.pipeline.stop()
         if self.task is not None:
-            try:
-                await asyncio.wait_for(self.task, timeout=10)
-            except (asyncio.TimeoutError, asyncio.CancelledError):
+            # asyncio.wait, not wait_for: a pipeline slow to wind down is cancelled, never waited on forever.
+            done, _ = await asyncio.wait({self.task}, timeout=10)
+            if not done:
+                log.warning("pipeline of device %s did not stop within 10 s; cancelled", self.device_id)
                 self.task.cancel()
         self.agent.close()
 

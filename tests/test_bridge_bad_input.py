@@ -9,7 +9,9 @@ import numpy as np
 
 from firmware_bridge.bridge import Bridge
 from firmware_bridge.emulator import DeviceEmulator, encode_jpeg
-from tests.support.mosquitto import AGENT_PASSWORD, AGENT_USER, address, agent_factory, dark_scene, wait_for
+from tests.support.mosquitto import (
+    AGENT_PASSWORD, AGENT_USER, address, agent_factory, dark_scene, run_session, wait_for,
+)
 
 
 def test_bad_payloads_are_reported_on_the_senders_error_topic_and_others_go_on(mosquitto, tmp_path):
@@ -52,7 +54,7 @@ def test_bad_payloads_are_reported_on_the_senders_error_topic_and_others_go_on(m
             await asyncio.gather(*tasks)
         return sloppy, good, summary
 
-    sloppy, good, summary = asyncio.run(session())
+    sloppy, good, summary = run_session(session())
     codes = [e["code"] for e in sloppy.stats.errors]
     assert codes == ["bad_jpeg", "bad_jpeg", "unsupported_version", "bad_size", "too_large", "bad_json", "bad_schema"]
     assert [e["rejected_total"] for e in sloppy.stats.errors] == list(range(1, 8))

@@ -6,7 +6,9 @@ import asyncio
 
 from firmware_bridge.bridge import Bridge
 from firmware_bridge.emulator import DeviceEmulator
-from tests.support.mosquitto import AGENT_PASSWORD, AGENT_USER, address, agent_factory, bright_scene, dark_scene, wait_for
+from tests.support.mosquitto import (
+    AGENT_PASSWORD, AGENT_USER, address, agent_factory, bright_scene, dark_scene, run_session, wait_for,
+)
 
 
 def test_dark_room_gets_a_low_light_prompt_that_is_shown_once_and_acked(mosquitto, tmp_path):
@@ -34,7 +36,7 @@ def test_dark_room_gets_a_low_light_prompt_that_is_shown_once_and_acked(mosquitt
             await asyncio.gather(*tasks)
         return bridge, dark, lit, summary
 
-    bridge, dark, lit, summary = asyncio.run(session())
+    bridge, dark, lit, summary = run_session(session())
 
     kinds = [s.record["kind"] for s in dark.stats.shown]
     assert kinds.count("low_light") == 1 and not lit.stats.shown, (kinds, summary)

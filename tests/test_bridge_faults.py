@@ -12,7 +12,9 @@ import sys
 from firmware_bridge.bridge import Bridge
 from firmware_bridge.emulator import DeviceEmulator
 from glasses_agent.prompts import Prompt
-from tests.support.mosquitto import AGENT_PASSWORD, AGENT_USER, address, agent_factory, dark_scene, wait_for
+from tests.support.mosquitto import (
+    AGENT_PASSWORD, AGENT_USER, address, agent_factory, dark_scene, run_session, wait_for,
+)
 
 
 def _bridge(mosquitto, tmp_path) -> Bridge:
@@ -56,7 +58,7 @@ def test_broker_restart_loses_no_prompt_and_shows_none_twice(mosquitto, tmp_path
             await asyncio.gather(*tasks)
         return bridge, device, [first, *during]
 
-    bridge, device, sent = asyncio.run(session())
+    bridge, device, sent = run_session(session())
     shown = [s.record["id"] for s in device.stats.shown]
     assert shown[0] == sent[0].id and sorted(shown) == sorted(p.id for p in sent)  # every one, once each
     assert device.stats.connections == 2 and bridge.connections == 2
@@ -88,7 +90,7 @@ def test_expired_prompts_are_never_shown(mosquitto, tmp_path):
             await asyncio.gather(*tasks)
         return device, fresh
 
-    device, fresh = asyncio.run(session())
+    device, fresh = run_session(session())
     assert [s.record["id"] for s in device.stats.shown] == [fresh.id]
 
 
@@ -112,7 +114,7 @@ def test_dropped_audio_chunks_are_flagged_as_gaps_downstream(mosquitto, tmp_path
             stop.set()
             await asyncio.gather(*tasks)
 
-    summary, gaps = asyncio.run(session())
+    summary, gaps = run_session(session())
     assert summary["seq_gaps"] == {"audio": 2}
     # The two lost chunks are one 200 ms zero-filled hole that every tick whose one-second window
     # covers it flags (a chunk merely late for one tick would be flagged once, then filled).
@@ -153,4 +155,4 @@ def test_a_device_that_drops_off_shows_offline_through_its_will(mosquitto, tmp_p
             await task
         return status
 
-    assert asyncio.run(session()) == {"v": 1, "state": "offline"}
+    assert run_session(session()) == {"v": 1, "state": "offline"}

@@ -17,7 +17,7 @@ import pytest
 
 from firmware_bridge.bridge import Bridge
 from firmware_bridge.emulator import encode_jpeg
-from tests.support.mosquitto import AGENT_PASSWORD, AGENT_USER, address, agent_factory
+from tests.support.mosquitto import AGENT_PASSWORD, AGENT_USER, address, agent_factory, run_session
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "protocol.md"
 BLOCK = re.compile(r"^```(\w+)([^\n]*)\n(.*?)^```", re.S | re.M)
@@ -62,7 +62,7 @@ def test_the_shell_examples_run_against_the_bridge(mosquitto, tmp_path):
             await task
         return proc.returncode, out.decode(), summary
 
-    rc, out, summary = asyncio.run(session())
+    rc, out, summary = run_session(session())
     assert rc == 0, out
     assert re.search(r"^offset -?\d+ ns, round trip \d+ ns$", out, re.M), out
     assert "low_light: It is dark here" in out

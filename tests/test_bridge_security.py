@@ -10,7 +10,7 @@ import pytest
 
 from firmware_bridge.bridge import Bridge
 from firmware_bridge.connection import BridgeError
-from tests.support.mosquitto import AGENT_PASSWORD, AGENT_USER, address, agent_factory, wait_for
+from tests.support.mosquitto import AGENT_PASSWORD, AGENT_USER, address, agent_factory, run_session, wait_for
 
 
 async def _connect_once(addr) -> None:
@@ -75,7 +75,7 @@ def test_a_device_cannot_read_or_impersonate_another(mosquitto, tmp_path):
                     task.cancel()
         return seen
 
-    seen = asyncio.run(session())
+    seen = run_session(session())
     assert not any(t.startswith("glasses/bob/") for t, _ in seen["alice"]), seen["alice"]
     assert not any(b"forged" in p for _, p in seen["bob"] + seen["agent"]), (seen["bob"], seen["agent"])
     assert [p for t, p in seen["bob"] if t == "glasses/bob/prompt"] == [b"agent-to-bob"]
@@ -102,4 +102,4 @@ def test_a_bridge_with_the_wrong_password_never_serves(mosquitto, tmp_path):
             await asyncio.wait_for(bridge.run(stop), timeout=10)  # retrying a refused login cannot help
         return bridge
 
-    assert asyncio.run(session()).connections == 0
+    assert run_session(session()).connections == 0

@@ -146,3 +146,16 @@ async def wait_for(condition, timeout_s: float = 20.0, what: str = "condition") 
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
         await asyncio.sleep(0.02)
+
+
+def run_session(coro, timeout_s: float = 120.0):
+    """asyncio.run with a bound: a session that hangs fails with a message instead of stalling CI."""
+    import asyncio
+
+    async def bounded():
+        try:
+            return await asyncio.wait_for(coro, timeout_s)
+        except asyncio.TimeoutError:
+            raise AssertionError(f"the bridge session did not finish within {timeout_s} s") from None
+
+    return asyncio.run(bounded())
