@@ -5,6 +5,9 @@
     memory forget NAME       erase a name: its enrollment, sightings and thumbnails
     memory export [--out F]  everything kept about the wearer, as JSON
     memory wipe --yes        erase everything kept about the wearer
+    memory enroll NAME --from FILE --at S [--box X,Y,W,H]     teach a thing seen (a face is refused)
+    memory enroll NAME --from FILE --start S --end S --sound  teach a sound (an alarm, a doorbell)
+    memory scan --from FILE  run a recording through the world model: sightings of enrolled things
 
 Every command takes `--wearer ID` (default "default") and `--db PATH` (default: see
 `default_memory_path()`), before or after the subcommand. Errors are `MemoryStoreError`s with a
@@ -51,7 +54,21 @@ def add_memory_parser(subparsers: Any) -> argparse.ArgumentParser:
     export.add_argument("--out", metavar="FILE.json", help="write to this file (private to you) instead of stdout")
     wipe = sub.add_parser("wipe", help="erase everything kept about the wearer (needs --yes)")
     wipe.add_argument("--yes", action="store_true", help="yes, erase it all")
-    for parser in (listing, where, forget, export, wipe):
+    enroll = sub.add_parser("enroll", help="teach NAME: a thing in view at --at S (inside --box), or a sound from --start to --end")
+    enroll.add_argument("name", metavar="NAME")
+    enroll.add_argument("--from", dest="source", required=True, metavar="FILE", help="a recording (.mcap) or media file")
+    enroll.add_argument("--at", type=float, metavar="S", help="the moment (seconds into FILE) the thing is in view")
+    enroll.add_argument("--box", metavar="X,Y,W,H", help="where it is, as fractions of the view (default: the tracked "
+                        "thing nearest the middle)")
+    enroll.add_argument("--start", type=float, metavar="S", help="with --sound: where the sound starts (s)")
+    enroll.add_argument("--end", type=float, metavar="S", help="with --sound: where the sound ends (s)")
+    enroll.add_argument("--sound", action="store_true", help="enroll a sound, not a thing seen")
+    scan = sub.add_parser("scan", help="run a recording through the world model; remember where enrolled things were seen")
+    scan.add_argument("--from", dest="source", required=True, metavar="FILE")
+    for parser in (enroll, scan):
+        parser.add_argument("--world", metavar="CKPT", help="world-model checkpoint (default: the shipped one)")
+        parser.add_argument("--perception", metavar="CKPT", help="perception checkpoint (default: the shipped one)")
+    for parser in (listing, where, forget, export, wipe, enroll, scan):
         _common(parser, argparse.SUPPRESS)
     for parser in (listing, where):
         parser.add_argument("--json", action="store_true", help="print as JSON")
@@ -193,7 +210,57 @@ def _cmd_wipe(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-COMMANDS = {"list": _cmd_list, "where": _cmd_where, "forget": _cmd_forget, "export": _cmd_export, "wipe": _cmd_wipe}
+def _box(text: str) -> tuple[float, float, float, float]:
+    try:
+        values = tuple(float(v) for v in text.split(","))
+    except ValueError:
+        values = ()
+    if len(values) != 4:
+        raise MemoryStoreError(f"--box must be X,Y,W,H (four numbers, fractions of the view), got {text!r}")
+    return values  # type: ignore[return-value]
+
+
+def _world(args: argparse.Namespace, store: MemoryStore):  # noqa: ANN202 - torch loads here, not at import
+    from glasses_agent.world_model.recordings import open_world
+
+    return open_world(store, args.world, args.perception)
+
+
+def _cmd_enroll(args: argparse.Namespace, out: TextIO) -> int:
+    from glasses_agent.world_model.recordings import enroll_from_recording, enroll_sound_from_recording
+
+    if args.sound:
+        if args.start is None or args.end is None:
+            raise MemoryStoreError("enrolling a sound needs --start S and --end S")
+    elif args.at is None:
+        raise MemoryStoreError("enrolling a thing seen needs --at S (and --box X,Y,W,H, or the thing nearest the middle is taken)")
+    box = _box(args.box) if args.box else None
+    with _open(args, create=True) as store:
+        world = _world(args, store)
+        if args.sound:
+            done = enroll_sound_from_recording(world, args.name, args.source, args.start, args.end)
+            print(f"enrolled sound {args.name!r} from {args.source} {args.start:g}-{args.end:g} s "
+                  f"({done['ticks']} ticks, threshold {done['threshold']})", file=out)
+        else:
+            done = enroll_from_recording(world, args.name, args.source, args.at, box)
+            print(f"enrolled {args.name!r} from {args.source} at {done['t_s']:g} s, box "
+                  f"{','.join(f'{v:.3f}' for v in done['box'])} (threshold {done['threshold']})", file=out)
+    return 0
+
+
+def _cmd_scan(args: argparse.Namespace, out: TextIO) -> int:
+    from glasses_agent.world_model.recordings import scan_recording
+
+    with _open(args, create=True) as store:
+        if not store.enrollments():
+            raise UnknownNameError("nothing is enrolled yet: first `glasses-agent memory enroll NAME --from FILE --at S`")
+        done = scan_recording(_world(args, store), args.source)
+    heard = ", ".join(f"{k} ({v} ticks)" for k, v in sorted(done["sounds_heard"].items())) or "no enrolled sound"
+    print(f"scanned {args.source}: {done['ticks']} ticks, {done['sightings']} sightings remembered, heard {heard}", file=out)
+    return 0
+
+
+COMMANDS = {"enroll": _cmd_enroll, "scan": _cmd_scan, "list": _cmd_list, "where": _cmd_where, "forget": _cmd_forget, "export": _cmd_export, "wipe": _cmd_wipe}
 
 
 def register(subparsers: Any) -> None:

@@ -164,8 +164,9 @@ class WorldModel:
                 name=name, score=round(score, 4), visible=track.state == "visible",
                 approach=round(track.approach, 4),
             ))
-        for key, (name, score, box, t_ns) in named.items():
+        for key, found in named.items():
             if isinstance(key, str):  # recognised where no track was: an entity of its own
+                name, score, box, t_ns = found
                 out.append(Entity(id=-(abs(hash(name)) % 10_000) - 1, box=tuple(round(v, 4) for v in box),
                                   first_seen_ns=t_ns, last_seen_ns=t_ns, name=name, score=round(score, 4)))
         return out
