@@ -23,6 +23,7 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "agent": ("tools.run_commands:bench_agent", "the whole agent on the gopro clip at --speed max: real-time factor, stage latency, memory"),
     "encode": ("tools.perception_commands:bench_encode_command", "perception encode latency per tick (--file: a checkpoint)"),
     "sim": ("tools.sim.bench:bench_sim", "the simulator at real-time pace, headless, real agent: frame age, drops, draw rate"),
+    "false-alarms": ("glasses_agent.world_model.bench:bench_false_alarms", "world-model surprise alarms per minute on benign generated scenes and ../shared/data clips"),
 }
 
 SHARED_GOPRO = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "video" / "gopro_max-heromode.mp4"

@@ -189,3 +189,34 @@ def format_table(result: dict[str, Any]) -> str:
             cells.append(f"{a['accuracy_max'] * 100:>9.1f}% / {a['accuracy_mean'] * 100:>5.1f}%")
         lines.append(f"{kind:<12} {n:>5}  " + "  ".join(f"{c:>22}" for c in cells))
     return "\n".join(lines)
+
+
+def surprise_series(world: Any, path_or_frames: Any, tick_hz: float = 10.0) -> tuple[list[float], float]:
+    """(surprise per tick, seconds covered) of a clip or frame source, run through `world`."""
+    from glasses_agent.context import TickContext
+    from streams.sync import TickSynchronizer
+
+    frames = clip_frames(Path(path_or_frames)) if isinstance(path_or_frames, (str, Path)) else path_or_frames
+    sync = TickSynchronizer(tick_hz=tick_hz, video_frames=4)
+    ticks, last = [], None
+    for frame in frames:
+        sync.add(frame)
+        last = frame.t_ns
+        ticks.extend(sync.ticks_due(frame.t_ns - 1))
+    if last is not None:
+        ticks.extend(sync.ticks_due(last))
+    ticks = [t for t in ticks if t.video]
+    world.reset()
+    series = [world.step(TickContext(tick=t)).surprise for t in ticks]
+    seconds = (ticks[-1].t_ns - ticks[0].t_ns) / 1e9 if len(ticks) > 1 else 0.0
+    return series, seconds
+
+
+def count_alarms(series: list[float], threshold: float) -> int:
+    """Rising edges over the threshold: each is one alarm the wearer would get."""
+    alarms, above = 0, False
+    for z in series:
+        now = z >= threshold
+        alarms += int(now and not above)
+        above = now
+    return alarms
