@@ -367,7 +367,9 @@ class ObjectMemory:
         partial = (not whole and not det.touches_border and len(track.path) >= 3
                    and math.hypot(det.x - pred[0], det.y - pred[1]) < 1.5 * track.radius)
         if was_hidden:
-            track.pending_check = 10
+            # Hidden for a moment only (a flicker of the detector, not a pass behind something):
+            # nothing to compare.
+            track.pending_check = 10 if t - track.hidden_since >= 0.15 else 0
             track.state = "visible"
             track.missing = 0
         if partial:
