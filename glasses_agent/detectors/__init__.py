@@ -1,7 +1,7 @@
 """Cheap classical detectors on reduced frames: low light, QR text, people count, voice, looming.
 
 `DetectorSet.run(tick, every)` returns one `Detections` per tick. The looming cue runs every
-tick (hazards must be timely); the slow ones (voice, QR, faces) run on their own staggered
+tick (hazards must be timely; two cues, `looming` and `regions`, the stronger wins); the slow ones (voice, QR, faces) run on their own staggered
 schedules and are carried over between runs (`fresh` names those that ran), so the loop keeps
 its budget.
 """
@@ -16,6 +16,7 @@ import numpy as np
 from glasses_agent.detectors.base import Detections, Looming
 from glasses_agent.detectors.light import mean_luma
 from glasses_agent.detectors.looming import LoomingCue
+from glasses_agent.detectors.regions import RegionGrowthCue
 from streams.sync import Tick
 
 REDUCED_WIDTH = 128  # looming and light
@@ -39,9 +40,17 @@ def reduce(image: np.ndarray, width: int) -> np.ndarray:
     return cv2.cvtColor(small, cv2.COLOR_RGB2GRAY) if small.ndim == 3 else small
 
 
+def _stronger(a: Looming | None, b: Looming | None) -> Looming | None:
+    """The two looming cues see different things (change that grows; a region that grows): either may warn."""
+    if a is None or b is None:
+        return a or b
+    return a if a.score >= b.score else b
+
+
 class DetectorSet:
     def __init__(self, *, qr: bool = True, people: bool = True, speech: bool = True) -> None:
         self.looming = LoomingCue()
+        self.regions = RegionGrowthCue()  # holds up while the wearer walks, where change-finding does not
         self._qr = None
         self._people = None
         self._vad = None
@@ -73,7 +82,7 @@ class DetectorSet:
             small = shrink(frame.image, REDUCED_WIDTH)
             luma = mean_luma(cv2.cvtColor(small, cv2.COLOR_RGB2GRAY) if small.ndim == 3 else small)
             if frame.seq != self._last_video_seq:  # a new frame: the cue measures change between frames
-                looming = self.looming.update(small, frame.t_ns)
+                looming = _stronger(self.looming.update(small, frame.t_ns), self.regions.update(small, frame.t_ns))
                 self._last_video_seq = frame.seq
             timings["looming_ms"] = (time.perf_counter() - t0) * 1e3
         last = self._last

@@ -1,0 +1,172 @@
+"""A second looming cue: a coherent region, tracked tick to tick, whose size grows exponentially.
+
+While the wearer walks the whole view changes, so "where did the image change" (looming.py)
+finds scenery as readily as an approaching thing. What sets an approaching object apart is that
+its own image grows exponentially: its size s over ds/dt is the time to contact, and it falls
+below a second or two only for something about to hit. Scenery seen from a walking wearer
+expands slowly (1-2 m/s against metres of distance) and head turns only shift it.
+
+So: cut the reduced frame into regions of even colour (low colour gradient, 4-connected), keep
+those wholly inside the view (a region cut by the frame edge changes size as the head turns),
+follow each by colour and position across ticks, and fit a robust line to its log size over
+about a second. Growth per second is the inverse time to contact; the score rises with it, as
+far as the growth is steady (its scatter is small) and the region is big enough to matter.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from glasses_agent.detectors.base import Looming
+
+FLAT_GRADIENT = 96.0  # Sobel colour gradient (Lab, 3x3) under which a pixel is inside a region
+ERODE = False
+CHROMA_WEIGHT = 2.0  # 8-bit Lab squeezes colour: a dark thing on dark foliage differs mostly in hue
+MIN_AREA_PX = 12  # regions smaller than this (reduced pixels) are texture, not things
+MIN_FILL = 0.4  # share of its box a region fills: lower is a thin sprawl (a kerb, a branch)
+COLOUR_TOL = 18.0  # Lab distance within which a region keeps its identity from tick to tick
+MOVE_TOL = 0.2  # centre movement per tick (fraction of the view's diagonal) a track may make
+KEEP_NS = 350_000_000  # a track survives this long unseen (a tick where the region touched a neighbour)
+WINDOW_NS = 1_200_000_000  # sizes older than this do not enter the growth fit
+MIN_POINTS = 6  # sightings in the window before the growth is trusted
+MIN_SIZE = 0.2  # equivalent diameter (fraction of view height) under which nothing is near enough
+GROWTH_FLOOR = 0.3  # size growth per second below which nothing is coming (time to contact > 3 s)
+GROWTH_FULL = 0.6  # growth per second that scores 1 (time to contact under ~1.7 s)
+MAX_RESIDUAL = 0.15  # median log-size scatter around the fit at which trust reaches zero
+
+
+@dataclass(frozen=True)
+class Region:
+    box: tuple[float, float, float, float]  # (x, y, w, h), fractions of the view
+    center: tuple[float, float]
+    size: float  # equivalent diameter: sqrt(4 area / pi), fraction of the view's height
+    colour: tuple[float, float, float]  # mean Lab
+
+
+@dataclass
+class _Track:
+    colour: tuple[float, float, float]
+    center: tuple[float, float]
+    last_ns: int
+    sightings: deque = field(default_factory=lambda: deque(maxlen=16))  # (t_ns, size, box)
+
+
+def regions(image: np.ndarray) -> list[Region]:
+    """Regions of even colour wholly inside the view, biggest first."""
+    lab = cv2.cvtColor(cv2.GaussianBlur(image, (3, 3), 0), cv2.COLOR_RGB2LAB)
+    labf = lab.astype(np.float32)
+    grad = np.zeros(image.shape[:2], np.float32)
+    for c in range(3):
+        gx = cv2.Sobel(labf[..., c], cv2.CV_32F, 1, 0, ksize=3)
+        gy = cv2.Sobel(labf[..., c], cv2.CV_32F, 0, 1, ksize=3)
+        weight = 1.0 if c == 0 else CHROMA_WEIGHT
+        np.maximum(grad, weight * (np.abs(gx) + np.abs(gy)), out=grad)
+    flat = (grad < FLAT_GRADIENT).astype(np.uint8)
+    if ERODE:
+        # Cut the thin flat bridges by which a thing touches a flat neighbour of another colour.
+        flat = cv2.erode(flat, cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3)))
+    n, labels, stats, centroids = cv2.connectedComponentsWithStats(flat, connectivity=4)
+    h, w = flat.shape
+    keep = [k for k in range(1, n)
+            if stats[k, 4] >= MIN_AREA_PX
+            and stats[k, 0] > 0 and stats[k, 1] > 0
+            and stats[k, 0] + stats[k, 2] < w and stats[k, 1] + stats[k, 3] < h
+            and stats[k, 4] >= MIN_FILL * stats[k, 2] * stats[k, 3]]
+    if not keep:
+        return []
+    # Mean colour of each kept region in one pass (bincount per channel).
+    flat_labels = labels.reshape(-1)
+    counts = np.bincount(flat_labels, minlength=n).astype(np.float32)
+    means = [np.bincount(flat_labels, weights=labf[..., c].reshape(-1), minlength=n) / np.maximum(counts, 1)
+             for c in range(3)]
+    out = []
+    for k in keep:
+        x, y, bw, bh, area = (int(v) for v in stats[k])
+        out.append(Region(box=(x / w, y / h, bw / w, bh / h), center=(centroids[k][0] / w, centroids[k][1] / h),
+                          size=math.sqrt(4 * area / math.pi) / h,
+                          colour=(float(means[0][k]), float(means[1][k]), float(means[2][k]))))
+    out.sort(key=lambda r: -r.size)
+    return out
+
+
+def _robust_line(t: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Theil-Sen slope and the median absolute residual (one merged tick moves neither)."""
+    i, j = np.triu_indices(len(t), k=1)
+    dt = t[j] - t[i]
+    keep = dt > 0.15
+    if not keep.any():
+        return 0.0, 1.0
+    slope = float(np.median((y[j] - y[i])[keep] / dt[keep]))
+    intercept = float(np.median(y - slope * t))
+    return slope, float(np.median(np.abs(y - slope * t - intercept)))
+
+
+class RegionGrowthCue:
+    def __init__(self) -> None:
+        self._tracks: list[_Track] = []
+        self._shape: tuple[int, ...] | None = None
+
+    def reset(self) -> None:
+        self._tracks.clear()
+
+    def update(self, image: np.ndarray, t_ns: int) -> Looming | None:
+        """Feed the newest reduced RGB frame; returns the cue for the fastest-growing region."""
+        if image.ndim != 3:
+            return None  # colour is what holds a region together
+        if image.shape != self._shape:
+            self._shape = image.shape
+            self.reset()
+        self._match(regions(image), t_ns)
+        best: Looming | None = None
+        for track in self._tracks:
+            cue = self._growth(track, t_ns)
+            if cue is not None and (best is None or cue.score > best.score):
+                best = cue
+        return best
+
+    def _match(self, found: list[Region], t_ns: int) -> None:
+        self._tracks = [tr for tr in self._tracks if t_ns - tr.last_ns <= KEEP_NS]
+        pairs = []
+        for i, r in enumerate(found):
+            for j, tr in enumerate(self._tracks):
+                dc = math.dist(r.colour, tr.colour)
+                dp = math.dist(r.center, tr.center)
+                if dc <= COLOUR_TOL and dp <= MOVE_TOL:
+                    pairs.append((dc / COLOUR_TOL + dp / MOVE_TOL, i, j))
+        used_r: set[int] = set()
+        used_t: set[int] = set()
+        for _, i, j in sorted(pairs):
+            if i in used_r or j in used_t:
+                continue
+            used_r.add(i)
+            used_t.add(j)
+            self._see(self._tracks[j], found[i], t_ns)
+        for i, r in enumerate(found):
+            if i not in used_r:
+                tr = _Track(colour=r.colour, center=r.center, last_ns=t_ns)
+                self._see(tr, r, t_ns)
+                self._tracks.append(tr)
+
+    @staticmethod
+    def _see(track: _Track, r: Region, t_ns: int) -> None:
+        track.colour, track.center, track.last_ns = r.colour, r.center, t_ns
+        track.sightings.append((t_ns, r.size, r.box))
+
+    @staticmethod
+    def _growth(track: _Track, t_ns: int) -> Looming | None:
+        if track.last_ns != t_ns:
+            return None  # not seen this tick: no box to point at
+        recent = [s for s in track.sightings if t_ns - s[0] <= WINDOW_NS]
+        if len(recent) < MIN_POINTS or recent[-1][1] < MIN_SIZE:
+            return None
+        t = np.array([(s[0] - recent[0][0]) / 1e9 for s in recent])
+        growth, resid = _robust_line(t, np.log([s[1] for s in recent]))
+        if growth < GROWTH_FLOOR:
+            return None
+        score = min(1.0, growth / GROWTH_FULL) * max(0.0, 1.0 - resid / MAX_RESIDUAL)
+        return Looming(score=float(score), box=recent[-1][2], growth_per_s=float(growth))
