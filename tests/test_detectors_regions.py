@@ -1,0 +1,100 @@
+"""The region-growth looming cue: an approaching thing warns, scenery and passing things do not."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from glasses_agent.detectors.regions import MIN_SIZE, RegionGrowthCue, regions
+
+H, W = 72, 128
+TICK_NS = 100_000_000
+
+
+def _scenery(seed: int = 0) -> np.ndarray:
+    """A busy view (blocks of random colour) twice as wide as the frame, to pan across."""
+    rng = np.random.default_rng(seed)
+    small = rng.integers(40, 256, size=(H // 3, 2 * W // 3, 3), dtype=np.uint8)
+    return cv2.resize(small, (2 * W, H), interpolation=cv2.INTER_NEAREST)
+
+
+def _frame(scenery: np.ndarray, tick: int, disc: tuple[float, float, float] | None) -> np.ndarray:
+    pan = (tick * 3) % W  # the head turns: the whole view slides 3 px a tick
+    image = np.ascontiguousarray(scenery[:, pan:pan + W])
+    if disc is not None:
+        x, y, size = disc
+        cv2.circle(image, (int(x * W), int(y * H)), max(1, int(size * H / 2)), (30, 30, 36), -1, lineType=cv2.LINE_AA)
+    return image
+
+
+def _run(discs: list[tuple[float, float, float] | None]) -> list:
+    cue, scenery = RegionGrowthCue(), _scenery()
+    return [cue.update(_frame(scenery, i, d), i * TICK_NS) for i, d in enumerate(discs)]
+
+
+def test_a_disc_growing_toward_the_wearer_warns_once_near_and_points_at_it():
+    # Size doubles every second (time to contact ~1.4 s) while the view pans.
+    discs = [(0.3, 0.5, 0.06 * np.exp(0.7 * i / 10)) for i in range(36)]
+    cues = _run(discs)
+    warned = [i for i, c in enumerate(cues) if c is not None and c.score >= 0.5]
+    assert warned, "an object doubling in size every second went unnoticed"
+    first = warned[0]
+    assert discs[first][2] >= MIN_SIZE * 0.9  # not while it is still far (small)
+    assert first <= next(i for i, d in enumerate(discs) if d[2] >= MIN_SIZE) + 3  # within 3 ticks of being near
+    cue = cues[first]
+    assert abs(cue.center[0] - 0.3) < 0.1 and abs(cue.center[1] - 0.5) < 0.1
+    assert cue.growth_per_s == pytest.approx(0.7, rel=0.35)
+
+
+def test_a_big_thing_that_only_moves_or_grows_slowly_does_not_warn():
+    passing = [(0.2 + 0.02 * i, 0.5, 0.35) for i in range(30)]  # crosses the view at a constant size
+    slow = [(0.5, 0.5, 0.2 * np.exp(0.1 * i / 10)) for i in range(30)]  # time to contact 10 s
+    for discs in (passing, slow):
+        assert not [c for c in _run(discs) if c is not None and c.score >= 0.5]
+
+
+def test_scenery_alone_gives_no_region_and_no_warning():
+    scenery = _scenery(1)
+    assert all(r.size < MIN_SIZE for r in regions(_frame(scenery, 0, None)))
+    assert not [c for c in _run([None] * 30) if c is not None]
+
+
+def _decode_gopro(shared_data):  # noqa: ANN001, ANN202
+    from glasses_agent.detectors import shrink
+    from streams.frames import VideoFrame
+    from streams.sources.media_file import MediaFileSource
+
+    source = MediaFileSource(shared_data / "video" / "gopro_max-heromode.mp4")
+    frames, last = [], -TICK_NS
+    for f in source.frames():
+        if isinstance(f, VideoFrame) and f.t_ns - last >= TICK_NS - 5_000_000:  # one frame a tick, as the agent
+            frames.append(f)
+            last = f.t_ns
+    return frames, shrink
+
+
+def test_walking_video_warns_only_when_a_disc_flies_at_the_wearer(shared_data):
+    from glasses_agent.memory.describe import clock_hour
+    from glasses_agent.scoring.overlays import Looming as LoomingOverlay
+    from glasses_agent.scoring.scorer import hour_error
+
+    frames, shrink = _decode_gopro(shared_data)
+    cue = RegionGrowthCue()
+    plain = [cue.update(shrink(f.image, W), f.t_ns) for f in frames]
+    assert not [c for c in plain if c is not None and c.score >= 0.5], "the walk alone raised a looming cue"
+    for x0 in (0.2, 0.8, 0.35, 0.65):
+        overlay = LoomingOverlay(3.0, 6.5, x0=x0, x1=0.5 + (x0 - 0.5) * 0.5)
+        (expected,) = overlay.expected()
+        cue = RegionGrowthCue()
+        first = None
+        for f in frames:
+            image = overlay.paint(f.image, f.t_ns / 1e9) if overlay.active(f.t_ns) else f.image
+            c = cue.update(shrink(image, W), f.t_ns)
+            if c is not None and c.score >= 0.5:
+                first = (f.t_ns, c)
+                break
+        assert first is not None, f"disc from x={x0} not noticed"
+        t_ns, c = first
+        assert expected.onset_ns - 500_000_000 <= t_ns <= expected.onset_ns + 3 * TICK_NS
+        assert hour_error(clock_hour(c.center[0]), expected.clock_at(t_ns)) <= 1
