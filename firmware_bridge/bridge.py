@@ -131,7 +131,9 @@ class Bridge:
         finally:
             for task in tasks:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            # Bounded: on Python 3.11 a cancel that meets a finishing publish (asyncio.wait_for
+            # inside aiomqtt) can be swallowed; such a consumer ends when `async with` disconnects.
+            await asyncio.wait(tasks, timeout=1.0)
 
     async def _consume(self, client: Any) -> None:
         async for message in client.messages:

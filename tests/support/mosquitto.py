@@ -153,9 +153,17 @@ def run_session(coro, timeout_s: float = 120.0):
     import asyncio
 
     async def bounded():
-        try:
-            return await asyncio.wait_for(coro, timeout_s)
-        except asyncio.TimeoutError:
-            raise AssertionError(f"the bridge session did not finish within {timeout_s} s") from None
+        task = asyncio.ensure_future(coro)
+        done, _ = await asyncio.wait({task}, timeout=timeout_s)
+        if task in done:
+            return task.result()
+        import io
+
+        where = io.StringIO()  # where each task is stuck: the message a hang deserves
+        for t in asyncio.all_tasks():
+            if t is not asyncio.current_task():
+                t.print_stack(limit=4, file=where)
+        task.cancel()
+        raise AssertionError(f"the bridge session did not finish within {timeout_s} s; tasks:\n{where.getvalue()}")
 
     return asyncio.run(bounded())
