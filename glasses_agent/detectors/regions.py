@@ -35,7 +35,7 @@ KEEP_NS = 350_000_000  # a track survives this long unseen (a tick where the reg
 WINDOW_NS = 1_200_000_000  # sizes older than this do not enter the growth fit
 MIN_POINTS = 6  # sightings in the window before the growth is trusted
 MIN_SIZE = 0.2  # equivalent diameter (fraction of view height) under which nothing is near enough
-GROWTH_FLOOR = 0.3  # size growth per second below which nothing is coming (time to contact > 3 s)
+GROWTH_FLOOR = 0.5  # size growth per second below which nothing is coming (time to contact over 2 s)
 GROWTH_FULL = 0.6  # growth per second that scores 1 (time to contact under ~1.7 s)
 MAX_RESIDUAL = 0.15  # median log-size scatter around the fit at which trust reaches zero
 
