@@ -56,27 +56,36 @@ class _Track:
     sightings: deque = field(default_factory=lambda: deque(maxlen=16))  # (t_ns, size, box)
 
 
-def regions(image: np.ndarray) -> list[Region]:
-    """Regions of even colour wholly inside the view, biggest first."""
-    lab = cv2.cvtColor(cv2.GaussianBlur(image, (3, 3), 0), cv2.COLOR_RGB2LAB)
-    labf = lab.astype(np.float32)
+def _lab_and_flat(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The frame in Lab (float) and the mask of pixels inside an even-coloured patch."""
+    lab = cv2.cvtColor(cv2.GaussianBlur(image, (3, 3), 0), cv2.COLOR_RGB2LAB).astype(np.float32)
     grad = np.zeros(image.shape[:2], np.float32)
     for c in range(3):
-        gx = cv2.Sobel(labf[..., c], cv2.CV_32F, 1, 0, ksize=3)
-        gy = cv2.Sobel(labf[..., c], cv2.CV_32F, 0, 1, ksize=3)
+        gx = cv2.Sobel(lab[..., c], cv2.CV_32F, 1, 0, ksize=3)
+        gy = cv2.Sobel(lab[..., c], cv2.CV_32F, 0, 1, ksize=3)
         weight = 1.0 if c == 0 else CHROMA_WEIGHT
         np.maximum(grad, weight * (np.abs(gx) + np.abs(gy)), out=grad)
-    flat = (grad < FLAT_GRADIENT).astype(np.uint8)
-    if ERODE:
-        # Cut the thin flat bridges by which a thing touches a flat neighbour of another colour.
-        flat = cv2.erode(flat, cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3)))
+    return lab, (grad < FLAT_GRADIENT).astype(np.uint8)
+
+
+def _inside(x: int, y: int, bw: int, bh: int, area: int, w: int, h: int) -> bool:
+    """Wholly inside the view, big enough to be a thing and compact enough to be one."""
+    return (area >= MIN_AREA_PX and x > 0 and y > 0 and x + bw < w and y + bh < h
+            and area >= MIN_FILL * bw * bh)
+
+
+def _region(x: int, y: int, bw: int, bh: int, area: int, centroid: np.ndarray, colour: tuple[float, float, float],
+            w: int, h: int) -> Region:
+    return Region(box=(x / w, y / h, bw / w, bh / h), center=(float(centroid[0]) / w, float(centroid[1]) / h),
+                  size=math.sqrt(4 * area / math.pi) / h, colour=colour)
+
+
+def regions(image: np.ndarray, lab_flat: tuple[np.ndarray, np.ndarray] | None = None) -> list[Region]:
+    """Regions of even colour wholly inside the view, biggest first."""
+    labf, flat = lab_flat if lab_flat is not None else _lab_and_flat(image)
     n, labels, stats, centroids = cv2.connectedComponentsWithStats(flat, connectivity=4)
     h, w = flat.shape
-    keep = [k for k in range(1, n)
-            if stats[k, 4] >= MIN_AREA_PX
-            and stats[k, 0] > 0 and stats[k, 1] > 0
-            and stats[k, 0] + stats[k, 2] < w and stats[k, 1] + stats[k, 3] < h
-            and stats[k, 4] >= MIN_FILL * stats[k, 2] * stats[k, 3]]
+    keep = [k for k in range(1, n) if _inside(*(int(v) for v in stats[k]), w, h)]
     if not keep:
         return []
     # Mean colour of each kept region in one pass (bincount per channel).
@@ -84,12 +93,8 @@ def regions(image: np.ndarray) -> list[Region]:
     counts = np.bincount(flat_labels, minlength=n).astype(np.float32)
     means = [np.bincount(flat_labels, weights=labf[..., c].reshape(-1), minlength=n) / np.maximum(counts, 1)
              for c in range(3)]
-    out = []
-    for k in keep:
-        x, y, bw, bh, area = (int(v) for v in stats[k])
-        out.append(Region(box=(x / w, y / h, bw / w, bh / h), center=(centroids[k][0] / w, centroids[k][1] / h),
-                          size=math.sqrt(4 * area / math.pi) / h,
-                          colour=(float(means[0][k]), float(means[1][k]), float(means[2][k]))))
+    out = [_region(*(int(v) for v in stats[k]), centroids[k], (float(means[0][k]), float(means[1][k]), float(means[2][k])),
+                   w, h) for k in keep]
     out.sort(key=lambda r: -r.size)
     return out
 
@@ -121,7 +126,10 @@ class RegionGrowthCue:
         if image.shape != self._shape:
             self._shape = image.shape
             self.reset()
-        self._match(regions(image), t_ns)
+        lab_flat = _lab_and_flat(image)
+        unseen = self._match(regions(image, lab_flat), t_ns)
+        for track in unseen:
+            self._refind(track, lab_flat, t_ns)
         best: Looming | None = None
         for track in self._tracks:
             cue = self._growth(track, t_ns)
@@ -129,7 +137,8 @@ class RegionGrowthCue:
                 best = cue
         return best
 
-    def _match(self, found: list[Region], t_ns: int) -> None:
+    def _match(self, found: list[Region], t_ns: int) -> list[_Track]:
+        """Carry tracks on to this tick's regions; returns the tracks that found none."""
         self._tracks = [tr for tr in self._tracks if t_ns - tr.last_ns <= KEEP_NS]
         pairs = []
         for i, r in enumerate(found):
@@ -151,6 +160,35 @@ class RegionGrowthCue:
                 tr = _Track(colour=r.colour, center=r.center, last_ns=t_ns)
                 self._see(tr, r, t_ns)
                 self._tracks.append(tr)
+        return [tr for j, tr in enumerate(self._tracks) if j not in used_t and tr.last_ns != t_ns]
+
+    def _refind(self, track: _Track, lab_flat: tuple[np.ndarray, np.ndarray], t_ns: int) -> None:
+        """Look for a tracked region by its own colour where it was last seen.
+
+        As a thing grows it comes to touch scenery of a similar brightness and the even-colour
+        patches run together; the thing's own colour still tells it apart, so cut the patch
+        around its last centre down to the pixels within COLOUR_TOL of that colour.
+        """
+        if len(track.sightings) < 3:
+            return  # a new track is not worth a search of its own
+        labf, flat = lab_flat
+        h, w = flat.shape
+        cx, cy = int(track.center[0] * w), int(track.center[1] * h)
+        if not (0 <= cx < w and 0 <= cy < h):
+            return
+        near = np.linalg.norm(labf - np.float32(track.colour), axis=2) <= COLOUR_TOL / 2
+        mask = (near & (flat > 0)).astype(np.uint8)
+        if not mask[cy, cx]:
+            return
+        n, labels, stats, centroids = cv2.connectedComponentsWithStats(mask, connectivity=4)
+        k = int(labels[cy, cx])
+        x, y, bw, bh, area = (int(v) for v in stats[k])
+        last_size = track.sightings[-1][1]
+        size = math.sqrt(4 * area / math.pi) / h
+        if not _inside(x, y, bw, bh, area, w, h) or not 0.7 * last_size <= size <= 1.6 * last_size:
+            return  # not the same thing any more (or not all of it in view)
+        colour = tuple(float(v) for v in labf[labels == k].mean(axis=0))
+        self._see(track, _region(x, y, bw, bh, area, centroids[k], colour, w, h), t_ns)
 
     @staticmethod
     def _see(track: _Track, r: Region, t_ns: int) -> None:
