@@ -47,6 +47,18 @@ def test_a_disc_growing_toward_the_wearer_warns_once_near_and_points_at_it():
     assert cue.growth_per_s == pytest.approx(0.7, rel=0.35)
 
 
+def test_a_disc_that_grows_into_scenery_of_its_own_brightness_still_warns():
+    # Dark foliage below the disc: once the disc reaches it, both are one even patch by
+    # brightness; the disc's own colour keeps it apart.
+    cue, scenery = RegionGrowthCue(), _scenery()
+    scenery[28:] = (38, 48, 30)
+    sizes = [0.06 * np.exp(0.7 * i / 10) for i in range(36)]
+    warned = [i for i, s in enumerate(sizes)
+              if (c := cue.update(_frame(scenery, i, (0.4, 0.3, s)), i * TICK_NS)) is not None and c.score >= 0.5]
+    near = next(i for i, s in enumerate(sizes) if s >= 0.25)
+    assert warned and near - 3 <= warned[0] <= near + 3
+
+
 def test_a_big_thing_that_only_moves_or_grows_slowly_does_not_warn():
     passing = [(0.2 + 0.02 * i, 0.5, 0.35) for i in range(30)]  # crosses the view at a constant size
     slow = [(0.5, 0.5, 0.2 * np.exp(0.1 * i / 10)) for i in range(30)]  # time to contact 10 s
