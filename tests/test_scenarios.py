@@ -53,6 +53,14 @@ def test_shared_clips_with_scripted_speech_and_siren(shared_data, tmp_path):
     assert siren and not [p for p in siren[0].prompts if p["kind"] == "speech"], "a siren is not a voice"
 
 
+def test_a_disc_flying_at_a_walking_wearer_is_a_timely_hazard_from_the_right_side(shared_data, tmp_path):
+    report = run_suite(memory_dir=str(tmp_path), only=["shared:gopro+looming"])
+    hazard = report.scores["hazard"].as_dict()
+    assert hazard["expected"] == 4 and hazard["recall"] == 1.0, hazard
+    assert hazard["precision"] >= 0.8 and hazard["onset_ticks_max"] <= 3 and hazard["direction_error_max"] <= 1, hazard
+    assert not [p for r in report.runs for p in r.prompts if p["kind"] != "hazard"], "the walk itself says nothing"
+
+
 @pytest.mark.parametrize("clip", ["shared:gopro", "shared:vtest", "shared:sam2"])
 def test_unaltered_clips_get_few_prompts(shared_data, tmp_path, clip):
     from glasses_agent.scoring.suite import MAX_PER_MINUTE, run_scenario

@@ -1,8 +1,9 @@
 """Hazard: something approaching fast. Safety: it pre-empts everything and is never muted by learning.
 
 Two sources of evidence, either suffices: the world model's tracks (an entity whose box grows
-fast while it is at or moving toward the centre of view) and the classical looming cue (a
-region of change that keeps growing). Direction is a clock position from where it is in view.
+fast while it is at or moving toward the centre of view) and the classical looming cues (a
+region of change that keeps growing; an even-coloured region whose size grows exponentially,
+i.e. a short time to contact, which holds up while the wearer walks). Direction is a clock position from where it is in view.
 """
 
 from __future__ import annotations
