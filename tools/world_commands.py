@@ -52,7 +52,7 @@ def add_train_targets(subparsers: Any) -> None:
                    f"(plausible clips only) (default: {' '.join(DEFAULT_WORLD_DATA)})")
     p.add_argument("--out", required=True, metavar="DIR", help="checkpoint folder to write")
     p.add_argument("--perception", default=None, metavar="CKPT", help="perception checkpoint (default: the shipped one)")
-    p.add_argument("--steps", type=_positive_int, default=1500)
+    p.add_argument("--steps", type=_positive_int, default=600)
     p.add_argument("--batch-size", type=_positive_int, default=32)
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--rollout", type=_positive_int, default=2, help="autoregressive rollout steps in the loss")

@@ -105,7 +105,7 @@ def encode_source(encoder: Any, frames: Iterable[Any], batch: int = 64) -> tuple
     return np.stack(grids).astype(np.float32), np.asarray(actions, np.float32)
 
 
-def train_world(data: list[str], out: str | Path, *, perception: str | None = None, steps: int = 1500,
+def train_world(data: list[str], out: str | Path, *, perception: str | None = None, steps: int = 600,
                 batch_size: int = 32, lr: float = 2e-3, rollout: int = 2, clip_seconds: float = 10.0,
                 seed: int = 0, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     from glasses_agent.perception import load_encoder
