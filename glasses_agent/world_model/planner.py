@@ -10,8 +10,9 @@ the best, refit the sampling distribution to them, repeat. An outcome is imagine
   went) along with the turn, and paints NAME's prototype into the predicted grid wherever that
   place falls inside the imagined view.
 
-The score is how close the centre of the final imagined grid is to NAME's prototype (cosine), less
-a small cost for turning, so among equally good plans the gentler wins.
+The score is how close the centre of the final imagined grid is to NAME's prototype (cosine), plus
+how near the middle NAME's imagined place lies, less a small cost for turning, so among equally
+good plans the gentler wins.
 """
 
 from __future__ import annotations
@@ -70,13 +71,16 @@ def imagine(world: Any, name: str, actions: np.ndarray) -> np.ndarray:
             grid = grids[k].copy()
             gh, gw, _ = grid.shape
             if place is not None and 0 <= fx[k] < 1 and 0 <= fy[k] < 1:
-                grid[int(fy[k] * gh), int(fx[k] * gw)] = latent * np.linalg.norm(grid[int(fy[k] * gh), int(fx[k] * gw)])
+                cell = grid[int(fy[k] * gh), int(fx[k] * gw)]
+                grid[int(fy[k] * gh), int(fx[k] * gw)] = latent * np.linalg.norm(cell)
             centre = grid[gh // 2 - 1:gh // 2 + 1, gw // 2 - 1:gw // 2 + 1].reshape(-1, grid.shape[-1])
             centre = centre / (np.linalg.norm(centre, axis=1, keepdims=True) + 1e-9)
             score = float((centre @ latent).max())
-        elif place is not None:
-            # No latents to imagine with: the object memory alone (closeness to the middle).
-            score = 1.0 - math.hypot(fx[k] - 0.5, fy[k] - 0.5)
+        if place is not None:
+            # Where the object memory imagines NAME after the turn: the nearer the middle, the
+            # better (the latent grid is coarse, 6x6, and a small thing's latent is mostly its
+            # surroundings, so this term carries the direction).
+            score += 1.0 - math.hypot(fx[k] - 0.5, fy[k] - 0.5)
         scores[k] = score - TURN_COST * float(np.abs(turned[k]).sum())
     return scores
 
