@@ -75,11 +75,26 @@ def test_guidance_toward_a_goal_speaks_in_directions():
 
 
 def test_hazard_from_a_world_track_or_the_looming_cue_and_only_when_enabled():
+    def tracks(i: int, grow: float) -> WorldState:
+        t = (i + 1) * S // 10
+        side = 0.3 * np.exp(grow * i / 10)  # area grows at 2 * grow per second
+        rushing = Entity(id=3, box=(0.55 - side / 2, 0.3, side, side), first_seen_ns=0, last_seen_ns=t, approach=1.2)
+        passing = Entity(id=4, box=(0.92, 0.3, 0.08, 0.2 * side / 0.3), first_seen_ns=0, last_seen_ns=t, approach=1.2)
+        return WorldState(t_ns=t, entities=(rushing, passing))
+
+    def hazards(grow: float, walking: bool = False) -> list:
+        actor = Actor()
+        return [p for i in range(8) for p in actor.propose(view(i, tracks(i, grow), walking=walking))]
+
+    said = hazards(0.6)
+    assert said, "a box growing steadily toward the middle of the view is a hazard"
+    assert {(p.kind, p.evidence["source"], p.evidence["clock"]) for p in said} == {("hazard", "world", 12)}
+    assert said[0].t_ns >= 5 * S // 10  # after half a second of growth seen, not on one tick's word
+    # The track claims an approach but its box does not grow: a stale figure, not a hazard.
+    assert hazards(0.0) == []
+    # While the wearer walks, the tracker's boxes grow with the walk: the looming cues decide.
+    assert hazards(0.6, walking=True) == []
     t = S
-    rushing = Entity(id=3, box=(0.45, 0.3, 0.2, 0.3), first_seen_ns=0, last_seen_ns=t, approach=1.2)
-    passing = Entity(id=4, box=(0.92, 0.3, 0.08, 0.2), first_seen_ns=0, last_seen_ns=t, approach=1.2)
-    said = Actor().propose(view(9, WorldState(t_ns=t, entities=(rushing, passing))))
-    assert [(p.kind, p.evidence["source"], p.evidence["clock"]) for p in said] == [("hazard", "world", 12)]
     det = Detections(t_ns=t, looming=Looming(score=0.9, box=(0.6, 0.3, 0.3, 0.4), growth_per_s=0.5))
     said = Actor().propose(view(9, None, detections=det))
     assert [(p.kind, p.priority, p.haptic, p.evidence["clock"]) for p in said] == [("hazard", 3, "long", 2)]

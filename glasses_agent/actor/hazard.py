@@ -8,24 +8,77 @@ i.e. a short time to contact, which holds up while the wearer walks). Direction 
 
 from __future__ import annotations
 
+import math
+from collections import deque
+
 from glasses_agent.actor.base import View, prompt
 from glasses_agent.memory.describe import clock_hour, clock_phrase
 from glasses_agent.prompts import PRIORITY_SAFETY, Prompt
 
 CENTRAL = 0.3  # |x - 0.5| within this counts as "in the wearer's path"
+# A track's smoothed `approach` can outlive the growth that raised it (scenery on a walk keeps
+# one for seconds while its box shrinks), so the policy checks the growth itself: the box,
+# as this policy saw it over the last BOX_SPAN_NS, must have grown at the rate claimed.
+BOX_SPAN_NS = 500_000_000  # the growth check spans at least this much of the track's history
+BOX_POINTS = 5  # ...and at least this many sightings (a robust slope: one jittery box moves nothing)
+BOX_KEEP_NS = 1_000_000_000  # box areas kept per track
+MAX_SCATTER = 0.1  # median log-area scatter around the growth line above which the growth is noise
+NEAR_HEIGHT = 0.2  # a track shorter than this share of the view is too far away to warn about
+
+
+def _steady_growth(points: deque[tuple[int, float]]) -> float:
+    """Theil-Sen slope of log area per second (the median over all pairs of sightings), or 0
+    when the areas scatter around that line more than MAX_SCATTER (a box that jumps between
+    things is not one thing growing)."""
+    t = [(ti - points[0][0]) / 1e9 for ti, _ in points]
+    y = [math.log(a) for _, a in points]
+    slopes = sorted((y[j] - y[i]) / (t[j] - t[i]) for i in range(len(t)) for j in range(i + 1, len(t)) if t[j] > t[i])
+    if not slopes:
+        return 0.0
+    slope = slopes[len(slopes) // 2]
+    offsets = sorted(yi - slope * ti for ti, yi in zip(t, y))
+    mid = offsets[len(offsets) // 2]
+    scatter = sorted(abs(o - mid) for o in offsets)[len(offsets) // 2]
+    return slope if scatter <= MAX_SCATTER else 0.0
 
 
 class HazardPolicy:
     kind = "hazard"
 
+    def __init__(self) -> None:
+        self._areas: dict[int, deque[tuple[int, float]]] = {}  # track id -> (t_ns, box area)
+
+    def _box_growth(self, world, t_ns: int) -> dict[int, float]:  # noqa: ANN001 - WorldState
+        """Each visible track's observed growth of log box area per second (over BOX_SPAN_NS or more)."""
+        growth: dict[int, float] = {}
+        for e in world.entities:
+            if not e.visible:
+                continue
+            areas = self._areas.setdefault(e.id, deque())
+            areas.append((t_ns, max(e.box[2] * e.box[3], 1e-6)))
+            while areas and areas[0][0] < t_ns - BOX_KEEP_NS:
+                areas.popleft()
+            if len(areas) >= BOX_POINTS and t_ns - areas[0][0] >= BOX_SPAN_NS:
+                growth[e.id] = _steady_growth(areas)
+        alive = {e.id for e in world.entities}
+        for gone in [k for k in self._areas if k not in alive]:
+            del self._areas[gone]
+        return growth
+
     def propose(self, view: View) -> list[Prompt]:
         best: tuple[float, float, str] | None = None  # (score, x, source)
         world = view.world
-        if world is not None:
+        # While the wearer walks, everything ahead grows in the tracker's boxes (about as fast as
+        # a thing thrown at them, measured on the gopro walk), and the tracker does not undo the
+        # walk; the looming cues below do, so they alone speak for hazards then.
+        if world is not None and not view.walking:
             limit = view.settings.threshold("hazard_approach", 0.35)
+            grown = self._box_growth(world, view.t_ns)
             for e in world.entities:
-                if not e.visible or e.approach < limit or e.kind == "qr":
+                if not e.visible or e.approach < limit or e.kind == "qr" or e.box[3] < NEAR_HEIGHT:
                     continue
+                if grown.get(e.id, 0.0) < limit:
+                    continue  # the box has not grown as the track's approach says
                 x, _ = e.center
                 if abs(x - 0.5) > CENTRAL + e.box[2] / 2:
                     continue  # growing, but passing by at the edge of view
