@@ -53,3 +53,36 @@ def test_eval_probe_without_sounds_is_a_clear_error(tmp_path, capsys):
     code = main(["eval", "probe", "--quick", "--sounds", str(tmp_path), "--out", str(tmp_path / "p.json")])
     err = capsys.readouterr().err
     assert code != 0 and err.strip().startswith("glasses-agent: error: ") and "sound files" in err
+
+
+def test_probe_features_keep_position_so_motion_is_readable():
+    """Mean-pooling every token erases motion (DESIGN.md); the probe's grid-per-time-step features do not."""
+    import numpy as np
+
+    from glasses_agent.perception.models.jepa import Encoder
+    from glasses_agent.perception.probe.linear import linear_probe_accuracy, positional_features
+    from glasses_agent.perception.probe.run import ProbeSettings
+    from glasses_agent.perception.probe.scenes import make_clips
+
+    torch.set_num_threads(1)
+    config = ProbeSettings.quick().model
+    seconds = np.arange(config.sample_rate) / config.sample_rate
+    tones = [np.sin(2 * np.pi * hz * seconds).astype(np.float32) for hz in (440, 1500)]
+    bed = np.random.default_rng(0).normal(0, 0.05, 3 * config.sample_rate).astype(np.float32)
+    train = make_clips(240, split="train", seed=2, config=config, sounds=tones, noise=bed)
+    test = make_clips(160, split="test", seed=3, config=config, sounds=tones, noise=bed)
+    torch.manual_seed(0)
+    encoder = Encoder(config)
+    train_v, train_a = positional_features(encoder, config, train.video, train.audio)
+    test_v, test_a = positional_features(encoder, config, test.video, test.audio)
+    steps, width = config.video_grid[0], config.width
+
+    def mean_of_all_tokens(x):
+        return x.reshape(len(x), steps, width, 4).mean((1, 3))
+
+    kept = linear_probe_accuracy(train_v, train.direction, test_v, test.direction, classes=4)
+    erased = linear_probe_accuracy(mean_of_all_tokens(train_v), train.direction, mean_of_all_tokens(test_v),
+                                   test.direction, classes=4)
+    assert kept > 0.45 and erased < 0.35, (kept, erased)  # chance is 0.25
+    # The audio features tell two tones apart, from other segments of them, over another part of the bed.
+    assert linear_probe_accuracy(train_a, train.sound, test_a, test.sound, classes=2) > 0.9
