@@ -75,16 +75,17 @@ def test_guidance_toward_a_goal_speaks_in_directions():
 
 
 def test_hazard_from_a_world_track_or_the_looming_cue_and_only_when_enabled():
-    def tracks(i: int, grow: float) -> WorldState:
+    def tracks(i: int, grow: float, surprise: float = 4.0) -> WorldState:
         t = (i + 1) * S // 10
-        side = 0.3 * np.exp(grow * i / 10)  # area grows at 2 * grow per second
+        side = 0.32 * np.exp(grow * i / 10)  # area grows at 2 * grow per second
         rushing = Entity(id=3, box=(0.55 - side / 2, 0.3, side, side), first_seen_ns=0, last_seen_ns=t, approach=1.2)
         passing = Entity(id=4, box=(0.92, 0.3, 0.08, 0.2 * side / 0.3), first_seen_ns=0, last_seen_ns=t, approach=1.2)
-        return WorldState(t_ns=t, entities=(rushing, passing))
+        return WorldState(t_ns=t, entities=(rushing, passing), surprise=surprise)
 
-    def hazards(grow: float, walking: bool = False) -> list:
+    def hazards(grow: float, walking: bool = False, surprise: float = 4.0) -> list:
         actor = Actor()
-        return [p for i in range(8) for p in actor.propose(view(i, tracks(i, grow), walking=walking))]
+        return [p for i in range(8) for p in actor.propose(view(i, tracks(i, grow, surprise), walking=walking))
+                if p.kind == "hazard"]
 
     said = hazards(0.6)
     assert said, "a box growing steadily toward the middle of the view is a hazard"
@@ -94,6 +95,8 @@ def test_hazard_from_a_world_track_or_the_looming_cue_and_only_when_enabled():
     assert hazards(0.0) == []
     # While the wearer walks, the tracker's boxes grow with the walk: the looming cues decide.
     assert hazards(0.6, walking=True) == []
+    # Growth the world model expected (a cup brought to the mouth) is no hazard.
+    assert hazards(0.6, surprise=0.2) == []
     t = S
     det = Detections(t_ns=t, looming=Looming(score=0.9, box=(0.6, 0.3, 0.3, 0.4), growth_per_s=0.5))
     said = Actor().propose(view(9, None, detections=det))

@@ -1,9 +1,11 @@
 """Hazard: something approaching fast. Safety: it pre-empts everything and is never muted by learning.
 
-Two sources of evidence, either suffices: the world model's tracks (an entity whose box grows
-fast while it is at or moving toward the centre of view) and the classical looming cues (a
+Two sources of evidence, either suffices: the world model's tracks (an entity near enough whose
+box has grown steadily and fast while it is at or moving toward the centre of view, with the
+world model's surprise rising; not while the wearer walks) and the classical looming cues (a
 region of change that keeps growing; an even-coloured region whose size grows exponentially,
-i.e. a short time to contact, which holds up while the wearer walks). Direction is a clock position from where it is in view.
+i.e. a short time to contact, which holds up while the wearer walks). Direction is a clock
+position from where it is in view.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ BOX_SPAN_NS = 500_000_000  # the growth check spans at least this much of the tr
 BOX_POINTS = 5  # ...and at least this many sightings (a robust slope: one jittery box moves nothing)
 BOX_KEEP_NS = 1_000_000_000  # box areas kept per track
 MAX_SCATTER = 0.1  # median log-area scatter around the growth line above which the growth is noise
-NEAR_HEIGHT = 0.2  # a track shorter than this share of the view is too far away to warn about
+NEAR_HEIGHT = 0.3  # a track shorter than this share of the view is too far away to warn about
 
 
 def _steady_growth(points: deque[tuple[int, float]]) -> float:
@@ -71,7 +73,9 @@ class HazardPolicy:
         # While the wearer walks, everything ahead grows in the tracker's boxes (about as fast as
         # a thing thrown at them, measured on the gopro walk), and the tracker does not undo the
         # walk; the looming cues below do, so they alone speak for hazards then.
-        if world is not None and not view.walking:
+        # A track's growth alone is common (hands, things handled at arm's length); a hazard is
+        # growth toward the centre that the world model did not expect: surprise rises with it.
+        if world is not None and not view.walking and world.surprise >= view.settings.threshold("hazard_surprise", 1.5):
             limit = view.settings.threshold("hazard_approach", 0.35)
             grown = self._box_growth(world, view.t_ns)
             for e in world.entities:
