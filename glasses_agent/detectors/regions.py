@@ -25,7 +25,6 @@ import numpy as np
 from glasses_agent.detectors.base import Looming
 
 FLAT_GRADIENT = 96.0  # Sobel colour gradient (Lab, 3x3) under which a pixel is inside a region
-ERODE = False
 CHROMA_WEIGHT = 2.0  # 8-bit Lab squeezes colour: a dark thing on dark foliage differs mostly in hue
 MIN_AREA_PX = 12  # regions smaller than this (reduced pixels) are texture, not things
 MIN_FILL = 0.4  # share of its box a region fills: lower is a thin sprawl (a kerb, a branch)
