@@ -69,9 +69,9 @@ def add_eval_targets(subparsers: Any) -> None:
         "table (mean ± std over seeds) and writes JSON.",
     )
     p.add_argument("--seeds", type=_positive_int, default=3, help="seeds per model (default 3)")
-    p.add_argument("--steps", type=_positive_int, default=600, help="training steps per model (default 600)")
-    p.add_argument("--batch-size", type=_positive_int, default=32)
-    p.add_argument("--jepa-objective", choices=("sigreg", "ema"), default="sigreg", help="the JEPA's objective (default sigreg)")
+    p.add_argument("--steps", type=_positive_int, default=300, help="training steps per model (default 300)")
+    p.add_argument("--batch-size", type=_positive_int, default=32, help="batch size, every model (default 32)")
+    p.add_argument("--jepa-objective", choices=("sigreg", "ema"), default="ema", help="the JEPA's objective (default ema)")
     p.add_argument("--sigreg-lambda", type=float, default=0.5, help="SIGReg's weight for the sigreg JEPA (default 0.5)")
     p.add_argument("--mask-weights", default=None, metavar="B,F,DV,DA",
                    help="mix of mask strategies blocks, future, drop_video, drop_audio (default 0.5,0.25,0.125,0.125)")
