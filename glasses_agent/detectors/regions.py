@@ -175,10 +175,10 @@ class RegionGrowthCue:
         cx, cy = int(track.center[0] * w), int(track.center[1] * h)
         if not (0 <= cx < w and 0 <= cy < h):
             return
-        near = np.linalg.norm(labf - np.float32(track.colour), axis=2) <= COLOUR_TOL / 2
-        mask = (near & (flat > 0)).astype(np.uint8)
-        if not mask[cy, cx]:
-            return
+        colour = np.float32(track.colour)
+        if not flat[cy, cx] or np.linalg.norm(labf[cy, cx] - colour) > COLOUR_TOL / 2:
+            return  # checked on one pixel first: most lost tracks end here, before a whole-frame pass
+        mask = ((np.linalg.norm(labf - colour, axis=2) <= COLOUR_TOL / 2) & (flat > 0)).astype(np.uint8)
         n, labels, stats, centroids = cv2.connectedComponentsWithStats(mask, connectivity=4)
         k = int(labels[cy, cx])
         x, y, bw, bh, area = (int(v) for v in stats[k])
@@ -186,8 +186,8 @@ class RegionGrowthCue:
         size = math.sqrt(4 * area / math.pi) / h
         if not _inside(x, y, bw, bh, area, w, h) or not 0.7 * last_size <= size <= 1.6 * last_size:
             return  # not the same thing any more (or not all of it in view)
-        colour = tuple(float(v) for v in labf[labels == k].mean(axis=0))
-        self._see(track, _region(x, y, bw, bh, area, centroids[k], colour, w, h), t_ns)
+        mean = tuple(float(v) for v in labf[labels == k].mean(axis=0))
+        self._see(track, _region(x, y, bw, bh, area, centroids[k], mean, w, h), t_ns)
 
     @staticmethod
     def _see(track: _Track, r: Region, t_ns: int) -> None:
