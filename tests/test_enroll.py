@@ -12,7 +12,6 @@ from streams.recording import McapRecorder
 from streams.sources.synthetic import PALETTE, Scene, SceneObject, SoundEvent, SyntheticSource, make_background
 from tools.cli import main
 
-FACE_IMAGES = [Path("/usr/share/doc/opencv-doc/examples/data/messi5.jpg")]
 
 
 def _scene(seed: int, objects: list[SceneObject], sounds: tuple = ()) -> Scene:
@@ -164,12 +163,12 @@ def test_sound_enrolled_from_one_span_is_heard_again_and_others_are_not(tmp_path
 
 @pytest.fixture(scope="module")
 def face_photo() -> np.ndarray:
-    import cv2
+    from tests.support.faces import load_face_photo
 
-    for path in FACE_IMAGES:
-        if path.is_file():
-            return cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)
-    pytest.skip("needs a real face photo: apt-get install opencv-doc (ships examples/data/messi5.jpg)")
+    photo = load_face_photo()
+    if photo is None:
+        pytest.skip("needs a real face photo: pip install scikit-image (the dev extras) or apt-get install opencv-doc")
+    return photo
 
 
 def test_enrolling_a_face_is_refused(face_photo):

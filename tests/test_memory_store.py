@@ -25,7 +25,6 @@ from glasses_agent.memory import (
 from glasses_agent.memory.migrations import MIGRATIONS, WEARER_TABLES, Migration, migrate, schema_version
 
 # A real photograph with a face that OpenCV's frontal cascade finds (Debian: opencv-doc).
-FACE_IMAGES = [Path("/usr/share/doc/opencv-doc/examples/data/messi5.jpg")]
 
 
 @pytest.fixture
@@ -432,12 +431,12 @@ def test_thumbnails_are_refused_without_opt_in(store: MemoryStore):
 
 @pytest.fixture(scope="module")
 def face_photo() -> np.ndarray:
-    import cv2
+    from tests.support.faces import load_face_photo
 
-    for path in FACE_IMAGES:
-        if path.is_file():
-            return cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)
-    pytest.skip("needs a real face photo: apt-get install opencv-doc (ships examples/data/messi5.jpg)")
+    photo = load_face_photo()
+    if photo is None:
+        pytest.skip("needs a real face photo: pip install scikit-image (the dev extras) or apt-get install opencv-doc")
+    return photo
 
 
 def test_kept_frames_have_their_faces_blurred(tmp_path: Path, face_photo: np.ndarray):
