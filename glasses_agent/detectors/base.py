@@ -9,6 +9,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
+
+def robust_line(t: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Theil-Sen slope (the median of pairwise slopes over pairs at least 0.15 s apart) and the
+    median absolute residual: one box that caught a neighbour's edge, or one merged tick, moves
+    neither. The looming cues fit log size against time with it."""
+    i, j = np.triu_indices(len(t), k=1)
+    dt = t[j] - t[i]
+    keep = dt > 0.15
+    if not keep.any():
+        return 0.0, 1.0
+    slope = float(np.median((y[j] - y[i])[keep] / dt[keep]))
+    intercept = float(np.median(y - slope * t))
+    return slope, float(np.median(np.abs(y - slope * t - intercept)))
+
 
 @dataclass(frozen=True)
 class Looming:

@@ -17,7 +17,7 @@ from collections import deque
 import cv2
 import numpy as np
 
-from glasses_agent.detectors.base import Looming
+from glasses_agent.detectors.base import Looming, robust_line
 
 DIFF_THRESHOLD = 28  # grey levels: below this a pixel did not change (sensor noise, compression)
 MIN_BLOB_FRACTION = 0.004  # blobs smaller than this share of the view are noise
@@ -30,19 +30,6 @@ GROUP_PX = 11  # change within this many pixels (of the reduced frame) is one th
 MIN_HISTORY = 6  # boxes of one blob before its growth is trusted
 BOTH_AXES = 0.4  # the slower axis must grow at least this fraction as fast as the faster
 MAX_RESIDUAL = 0.12  # median log-size scatter around the growth line at which trust reaches zero
-
-
-def _robust_line(t: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """Theil-Sen slope (the median of pairwise slopes) and the median absolute residual: one
-    box that caught a neighbour's edge moves neither."""
-    i, j = np.triu_indices(len(t), k=1)
-    dt = t[j] - t[i]
-    keep = dt > 0.15
-    if not keep.any():
-        return 0.0, 1.0
-    slope = float(np.median((y[j] - y[i])[keep] / dt[keep]))
-    intercept = float(np.median(y - slope * t))
-    return slope, float(np.median(np.abs(y - slope * t - intercept)))
 
 
 class LoomingCue:
@@ -79,7 +66,7 @@ class LoomingCue:
             return None
         t = np.array([(ti - self._boxes[0][0]) / 1e9 for ti, _, _ in self._boxes])
         (grow_w, resid_w), (grow_h, resid_h) = (
-            _robust_line(t, np.log([b[k] for _, _, b in self._boxes])) for k in (2, 3))
+            robust_line(t, np.log([b[k] for _, _, b in self._boxes])) for k in (2, 3))
         resid = max(resid_w, resid_h)
         growth = (grow_w + grow_h) / 2
         # Looming expands on both axes at once; something coming out from behind an edge, or

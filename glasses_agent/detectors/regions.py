@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from glasses_agent.detectors.base import Looming
+from glasses_agent.detectors.base import Looming, robust_line
 
 FLAT_GRADIENT = 96.0  # Sobel colour gradient (Lab, 3x3) under which a pixel is inside a region
 CHROMA_WEIGHT = 2.0  # 8-bit Lab squeezes colour: a dark thing on dark foliage differs mostly in hue
@@ -96,18 +96,6 @@ def regions(image: np.ndarray, lab_flat: tuple[np.ndarray, np.ndarray] | None = 
                    w, h) for k in keep]
     out.sort(key=lambda r: -r.size)
     return out
-
-
-def _robust_line(t: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """Theil-Sen slope and the median absolute residual (one merged tick moves neither)."""
-    i, j = np.triu_indices(len(t), k=1)
-    dt = t[j] - t[i]
-    keep = dt > 0.15
-    if not keep.any():
-        return 0.0, 1.0
-    slope = float(np.median((y[j] - y[i])[keep] / dt[keep]))
-    intercept = float(np.median(y - slope * t))
-    return slope, float(np.median(np.abs(y - slope * t - intercept)))
 
 
 class RegionGrowthCue:
@@ -202,7 +190,7 @@ class RegionGrowthCue:
         if len(recent) < MIN_POINTS or recent[-1][1] < MIN_SIZE:
             return None
         t = np.array([(s[0] - recent[0][0]) / 1e9 for s in recent])
-        growth, resid = _robust_line(t, np.log([s[1] for s in recent]))
+        growth, resid = robust_line(t, np.log([s[1] for s in recent]))
         if growth < GROWTH_FLOOR:
             return None
         score = min(1.0, growth / GROWTH_FULL) * max(0.0, 1.0 - resid / MAX_RESIDUAL)
