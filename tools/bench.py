@@ -97,6 +97,14 @@ def bench_replay_command(args: argparse.Namespace) -> dict[str, Any]:
     return bench_replay(args.file, args.repeat)
 
 
+def write_results(path: str | Path, result: dict[str, Any]) -> Path:
+    """Write a command's figures as JSON (sorted keys, so runs diff cleanly); returns the path."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
+    return out
+
+
 def print_figures(result: dict[str, Any], prefix: str = "") -> None:
     """Every scalar figure, one a line, nested dicts flattened with dots."""
     for key, value in result.items():
@@ -111,12 +119,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     module_name, function_name = BENCHMARKS[args.what][0].split(":")
     result = getattr(importlib.import_module(module_name), function_name)(args)
-    out = Path(args.out or f"bench-results/{args.what}.json")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
+    out = write_results(args.out or f"bench-results/{args.what}.json", result)
     print_figures(result)
     print(f"{'written':<32} {out}")
     return 0
 
 
-__all__ = ["BENCHMARKS", "bench_replay", "print_figures", "NS_PER_S"]
+__all__ = ["BENCHMARKS", "bench_replay", "print_figures", "write_results", "NS_PER_S"]

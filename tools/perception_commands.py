@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tools.bench import write_results
+
 DEFAULT_DATA = ["synthetic:mixed:0-39"]
 # The command that reproduces the shipped checkpoint (README): only generated scenes, no downloads.
 DEFAULT_CHECKPOINT_COMMAND = ("glasses-agent train perception --data synthetic:mixed:0-39 --steps 600 --eval-every 100 "
@@ -192,9 +194,7 @@ def cmd_eval_probe(args: argparse.Namespace) -> int:
         settings.noise_dir = Path(args.noise)
     result = run_probe(settings, log=lambda text: print(text, file=sys.stderr, flush=True))
     print(format_table(result))
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
+    out = write_results(args.out, result)
     print(f"written {out}")
     return 0
 
@@ -218,8 +218,7 @@ def cmd_eval_collapse(args: argparse.Namespace) -> int:
     print(f"collapsed: {'no' if ok else 'YES'} (bounds: std > {bounds['std_min_above']} in every dimension, "
           f"rank >= {bounds['effective_rank_at_least']:.1f})")
     out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2) + "\n")
+    write_results(out, report)
     print(f"written {out}")
     return 0 if ok else 1
 

@@ -7,9 +7,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
+
+from tools.bench import write_results
 
 
 def register(subparsers: Any) -> None:
@@ -58,7 +59,6 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
     print("\ntargets    " + ("all met" if not missed else "MISSED: " + "; ".join(missed)))
     if args.out:
         out = Path(args.out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps({**report.as_dict(), "missed": missed}, indent=2, sort_keys=True) + "\n")
+        write_results(out, {**report.as_dict(), "missed": missed})
         print(f"written    {out}")
     return 1 if args.check and missed else 0

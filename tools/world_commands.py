@@ -10,10 +10,11 @@ torch is imported inside the handlers, so `glasses-agent --help` stays fast.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
+
+from tools.bench import write_results
 
 DEFAULT_WORLD_DATA = ["synthetic:mixed:0-11", "synthetic:occlusion:0-5", "synthetic:approach:0-3", "pairs:train:0-23"]
 
@@ -179,9 +180,7 @@ def cmd_eval_surprise(args: argparse.Namespace) -> int:
         for row in result["pairs"]:
             cells = "  ".join(f"{m}: {'ok' if v['right_max'] else 'WRONG'}" for m, v in row["models"].items())
             print(f"{row['name']:<32} {cells}")
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=1) + "\n")
+    out = write_results(args.out, result)
     print(f"written {out}")
     return 0
 
