@@ -27,6 +27,7 @@ FOV_RAD = math.radians(60)  # horizontal field of view assumed for head turns (t
 SIGHTING_EVERY_NS = NS  # at most one sighting a second per name while it stays in view
 RECOGNISE_EVERY = 2  # ticks between looks for enrolled things (a sliding-window search)
 WALKING_STD = 0.6  # m/s^2 of accelerometer swing over 2 s that means steps
+NOT_OBSERVED = object()  # `step` without `observe_pixels` first: the object memory steps inside it
 
 
 class WorldModel:
@@ -83,7 +84,15 @@ class WorldModel:
 
     # -- one tick ------------------------------------------------------------------------------
 
-    def step(self, ctx: TickContext) -> WorldState:
+    def observe_pixels(self, tick: Any) -> Any:
+        """The object memory's step on the tick's newest frame. It needs no percept, so the agent
+        runs it beside perception and hands the result to `step(ctx, pixels)` (same result)."""
+        frame = tick.latest_video
+        if frame is None or not frame.image.size or not self.use_objects:
+            return None
+        return self.objects.step(frame.image, tick.t_ns / NS)
+
+    def step(self, ctx: TickContext, pixels: Any = NOT_OBSERVED) -> WorldState:
         tick = ctx.tick
         t_ns = tick.t_ns
         head = self._head_motion(tick)
@@ -92,7 +101,7 @@ class WorldModel:
         z_obj, where_obj, z_lat, where_lat = 0.0, None, 0.0, None
         raw_obj = raw_lat = 0.0
         if frame is not None and frame.image.size and self.use_objects:
-            step = self.objects.step(frame.image, t_ns / NS)
+            step = self.objects.step(frame.image, t_ns / NS) if pixels is NOT_OBSERVED else pixels
             raw_obj = step.error
             z_obj = self.object_stats.z(raw_obj)
             if step.violations:
