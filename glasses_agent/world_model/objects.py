@@ -262,10 +262,13 @@ class ObjectMemory:
             x0, y0, bw, bh, area = stats[k]
             if area < min_area or area > 0.25 * h * w:
                 continue
-            inside = labels == k
-            pixels = img[inside]
+            # Looked at within its box only: the same pixels in the same order as a whole-image
+            # mask, without a whole-image compare per component (~2 ms a tick on the gopro walk).
+            box = (slice(y0, y0 + bh), slice(x0, x0 + bw))
+            inside = labels[box] == k
+            pixels = img[box][inside]
             found.append(Detection(
-                contrast=float(np.median(diff[inside])),
+                contrast=float(np.median(diff[box][inside])),
                 x=float(centroids[k][0]), y=float(centroids[k][1]), box=(int(x0), int(y0), int(x0 + bw), int(y0 + bh)),
                 area=float(area), colour=np.median(pixels, axis=0), fill=float(area) / float(bw * bh),
                 touches_border=bool(x0 <= 1 or y0 <= 1 or x0 + bw >= w - 1 or y0 + bh >= h - 1),
