@@ -19,7 +19,7 @@ from typing import Any
 from glasses_agent.actor import Actor
 from glasses_agent.agent.config import AgentConfig
 from glasses_agent.agent.motion import WalkingDetector
-from glasses_agent.agent.stages import ActorStage, ContextStage, CriticStage, SensesStage
+from glasses_agent.agent.stages import ActorStage, ContextStage, CriticStage, SensesStage, WorldStage
 from glasses_agent.agent.trace import trace_record
 from glasses_agent.configurator import Configurator
 from glasses_agent.context import TickContext
@@ -85,12 +85,16 @@ class Agent:
     def stages(self) -> list[Stage]:
         """The chain: Tick in, TickContext (proposals, verdicts, prompts filled) out."""
         if self._core is None:
-            chain: list[Stage] = [ContextStage(self)]
+            senses = SensesStage(self)
+            world = WorldStage(self.world_stage) if self.world_stage is not None else None
+            # The world's pixel work is the longer, so it starts first.
+            early = [s for s in (world, senses) if s is not None] if self.config.overlap else []
+            chain: list[Stage] = [ContextStage(self, early)]
             if self.perception_stage is not None:
                 chain.append(self.perception_stage)
-            if self.world_stage is not None:
-                chain.append(self.world_stage)
-            chain += [SensesStage(self), ActorStage(self), CriticStage(self)]
+            if world is not None:
+                chain.append(world)
+            chain += [senses, ActorStage(self), CriticStage(self)]
             self._core = chain
         return list(self._core)
 
@@ -145,13 +149,20 @@ class Agent:
         self.last_context = ctx
         return ctx
 
-    def _sense(self, ctx: TickContext) -> None:
-        if ctx.world is not None and ctx.world.walking:
-            ctx.extras["walking"] = True
+    def _detector_plan(self) -> tuple[int, frozenset[str]]:
+        """How often the slow detectors run and which of them the mode's policies read."""
         settings = self.configurator.settings
         want = frozenset(k for k, kind in (("qr", "text_read"), ("people", "people"), ("speech", "speech"))
                          if kind in settings.policies)
-        ctx.extras["detections"] = self.detectors.run(ctx.tick, settings.detector_every, want=want)
+        return settings.detector_every, want
+
+    def _detect(self, tick: Tick, every: int, want: frozenset[str]) -> Any:
+        return self.detectors.run(tick, every, want=want)
+
+    def _sense(self, ctx: TickContext, detections: Any) -> None:
+        if ctx.world is not None and ctx.world.walking:
+            ctx.extras["walking"] = True
+        ctx.extras["detections"] = detections
 
     def _judge(self, ctx: TickContext) -> None:
         context = context_key(ctx.mode, bool(ctx.extras.get("walking")))
@@ -198,7 +209,10 @@ class Agent:
             self.notes.append("perception: not available (package not built yet); running on classical detectors")
             return None
         try:
-            return PerceptionStage(load_encoder(path))
+            encoder = load_encoder(path, backend=self.config.perception_backend)
+            if encoder.note:
+                self.notes.append(encoder.note)
+            return PerceptionStage(encoder)
         except GlassesAgentError as err:
             if path is not None:
                 raise

@@ -1,0 +1,91 @@
+"""The agent's speed-ups change nothing it says: work beside perception, the ONNX encoder, read-ahead."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from glasses_agent.agent import Agent, AgentConfig
+from glasses_agent.agent.readahead import ReadAhead
+from glasses_agent.agent.stages import ContextStage
+from glasses_agent.scoring.scenes import build
+from streams.frames import VideoFrame
+from streams.sources.synthetic import SyntheticSource
+from streams.testing import run_test
+
+
+def _said(tmp_path: Path, name: str, scenario: str = "approach", **config) -> tuple[list, list]:
+    """(trace records, prompt records) of the agent with the shipped models over a generated scene."""
+    agent = Agent(AgentConfig(memory_path=str(tmp_path / f"{name}.sqlite3"), **config))
+    try:
+        assert agent.perception_stage is not None and agent.world_stage is not None, agent.notes
+        contexts = run_test(build(scenario, 0, duration_s=6.0).source, agent.stages()).outputs["critic"]
+        return [agent.trace_record(c) for c in contexts], [p.to_record() for c in contexts for p in c.prompts]
+    finally:
+        agent.close()
+
+
+def test_detectors_and_object_memory_beside_perception_say_and_believe_the_same(tmp_path):
+    agent = Agent(AgentConfig(memory_path=str(tmp_path / "m.sqlite3")))
+    try:
+        context = agent.stages()[0]
+        assert isinstance(context, ContextStage) and [s.name for s in context.early] == ["world", "senses"]
+    finally:
+        agent.close()
+    serial = _said(tmp_path, "serial", overlap=False)
+    overlapped = _said(tmp_path, "overlap", overlap=True)
+    assert serial[1], "the scene must make the agent speak, or this compares nothing"
+    assert overlapped == serial  # every tick's trace (surprise, entities, detections, verdicts) and prompt
+
+
+def test_the_onnx_encoder_gives_the_same_prompts_as_torch_eager(tmp_path):
+    eager = _said(tmp_path, "torch", scenario="demo", perception_backend="torch")
+    graph = _said(tmp_path, "onnx", scenario="demo", perception_backend="onnx")
+    assert eager[1], "the scene must make the agent speak, or this compares nothing"
+    assert graph[1] == eager[1]
+
+
+def _frames(source) -> list:
+    return list(source.frames())
+
+
+def test_read_ahead_gives_the_same_frames_in_the_same_order():
+    source = SyntheticSource(seed=2, duration_s=2.0, scenario="mixed", fps=30.0)
+    direct, ahead = _frames(source), _frames(ReadAhead(source, depth=4))
+    assert [(type(f), f.source, f.seq, f.t_ns) for f in ahead] == [(type(f), f.source, f.seq, f.t_ns) for f in direct]
+    videos = [(a, b) for a, b in zip(direct, ahead) if isinstance(a, VideoFrame)]
+    assert len(videos) > 30 and all(np.array_equal(a.image, b.image) for a, b in videos)
+    assert ReadAhead(source).describe() == source.describe()
+
+
+class _Breaks:
+    """A recording that fails after a few frames, as a damaged file does."""
+
+    def __init__(self, good: int) -> None:
+        self.good = good
+
+    def frames(self):
+        yield from list(SyntheticSource(seed=0, duration_s=1.0).frames())[: self.good]
+        raise ValueError("chunk 7 is damaged")
+
+    def describe(self) -> dict:
+        return {}
+
+
+def test_read_ahead_raises_the_sources_error_where_the_frame_would_have_been():
+    got = []
+    with pytest.raises(ValueError, match="chunk 7 is damaged"):
+        for frame in ReadAhead(_Breaks(5), depth=2).frames():
+            got.append(frame)
+    assert len(got) == 5
+
+
+def test_a_consumer_that_stops_early_leaves_no_reader_behind():
+    frames = ReadAhead(SyntheticSource(seed=0, duration_s=30.0), depth=2).frames()
+    first = [next(frames) for _ in range(3)]
+    frames.close()  # the pipeline stopped: the reader thread must end, not block on a full queue
+    assert len(first) == 3
+    assert not any(t.name == "read-ahead" and t.is_alive() for t in threading.enumerate())
