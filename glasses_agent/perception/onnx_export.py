@@ -3,8 +3,9 @@
     runner = load_onnx_encoder(model, config, tensors, threads=1)   # raises OnnxUnavailable
     video_tokens, audio_tokens = runner(video, mel)                 # torch tensors in and out
 
-Measured (`glasses-agent bench encode`, one thread): the fused 4-block encoder takes ~5 ms a tick
-in torch eager and ~2.3 ms in ONNX Runtime, outputs equal within 5e-6. The graph is exported
+Measured (`glasses-agent bench encode`, one thread, interleaved): a whole tick (frame history,
+resize, log-mel, encoder) takes 5.0 ms p50 in torch eager and 3.5 ms with the graph; the encoder
+alone ~5 ms and ~2.3 ms. Tokens agree to float32 rounding (TOLERANCE below). The graph is exported
 once per checkpoint and cached under a key made of the checkpoint's tensors, its config, and the
 torch and opset versions, so a changed checkpoint never meets a stale graph. Before use every
 graph is checked against torch on a fixed input; a graph that disagrees (or an ONNX toolchain
@@ -31,11 +32,12 @@ from glasses_agent.perception.errors import PerceptionError
 
 OPSET = 17
 # How far a graph's tokens may stray from torch eager's, relative to their scale:
-# max|onnx - torch| <= TOLERANCE * max(1, max|torch|). Float32 sums run in another order, and the
-# layer norms magnify that a little: measured on the shipped checkpoint over generated scenes, at
-# most 1.4e-5 absolute on tokens up to 4.5 in size (3e-6 in this measure); on random inputs
-# 2.5e-6 (batch 1) to 4.7e-6 (batch 4). A wrongly exported graph is off by far more.
-TOLERANCE = 1e-5
+# max|onnx - torch| <= TOLERANCE * max(1, max|torch|). Both run in float32 and sum in another order;
+# measured on the shipped checkpoint (bench encode, 200 ticks of a generated scene): median 1e-6,
+# worst 4.1e-5 (1.6e-4 absolute on tokens up to 3.9). On that worst tick torch eager itself is
+# 4.1e-5 from a float64 run of the same model and the graph 8e-6: the rounding of float32, not
+# the export. The check input (random) differs by 2.5e-6 to 4.7e-6; a wrong graph is off by ~1.
+TOLERANCE = 1e-4
 CACHE_ENV = "GLASSES_AGENT_CACHE"
 VARIANTS = {"video+audio": (True, True), "video": (True, False)}
 
