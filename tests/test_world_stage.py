@@ -74,6 +74,15 @@ def test_benign_generated_scenes_raise_under_one_false_alarm_a_minute():
     assert max(rates.values()) <= 1.01, rates  # no scenario worse than one a minute either
 
 
+@pytest.mark.parametrize("seed", range(10))
+def test_a_thing_coming_out_from_behind_the_bar_is_no_surprise(seed):
+    """The scenario suite's plausible occlusion (160x120, the bar in the middle): the thing comes
+    out as a sliver first. Six of these ten seeds used to raise an alarm there: the sliver's edge
+    colour was taken for a new colour, or it started a new track and the old one was "missing"."""
+    states = _states(SyntheticSource(seed=seed, scenario="occlusion", duration_s=10.0))
+    assert _alarms(states) == []
+
+
 def test_scene_state_tracks_entities_with_stable_ids_and_head_motion():
     states = _states(SyntheticSource(seed=3, scenario="occlusion", duration_s=8.0))
     seen = [s for s in states if any(e.visible for e in s.entities)]

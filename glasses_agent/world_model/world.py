@@ -20,7 +20,7 @@ import numpy as np
 from glasses_agent.context import Entity, Percept, TickContext, WorldState
 from glasses_agent.world_model import recognition as rec
 from glasses_agent.world_model.objects import ObjectMemory
-from glasses_agent.world_model.surprise import RunningStats, combine, quadrant
+from glasses_agent.world_model.surprise import LatentSurprise, RunningStats, combine, quadrant
 
 NS = 1_000_000_000
 FOV_RAD = math.radians(60)  # horizontal field of view assumed for head turns (the glasses' camera)
@@ -72,7 +72,7 @@ class WorldModel:
         """Forget the scene (not the enrollments): a new recording or session starts."""
         self.objects = ObjectMemory()
         self.object_stats = RunningStats(halflife=50, floor=0.1, warmup=5)
-        self.latent_stats = RunningStats(halflife=50, floor=0.02, warmup=5)
+        self.latent_surprise = LatentSurprise()
         self.history: deque[np.ndarray] = deque(maxlen=self.config.context if self.config else 2)
         self.accel: deque[tuple[int, float]] = deque()
         self.last_state: WorldState | None = None
@@ -98,7 +98,7 @@ class WorldModel:
         head = self._head_motion(tick)
         walking = self._walking(tick)
         frame = tick.latest_video
-        z_obj, where_obj, z_lat, where_lat = 0.0, None, 0.0, None
+        z_obj, where_obj, z_lat = 0.0, None, 0.0
         raw_obj = raw_lat = 0.0
         if frame is not None and frame.image.size and self.use_objects:
             step = self.objects.step(frame.image, t_ns / NS) if pixels is NOT_OBSERVED else pixels
@@ -109,13 +109,14 @@ class WorldModel:
             self.last_image = frame.image
         grid = rec.latent_grid(ctx.percept)
         if grid is not None and self.use_latent:
-            raw_lat, where_lat = self._latent_error(ctx.percept, head)
-            z_lat = self.latent_stats.z(raw_lat) if raw_lat is not None else 0.0
+            cells = self._latent_error(ctx.percept, head)
+            if cells is not None:
+                raw_lat = float(cells.mean())
+                z_lat = self.latent_surprise.step(cells, head)
         self.last_grid = grid
         surprise = combine(z_obj, z_lat, self.latent_weight) if self.use_objects else z_lat
-        where = where_obj if (z_obj >= self.latent_weight * z_lat and where_obj is not None) else where_lat
-        if where is None and z_obj > 0:
-            where = where_obj
+        # Only the object memory knows where: the latent grid's error does not localise (surprise.py).
+        where = where_obj if z_obj > 0 else None
         named, sounds = self._recognise(ctx, grid)
         entities = self._entities(named)
         state = WorldState(
@@ -129,24 +130,21 @@ class WorldModel:
         self._ticks += 1
         return state
 
-    def _latent_error(self, percept: Percept, head: tuple[float, float]) -> tuple[float | None, tuple[float, float] | None]:
+    def _latent_error(self, percept: Percept, head: tuple[float, float]) -> np.ndarray | None:
+        """The latent dynamics' per-cell error (H, W) on this tick, None until it has context."""
         import torch
 
         from glasses_agent.world_model.dynamics import token_error
 
         tokens = percept.video_tokens[-1].astype(np.float32)
-        ready = len(self.history) == self.history.maxlen
-        error, where = None, None
-        if ready:
+        cells = None
+        if len(self.history) == self.history.maxlen:
             state = torch.from_numpy(np.stack(self.history))[None]
             action = torch.tensor([head], dtype=torch.float32)
             with torch.inference_mode():
                 cells = token_error(self.dynamics(state, action), torch.from_numpy(tokens)[None])[0].numpy()
-            i, j = np.unravel_index(int(np.argmax(cells)), cells.shape)
-            error = float(cells.max())
-            where = ((j + 0.5) / cells.shape[1], (i + 0.5) / cells.shape[0])
         self.history.append(tokens)
-        return error, where
+        return cells
 
     def _head_motion(self, tick: Any) -> tuple[float, float]:
         if not tick.imu:
@@ -163,6 +161,7 @@ class WorldModel:
 
     def _entities(self, named: dict[int, tuple[str, float]]) -> list[Entity]:
         out = []
+        steady = self.objects.steady  # without a steady view a box's growth is the view's, not the thing's
         for track in self.objects.tracks:
             if not track.confirmed or track.state == "out_of_view":
                 continue
@@ -171,7 +170,7 @@ class WorldModel:
                 id=track.id, box=tuple(round(v, 4) for v in self.objects.box_fraction(track)),
                 first_seen_ns=int(track.first_seen * NS), last_seen_ns=int(track.last_seen * NS),
                 name=name, score=round(score, 4), visible=track.state == "visible",
-                approach=round(track.approach, 4),
+                approach=round(track.approach, 4) if steady else 0.0,
             ))
         for key, found in named.items():
             if isinstance(key, str):  # recognised where no track was: an entity of its own
