@@ -1,7 +1,8 @@
 """The scenario suite: generated scenes and shared clips with scripted events, scored per kind.
 
 The expectations come from the synthetic source's truth channel and the overlays' scripts; the
-agent never sees either. Targets (issue 5): hazard recall >= 0.95, precision >= 0.8, onset
+agent never sees either. The suite runs the shipped models by default, as `glasses-agent run`
+does. Targets (issue 5): hazard recall >= 0.95, precision >= 0.8, onset
 within 3 ticks, direction within 1 clock hour; other kinds recall and precision >= 0.8; on
 unaltered clips at most 6 prompts a minute.
 """
@@ -35,14 +36,23 @@ def test_the_scorer_counts_what_it_should():
     assert hour_error(11, 1) == 2 and hour_error(12, 6) == 6
 
 
-def test_generated_scenarios_meet_the_targets(tmp_path):
+def test_generated_scenarios_meet_the_targets_with_the_shipped_models(tmp_path):
+    """What `glasses-agent run` runs: the shipped perception and world model (the suite's default)."""
     report = run_suite(memory_dir=str(tmp_path), shared=False)
     scores = {k: s.as_dict() for k, s in report.scores.items()}
-    assert {"hazard", "speech", "low_light", "text_read"} <= set(scores)
+    assert {"hazard", "speech", "low_light", "text_read", "surprise"} <= set(scores)
     assert scores["hazard"]["expected"] >= 6
+    assert scores["surprise"]["expected"] == 8  # four things that vanish behind a bar, four that jump
     assert missed_targets(report) == [], missed_targets(report)
     quiet = [r for r in report.runs if r.name in ("quiet", "occlusion")]
-    assert quiet and all(not r.prompts for r in quiet), "nothing happens: nothing is said"
+    assert quiet and all(not r.prompts for r in quiet), "nothing happens (or only the plausible): nothing is said"
+
+
+def test_the_classical_detectors_alone_meet_their_targets(tmp_path):
+    """Without the models (`--perception none --world none`) surprise is excused, never due."""
+    report = run_suite(memory_dir=str(tmp_path), shared=False, perception="none", world="none")
+    assert "surprise" not in report.scores
+    assert missed_targets(report) == [], missed_targets(report)
 
 
 def test_shared_clips_with_scripted_speech_and_siren(shared_data, tmp_path):

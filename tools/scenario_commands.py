@@ -1,6 +1,7 @@
 """`glasses-agent scenarios`: run the scenario suite and print the scorer's table.
 
-    glasses-agent scenarios                     # generated scenes + ../shared/data clips where present
+    glasses-agent scenarios                     # shipped models; generated scenes + ../shared/data clips where present
+    glasses-agent scenarios --perception none --world none     # the classical detectors alone
     glasses-agent scenarios --only approach read --no-shared --check
 """
 
@@ -17,9 +18,10 @@ def register(subparsers: Any) -> None:
     p = subparsers.add_parser("scenarios", help="run the scenario suite and score the prompts per kind")
     p.add_argument("--only", nargs="+", metavar="NAME", help="only these scenarios (e.g. approach read shared:gopro+speech)")
     p.add_argument("--no-shared", action="store_true", help="skip the ../shared/data clips")
-    p.add_argument("--perception", default="none", metavar="CKPT",
-                   help="perception checkpoint (default 'none': classical detectors only; '' for the shipped one)")
-    p.add_argument("--world", default="none", metavar="CKPT", help="world-model checkpoint (default 'none')")
+    p.add_argument("--perception", default="", metavar="CKPT",
+                   help="perception checkpoint (default: the shipped one, as `run` uses; 'none': classical detectors only)")
+    p.add_argument("--world", default="", metavar="CKPT",
+                   help="world-model checkpoint (default: the shipped one; 'none': without the world model)")
     p.add_argument("--out", metavar="FILE.json", help="also write the table and per-run figures as JSON")
     p.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     p.add_argument("--list", action="store_true", help="list the scenarios and exit")
@@ -52,7 +54,9 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
         print("\nunaltered clips (explore mode): prompts a minute")
         for r in report.rates:
             kinds = ", ".join(sorted({p["kind"] for p in r.prompts})) or "-"
-            print(f"  {r.name:<16} {len(r.prompts):>3} prompts in {r.duration_s:5.1f} s = {r.per_minute:4.1f}/min  ({kinds})")
+            world = "" if r.surprise_max is None else f"; surprise z max {r.surprise_max:.1f}, {r.surprise_alarms} over 3"
+            print(f"  {r.name:<18} {len(r.prompts):>3} prompts in {r.duration_s:5.1f} s = {r.per_minute:4.1f}/min  "
+                  f"({kinds}{world})")
     for s in report.skipped:
         print(f"skipped    {s}")
     missed = missed_targets(report)

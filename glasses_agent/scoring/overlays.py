@@ -62,6 +62,10 @@ class Overlay:
     def expected(self) -> list[Expected]:
         return []
 
+    def excused(self) -> list[Expected]:
+        """Prompts that would be right here but are not required (the scorer's optional events)."""
+        return []
+
 
 @dataclass(frozen=True)
 class QrCard(Overlay):
@@ -142,6 +146,42 @@ class Looming(Overlay):
 
 
 @dataclass(frozen=True)
+class Appears(Overlay):
+    """Something appears out of nowhere: a solid coloured block pops into the view at (`x`, `y`)
+    and stays until `end_s`. Nothing moved it in and no object went behind anything there: a
+    surprise from the first frame that shows it. Its going is a change too, so a surprise then is
+    excused (not required: the critic's gap between surprises may well hold it back).
+
+    The block is fixed in the view, which nothing real is while the head turns: keep it clear of
+    fast turns (on the gopro walk the classical looming cue took it for something coming then)."""
+
+    start_s: float
+    end_s: float
+    x: float = 0.3
+    y: float = 0.5
+    size: float = 0.25  # side as a fraction of the view's height
+    color: tuple[int, int, int] = (220, 40, 40)
+    window_s: float = 1.5  # a surprise prompt this long after the onset is still about it
+
+    def paint(self, image: np.ndarray, t_s: float) -> np.ndarray:
+        h, w = image.shape[:2]
+        side = max(4, int(self.size * h))
+        x0 = int(np.clip(self.x * w - side / 2, 0, max(0, w - side)))
+        y0 = int(np.clip(self.y * h - side / 2, 0, max(0, h - side)))
+        out = image.copy()
+        out[y0:y0 + side, x0:x0 + side] = self.color
+        return out
+
+    def expected(self) -> list[Expected]:
+        end = min(self.end_s, self.start_s + self.window_s)
+        return [Expected("surprise", _ns(self.start_s), _ns(end), clock=clock_hour(self.x), what="block appears")]
+
+    def excused(self) -> list[Expected]:
+        return [Expected("surprise", _ns(self.end_s), _ns(self.end_s + self.window_s), clock=clock_hour(self.x),
+                         what="block goes")]
+
+
+@dataclass(frozen=True)
 class Voice(Overlay):
     """Someone speaks: `samples` (int16 at 16 kHz) mixed into the microphone from `start_s`."""
 
@@ -211,3 +251,6 @@ class OverlaySource:
 
     def expected(self) -> list[Expected]:
         return [e for o in self.overlays for e in o.expected()]
+
+    def excused(self) -> list[Expected]:
+        return [e for o in self.overlays for e in o.excused()]

@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from glasses_agent.errors import GlassesAgentError
 from glasses_agent.memory.describe import clock_hour
-from glasses_agent.scoring.overlays import Darkness, Expected, Looming, OverlaySource, QrCard, Voice
+from glasses_agent.scoring.overlays import Appears, Darkness, Expected, Looming, OverlaySource, QrCard, Voice
 from glasses_agent.scoring.speechlike import speech_like
 from streams.frames import NS_PER_S, TruthEvent
 
@@ -48,7 +48,7 @@ class Scenario:
         size = self.size
         hazards = hazards_from_truth(self.source.truth, self.duration_s, size) if size else []
         required = self.source.expected() + self.expected_extra + hazards
-        return required, surprises_from_truth(self.source.truth)
+        return required, surprises_from_truth(self.source.truth) + self.source.excused()
 
 
 def hazards_from_truth(truth: list[TruthEvent], duration_s: float, size: tuple[int, int]) -> list[Expected]:
@@ -166,6 +166,24 @@ def _demo(seed: int, d: float) -> Scenario:
     return Scenario("demo", OverlaySource(_synthetic("quiet", seed, d, (320, 240)), overlays), d, "the demo walk")
 
 
+def _violation(violation: str, what: str) -> Callable[[int, float], Scenario]:
+    """An IntPhys-style implausible clip (streams' pairs, held-out "test" split, seeds 200 on, apart
+    from the `eval surprise` pairs and the tests' own): a surprise is due where and when the
+    violation shows, within 2 s."""
+
+    def build_violation(seed: int, d: float) -> Scenario:
+        from streams.sources.synthetic import SyntheticSource
+        from streams.sources.synthetic.pairs import make_pair
+
+        pair = make_pair(violation, 200 + seed, split="test", duration_s=d)
+        onset = int(round(pair.reveal_s * NS_PER_S))
+        expected = Expected("surprise", onset, onset + 2 * NS_PER_S, clock=clock_hour(pair.where[0]), what=what)
+        source = SyntheticSource(scene=pair.implausible, duration_s=d, fps=pair.fps)
+        return Scenario(violation, OverlaySource(source), d, what, expected_extra=[expected])
+
+    return build_violation
+
+
 # -- shared clips with scripted overlays -------------------------------------------------------
 
 
@@ -188,6 +206,14 @@ def _gopro_siren(seed: int, d: float) -> Scenario:
                     "a fire truck's siren: not speech, so no speech prompt")
 
 
+def _gopro_appears(seed: int, d: float) -> Scenario:
+    x = (0.25, 0.75, 0.4, 0.6)[seed % 4]
+    start = 2.5 + 1.5 * (seed % 3)
+    overlay = Appears(start, start + 3.0, x=x, y=(0.45, 0.6)[seed % 2])  # gone before the turn at 10 s
+    return Scenario("gopro+appears", OverlaySource(_media("gopro_max-heromode.mp4"), [overlay]), 10.5,
+                    "the gopro walk with a red block appearing out of nowhere")
+
+
 def _clip(name: str, imu: bool = True) -> Callable[[int, float], Scenario]:
     def build_clip(seed: int, d: float) -> Scenario:
         return Scenario(f"clip:{name}", OverlaySource(_media(name, imu=imu)), d, "unaltered clip")
@@ -203,10 +229,14 @@ CATALOGUE: dict[str, tuple[Callable[[int, float], Scenario], float]] = {
     "dark": (_dark, 10.0),
     "talk": (_talk, 10.0),
     "demo": (_demo, 16.0),
+    "vanish": (_violation("permanence", "a thing goes behind a bar and never comes out"), 6.0),
+    "jump": (_violation("continuity", "a thing hidden behind a bar shows up far beyond it at once"), 6.0),
     "shared:gopro+looming": (_gopro_looming, 10.5),
     "shared:gopro+speech": (_gopro_speech, 10.5),
     "shared:gopro+siren": (_gopro_siren, 10.5),
+    "shared:gopro+appears": (_gopro_appears, 10.5),
     "shared:gopro": (_clip("gopro_max-heromode.mp4"), 10.5),
+    "shared:gopro-noimu": (_clip("gopro_max-heromode.mp4", imu=False), 10.5),  # glasses without an IMU
     "shared:vtest": (_clip("vtest.avi"), 79.5),
     "shared:sam2": (_clip("sam2_04_coffee.mp4"), 9.6),
 }

@@ -1,7 +1,7 @@
 """Run the scenario suite: each scenario through a fresh agent, lock-step, then score the prompts.
 
     from glasses_agent.scoring.suite import run_suite
-    report = run_suite(memory_dir=tmp)          # generated + shared (where ../shared/data exists)
+    report = run_suite(memory_dir=tmp)          # shipped models; generated + shared (where ../shared/data exists)
     print(format_table(report.scores))
 """
 
@@ -26,13 +26,19 @@ GENERATED: tuple[tuple[str, tuple[int, ...]], ...] = (
     ("dark", (0, 1)),
     ("talk", (0, 1)),
     ("demo", (3,)),
+    ("vanish", (0, 1, 2, 3)),
+    ("jump", (0, 1, 2, 3)),
 )
 SHARED: tuple[tuple[str, tuple[int, ...]], ...] = (
     ("shared:gopro+looming", (0, 1, 2, 3)),
     ("shared:gopro+speech", (0,)),
     ("shared:gopro+siren", (0,)),
+    ("shared:gopro+appears", (0, 1, 2, 3)),
 )
-RATE_CLIPS = ("shared:gopro", "shared:vtest", "shared:sam2")  # unaltered: at most a few prompts a minute
+# Unaltered: at most a few prompts a minute. The gopro walk also without its IMU (glasses without
+# one), where nothing tells the world model that the wearer walks.
+ALARM_Z = 3.0  # the configurator's default surprise_z: where the surprise policy would speak
+RATE_CLIPS = ("shared:gopro", "shared:gopro-noimu", "shared:vtest", "shared:sam2")
 
 
 @dataclass
@@ -42,6 +48,8 @@ class ScenarioResult:
     prompts: list[dict[str, Any]]
     duration_s: float
     wall_s: float
+    surprise_max: float | None = None  # the world model's largest surprise z (None: no world model)
+    surprise_alarms: int = 0  # rises of that z over 3.0, whether or not a prompt followed
 
     @property
     def per_minute(self) -> float:
@@ -58,17 +66,20 @@ class SuiteReport:
     def as_dict(self) -> dict[str, Any]:
         return {
             "kinds": {k: s.as_dict() for k, s in sorted(self.scores.items())},
-            "runs": [{"scenario": r.name, "seed": r.seed, "prompts": len(r.prompts), "duration_s": r.duration_s}
+            "runs": [{"scenario": r.name, "seed": r.seed, "prompts": len(r.prompts), "duration_s": r.duration_s,
+                      "kinds": [p["kind"] for p in r.prompts], "t_s": [round(p["t_ns"] / 1e9, 2) for p in r.prompts]}
                      for r in self.runs],
             "rates": [{"clip": r.name, "prompts": len(r.prompts), "duration_s": round(r.duration_s, 2),
-                       "per_minute": round(r.per_minute, 2), "kinds": sorted({p["kind"] for p in r.prompts})}
+                       "per_minute": round(r.per_minute, 2), "kinds": sorted({p["kind"] for p in r.prompts}),
+                       "surprise_max": None if r.surprise_max is None else round(r.surprise_max, 2),
+                       "surprise_alarms": r.surprise_alarms}
                       for r in self.rates],
             "skipped": self.skipped,
         }
 
 
-def run_scenario(name: str, seed: int, *, memory_path: str, perception: str | None = "none",
-                 world: str | None = "none", mode: str = "explore") -> tuple[ScenarioResult, Any]:
+def run_scenario(name: str, seed: int, *, memory_path: str, perception: str | None = None,
+                 world: str | None = None, mode: str = "explore") -> tuple[ScenarioResult, Any]:
     """One scenario through a fresh agent at --speed max; returns its prompts and the Scenario."""
     import time
 
@@ -79,9 +90,12 @@ def run_scenario(name: str, seed: int, *, memory_path: str, perception: str | No
 
     scenario = build(name, seed)
     prompts: list[dict[str, Any]] = []
+    surprise: list[float] = []
 
     def collect(ctx: Any) -> Any:
         prompts.extend(p.to_record() for p in ctx.prompts)
+        if ctx.world is not None:
+            surprise.append(ctx.world.surprise)
         return ctx
 
     agent = Agent(AgentConfig(mode=mode, memory_path=memory_path, perception_checkpoint=perception,
@@ -93,12 +107,17 @@ def run_scenario(name: str, seed: int, *, memory_path: str, perception: str | No
         wall = time.perf_counter() - t0
     finally:
         agent.close()
-    return ScenarioResult(name, seed, prompts, summary.duration_s, wall), scenario
+    alarms = sum(1 for i, z in enumerate(surprise) if z >= ALARM_Z and (i == 0 or surprise[i - 1] < ALARM_Z))
+    return ScenarioResult(name, seed, prompts, summary.duration_s, wall, max(surprise) if surprise else None,
+                          alarms), scenario
 
 
-def run_suite(*, memory_dir: str | None = None, shared: bool = True, perception: str | None = "none",
-              world: str | None = "none", only: list[str] | None = None) -> SuiteReport:
+def run_suite(*, memory_dir: str | None = None, shared: bool = True, perception: str | None = None,
+              world: str | None = None, only: list[str] | None = None) -> SuiteReport:
+    """Every scenario (or `only` these) through a fresh agent. Checkpoints as `glasses-agent run`
+    takes them: None the shipped ones (the default, what users run), "none" without the model."""
     report = SuiteReport()
+    world_model = perception != "none" and world != "none"  # the agent loads no world without perception
     plan = list(GENERATED) + (list(SHARED) if shared else [])
     if only:
         plan = [(n, s) for n, s in plan if n in only]
@@ -116,6 +135,9 @@ def run_suite(*, memory_dir: str | None = None, shared: bool = True, perception:
                     report.skipped.append(f"{name} seed {seed}: {err}")
                     continue
                 required, optional = scenario.expectations()
+                if not world_model:  # surprise is the world model's: without it, excused but not due
+                    optional = optional + [e for e in required if e.kind == "surprise"]
+                    required = [e for e in required if e.kind != "surprise"]
                 score(result.prompts, required, optional=optional, scores=report.scores,
                       tick_ns=NS_PER_S // 10)
                 report.runs.append(result)
