@@ -59,6 +59,9 @@ def test_shared_clips_with_scripted_speech_and_siren(shared_data, tmp_path):
     report = run_suite(memory_dir=str(tmp_path), only=["shared:gopro+speech", "shared:gopro+siren"])
     speech = report.scores["speech"]
     assert speech.expected == 1 and speech.recalled == 1 and speech.precision == 1.0
+    voice = [r for r in report.runs if r.name == "shared:gopro+speech"]
+    # The encoder fuses sound into the video tokens: a voice starting is not something seen changing.
+    assert voice and not [p for p in voice[0].prompts if p["kind"] == "surprise"], voice[0].prompts
     siren = [r for r in report.runs if r.name == "shared:gopro+siren"]
     assert siren and not [p for p in siren[0].prompts if p["kind"] == "speech"], "a siren is not a voice"
 

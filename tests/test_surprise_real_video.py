@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from glasses_agent.world_model.surprise import HEAD_GATE_RAD_S, LATENT_WARMUP_TICKS, LatentSurprise
+from glasses_agent.world_model.surprise import HEAD_GATE_RAD_S, LATENT_WARMUP_TICKS, LatentSurprise, SoundChange
 
 SURPRISE_Z = 3.0  # the configurator's default `surprise_z`
 
@@ -43,6 +43,28 @@ def test_latent_surprise_is_silent_while_the_head_turns_fast():
     assert latent.step(next(grids) + 0.5, turning) == 0.0
     assert latent.step(next(grids) + 0.5, turning) == 0.0
     assert latent.step(next(grids) + 0.5, (0.1, 0.0)) >= 2 * SURPRISE_Z  # still, and still off: now it counts
+
+
+def test_a_sound_starting_or_stopping_silences_latent_surprise_for_the_encoders_second_of_audio():
+    rng = np.random.default_rng(2)
+    hiss = lambda: (300 * rng.standard_normal(1600)).astype(np.int16)  # noqa: E731 - 0.1 s at 16 kHz
+    tone = lambda: (8000 * np.sin(np.arange(1600) * 2 * np.pi * 440 / 16000)).astype(np.int16)  # noqa: E731
+    sound, window = SoundChange(), np.zeros(16000, np.int16)
+
+    def step(chunk: np.ndarray) -> bool:
+        nonlocal window
+        window = np.concatenate([window, chunk])[-16000:]
+        return sound.step(window, 16000)
+
+    assert not any(step(hiss()) for _ in range(30))
+    heard = [step(hiss() + tone()) for _ in range(25)]  # a whistle starts and goes on
+    assert heard[:10] == [True] * 10  # the encoder's second of audio holds the change that long
+    assert not heard[-1]  # then the whistle is the new normal
+    latent, grids = LatentSurprise(), _grids(3)
+    for _ in range(LATENT_WARMUP_TICKS + 20):
+        latent.step(next(grids))
+    assert latent.step(next(grids) + 0.5, sound_changed=True) == 0.0
+    assert latent.step(next(grids) + 0.5, sound_changed=True) == 0.0
 
 
 @pytest.mark.parametrize("clip", ["shared:gopro", "shared:gopro-noimu"])

@@ -20,7 +20,7 @@ import numpy as np
 from glasses_agent.context import Entity, Percept, TickContext, WorldState
 from glasses_agent.world_model import recognition as rec
 from glasses_agent.world_model.objects import ObjectMemory
-from glasses_agent.world_model.surprise import LatentSurprise, RunningStats, combine, quadrant
+from glasses_agent.world_model.surprise import LatentSurprise, RunningStats, SoundChange, combine, quadrant
 
 NS = 1_000_000_000
 FOV_RAD = math.radians(60)  # horizontal field of view assumed for head turns (the glasses' camera)
@@ -73,6 +73,7 @@ class WorldModel:
         self.objects = ObjectMemory()
         self.object_stats = RunningStats(halflife=50, floor=0.1, warmup=5)
         self.latent_surprise = LatentSurprise()
+        self.sound_change = SoundChange()
         self.history: deque[np.ndarray] = deque(maxlen=self.config.context if self.config else 2)
         self.accel: deque[tuple[int, float]] = deque()
         self.last_state: WorldState | None = None
@@ -110,9 +111,10 @@ class WorldModel:
         grid = rec.latent_grid(ctx.percept)
         if grid is not None and self.use_latent:
             cells = self._latent_error(ctx.percept, head)
+            sound_changed = self.sound_change.step(tick.audio, tick.sample_rate) if tick.audio.size else False
             if cells is not None:
                 raw_lat = float(cells.mean())
-                z_lat = self.latent_surprise.step(cells, head)
+                z_lat = self.latent_surprise.step(cells, head, sound_changed)
         self.last_grid = grid
         surprise = combine(z_obj, z_lat, self.latent_weight) if self.use_objects else z_lat
         # Only the object memory knows where: the latent grid's error does not localise (surprise.py).
