@@ -52,6 +52,13 @@ class Agent:
         from glasses_agent.memory import MemoryStore
 
         self.config = config or AgentConfig()
+        if self.config.overlap:
+            # The agent's stages already run side by side on the two cores; OpenCV's own pool of
+            # threads under each of them oversubscribed them (bench agent, load ~9: 2.26 -> 1.86 s
+            # with one OpenCV thread). Its results do not depend on it (same traces on 3 clips).
+            import cv2
+
+            cv2.setNumThreads(1)
         self.configurator = Configurator(self.config.mode, self.config.modes_file, auto=self.config.auto_mode)
         self.store = MemoryStore(self.config.memory_path, self.config.wearer)
         self.short_term = ShortTermMemory(horizon_s=120.0)
