@@ -135,6 +135,19 @@ class ObjectStep:
     shift: tuple[float, float]  # image shift since the previous frame (work px), head motion
 
 
+def _median(values: np.ndarray | list[float], axis: int | None = None) -> np.ndarray | np.floating:
+    """np.median's value, bit for bit (the mean of the middle two, in the values' own float type),
+    without its overhead: ~60 calls a tick on the gopro walk at ~25 us each were a third of a step."""
+    a = np.asarray(values)
+    if a.dtype.kind != "f" or a.ndim not in (1, 2) or (a.ndim == 2 and axis != 0) or len(a) == 0:
+        return np.median(a, axis=axis)
+    k = len(a) // 2
+    if len(a) % 2:
+        return np.partition(a, k, axis=0)[k]
+    part = np.partition(a, (k - 1, k), axis=0)
+    return (part[k - 1] + part[k]) / 2
+
+
 def _distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.sqrt(((a.astype(np.float32) - b.astype(np.float32)) ** 2).sum(axis=-1))
 
@@ -278,9 +291,9 @@ class ObjectMemory:
             inside = labels[box] == k
             pixels = img[box][inside]
             found.append(Detection(
-                contrast=float(np.median(diff[box][inside])),
+                contrast=float(_median(diff[box][inside])),
                 x=float(centroids[k][0]), y=float(centroids[k][1]), box=(int(x0), int(y0), int(x0 + bw), int(y0 + bh)),
-                area=float(area), colour=np.median(pixels, axis=0), fill=float(area) / float(bw * bh),
+                area=float(area), colour=_median(pixels, axis=0), fill=float(area) / float(bw * bh),
                 touches_border=bool(x0 <= 1 or y0 <= 1 or x0 + bw >= w - 1 or y0 + bh >= h - 1),
             ))
         return found
@@ -383,7 +396,7 @@ class ObjectMemory:
             areas = track.extras.setdefault("areas", [])
             areas.append(det.area)
             del areas[:-7]
-            track.area = float(np.median(areas))
+            track.area = float(_median(areas))
         whole = not det.touches_border and det.area >= 0.85 * track.area
         track.contrast = det.contrast if track.seen == 1 else 0.8 * track.contrast + 0.2 * det.contrast
         track.shrinking = not whole and not det.touches_border
