@@ -61,4 +61,59 @@ def bench_false_alarms(args: Any) -> dict[str, Any]:
         "shared_data": total("shared"),
         "ms_per_tick": round(wall / max(1, ticks) * 1000, 2),
         "clips": rows,
+        "shared_data_shipped_models": shipped_model_alarms(),
     }
+
+
+def shipped_model_alarms() -> dict[str, Any] | None:
+    """The same unaltered clips through the whole agent as `glasses-agent run --replay CLIP` runs it
+    (shipped perception and world model, no IMU): the world's surprise alarms and the surprise
+    prompts that reached the wearer. None where the checkpoints cannot be loaded."""
+    import asyncio
+    import tempfile
+
+    from glasses_agent.agent import Agent, AgentConfig
+    from glasses_agent.errors import GlassesAgentError
+    from streams.clock import VirtualClock
+    from streams.pipeline import Pipeline
+    from streams.sources.media_file import MediaFileSource
+    from streams.stages import FunctionStage
+
+    from glasses_agent.world_model.evaluation import count_alarms
+
+    rows: dict[str, dict[str, Any]] = {}
+    with tempfile.TemporaryDirectory(prefix="false-alarms-") as tmp:
+        for clip in SHARED_CLIPS:
+            path = SHARED_VIDEO / clip
+            if not path.exists():
+                continue
+            series: list[float] = []
+            prompts: list[str] = []
+
+            def collect(ctx: Any) -> Any:
+                if ctx.world is not None:
+                    series.append(ctx.world.surprise)
+                prompts.extend(p.kind for p in ctx.prompts)
+                return ctx
+
+            try:
+                agent = Agent(AgentConfig(mode="explore", memory_path=f"{tmp}/{clip}.sqlite3", perception_checkpoint=None,
+                                          world_checkpoint=None, auto_mode=False, log_prompts=False))
+            except GlassesAgentError:
+                return None
+            try:
+                if agent.world_stage is None:
+                    return None
+                pipeline = Pipeline(agent.stages() + [FunctionStage(collect, name="collect")], clock=VirtualClock())
+                summary = asyncio.run(pipeline.run_lockstep(MediaFileSource(path)))
+            finally:
+                agent.close()
+            seconds = summary.duration_s
+            alarms = count_alarms(series, SURPRISE_Z)
+            rows[clip] = {"seconds": round(seconds, 1), "alarms": alarms, "max_z": round(max(series, default=0.0), 2),
+                          "surprise_prompts": prompts.count("surprise")}
+    seconds = sum(r["seconds"] for r in rows.values())
+    alarms = sum(r["alarms"] for r in rows.values())
+    return {"seconds": round(seconds, 1), "alarms": alarms,
+            "per_minute": round(alarms / seconds * 60, 2) if seconds else None,
+            "surprise_prompts": sum(r["surprise_prompts"] for r in rows.values()), "clips": rows}
