@@ -3,7 +3,8 @@
 Per tick (`step`): the object memory follows things in view and carries hidden ones forward
 (objects.py); the latent dynamics predicts this tick's latent grid from the last ones and the
 head motion (dynamics.py); both prediction errors become z-scores (surprise.py) and the larger
-one, with where it happened, is the tick's surprise. Enrolled things are looked for in the view
+one is the tick's surprise, with where it happened when the object memory saw it (the latent
+grid's error does not localise). Enrolled things are looked for in the view
 (recognition.py) and sightings written to persistent memory. `plan_toward` rolls the model
 forward over candidate head motions (planner.py).
 """
