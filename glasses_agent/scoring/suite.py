@@ -35,9 +35,9 @@ SHARED: tuple[tuple[str, tuple[int, ...]], ...] = (
     ("shared:gopro+siren", (0,)),
     ("shared:gopro+appears", (0, 1, 2, 3)),
 )
+ALARM_Z = 3.0  # the configurator's default surprise_z: where the surprise policy would speak
 # Unaltered: at most a few prompts a minute. The gopro walk also without its IMU (glasses without
 # one), where nothing tells the world model that the wearer walks.
-ALARM_Z = 3.0  # the configurator's default surprise_z: where the surprise policy would speak
 RATE_CLIPS = ("shared:gopro", "shared:gopro-noimu", "shared:vtest", "shared:sam2")
 
 
