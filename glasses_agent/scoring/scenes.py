@@ -216,7 +216,8 @@ def _gopro_appears(seed: int, d: float) -> Scenario:
 
 def _clip(name: str, imu: bool = True) -> Callable[[int, float], Scenario]:
     def build_clip(seed: int, d: float) -> Scenario:
-        return Scenario(f"clip:{name}", OverlaySource(_media(name, imu=imu)), d, "unaltered clip")
+        return Scenario(f"clip:{name}", OverlaySource(_media(name, imu=imu)), d,
+                        "unaltered clip" + ("" if imu else ", without its IMU"))
 
     return build_clip
 
