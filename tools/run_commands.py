@@ -251,9 +251,13 @@ def _bench_agent_run(recording: Path, tmp: Path, name: str, perception: str | No
     last = outputs.last_prompt_wall
     # Time on the loop's thread outside the ticks' chains: reading and decoding frames, tick sync.
     in_chain_s = sum(sum(stage.stats.latencies_ns) for stage in agent.stages()) / 1e9 if summary.ticks_processed else 0.0
+    # Work started with the tick beside perception, timed on its own thread (the stage's latency
+    # is then only the wait for it): the detectors, the object memory.
+    early = {f"{stage.name}_started_early": stage.early_stats.as_dict() for stage in agent.stages()
+             if getattr(stage, "early_stats", None) is not None and stage.early_stats.calls}
     return {"to_last_prompt_s": (last - t0) if last else None, "wall_s": t_end - t0, "cpu_s": c_end - c0,
             "outside_ticks_s": max(0.0, summary.wall_s - in_chain_s), "summary": summary,
-            "prompts": outputs.prompts_written, "prompts_bytes": prompts.read_bytes(), "notes": notes}
+            "prompts": outputs.prompts_written, "prompts_bytes": prompts.read_bytes(), "notes": notes, "early": early}
 
 
 def bench_agent(args: argparse.Namespace) -> dict[str, Any]:
@@ -326,7 +330,7 @@ def bench_agent(args: argparse.Namespace) -> dict[str, Any]:
         "variants": {name: {k: (round(v, 4) if isinstance(v, float) else v) for k, v in figures(rs).items()}
                      for name, rs in runs.items()},
         "prompts_identical_across_variants": identical,
-        "stages": summary.stages,
+        "stages": {**summary.stages, **final[-1]["early"]},
         "peak_rss_mb": round(peak_shipped, 1),
         "peak_rss_mb_all_variants": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "load_average_1min": {"before": round(load_before, 2), "after": round(load_after, 2)},

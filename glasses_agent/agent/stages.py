@@ -17,31 +17,43 @@ measured with `glasses-agent bench agent`.
 from __future__ import annotations
 
 import asyncio
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Callable
 
 from glasses_agent.actor import View
 from glasses_agent.context import TickContext
-from streams.stages import Stage
+from streams.stages import Stage, StageStats
 from streams.sync import Tick
 
 if TYPE_CHECKING:
     from glasses_agent.agent.agent import Agent
 
 
-def start_in_worker(stage: Stage, fn: Callable[..., Any], *args: Any) -> asyncio.Future:
-    """Start blocking work on the stage's one worker thread (as `run_in_worker`) without waiting."""
+def start_in_worker(stage: Stage, stats: StageStats, fn: Callable[..., Any], *args: Any) -> asyncio.Future:
+    """Start blocking work on the stage's one worker thread (as `run_in_worker`) without waiting;
+    its own duration goes to `stats` (the stage's latency is then only the wait for it)."""
     if stage._worker is None:
         stage._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"stage-{stage.name}")
-    return asyncio.get_running_loop().run_in_executor(stage._worker, fn, *args)
+
+    def timed() -> Any:
+        t0 = time.perf_counter_ns()
+        try:
+            return fn(*args)
+        finally:
+            stats.record(time.perf_counter_ns() - t0)
+
+    return asyncio.get_running_loop().run_in_executor(stage._worker, timed)
 
 
 class EarlyStart:
     """A stage whose work for a tick can start at the ContextStage: `begin(ctx)` starts it,
-    `process(ctx)` takes the result of that same ctx (or does the work itself if none was started)."""
+    `process(ctx)` takes the result of that same ctx (or does the work itself if none was started).
+    `early_stats` times the work started early, on its thread."""
 
     def __init__(self) -> None:
         self._pending: tuple[TickContext, asyncio.Future] | None = None
+        self.early_stats = StageStats()
 
     def _take(self, ctx: TickContext) -> asyncio.Future | None:
         pending, self._pending = self._pending, None
@@ -80,7 +92,7 @@ class SensesStage(Stage, EarlyStart):
 
     def begin(self, ctx: TickContext) -> None:
         every, want = self.agent._detector_plan()  # read on the loop thread: set_mode happens there
-        self._pending = (ctx, start_in_worker(self, self.agent._detect, ctx.tick, every, want))
+        self._pending = (ctx, start_in_worker(self, self.early_stats, self.agent._detect, ctx.tick, every, want))
 
     async def process(self, ctx: TickContext) -> TickContext:
         started = self._take(ctx)
@@ -111,7 +123,7 @@ class WorldStage(Stage, EarlyStart):
     def begin(self, ctx: TickContext) -> None:
         observe = getattr(self.world, "observe_pixels", None)
         if observe is not None:
-            self._pending = (ctx, start_in_worker(self, observe, ctx.tick))
+            self._pending = (ctx, start_in_worker(self, self.early_stats, observe, ctx.tick))
 
     async def process(self, ctx: TickContext) -> TickContext:
         started = self._take(ctx)
