@@ -180,7 +180,7 @@ class FrameHistory:
         frames by the same rule and leaves frames of its size as they are, so its pixels are
         unchanged; a frame it picks that is not shrunk here is simply resized there."""
         c = self.config
-        usable = [f for f in video if f.image.size]
+        usable = [f for f in video if f.has_image]  # decodes only the frames it picks
         if not usable:
             return video
         stamps = np.array([f.t_ns for f in usable], np.int64)

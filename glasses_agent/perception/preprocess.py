@@ -35,7 +35,7 @@ def resize_frame(image: np.ndarray, size: int) -> np.ndarray:
 
 def video_clip(frames: Sequence[VideoFrame], t_ns: int, config: ModelConfig) -> np.ndarray | None:
     """(frames, S, S, 3) uint8 at the model's instants ending at t_ns; None with no frames."""
-    usable = [f for f in frames if f.image.size]
+    usable = [f for f in frames if f.has_image]  # asks without decoding a frame kept compressed
     if not usable:
         return None
     usable.sort(key=lambda f: (f.t_ns, f.seq))

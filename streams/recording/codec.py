@@ -23,7 +23,8 @@ from foxglove_schemas_protobuf.RawAudio_pb2 import RawAudio
 from google.protobuf import descriptor_pb2
 
 from streams.errors import RecordingError
-from streams.frames import AudioChunk, EndOfStream, Event, Frame, ImuSample, TruthEvent, VideoFrame
+from streams.frames import AudioChunk, EncodedVideoFrame, EndOfStream, Event, Frame, ImuSample, TruthEvent, VideoFrame
+from streams.images import decode_image, jpeg_shape
 
 NS_PER_S = 1_000_000_000
 UINT32_LIMIT = 2**32
@@ -146,16 +147,6 @@ def encode_jpeg(image: np.ndarray) -> bytes:
     return buf.tobytes()
 
 
-def decode_image(data: bytes) -> np.ndarray:
-    """JPEG (or PNG, WebP from other tools) bytes to HxWx3 uint8 RGB."""
-    import cv2
-
-    bgr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-    if bgr is None:
-        raise ValueError("image data does not decode")
-    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-
-
 def encode_payload(frame: Frame, kind: str) -> bytes:
     """The message bytes for one frame on a channel of `kind`."""
     if kind == VIDEO:
@@ -197,6 +188,11 @@ def decode_payload(kind: str, source: str, t_ns: int, sequence: int, data: bytes
     if kind == VIDEO:
         image = CompressedImage.FromString(data)
         is_jpeg = image.format.lower() in ("jpeg", "jpg")
+        shape = jpeg_shape(image.data) if is_jpeg else None
+        if shape is not None:
+            # Decoded when its pixels are first read (most replayed frames never are); a JPEG
+            # whose header does not read is decoded now, and fails here if it does not decode.
+            return EncodedVideoFrame(t_ns, sequence, source, jpeg=image.data, encoded=image.data, shape=shape)
         return VideoFrame(
             t_ns=t_ns, seq=sequence, source=source,
             image=decode_image(image.data), jpeg=image.data if is_jpeg else None,
