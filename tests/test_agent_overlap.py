@@ -89,3 +89,71 @@ def test_a_consumer_that_stops_early_leaves_no_reader_behind():
     frames.close()  # the pipeline stopped: the reader thread must end, not block on a full queue
     assert len(first) == 3
     assert not any(t.name == "read-ahead" and t.is_alive() for t in threading.enumerate())
+
+
+def _recorded(tmp_path: Path, fps: float = 30.0) -> Path:
+    from streams.recording import McapRecorder
+
+    path = tmp_path / "scene.mcap"
+    with McapRecorder(path) as rec:
+        for frame in SyntheticSource(seed=4, duration_s=3.0, scenario="mixed", fps=fps).frames():
+            rec.write(frame)
+    return path
+
+
+def _newest_of_each_tick(frames: list) -> list[tuple[str, int]]:
+    """What the pipeline's ticks show as their newest frame, assembled as a lock-step run does."""
+    from streams.sync import TickSynchronizer
+
+    sync, newest, last_ns = TickSynchronizer(tick_hz=10.0), [], 0
+    for frame in frames:
+        newest += [t.latest_video for t in sync.ticks_due(frame.t_ns - 1)]
+        sync.add(frame)
+        last_ns = max(last_ns, getattr(frame, "end_ns", frame.t_ns))
+    newest += [t.latest_video for t in sync.ticks_due(last_ns)]
+    return sorted({(f.source, f.seq) for f in newest if f is not None})
+
+
+def _first_video(frames: list) -> tuple[str, int]:
+    first = next(f for f in frames if isinstance(f, VideoFrame))
+    return first.source, first.seq
+
+
+def test_read_ahead_decodes_the_frames_the_agent_reads_and_no_others(tmp_path):
+    from streams.recording import McapReplaySource
+
+    source = McapReplaySource(_recorded(tmp_path))
+    frames = _frames(ReadAhead(source, depth=8, tick_hz=10.0))  # the reader has ended when this returns
+    videos = [f for f in frames if isinstance(f, VideoFrame)]
+    decoded = sorted((f.source, f.seq) for f in videos if f.decoded)
+    # Each tick's newest, and the first, which the first ticks' clips reach back to.
+    assert decoded == sorted({*_newest_of_each_tick(frames), _first_video(frames)})
+    assert len(videos) == 90 and len(decoded) == 31
+    direct = [f for f in _frames(source) if isinstance(f, VideoFrame)]
+    assert all(np.array_equal(a.image, b.image) for a, b in zip(videos, direct))
+
+
+def test_a_lock_step_replay_decodes_only_what_the_agent_reads_and_says_the_same(tmp_path, monkeypatch):
+    import streams.frames as frames_module
+    from tools.run_commands import run_agent
+    from tools.stream_commands import open_replay
+
+    path = _recorded(tmp_path)
+    decodes: list[int] = []
+    real = frames_module.decode_image
+    monkeypatch.setattr(frames_module, "decode_image", lambda data: decodes.append(1) or real(data))
+    said = {}
+    for read_ahead in (False, True):
+        decodes.clear()
+        agent = Agent(AgentConfig(memory_path=str(tmp_path / f"m{read_ahead}.sqlite3")))
+        trace, prompts = tmp_path / f"t{read_ahead}.jsonl", tmp_path / f"p{read_ahead}.jsonl"
+        try:
+            summary, _ = run_agent(open_replay(path), agent, speed=None, prompts_out=str(prompts),
+                                   trace_out=str(trace), read_ahead=read_ahead)
+        finally:
+            agent.close()
+        # 90 frames at 30 fps, 30 ticks: each tick's newest is read (perception's clip reaches
+        # back to earlier ticks' newest, and at first to the first frame), the other 59 never are.
+        assert summary.ticks_processed == 30 and len(decodes) == 31, (read_ahead, len(decodes))
+        said[read_ahead] = (trace.read_bytes(), prompts.read_bytes())
+    assert said[True] == said[False]

@@ -112,7 +112,8 @@ def run_agent(source: Any, agent: Any, *, speed: float | None, tick_hz: float = 
 
             pipeline = Pipeline(stages, clock=VirtualClock(), tick_hz=tick_hz, on_frame=on_frame)
             # Decoding the next frames overlaps this tick's work; frames keep their order.
-            summary = asyncio.run(pipeline.run_lockstep(ReadAhead(source) if read_ahead else source))
+            source = ReadAhead(source, tick_hz=tick_hz) if read_ahead else source
+            summary = asyncio.run(pipeline.run_lockstep(source))
         else:
             pipeline = Pipeline(stages, clock=RealClock(speed=speed or 1.0), tick_hz=tick_hz, on_frame=on_frame)
             summary = asyncio.run(pipeline.run_paced(replay=source, live=live or (), duration_s=duration_s))
