@@ -157,3 +157,28 @@ def test_a_lock_step_replay_decodes_only_what_the_agent_reads_and_says_the_same(
         assert summary.ticks_processed == 30 and len(decodes) == 31, (read_ahead, len(decodes))
         said[read_ahead] = (trace.read_bytes(), prompts.read_bytes())
     assert said[True] == said[False]
+
+
+def test_the_latent_prediction_made_beside_perception_is_the_one_the_step_would_make():
+    from dataclasses import replace
+
+    from glasses_agent.context import TickContext
+    from glasses_agent.perception import PerceptionStage, load_encoder
+    from glasses_agent.world_model import WorldModel
+    from streams.stages import FunctionStage
+
+    to_context = FunctionStage(lambda tick: TickContext(tick=tick), name="context")
+    result = run_test(build("approach", 0, duration_s=4.0).source, [to_context, PerceptionStage(load_encoder())])
+    contexts = result.outputs["perception"]
+    inside, early, stale = WorldModel.load(), WorldModel.load(), WorldModel.load()
+    said = {"inside": [], "early": [], "stale": []}
+    late = None
+    for ctx in contexts:
+        said["inside"].append(inside.step(replace(ctx, extras={})))
+        said["early"].append(early.step(replace(ctx, extras={}), early.observe_pixels(ctx.tick),
+                                        early.predict_latent(ctx.tick)))
+        # A prediction made from an older history (the tick before) must not be taken for this one.
+        said["stale"].append(stale.step(replace(ctx, extras={}), stale.observe_pixels(ctx.tick), late))
+        late = stale.predict_latent(ctx.tick)
+    assert len(contexts) == 40 and any(s.surprise_raw for s in said["inside"][5:])
+    assert said["early"] == said["inside"] and said["stale"] == said["inside"]

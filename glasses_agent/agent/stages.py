@@ -106,10 +106,11 @@ class SensesStage(Stage, EarlyStart):
 
 
 class WorldStage(Stage, EarlyStart):
-    """The world model's stage with the pixel half of its step started early.
+    """The world model's stage with the pixel half of its step, and its latent prediction, started early.
 
-    The object memory needs only the tick's newest frame, so it runs beside perception; the
-    latent half (dynamics, surprise, recognition) then waits for the percept. A world model
+    The object memory needs only the tick's newest frame, and the latent dynamics' prediction
+    only the last ticks' grids and the head motion, so both run beside perception; the rest
+    (the prediction's error, surprise, recognition) then waits for the percept. A world model
     without `observe_pixels` runs its whole step here, as its own stage would."""
 
     name = "world"
@@ -121,9 +122,13 @@ class WorldStage(Stage, EarlyStart):
         self.world = getattr(inner, "world", None)
 
     def begin(self, ctx: TickContext) -> None:
-        observe = getattr(self.world, "observe_pixels", None)
-        if observe is not None:
-            self._pending = (ctx, start_in_worker(self, self.early_stats, observe, ctx.tick))
+        if getattr(self.world, "observe_pixels", None) is not None:
+            self._pending = (ctx, start_in_worker(self, self.early_stats, self._early, ctx.tick))
+
+    def _early(self, tick: Tick) -> tuple[Any, Any]:
+        predict = getattr(self.world, "predict_latent", None)
+        predicted = predict(tick) if predict is not None else None
+        return self.world.observe_pixels(tick), predicted
 
     async def process(self, ctx: TickContext) -> TickContext:
         started = self._take(ctx)
@@ -132,8 +137,9 @@ class WorldStage(Stage, EarlyStart):
         if started is None:
             ctx.world = await self.run_in_worker(self.world.step, ctx)
         else:
-            pixels = await started
-            ctx.world = await self.run_in_worker(self.world.step, ctx, pixels)
+            pixels, predicted = await started
+            extra = (predicted,) if predicted is not None else ()
+            ctx.world = await self.run_in_worker(self.world.step, ctx, pixels, *extra)
         return ctx
 
     async def stop(self) -> None:
