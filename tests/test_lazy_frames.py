@@ -172,3 +172,12 @@ def test_replay_of_undecodable_pixels_is_one_line(capsys, tmp_path, jpegs):
     _, err = capsys.readouterr()
     assert code == 1 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert "camera frame 6 at t_ns=198000000: image data does not decode" in err
+
+
+def test_a_replay_can_still_decode_each_frame_as_it_reads_it(tmp_path, jpegs):
+    path = _record(tmp_path / "cam.mcap", jpegs)
+    eager = list(McapReplaySource(path, decode_when_read=False).frames())
+    assert [type(f) for f in eager] == [VideoFrame] * len(jpegs)
+    for frame, waiting, data in zip(eager, McapReplaySource(path).frames(), jpegs):
+        assert frame.jpeg == waiting.jpeg == data
+        np.testing.assert_array_equal(frame.image, waiting.image)

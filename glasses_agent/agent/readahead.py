@@ -9,10 +9,10 @@ releases the GIL while it decodes), and the pipeline takes them in the source's 
 the replay stays deterministic. An error in the source is raised where the frame would have been.
 
 A replay's camera frames stay JPEG until their pixels are read (`EncodedVideoFrame`), and the
-agent reads only each tick's newest frame (the perception clip's instants are earlier ticks') and
-the first: on the gopro clip 106 of 315 frames. With `tick_hz` this thread decodes those ahead, on the tick
-grid the synchroniser will use (the first tick one tick after the first frame); the rest are
-never decoded. Which frames it decodes changes no pixels, only where the decoding is done: a
+agent reads only each tick's newest frame (the perception clip's instants are earlier ticks')
+and the first: on the gopro clip 106 of 315 frames. With `tick_hz` this thread decodes those
+ahead, on the tick grid the synchroniser will use (the first tick one tick after the first
+frame); the rest are never decoded. Which frames it decodes changes no pixels, only where the decoding is done: a
 frame it did not decode is decoded by its reader, and one that fails to decode fails there.
 """
 

@@ -183,12 +183,14 @@ def encode_payload(frame: Frame, kind: str) -> bytes:
     return dump_json(body, f"{kind} {frame.source!r} seq {frame.seq}")
 
 
-def decode_payload(kind: str, source: str, t_ns: int, sequence: int, data: bytes) -> Frame:
-    """Rebuild the frame of one message. Raises ValueError (or a protobuf/JSON error) on bad data."""
+def decode_payload(kind: str, source: str, t_ns: int, sequence: int, data: bytes, *,
+                   decode_when_read: bool = True) -> Frame:
+    """Rebuild the frame of one message. Raises ValueError (or a protobuf/JSON error) on bad data.
+    A JPEG image waits to be decoded until its pixels are read, unless `decode_when_read` is False."""
     if kind == VIDEO:
         image = CompressedImage.FromString(data)
         is_jpeg = image.format.lower() in ("jpeg", "jpg")
-        shape = jpeg_shape(image.data) if is_jpeg else None
+        shape = jpeg_shape(image.data) if is_jpeg and decode_when_read else None
         if shape is not None:
             # Decoded when its pixels are first read (most replayed frames never are); a JPEG
             # whose header does not read is decoded now, and fails here if it does not decode.

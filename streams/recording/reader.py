@@ -260,12 +260,15 @@ class McapReplaySource:
     Opening checks the file (and recovers an unfinished one, with a `RecoveredRecordingWarning`);
     `frames()` can be called any number of times and yields the same frames each time, ordered
     by `frame_order_key`. Ground truth (`/truth`) comes out only with `include_truth=True`;
-    stream ends (`/eos`) and JSON written with `write_json` never do.
+    stream ends (`/eos`) and JSON written with `write_json` never do. Camera JPEGs are decoded
+    when their pixels are first read (`EncodedVideoFrame`); `decode_when_read=False` decodes each
+    as it is read from the file (as replays did before; `bench agent` compares the two).
     """
 
-    def __init__(self, path: str | Path, *, include_truth: bool = False) -> None:
+    def __init__(self, path: str | Path, *, include_truth: bool = False, decode_when_read: bool = True) -> None:
         self.path = Path(path)
         self.include_truth = include_truth
+        self.decode_when_read = decode_when_read
         self._index = _read_index(self.path)
         self._kinds = {codec.VIDEO, codec.AUDIO, codec.IMU, codec.EVENT} | ({codec.TRUTH} if include_truth else set())
         note = self._index.recovered_note()
@@ -340,7 +343,8 @@ class McapReplaySource:
             kind, source = kinds[channel.id]
             assert kind is not None
             try:
-                frame = codec.decode_payload(kind, source, message.log_time, message.sequence, message.data)
+                frame = codec.decode_payload(kind, source, message.log_time, message.sequence, message.data,
+                                             decode_when_read=self.decode_when_read)
             except Exception as err:  # noqa: BLE001 - protobuf, JSON and OpenCV each fail their own way
                 raise RecordingError(
                     f"{self.path}: {channel.topic} message at t_ns={message.log_time} does not decode: {err}"
