@@ -13,8 +13,8 @@ hidden one forward. Its expectations are then checked against each frame:
     constancy   a hidden object comes back with another colour or shape -> "changed"
 
 Each violation is a (magnitude, where) pair; benign frames give small position errors. The
-detector is classical and cheap: a background model (kept aligned with head turns by phase
-correlation) and connected components of what differs from it, on frames shrunk to <= 160 px.
+detector is classical and cheap (foreground.py): a background model kept aligned with head turns,
+and connected components of what differs from it, on frames shrunk to <= 160 px.
 """
 
 from __future__ import annotations
@@ -22,16 +22,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-import cv2
 import numpy as np
 
-WORK_WIDTH = 160  # frames are shrunk to this width (aspect kept): the tracker's pixels
-FG_THRESHOLD = 30.0  # colour distance (RGB L2) from the background that counts as foreground
-BG_RATE = 0.05  # background learning rate where nothing is in front
-STABLE_FRAMES = 40  # a foreground pixel unchanged this many frames (4 s) joins the background: long
-# enough that the uniform inside of a slowly moving object is not absorbed (it leaves a ghost)
-STABLE_DIFF = 12.0
-MIN_AREA_FRACTION = 0.0008
+from glasses_agent.world_model.foreground import FG_THRESHOLD, BackgroundModel, Detection, colour_distance, exact_median
+
 COLOUR_MATCH = 45.0  # a pixel this close to a track's colour shows that track
 OCCLUDER_MATCH = 40.0
 CONFIRM_FRAMES = 3  # a track is trusted (and can be surprising) after this many sightings
@@ -41,23 +35,6 @@ HIDDEN_DROP_S = 6.0
 OUT_OF_VIEW_DROP_S = 120.0
 CALM_SPAN = 10  # frames over which the view must mostly be calm for tracks' growth to mean approach
 SALIENT_CONTRAST = 55.0  # tracks that stand out less (shadows, clutter, noise) never surprise
-
-
-@dataclass
-class Detection:
-    x: float
-    y: float
-    box: tuple[int, int, int, int]  # x0, y0, x1, y1 in work pixels
-    area: float
-    colour: np.ndarray
-    fill: float
-    touches_border: bool
-    contrast: float = 0.0  # median colour distance from the background: how clearly it stands out
-
-    @property
-    def aspect(self) -> float:
-        x0, y0, x1, y1 = self.box
-        return (x1 - x0) / max(1, y1 - y0)
 
 
 @dataclass
@@ -135,31 +112,12 @@ class ObjectStep:
     shift: tuple[float, float]  # image shift since the previous frame (work px), head motion
 
 
-def _median(values: np.ndarray | list[float], axis: int | None = None) -> np.ndarray | np.floating:
-    """np.median's value, bit for bit (the mean of the middle two, in the values' own float type),
-    without its overhead: ~60 calls a tick on the gopro walk at ~25 us each were a third of a step."""
-    a = np.asarray(values)
-    if a.dtype.kind != "f" or a.ndim not in (1, 2) or (a.ndim == 2 and axis != 0) or len(a) == 0:
-        return np.median(a, axis=axis)
-    k = len(a) // 2
-    if len(a) % 2:
-        return np.partition(a, k, axis=0)[k]
-    part = np.partition(a, (k - 1, k), axis=0)
-    return (part[k - 1] + part[k]) / 2
-
-
-def _distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return np.sqrt(((a.astype(np.float32) - b.astype(np.float32)) ** 2).sum(axis=-1))
-
-
 class ObjectMemory:
     """Tracks of objects across frames; feed frames in time order with `step`."""
 
     def __init__(self) -> None:
         self.tracks: list[Track] = []
-        self.background: np.ndarray | None = None
-        self.previous: np.ndarray | None = None
-        self.stable: np.ndarray | None = None
+        self.view = BackgroundModel()
         self.frames = 0
         self.scale = 1.0
         self.size = (0, 0)  # work (width, height)
@@ -174,48 +132,41 @@ class ObjectMemory:
     def reset(self) -> None:
         self.__init__()
 
-    def work_image(self, image: np.ndarray) -> np.ndarray:
-        h, w = image.shape[:2]
-        scale = min(1.0, WORK_WIDTH / w)
-        size = (max(8, round(w * scale)), max(8, round(h * scale)))
-        small = cv2.resize(image, size, interpolation=cv2.INTER_AREA) if size != (w, h) else image
-        return cv2.GaussianBlur(small.astype(np.float32), (3, 3), 0)
-
     def step(self, image: np.ndarray, t: float) -> ObjectStep:
         """Update with the RGB frame at stream time `t` (seconds)."""
-        img = self.work_image(image)
+        img = self.view.work_image(image)
         h, w = img.shape[:2]
         dt = 0.1 if self._last_t is None else max(1e-3, t - self._last_t)
         self._last_t = t
-        if self.background is None or self.background.shape != img.shape:
+        if not self.view.fits(img):
             self.reset()
             self._last_t = t
-            self.background, self.previous = img.copy(), img.copy()
-            self.stable = np.zeros((h, w), np.int16)
+            self.view.start(img)
             self.size = (w, h)
             self.scale = w / image.shape[1]
             self.frames = 1
             return ObjectStep((), 0.0, (0.0, 0.0))
         self.frames += 1
-        shift = self._align(img)
-        diff = _distance(img, self.background)
+        shift = self.view.align(img)
+        if shift != (0.0, 0.0):
+            self._pan(*shift)
+        diff = colour_distance(img, self.view.background)
         foreground = diff > FG_THRESHOLD
         if foreground.mean() > 0.5:
             # The whole picture changed (lights, a cut, a fast turn): start the background over.
-            self.background, self.previous = img.copy(), img.copy()
-            self.stable[:] = 0
+            self.view.start(img)
             for track in self.tracks:
                 if track.state == "visible":
                     track.state = "out_of_view"
             return ObjectStep((), 0.0, shift)
-        detections = self._detect(img, foreground, diff)
+        detections = self.view.detect(img, foreground, diff)
         # A shaky or cluttered frame (much of it unlike the background) is no ground for surprise.
         self._calm = foreground.mean() < 0.12
         self._calm_recent = (self._calm_recent + [self._calm])[-CALM_SPAN:]
         self._foreground = foreground
-        self._update_background(img, foreground, diff)
+        self.view.update(img, foreground, diff)
         violations, benign = self._associate(img, detections, t, dt)
-        self.previous = img
+        self.view.previous = img
         if self.frames <= WARMUP_FRAMES or not self._calm:
             violations = []
         error = sum(v.magnitude for v in violations) + benign
@@ -238,76 +189,13 @@ class ObjectMemory:
 
     # -- pieces --------------------------------------------------------------------------------
 
-    def _align(self, img: np.ndarray) -> tuple[float, float]:
-        """Shift the background and tracks with the view when the head turns."""
-        prev = cv2.cvtColor(self.previous, cv2.COLOR_RGB2GRAY)
-        cur = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)
-        (dx, dy), response = cv2.phaseCorrelate(prev, cur)
-        if response < 0.3 or math.hypot(dx, dy) < 0.5 or math.hypot(dx, dy) > img.shape[1] / 3:
-            return (0.0, 0.0)
-        # Whole pixels only (a sub-pixel warp smears the background), and only a shift that
-        # really brings the background closer to the frame: a thing moving in a still view pulls
-        # the estimate by a fraction of a pixel, which must not move the background.
-        rx, ry = int(round(dx)), int(round(dy))
-        bg = cv2.cvtColor(self.background, cv2.COLOR_RGB2GRAY)
-        m = 4 + max(abs(rx), abs(ry))
-
-        def misfit(sx: int, sy: int) -> float:
-            moved = np.roll(bg, (sy, sx), axis=(0, 1))
-            return float(np.abs(moved[m:-m, m:-m] - cur[m:-m, m:-m]).mean())
-
-        candidates = {(0, 0), (rx, ry), (rx, 0), (0, ry)}
-        best = min(candidates, key=lambda c: (misfit(*c), abs(c[0]) + abs(c[1])))
-        if best == (0, 0) or misfit(*best) > 0.9 * misfit(0, 0):
-            return (0.0, 0.0)
-        dx, dy = float(best[0]), float(best[1])
-        matrix = np.float32([[1, 0, dx], [0, 1, dy]])
-        size = (img.shape[1], img.shape[0])
-        self.background = cv2.warpAffine(self.background, matrix, size, borderMode=cv2.BORDER_REPLICATE)
-        # Newly exposed edges have no history: take them from this frame.
-        mask = cv2.warpAffine(np.ones(img.shape[:2], np.uint8), matrix, size, borderValue=0) == 0
-        self.background[mask] = img[mask]
-        self.stable[:] = 0
+    def _pan(self, dx: float, dy: float) -> None:
+        """The view moved by (dx, dy) work px (a head turn): carry the tracks with it."""
         self.pan += (dx, dy)
         for track in self.tracks:
             track.x += dx
             track.y += dy
             track.path = [(t, x + dx, y + dy) for t, x, y in track.path]
-        return (float(dx), float(dy))
-
-    def _detect(self, img: np.ndarray, foreground: np.ndarray, diff: np.ndarray) -> list[Detection]:
-        h, w = foreground.shape
-        mask = cv2.morphologyEx(foreground.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
-        count, labels, stats, centroids = cv2.connectedComponentsWithStats(mask, connectivity=8)
-        min_area = max(6.0, MIN_AREA_FRACTION * h * w)
-        found = []
-        for k in range(1, count):
-            x0, y0, bw, bh, area = stats[k]
-            if area < min_area or area > 0.25 * h * w:
-                continue
-            # Looked at within its box only: the same pixels in the same order as a whole-image
-            # mask, without a whole-image compare per component (~2 ms a tick on the gopro walk).
-            box = (slice(y0, y0 + bh), slice(x0, x0 + bw))
-            inside = labels[box] == k
-            pixels = img[box][inside]
-            found.append(Detection(
-                contrast=float(_median(diff[box][inside])),
-                x=float(centroids[k][0]), y=float(centroids[k][1]), box=(int(x0), int(y0), int(x0 + bw), int(y0 + bh)),
-                area=float(area), colour=_median(pixels, axis=0), fill=float(area) / float(bw * bh),
-                touches_border=bool(x0 <= 1 or y0 <= 1 or x0 + bw >= w - 1 or y0 + bh >= h - 1),
-            ))
-        return found
-
-    def _update_background(self, img: np.ndarray, foreground: np.ndarray, diff: np.ndarray) -> None:
-        still = _distance(img, self.previous) < STABLE_DIFF
-        self.stable = np.where(still, np.minimum(self.stable + 1, 1000), 0).astype(np.int16)
-        rate = np.where(foreground, 0.0, BG_RATE).astype(np.float32)[..., None]
-        self.background += rate * (img - self.background)
-        # Faint changes that hold still (a compression step, a shadow) join the background
-        # quickly; a clear one (a thing that stopped) only after STABLE_FRAMES.
-        faint = diff < 2 * FG_THRESHOLD
-        absorb = foreground & ((self.stable >= STABLE_FRAMES) | (faint & (self.stable >= 4)))
-        self.background[absorb] = img[absorb]
 
     def _footprint(self, img: np.ndarray, x: float, y: float, r: float,
                    ahead: tuple[float, float] | None = None) -> np.ndarray:
@@ -356,7 +244,7 @@ class ObjectMemory:
                 dist = math.hypot(det.x - px, det.y - py)
                 if dist > gate:  # most pairs: their colour is never needed (~2 ms a tick on the gopro walk)
                     continue
-                colour = float(_distance(det.colour, track.colour))
+                colour = float(colour_distance(det.colour, track.colour))
                 # A track just out of hiding shows as a sliver first, whose median colour is mostly
                 # its anti-aliased edge (measured: white 236 seen as 175): no colour gate until its
                 # appearance has been checked, or the sliver starts a new track and the old one is
@@ -396,7 +284,7 @@ class ObjectMemory:
             areas = track.extras.setdefault("areas", [])
             areas.append(det.area)
             del areas[:-7]
-            track.area = float(_median(areas))
+            track.area = float(exact_median(areas))
         whole = not det.touches_border and det.area >= 0.85 * track.area
         track.contrast = det.contrast if track.seen == 1 else 0.8 * track.contrast + 0.2 * det.contrast
         track.shrinking = not whole and not det.touches_border
@@ -449,7 +337,7 @@ class ObjectMemory:
         if det.area >= 0.6 * whole_area and not det.touches_border:
             # A sliver's median colour is mostly its edges (a white disc 40% out measured 199 for
             # 236): judge colour once more than half of it is out.
-            colour = float(_distance(det.colour, track.colour))
+            colour = float(colour_distance(det.colour, track.colour))
             change = max(0.0, colour - 40.0) / 40.0
         # Shape once it is wholly out: as wide (relative to tall) as it went in, and not growing.
         settled = (det.area >= 0.85 * whole_area  # a 4x5 px sliver can have the right aspect by chance
@@ -481,7 +369,7 @@ class ObjectMemory:
         if len(pixels) == 0:
             track.state = "out_of_view"
             return []
-        shows = float((_distance(pixels, track.colour) < COLOUR_MATCH).mean())
+        shows = float((colour_distance(pixels, track.colour) < COLOUR_MATCH).mean())
         if track.state == "visible":
             if not track.confirmed:
                 track.extras["drop"] = True
@@ -516,12 +404,12 @@ class ObjectMemory:
         pixels = self._footprint(img, px, py, track.radius, ahead=(track.vx, track.vy))
         if len(pixels) == 0:
             return []
-        open_view = _distance(pixels, track.occluder_colour) >= OCCLUDER_MATCH
+        open_view = colour_distance(pixels, track.occluder_colour) >= OCCLUDER_MATCH
         expected = float(open_view.mean())
         if expected < 0.25:
             return []
         uncovered = pixels[open_view]
-        if float((_distance(uncovered, track.colour) < COLOUR_MATCH).mean()) >= 0.4:
+        if float((colour_distance(uncovered, track.colour) < COLOUR_MATCH).mean()) >= 0.4:
             return []  # it is coming out (too little of it yet to be detected)
         # Absence shows as the background where the thing should be. Something else standing
         # there (another passer-by it came out beside, a blob it merged with) says nothing about
@@ -535,7 +423,7 @@ class ObjectMemory:
         if track.missing > MISSING_DROP:
             track.extras["drop"] = True
             return []
-        contrast = float(_distance(np.median(uncovered, axis=0), track.colour))
+        contrast = float(colour_distance(np.median(uncovered, axis=0), track.colour))
         magnitude = expected * min(3.0, contrast / 50.0)
         return [Violation("missing", magnitude, self._frac(px, py), track.id)] if magnitude > 0.3 else []
 
@@ -549,7 +437,7 @@ class ObjectMemory:
         if track.born_in_open and self.frames > WARMUP_FRAMES:
             # Like a hidden object, but far from where that one can be: it jumped.
             twins = [tr for tr in self.tracks if tr.state == "hidden" and tr.trusted
-                     and float(_distance(tr.colour, det.colour)) < 50 and 0.5 < det.area / tr.area < 2.0
+                     and float(colour_distance(tr.colour, det.colour)) < 50 and 0.5 < det.area / tr.area < 2.0
                      and det.contrast >= SALIENT_CONTRAST]
             if twins:
                 twin = min(twins, key=lambda tr: math.hypot(tr.x - det.x, tr.y - det.y))

@@ -1,0 +1,149 @@
+"""The object memory's eyes: a background model kept aligned with the head, and what differs from it.
+
+Frames are shrunk to <= WORK_WIDTH px and blurred; the background learns slowly where nothing is
+in front, is shifted with the view when the head turns (phase correlation, whole pixels), and
+what differs from it by more than FG_THRESHOLD falls into connected components: the detections
+that objects.py turns into tracks. Classical and cheap: ~1 ms a frame on two cores.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+WORK_WIDTH = 160  # frames are shrunk to this width (aspect kept): the tracker's pixels
+FG_THRESHOLD = 30.0  # colour distance (RGB L2) from the background that counts as foreground
+BG_RATE = 0.05  # background learning rate where nothing is in front
+STABLE_FRAMES = 40  # a foreground pixel unchanged this many frames (4 s) joins the background: long
+# enough that the uniform inside of a slowly moving object is not absorbed (it leaves a ghost)
+STABLE_DIFF = 12.0
+MIN_AREA_FRACTION = 0.0008
+
+
+@dataclass
+class Detection:
+    x: float
+    y: float
+    box: tuple[int, int, int, int]  # x0, y0, x1, y1 in work pixels
+    area: float
+    colour: np.ndarray
+    fill: float
+    touches_border: bool
+    contrast: float = 0.0  # median colour distance from the background: how clearly it stands out
+
+    @property
+    def aspect(self) -> float:
+        x0, y0, x1, y1 = self.box
+        return (x1 - x0) / max(1, y1 - y0)
+
+
+def exact_median(values: np.ndarray | list[float], axis: int | None = None) -> np.ndarray | np.floating:
+    """np.median's value, bit for bit (the mean of the middle two, in the values' own float type),
+    without its overhead: ~60 calls a tick on the gopro walk at ~25 us each were a third of a step."""
+    a = np.asarray(values)
+    if a.dtype.kind != "f" or a.ndim not in (1, 2) or (a.ndim == 2 and axis != 0) or len(a) == 0:
+        return np.median(a, axis=axis)
+    k = len(a) // 2
+    if len(a) % 2:
+        return np.partition(a, k, axis=0)[k]
+    part = np.partition(a, (k - 1, k), axis=0)
+    return (part[k - 1] + part[k]) / 2
+
+
+def colour_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.sqrt(((a.astype(np.float32) - b.astype(np.float32)) ** 2).sum(axis=-1))
+
+
+class BackgroundModel:
+    """The background of the current view (work pixels), the previous frame, and how long each
+    pixel has held still. `start` on the first frame; then per frame `align`, `detect`, `update`."""
+
+    def __init__(self) -> None:
+        self.background: np.ndarray | None = None
+        self.previous: np.ndarray | None = None
+        self.stable: np.ndarray | None = None
+
+    def fits(self, img: np.ndarray) -> bool:
+        return self.background is not None and self.background.shape == img.shape
+
+    def start(self, img: np.ndarray) -> None:
+        """Start over from this frame (the first one, or after the whole picture changed)."""
+        self.background, self.previous = img.copy(), img.copy()
+        self.stable = np.zeros(img.shape[:2], np.int16)
+
+    @staticmethod
+    def work_image(image: np.ndarray) -> np.ndarray:
+        h, w = image.shape[:2]
+        scale = min(1.0, WORK_WIDTH / w)
+        size = (max(8, round(w * scale)), max(8, round(h * scale)))
+        small = cv2.resize(image, size, interpolation=cv2.INTER_AREA) if size != (w, h) else image
+        return cv2.GaussianBlur(small.astype(np.float32), (3, 3), 0)
+
+    def align(self, img: np.ndarray) -> tuple[float, float]:
+        """Shift the background with the view when the head turns; returns the shift (work px)."""
+        prev = cv2.cvtColor(self.previous, cv2.COLOR_RGB2GRAY)
+        cur = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)
+        (dx, dy), response = cv2.phaseCorrelate(prev, cur)
+        if response < 0.3 or math.hypot(dx, dy) < 0.5 or math.hypot(dx, dy) > img.shape[1] / 3:
+            return (0.0, 0.0)
+        # Whole pixels only (a sub-pixel warp smears the background), and only a shift that
+        # really brings the background closer to the frame: a thing moving in a still view pulls
+        # the estimate by a fraction of a pixel, which must not move the background.
+        rx, ry = int(round(dx)), int(round(dy))
+        bg = cv2.cvtColor(self.background, cv2.COLOR_RGB2GRAY)
+        m = 4 + max(abs(rx), abs(ry))
+
+        def misfit(sx: int, sy: int) -> float:
+            moved = np.roll(bg, (sy, sx), axis=(0, 1))
+            return float(np.abs(moved[m:-m, m:-m] - cur[m:-m, m:-m]).mean())
+
+        candidates = {(0, 0), (rx, ry), (rx, 0), (0, ry)}
+        best = min(candidates, key=lambda c: (misfit(*c), abs(c[0]) + abs(c[1])))
+        if best == (0, 0) or misfit(*best) > 0.9 * misfit(0, 0):
+            return (0.0, 0.0)
+        dx, dy = float(best[0]), float(best[1])
+        matrix = np.float32([[1, 0, dx], [0, 1, dy]])
+        size = (img.shape[1], img.shape[0])
+        self.background = cv2.warpAffine(self.background, matrix, size, borderMode=cv2.BORDER_REPLICATE)
+        # Newly exposed edges have no history: take them from this frame.
+        mask = cv2.warpAffine(np.ones(img.shape[:2], np.uint8), matrix, size, borderValue=0) == 0
+        self.background[mask] = img[mask]
+        self.stable[:] = 0
+        return (float(dx), float(dy))
+
+    def detect(self, img: np.ndarray, foreground: np.ndarray, diff: np.ndarray) -> list[Detection]:
+        h, w = foreground.shape
+        mask = cv2.morphologyEx(foreground.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+        count, labels, stats, centroids = cv2.connectedComponentsWithStats(mask, connectivity=8)
+        min_area = max(6.0, MIN_AREA_FRACTION * h * w)
+        found = []
+        for k in range(1, count):
+            x0, y0, bw, bh, area = stats[k]
+            if area < min_area or area > 0.25 * h * w:
+                continue
+            # Looked at within its box only: the same pixels in the same order as a whole-image
+            # mask, without a whole-image compare per component (~2 ms a tick on the gopro walk).
+            box = (slice(y0, y0 + bh), slice(x0, x0 + bw))
+            inside = labels[box] == k
+            pixels = img[box][inside]
+            found.append(Detection(
+                contrast=float(exact_median(diff[box][inside])),
+                x=float(centroids[k][0]), y=float(centroids[k][1]), box=(int(x0), int(y0), int(x0 + bw), int(y0 + bh)),
+                area=float(area), colour=exact_median(pixels, axis=0), fill=float(area) / float(bw * bh),
+                touches_border=bool(x0 <= 1 or y0 <= 1 or x0 + bw >= w - 1 or y0 + bh >= h - 1),
+            ))
+        return found
+
+    def update(self, img: np.ndarray, foreground: np.ndarray, diff: np.ndarray) -> None:
+        still = colour_distance(img, self.previous) < STABLE_DIFF
+        self.stable = np.where(still, np.minimum(self.stable + 1, 1000), 0).astype(np.int16)
+        rate = np.where(foreground, 0.0, BG_RATE).astype(np.float32)[..., None]
+        self.background += rate * (img - self.background)
+        # Faint changes that hold still (a compression step, a shadow) join the background
+        # quickly; a clear one (a thing that stopped) only after STABLE_FRAMES.
+        faint = diff < 2 * FG_THRESHOLD
+        absorb = foreground & ((self.stable >= STABLE_FRAMES) | (faint & (self.stable >= 4)))
+        self.background[absorb] = img[absorb]
