@@ -1,11 +1,13 @@
 """The bridge's load benchmark: K emulated devices on loopback for T seconds, one agent process.
 
     glasses-agent bench bridge            # K=4 devices for 60 s, then a ramp for the largest K in real time
+    glasses-agent bench bridge --devices 2 --seconds 10 --ramp '' --perception none
 
-Settings come from the environment (the shared `bench` command has no per-benchmark flags):
-BRIDGE_BENCH_DEVICES (default 4), BRIDGE_BENCH_SECONDS (60), BRIDGE_BENCH_RAMP (device counts to
-try after the main run, default "6,8,12,16"; empty for none), BRIDGE_BENCH_RAMP_SECONDS (20),
-BRIDGE_BENCH_PERCEPTION ("none" to run the agents without the perception model).
+Flags, each with an environment variable for scripts (the flag wins): --devices K
+(BRIDGE_BENCH_DEVICES, default 4), --seconds T (BRIDGE_BENCH_SECONDS, 60), --ramp K,K,... (device
+counts tried after the main run while it keeps real time; BRIDGE_BENCH_RAMP, "6,8,12,16"; empty
+for none), --ramp-seconds T (BRIDGE_BENCH_RAMP_SECONDS, 20), --perception CKPT
+(BRIDGE_BENCH_PERCEPTION; "none" runs the agents without the perception model).
 
 A real Mosquitto (TLS, passwords, ACL) is started for the run; the devices run in a second
 process (`python -m firmware_bridge.loadtest devices ...`) so their work is not the bridge's;
@@ -224,14 +226,19 @@ def _figures(devices: int, seconds: float, wall: float, summary: dict, device_st
     }
 
 
-def bench_bridge(args: argparse.Namespace) -> dict[str, Any]:  # noqa: ARG001
+def _setting(args: argparse.Namespace, name: str, env_name: str, default: str, parse: Any) -> Any:
+    """A flag of `bench bridge` when given, else its environment variable, else the default."""
+    value = getattr(args, name, None)
+    return value if value is not None else parse(os.environ.get(env_name, default))
+
+
+def bench_bridge(args: argparse.Namespace) -> dict[str, Any]:
     """Entry point of `glasses-agent bench bridge` (tools/bench.py BENCHMARKS)."""
-    env = os.environ
-    devices = int(env.get("BRIDGE_BENCH_DEVICES", "4"))
-    seconds = float(env.get("BRIDGE_BENCH_SECONDS", "60"))
-    ramp = [int(k) for k in env.get("BRIDGE_BENCH_RAMP", "6,8,12,16").split(",") if k.strip()]
-    ramp_seconds = float(env.get("BRIDGE_BENCH_RAMP_SECONDS", "20"))
-    perception = env.get("BRIDGE_BENCH_PERCEPTION") or None
+    devices = _setting(args, "devices", "BRIDGE_BENCH_DEVICES", "4", int)
+    seconds = _setting(args, "seconds", "BRIDGE_BENCH_SECONDS", "60", float)
+    ramp = _setting(args, "ramp", "BRIDGE_BENCH_RAMP", "6,8,12,16", lambda s: [int(k) for k in s.split(",") if k.strip()])
+    ramp_seconds = _setting(args, "ramp_seconds", "BRIDGE_BENCH_RAMP_SECONDS", "20", float)
+    perception = _setting(args, "perception", "BRIDGE_BENCH_PERCEPTION", "", str) or None
     print(f"bridge load: {devices} devices for {seconds:g} s ...", file=sys.stderr, flush=True)
     main = run_load(devices, seconds, perception)
     largest = devices if main["real_time"] else 0

@@ -128,3 +128,22 @@ def test_bridge_and_device_commands_serve_a_dark_room_end_to_end(mosquitto, tmp_
     assert re.search(r"^dev1 +\d+\.\d+s  low_light", out, re.M), (out, err)
     assert (tmp_path / "home" / "devices" / "dev1.sqlite3").exists()  # memory partitioned per device
     assert (tmp_path / "home" / "bridge-outbox.sqlite3").exists()
+
+
+@pytest.mark.skipif(not mosquitto_available(), reason="needs Mosquitto (apt-get install -y mosquitto)")
+def test_bench_bridge_takes_its_settings_as_flags_and_writes_figures(tmp_path):
+    out = tmp_path / "bridge.json"
+    # The environment says 3 devices; the flag wins.
+    result = _cli("bench", "bridge", "--devices", "1", "--seconds", "3", "--ramp", "", "--perception", "none",
+                  "--out", str(out), env={"BRIDGE_BENCH_DEVICES": "3"}, timeout=120)
+    assert result.returncode == 0, result.stderr
+    import json
+
+    figures = json.loads(out.read_text())
+    assert figures["devices"] == 1 and figures["seconds"] == 3
+    assert figures["frames_sent"] > 0 and figures["ticks_processed"] > 0
+    assert figures["ramp"] == [{"devices": 1, "real_time": figures["real_time"],
+                                "frame_drop_rate": figures["frame_drop_rate"], "tick_drop_rate": figures["tick_drop_rate"]}]
+    assert "largest_real_time_devices" in result.stdout
+    bad = _cli("bench", "bridge", "--ramp", "6,x")
+    assert bad.returncode == 2 and "whole number" in bad.stderr and "Traceback" not in bad.stderr

@@ -104,12 +104,40 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--file", metavar="FILE", help="recording or media to replay (default: the gopro clip, else a generated scene)")
     bench.add_argument("--repeat", type=int, default=3, help="runs to take the median of (default 3)")
     bench.add_argument("--out", metavar="FILE.json", help="where to write the figures (default bench-results/WHAT.json)")
+    bench.add_argument("--perception", metavar="CKPT",
+                       help="bench agent, bench bridge: the perception checkpoint (default the shipped one; 'none': without it)")
+    load = bench.add_argument_group("bench bridge")
+    load.add_argument("--devices", type=_positive_int, metavar="K", help="emulated devices (default 4)")
+    load.add_argument("--seconds", type=_positive_float, metavar="T", help="length of the main run (default 60)")
+    load.add_argument("--ramp", type=_device_counts, metavar="K,K,...",
+                      help="device counts tried after the main run while it keeps real time (default 6,8,12,16; '' for none)")
+    load.add_argument("--ramp-seconds", type=_positive_float, metavar="T", help="length of each ramp run (default 20)")
 
     import importlib
 
     for module in COMMAND_MODULES:
         importlib.import_module(module).register(sub)
     return parser
+
+
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return int(text)
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def _device_counts(text: str) -> list[int]:
+    return [_positive_int(k.strip()) for k in text.split(",") if k.strip()]
 
 
 def _one_line_warnings() -> None:
