@@ -97,6 +97,9 @@ def test_ctrl_c_stops_a_paced_replay_cleanly(scene_mcap):
         text=True,
         env=env,
         cwd=Path(__file__).resolve().parents[1],
+        # A shell starts background jobs with SIGINT ignored, and children inherit that (then
+        # Python never turns Ctrl-C into KeyboardInterrupt): give the replay the terminal's default.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         # The replay takes 12 s; interrupt it once it is under way (the pipeline has imported).
