@@ -257,9 +257,11 @@ def _bench_agent_run(recording: Path, tmp: Path, name: str, perception: str | No
     # Time on the loop's thread outside the ticks' chains: reading and decoding frames, tick sync.
     in_chain_s = sum(sum(stage.stats.latencies_ns) for stage in agent.stages()) / 1e9 if summary.ticks_processed else 0.0
     # Work started with the tick beside perception, timed on its own thread (the stage's latency
-    # is then only the wait for it): the detectors, the object memory.
-    early = {f"{stage.name}_started_early": stage.early_stats.as_dict() for stage in agent.stages()
-             if getattr(stage, "early_stats", None) is not None and stage.early_stats.calls}
+    # is then only the wait for it): the detectors, the object memory, the latent prediction.
+    early = {f"{stage.name}{suffix}_started_early": stats.as_dict() for stage in agent.stages()
+             for suffix, stats in (("", getattr(stage, "early_stats", None)),
+                                   ("_prediction", getattr(stage, "prediction_stats", None)))
+             if stats is not None and stats.calls}
     return {"to_last_prompt_s": (last - t0) if last else None, "wall_s": t_end - t0, "cpu_s": c_end - c0,
             "outside_ticks_s": max(0.0, summary.wall_s - in_chain_s), "summary": summary,
             "prompts": outputs.prompts_written, "prompts_bytes": prompts.read_bytes(), "notes": notes, "early": early}

@@ -69,7 +69,11 @@ class Agent:
         self.world_stage = self._load_world()
         self.actor = Actor(planner=self._planner())
         self._walking = WalkingDetector()
-        self._detectors = None  # built lazily: OpenCV cascades and the VAD model take a moment
+        # Built here with the models, not on the first tick: the OpenCV cascade and the VAD
+        # model take 30-70 ms to load, which stalled the first tick of every run.
+        from glasses_agent.detectors import DetectorSet
+
+        self.detectors = DetectorSet()
         self._sent: OrderedDict[str, tuple[Prompt, str]] = OrderedDict()
         self._core: list[Stage] | None = None
         self.last_context: TickContext | None = None
@@ -187,14 +191,6 @@ class Agent:
             ctx.extras["goal"] = self.goal
 
     # -- loading the other parts ---------------------------------------------------------------
-
-    @property
-    def detectors(self):  # noqa: ANN201
-        if self._detectors is None:
-            from glasses_agent.detectors import DetectorSet
-
-            self._detectors = DetectorSet()
-        return self._detectors
 
     def _lookup_logged(self, prompt_id: str) -> tuple[Prompt, str]:
         for record in reversed(self.store.prompts()):
