@@ -9,7 +9,7 @@ skipped for budget (battery low) ends its chain at the ContextStage (returns Non
 
 Work that does not need the percept starts at the ContextStage and runs beside perception, each
 on its own stage's one worker thread: the classical detectors (SensesStage) and the world model's
-object memory (WorldStage, pixels only). Each tick's results are awaited in the chain's order
+object memory (WorldStage, pixels only; its latent prediction on a second thread of its own). Each tick's results are awaited in the chain's order
 before the next tick begins, so a lock-step replay gives the same prompts as a serial run;
 measured with `glasses-agent bench agent`.
 """
