@@ -2,7 +2,6 @@
 
     image = decode_image(data)        # HxWx3 uint8 RGB (JPEG, PNG, WebP)
     jpeg_shape(data)                  # (height, width) from the JPEG's markers, or None
-    area_shrink(image, (w, h))        # an area-averaged copy, halving exactly first (~6x faster)
 
 A replayed recording keeps each camera frame as its JPEG until its pixels are first read
 (`streams.frames.EncodedVideoFrame`): at 30 fps with 10 Hz ticks, two frames of three are never
@@ -74,25 +73,3 @@ def jpeg_shape(data: bytes) -> tuple[int, int] | None:
             return shape
         i += 2 + length
     return None
-
-
-def area_shrink(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """An area-averaged copy at `size` (width, height): exact halvings first (2x2 means), while
-    the image stays at least twice the size, then one area resize the rest of the way.
-
-    OpenCV's area resize has a fast path for whole-number scales only: a 848x480 camera frame
-    to 48x48 costs ~0.85 ms, its halvings (424x240, 212x120) ~0.1 ms and the rest ~0.04 ms.
-    The result is the same average over a slightly softer footprint: on the gopro walk, 1.9
-    grey levels from the direct resize on average at 48x48. Perception's frames use it (the
-    scenario suite meets the same targets); the detectors' shrinks do not: the region cue's
-    even-colour patches need the sharper edges (it noticed a disc flown over the gopro walk
-    0.7 s late)."""
-    import cv2  # lazily: importing streams must stay cheap
-
-    width, height = size
-    while (image.shape[1] % 2 == 0 and image.shape[0] % 2 == 0
-           and image.shape[1] >= 2 * width and image.shape[0] >= 2 * height):
-        image = cv2.resize(image, (image.shape[1] // 2, image.shape[0] // 2), interpolation=cv2.INTER_AREA)
-    if image.shape[1] == width and image.shape[0] == height:
-        return np.ascontiguousarray(image)
-    return cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
