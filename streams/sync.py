@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 from collections import deque
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -216,3 +217,15 @@ class TickSynchronizer:
             self._imu.pop(0)
         while self._events and self._events[0][0] <= t_ns:
             self._events.pop(0)
+
+
+def ticks_of_frames(frames: Iterable[Frame], sync: TickSynchronizer) -> Iterator[Tick]:
+    """Every tick of a finished, time-ordered frame sequence, assembled as a replay would: each
+    frame's stamp is the watermark for the ticks before it, and the last stamp flushes the rest."""
+    last = None
+    for frame in frames:
+        sync.add(frame)
+        last = frame.t_ns
+        yield from sync.ticks_due(frame.t_ns - 1)
+    if last is not None:
+        yield from sync.ticks_due(last)

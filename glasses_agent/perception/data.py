@@ -20,7 +20,7 @@ import torch
 
 from streams.errors import StreamError
 from streams.frames import Frame
-from streams.sync import Tick, TickSynchronizer
+from streams.sync import Tick, TickSynchronizer, ticks_of_frames
 
 from glasses_agent.perception.config import ModelConfig
 from glasses_agent.perception.errors import EmptyDatasetError, PerceptionError
@@ -112,14 +112,7 @@ def _frame_sources(spec: str, clip_seconds: float) -> Iterator[tuple[str, Iterab
 def ticks_of(frames: Iterable[Frame], config: ModelConfig, tick_hz: float = 10.0) -> Iterator[Tick]:
     """The pipeline's ticks, keeping enough video history to cover the model's clip."""
     history = int(np.ceil(config.frames / config.frame_rate * 60)) + 1  # enough at up to 60 fps
-    sync = TickSynchronizer(tick_hz=tick_hz, video_frames=history, sample_rate=config.sample_rate)
-    last = None
-    for frame in frames:
-        sync.add(frame)
-        last = frame.t_ns
-        yield from sync.ticks_due(frame.t_ns - 1)
-    if last is not None:
-        yield from sync.ticks_due(last)
+    yield from ticks_of_frames(frames, TickSynchronizer(tick_hz=tick_hz, video_frames=history, sample_rate=config.sample_rate))
 
 
 def clips_from_ticks(ticks: Iterable[Tick], config: ModelConfig, log_mel: LogMel,

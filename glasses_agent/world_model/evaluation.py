@@ -100,18 +100,9 @@ def clip_frames(path: Path) -> Iterable[Any]:
 
 def clip_ticks(path: Path, config: Any = None, tick_hz: float = 10.0) -> list[Any]:
     """The clip cut into the pipeline's ticks (enough video history for the encoder)."""
-    from streams.sync import TickSynchronizer
+    from streams.sync import TickSynchronizer, ticks_of_frames
 
-    sync = TickSynchronizer(tick_hz=tick_hz, video_frames=32)
-    ticks = []
-    last = None
-    for frame in clip_frames(path):
-        sync.add(frame)
-        last = frame.t_ns
-        ticks.extend(sync.ticks_due(frame.t_ns - 1))
-    if last is not None:
-        ticks.extend(sync.ticks_due(last))
-    ticks = [t for t in ticks if t.video]
+    ticks = [t for t in ticks_of_frames(clip_frames(path), TickSynchronizer(tick_hz=tick_hz, video_frames=32)) if t.video]
     if not ticks:
         raise PairsError(f"{path}: no video frames")
     return ticks
@@ -194,18 +185,10 @@ def format_table(result: dict[str, Any]) -> str:
 def surprise_series(world: Any, path_or_frames: Any, tick_hz: float = 10.0) -> tuple[list[float], float]:
     """(surprise per tick, seconds covered) of a clip or frame source, run through `world`."""
     from glasses_agent.context import TickContext
-    from streams.sync import TickSynchronizer
+    from streams.sync import TickSynchronizer, ticks_of_frames
 
     frames = clip_frames(Path(path_or_frames)) if isinstance(path_or_frames, (str, Path)) else path_or_frames
-    sync = TickSynchronizer(tick_hz=tick_hz, video_frames=4)
-    ticks, last = [], None
-    for frame in frames:
-        sync.add(frame)
-        last = frame.t_ns
-        ticks.extend(sync.ticks_due(frame.t_ns - 1))
-    if last is not None:
-        ticks.extend(sync.ticks_due(last))
-    ticks = [t for t in ticks if t.video]
+    ticks = [t for t in ticks_of_frames(frames, TickSynchronizer(tick_hz=tick_hz, video_frames=4)) if t.video]
     world.reset()
     series = [world.step(TickContext(tick=t)).surprise for t in ticks]
     seconds = (ticks[-1].t_ns - ticks[0].t_ns) / 1e9 if len(ticks) > 1 else 0.0
