@@ -27,6 +27,17 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+@pytest.fixture(scope="session")
+def face_photo():
+    """A real photo with a face in it (RGB), for the privacy tests: blur, refusal."""
+    from tests.support.faces import load_face_photo
+
+    photo = load_face_photo()
+    if photo is None:
+        pytest.skip("needs a real face photo: pip install scikit-image (the dev extras) or apt-get install opencv-doc")
+    return photo
+
+
 @pytest.fixture
 def mosquitto():
     """A real, TLS-only Mosquitto with the agent user provisioned; add devices with add_device()."""

@@ -161,16 +161,6 @@ def test_sound_enrolled_from_one_span_is_heard_again_and_others_are_not(tmp_path
     assert isinstance(TickContext, type)
 
 
-@pytest.fixture(scope="module")
-def face_photo() -> np.ndarray:
-    from tests.support.faces import load_face_photo
-
-    photo = load_face_photo()
-    if photo is None:
-        pytest.skip("needs a real face photo: pip install scikit-image (the dev extras) or apt-get install opencv-doc")
-    return photo
-
-
 def test_enrolling_a_face_is_refused(face_photo):
     from glasses_agent.memory.privacy import detect_faces
     from glasses_agent.world_model import EnrollmentError, WorldModel

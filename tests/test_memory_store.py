@@ -429,16 +429,6 @@ def test_thumbnails_are_refused_without_opt_in(store: MemoryStore):
     assert store.thumbnails() == [] and store.stats()["thumbnails"] == 0
 
 
-@pytest.fixture(scope="module")
-def face_photo() -> np.ndarray:
-    from tests.support.faces import load_face_photo
-
-    photo = load_face_photo()
-    if photo is None:
-        pytest.skip("needs a real face photo: pip install scikit-image (the dev extras) or apt-get install opencv-doc")
-    return photo
-
-
 def test_kept_frames_have_their_faces_blurred(tmp_path: Path, face_photo: np.ndarray):
     import cv2
 
