@@ -63,9 +63,14 @@ class Stage:
 
     async def run_in_worker(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Run blocking work on this stage's single worker thread (order kept, loop free)."""
+        return await self.start_in_worker(fn, *args)
+
+    def start_in_worker(self, fn: Callable[..., Any], *args: Any) -> asyncio.Future:
+        """Start blocking work on this stage's worker thread without waiting for it: the future
+        is its result (work started early, awaited later in the chain)."""
         if self._worker is None:
             self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"stage-{self.name}")
-        return await asyncio.get_running_loop().run_in_executor(self._worker, fn, *args)
+        return asyncio.get_running_loop().run_in_executor(self._worker, fn, *args)
 
 
 class FunctionStage(Stage):

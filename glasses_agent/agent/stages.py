@@ -32,10 +32,8 @@ if TYPE_CHECKING:
 
 def start_in_worker(stage: Stage, stats: StageStats, fn: Callable[..., Any], *args: Any,
                     worker: ThreadPoolExecutor | None = None) -> asyncio.Future:
-    """Start blocking work on the stage's one worker thread (as `run_in_worker`), or on `worker`,
+    """Start blocking work on the stage's one worker thread (`Stage.start_in_worker`), or on `worker`,
     without waiting; its own duration goes to `stats` (the stage's latency is then only the wait for it)."""
-    if worker is None and stage._worker is None:
-        stage._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"stage-{stage.name}")
 
     def timed() -> Any:
         t0 = time.perf_counter_ns()
@@ -44,7 +42,9 @@ def start_in_worker(stage: Stage, stats: StageStats, fn: Callable[..., Any], *ar
         finally:
             stats.record(time.perf_counter_ns() - t0)
 
-    return asyncio.get_running_loop().run_in_executor(worker or stage._worker, timed)
+    if worker is None:
+        return stage.start_in_worker(timed)
+    return asyncio.get_running_loop().run_in_executor(worker, timed)
 
 
 class EarlyStart:
@@ -53,10 +53,10 @@ class EarlyStart:
     `early_stats` times the work started early, on its thread."""
 
     def __init__(self) -> None:
-        self._pending: tuple[TickContext, asyncio.Future] | None = None
+        self._pending: tuple[TickContext, Any] | None = None  # (ctx, what begin started for it)
         self.early_stats = StageStats()
 
-    def _take(self, ctx: TickContext) -> asyncio.Future | None:
+    def _take(self, ctx: TickContext) -> Any:
         pending, self._pending = self._pending, None
         return pending[1] if pending is not None and pending[0] is ctx else None
 
@@ -139,10 +139,6 @@ class WorldStage(Stage, EarlyStart):
             predicted = start_in_worker(self, self.prediction_stats, self.world.predict_latent, ctx.tick,
                                         worker=self._prediction_worker)
         self._pending = (ctx, (pixels, predicted))
-
-    def _take(self, ctx: TickContext) -> Any:
-        pending, self._pending = self._pending, None
-        return pending[1] if pending is not None and pending[0] is ctx else None
 
     async def process(self, ctx: TickContext) -> TickContext:
         started = self._take(ctx)
