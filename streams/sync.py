@@ -9,7 +9,6 @@ counted per source.
 from __future__ import annotations
 
 import bisect
-from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 

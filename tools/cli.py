@@ -12,6 +12,8 @@ import sys
 import warnings
 from collections.abc import Sequence
 
+from tools.arg_types import positive_float, positive_int, replay_speed
+
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 
@@ -27,29 +29,6 @@ COMMAND_MODULES = (
     "tools.bridge_commands",
     "tools.world_commands",
 )
-
-
-def _speed(text: str) -> float | None:
-    """`max` (virtual clock, lock-step) or a positive factor of real time."""
-    if text == "max":
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"speed must be 'max' or a number, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"speed must be positive, got {text!r}")
-    return value
-
-
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return value
 
 
 class _Parser(argparse.ArgumentParser):
@@ -68,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     tour = sub.add_parser("tour", help="generate a short scene, record it, inspect it and replay it")
     tour.add_argument("--seed", type=int, default=0, help="scene seed (default 0)")
-    tour.add_argument("--duration", type=_positive, default=5.0, metavar="S", help="scene length in seconds")
+    tour.add_argument("--duration", type=positive_float, default=5.0, metavar="S", help="scene length in seconds")
     tour.add_argument("--keep", metavar="FILE.mcap", help="keep the generated recording at this path")
 
     rec = sub.add_parser("record", help="record live devices, import media, or generate a scene, into MCAP")
@@ -80,14 +59,14 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--audio", metavar="FILE", help="audio file to use instead of the video's own track")
     rec.add_argument("--imu", metavar="CSV", help="IMU CSV (t_s,accel_x_mps2,...,gyro_z_rads) to import")
     rec.add_argument("--seed", type=int, default=0, help="seed for --synthetic")
-    rec.add_argument("--duration", type=_positive, metavar="S", help="seconds to record (live, synthetic)")
+    rec.add_argument("--duration", type=positive_float, metavar="S", help="seconds to record (live, synthetic)")
     rec.add_argument("--out", required=True, metavar="FILE.mcap", help="the recording to write")
 
     rep = sub.add_parser("replay", help="replay a recording through the pipeline and summarise it")
     rep.add_argument("file", metavar="FILE", help="an MCAP recording (or a media file)")
-    rep.add_argument("--speed", type=_speed, default=None, metavar="max|X", help="'max' (default, virtual clock) or X times real time")
+    rep.add_argument("--speed", type=replay_speed, default=None, metavar="max|X", help="'max' (default, virtual clock) or X times real time")
     rep.add_argument("--trace-out", metavar="T.jsonl", help="write one JSON record per tick")
-    rep.add_argument("--tick-hz", type=_positive, default=10.0, help="ticks per second (default 10)")
+    rep.add_argument("--tick-hz", type=positive_float, default=10.0, help="ticks per second (default 10)")
     rep.add_argument("--json", action="store_true", help="print the summary as JSON")
 
     info = sub.add_parser("info", help="list a recording's channels, message counts and time range")
@@ -107,11 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--perception", metavar="CKPT",
                        help="bench agent, bench bridge: the perception checkpoint (default the shipped one; 'none': without it)")
     load = bench.add_argument_group("bench bridge")
-    load.add_argument("--devices", type=_positive_int, metavar="K", help="emulated devices (default 4)")
-    load.add_argument("--seconds", type=_positive_float, metavar="T", help="length of the main run (default 60)")
+    load.add_argument("--devices", type=positive_int, metavar="K", help="emulated devices (default 4)")
+    load.add_argument("--seconds", type=positive_float, metavar="T", help="length of the main run (default 60)")
     load.add_argument("--ramp", type=_device_counts, metavar="K,K,...",
                       help="device counts tried after the main run while it keeps real time (default 6,8,12,16; '' for none)")
-    load.add_argument("--ramp-seconds", type=_positive_float, metavar="T", help="length of each ramp run (default 20)")
+    load.add_argument("--ramp-seconds", type=positive_float, metavar="T", help="length of each ramp run (default 20)")
 
     import importlib
 
@@ -120,24 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _positive_int(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
-    return int(text)
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return value
-
-
 def _device_counts(text: str) -> list[int]:
-    return [_positive_int(k.strip()) for k in text.split(",") if k.strip()]
+    return [positive_int(k) for k in text.split(",") if k.strip()]
 
 
 def _one_line_warnings() -> None:

@@ -9,22 +9,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tools.arg_types import positive_int
 from tools.bench import write_results
 
 DEFAULT_DATA = ["synthetic:mixed:0-39"]
 # The command that reproduces the shipped checkpoint (README): only generated scenes, no downloads.
 DEFAULT_CHECKPOINT_COMMAND = ("glasses-agent train perception --data synthetic:mixed:0-39 --steps 600 --eval-every 100 "
                               "--threads 1 --out runs/perception --export glasses_agent/checkpoints/perception")
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return value
 
 
 def add_train_targets(subparsers: Any) -> None:
@@ -39,8 +30,8 @@ def add_train_targets(subparsers: Any) -> None:
                    help="MCAP recordings, media files, folders, or synthetic:SCENARIO[:SEEDS] "
                    f"(default: {' '.join(DEFAULT_DATA)})")
     p.add_argument("--out", required=True, help="checkpoint folder to write")
-    p.add_argument("--steps", type=_positive_int, default=2000, help="optimiser steps in all (default 2000)")
-    p.add_argument("--batch-size", type=_positive_int, default=64)
+    p.add_argument("--steps", type=positive_int, default=2000, help="optimiser steps in all (default 2000)")
+    p.add_argument("--batch-size", type=positive_int, default=64)
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--objective", choices=("sigreg", "ema", "pixel"), default="sigreg",
                    help="sigreg: LeJEPA's SIGReg (default: here the EMA target's scene embedding fell to "
@@ -48,10 +39,10 @@ def add_train_targets(subparsers: Any) -> None:
                    "encoder; pixel: the MAE-style pixel baseline")
     p.add_argument("--sigreg-lambda", type=float, default=0.5)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--eval-every", type=_positive_int, default=250, help="steps between evaluations and checkpoints")
+    p.add_argument("--eval-every", type=positive_int, default=250, help="steps between evaluations and checkpoints")
     p.add_argument("--holdout", type=float, default=0.1, help="fraction of clips held out for evaluation")
     p.add_argument("--clip-seconds", type=float, default=10.0, help="length of each synthetic scene")
-    p.add_argument("--threads", type=_positive_int, default=1,
+    p.add_argument("--threads", type=positive_int, default=1,
                    help="torch CPU threads (default 1: on a shared machine more threads spin against other work)")
     p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when present)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out up to --steps")
@@ -70,9 +61,9 @@ def add_eval_targets(subparsers: Any) -> None:
         "motion (direction) and sound (which of ../shared/data/audio/sounds plays). Prints the "
         "table (mean ± std over seeds) and writes JSON.",
     )
-    p.add_argument("--seeds", type=_positive_int, default=3, help="seeds per model (default 3)")
-    p.add_argument("--steps", type=_positive_int, default=300, help="training steps per model (default 300)")
-    p.add_argument("--batch-size", type=_positive_int, default=32, help="batch size, every model (default 32)")
+    p.add_argument("--seeds", type=positive_int, default=3, help="seeds per model (default 3)")
+    p.add_argument("--steps", type=positive_int, default=300, help="training steps per model (default 300)")
+    p.add_argument("--batch-size", type=positive_int, default=32, help="batch size, every model (default 32)")
     p.add_argument("--jepa-objective", choices=("sigreg", "ema"), default="ema", help="the JEPA's objective (default ema)")
     p.add_argument("--sigreg-lambda", type=float, default=0.5, help="SIGReg's weight for the sigreg JEPA (default 0.5)")
     p.add_argument("--mask-weights", default=None, metavar="B,F,DV,DA",
@@ -83,7 +74,7 @@ def add_eval_targets(subparsers: Any) -> None:
     p.add_argument("--sounds", default=None, help="folder of sound files (default ../shared/data/audio/sounds)")
     p.add_argument("--noise", default=None, help="folder of noise beds (default ../shared/data/audio/noise)")
     p.add_argument("--out", default="bench-results/probe.json", help="JSON to write (default bench-results/probe.json)")
-    p.add_argument("--threads", type=_positive_int, default=1)
+    p.add_argument("--threads", type=positive_int, default=1)
     p.set_defaults(handler=cmd_eval_probe)
     c = subparsers.add_parser(
         "collapse",
@@ -94,7 +85,7 @@ def add_eval_targets(subparsers: Any) -> None:
     )
     c.add_argument("--checkpoint", default=None, help="folder or .safetensors (default: the shipped checkpoint)")
     c.add_argument("--out", default="bench-results/collapse.json")
-    c.add_argument("--threads", type=_positive_int, default=1)
+    c.add_argument("--threads", type=positive_int, default=1)
     c.set_defaults(handler=cmd_eval_collapse)
 
 

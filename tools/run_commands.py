@@ -15,14 +15,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tools.arg_types import replay_speed
+
 DEMO_SCENARIO = "demo"
 DEMO_SECONDS = 16.0
-
-
-def _speed(text: str) -> float | None:
-    from tools.cli import _speed as parse
-
-    return parse(text)
 
 
 def add_agent_arguments(p: argparse.ArgumentParser) -> None:
@@ -45,7 +41,7 @@ def register(subparsers: Any) -> None:
     run.add_argument("--mic", metavar="DEV", help="live microphone (with --camera)")
     run.add_argument("--mqtt", metavar="URL", help="send prompts to a device over MQTT (through the bridge)")
     run.add_argument("--device-id", default="default", help="the device's id (default 'default')")
-    run.add_argument("--speed", type=_speed, default=None, metavar="max|X",
+    run.add_argument("--speed", type=replay_speed, default=None, metavar="max|X",
                      help="replay/demo speed: 'max' (default, virtual clock, deterministic) or X times real time")
     run.add_argument("--duration", type=float, metavar="S", help="stop after S seconds (live runs)")
     run.add_argument("--tick-hz", type=float, default=10.0, help="ticks per second (default 10)")

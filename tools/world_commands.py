@@ -14,19 +14,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tools.arg_types import positive_int
 from tools.bench import write_results
 
 DEFAULT_WORLD_DATA = ["synthetic:mixed:0-11", "synthetic:occlusion:0-5", "synthetic:approach:0-3", "pairs:train:0-23"]
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return value
 
 
 def register(subparsers: Any) -> None:
@@ -35,7 +26,7 @@ def register(subparsers: Any) -> None:
                               "object permanence, continuity and constancy; the test split's seeds and "
                               "backgrounds are never used in training.")
     p.add_argument("--out", required=True, metavar="DIR")
-    p.add_argument("--per-type", type=_positive_int, default=30, help="pairs per violation type (default 30)")
+    p.add_argument("--per-type", type=positive_int, default=30, help="pairs per violation type (default 30)")
     p.add_argument("--split", choices=("test", "train"), default="test")
     p.add_argument("--format", choices=("mp4", "avi", "gif", "mcap"), default="mp4")
     p.add_argument("--first-seed", type=int, default=0)
@@ -53,13 +44,13 @@ def add_train_targets(subparsers: Any) -> None:
                    f"(plausible clips only) (default: {' '.join(DEFAULT_WORLD_DATA)})")
     p.add_argument("--out", required=True, metavar="DIR", help="checkpoint folder to write")
     p.add_argument("--perception", default=None, metavar="CKPT", help="perception checkpoint (default: the shipped one)")
-    p.add_argument("--steps", type=_positive_int, default=600)
-    p.add_argument("--batch-size", type=_positive_int, default=32)
+    p.add_argument("--steps", type=positive_int, default=600)
+    p.add_argument("--batch-size", type=positive_int, default=32)
     p.add_argument("--lr", type=float, default=2e-3)
-    p.add_argument("--rollout", type=_positive_int, default=2, help="autoregressive rollout steps in the loss")
+    p.add_argument("--rollout", type=positive_int, default=2, help="autoregressive rollout steps in the loss")
     p.add_argument("--clip-seconds", type=float, default=10.0)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=_positive_int, default=2)
+    p.add_argument("--threads", type=positive_int, default=2)
     p.set_defaults(handler=cmd_train_world)
 
 
@@ -76,7 +67,7 @@ def add_eval_targets(subparsers: Any) -> None:
     p.add_argument("--out", default="bench-results/surprise.json", help="JSON to write (default bench-results/surprise.json)")
     p.add_argument("--per-pair", action="store_true", help="also print every pair's verdicts")
     # One thread: per-tick work is tiny, and on a busy 2-core machine a second thread mostly waits.
-    p.add_argument("--threads", type=_positive_int, default=1, help="torch CPU threads (default 1)")
+    p.add_argument("--threads", type=positive_int, default=1, help="torch CPU threads (default 1)")
     p.set_defaults(handler=cmd_eval_surprise)
 
 
