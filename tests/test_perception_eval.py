@@ -86,3 +86,35 @@ def test_probe_features_keep_position_so_motion_is_readable():
     assert kept > 0.45 and erased < 0.35, (kept, erased)  # chance is 0.25
     # The audio features tell two tones apart, from other segments of them, over another part of the bed.
     assert linear_probe_accuracy(train_a, train.sound, test_a, test.sound, classes=2) > 0.9
+
+
+def test_sound_features_do_not_depend_on_when_the_sound_plays():
+    """A probe fitted on tones early in the second reads the same tones late in it (statistics pooling)."""
+    import numpy as np
+
+    from glasses_agent.perception.models.jepa import Encoder
+    from glasses_agent.perception.probe.linear import linear_probe_accuracy, positional_features
+    from glasses_agent.perception.probe.run import ProbeSettings
+
+    torch.set_num_threads(1)
+    config = ProbeSettings.quick().model
+    sr = config.sample_rate
+    rng = np.random.default_rng(0)
+
+    def clips(n, earliest, latest):
+        labels = rng.integers(0, 2, n)
+        audio = rng.normal(0, 0.01, (n, sr)).astype(np.float32)
+        for i, label in enumerate(labels):
+            start = int(rng.uniform(earliest, latest) * sr)
+            t = np.arange(int(0.15 * sr)) / sr
+            audio[i, start:start + len(t)] += 0.3 * np.sin(2 * np.pi * (440, 1500)[label] * t)
+        video = np.zeros((n, config.frames, config.image_size, config.image_size, 3), np.uint8)
+        return video, audio, labels
+
+    torch.manual_seed(0)
+    encoder = Encoder(config)
+    early_v, early_a, early_y = clips(120, 0.0, 0.3)
+    late_v, late_a, late_y = clips(80, 0.55, 0.85)
+    train_a = positional_features(encoder, config, early_v, early_a)[1]
+    test_a = positional_features(encoder, config, late_v, late_a)[1]
+    assert linear_probe_accuracy(train_a, early_y, test_a, late_y, classes=2) > 0.9

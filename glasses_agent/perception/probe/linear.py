@@ -1,8 +1,12 @@
 """Frozen features that keep position, and linear probes on them.
 
 Mean-pooling every token erases motion (DESIGN.md's micro experiment), so video tokens are
-pooled to a 2x2 grid per time step and audio tokens to 2 time steps per mel band; the probe is a
-multinomial logistic regression on the standardised features, fitted full-batch.
+pooled to a 2x2 grid per time step. Audio keeps its frequency position: per mel band, the mean
+and the spread of the tokens over time (statistics pooling, as speaker and sound embeddings do),
+because which sound plays does not depend on when in the second it starts, and a short sound
+split across two fixed time halves was read worse by every encoder (sound 0.34 -> 0.49 for the
+untrained one, 0.33 -> 0.53 for a JEPA, one seed each). The probe is a multinomial logistic
+regression on the standardised features, fitted full-batch.
 """
 
 from __future__ import annotations
@@ -33,8 +37,8 @@ def positional_features(encoder: Encoder, config: ModelConfig, video: np.ndarray
             grid = vt.reshape(-1, tv, hv, wv, d).permute(0, 1, 4, 2, 3).reshape(-1, d, hv, wv)
             pooled = F.adaptive_avg_pool2d(grid, 2).reshape(-1, tv, d, 4)
             video_out.append(pooled.flatten(1).numpy())
-            bands = at.reshape(-1, ta, fa, d).permute(0, 2, 3, 1).reshape(-1, fa * d, ta)
-            audio_out.append(F.adaptive_avg_pool1d(bands, 2).flatten(1).numpy())
+            bands = at.reshape(-1, ta, fa, d)  # (B, time, mel band, D)
+            audio_out.append(torch.cat([bands.mean(1), bands.std(1)], dim=1).flatten(1).numpy())
     return np.concatenate(video_out), np.concatenate(audio_out)
 
 
