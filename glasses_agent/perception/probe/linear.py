@@ -3,10 +3,11 @@
 Mean-pooling every token erases motion (DESIGN.md's micro experiment), so video tokens are
 pooled to a 2x2 grid per time step. Audio keeps its frequency position: per mel band, the mean
 and the spread of the tokens over time (statistics pooling, as speaker and sound embeddings do),
-because which sound plays does not depend on when in the second it starts, and a short sound
-split across two fixed time halves was read worse by every encoder (sound 0.34 -> 0.49 for the
-untrained one, 0.33 -> 0.53 for a JEPA, one seed each). The probe is a multinomial logistic
-regression on the standardised features, fitted full-batch.
+because which sound plays does not depend on when in the second it starts. Pooled to two fixed
+time halves instead, a short sound fell in either half and every encoder read about 0.3 (`eval
+probe`, 3 seeds: JEPA 0.333, pixel 0.370, untrained 0.344; with these features 0.632, 0.655,
+0.505). The probe is a multinomial logistic regression on the standardised features, fitted
+full-batch.
 """
 
 from __future__ import annotations
