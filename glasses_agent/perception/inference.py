@@ -27,7 +27,7 @@ from glasses_agent.perception.checkpoint import load_module_state, read_checkpoi
 from glasses_agent.perception.config import ModelConfig
 from glasses_agent.perception.models.jepa import Encoder, count_parameters
 from glasses_agent.perception.onnx_export import OnnxEncoder, OnnxUnavailable, load_onnx_encoder
-from glasses_agent.perception.preprocess import LogMel, audio_window, resize_frame, video_clip, video_tensor
+from glasses_agent.perception.preprocess import LogMel, audio_window, clip_picks, resize_frame, video_clip, video_tensor
 
 # The agent runs torch on one worker thread with one intra-op thread: measured (bench encode) at
 # ~10 ms a tick on a loaded 2-core machine, where 2 threads spinning against other work took ~40 ms.
@@ -176,17 +176,14 @@ class FrameHistory:
     def _shrink_picks(self, video: tuple[VideoFrame, ...], t_ns: int) -> tuple[VideoFrame, ...]:
         """The frames the clip takes, already at the model's size: each frame is resized once
         instead of once for every tick whose clip holds it (a 848x480 area resize costs ~0.9 ms,
-        and at 10 Hz a clip of 4 instants holds each frame 4 times). `video_clip` picks the same
-        frames by the same rule and leaves frames of its size as they are, so its pixels are
-        unchanged; a frame it picks that is not shrunk here is simply resized there."""
+        and at 10 Hz a clip of 4 instants holds each frame 4 times). The frames are chosen by
+        `clip_picks`, as `video_clip` chooses them, and `video_clip` leaves frames of its size as
+        they are, so its pixels are unchanged; a frame it picks that is not shrunk here is simply
+        resized there."""
         c = self.config
-        usable = [f for f in video if f.has_image]  # decodes only the frames it picks
+        usable, picks = clip_picks(video, t_ns, c)  # decodes only the frames it picks
         if not usable:
             return video
-        stamps = np.array([f.t_ns for f in usable], np.int64)
-        period = int(round(NS_PER_S / c.frame_rate))
-        instants = t_ns - period * np.arange(c.frames - 1, -1, -1, dtype=np.int64)
-        picks = np.clip(np.searchsorted(stamps, instants, side="right") - 1, 0, len(usable) - 1)
         wanted = {(usable[i].source, usable[i].seq, usable[i].t_ns) for i in set(picks.tolist())}
         out = []
         for f in video:

@@ -33,16 +33,23 @@ def resize_frame(image: np.ndarray, size: int) -> np.ndarray:
     return cv2.resize(image, (size, size), interpolation=cv2.INTER_AREA)
 
 
-def video_clip(frames: Sequence[VideoFrame], t_ns: int, config: ModelConfig) -> np.ndarray | None:
-    """(frames, S, S, 3) uint8 at the model's instants ending at t_ns; None with no frames."""
-    usable = [f for f in frames if f.has_image]  # asks without decoding a frame kept compressed
+def clip_picks(frames: Sequence[VideoFrame], t_ns: int, config: ModelConfig) -> tuple[list[VideoFrame], np.ndarray]:
+    """(the frames with pixels in time order, the index among them each of the clip's instants
+    shows); picks is empty with no such frames. The one rule for which frame an instant shows."""
+    usable = sorted((f for f in frames if f.has_image), key=lambda f: (f.t_ns, f.seq))  # has_image: no decoding
     if not usable:
-        return None
-    usable.sort(key=lambda f: (f.t_ns, f.seq))
+        return usable, np.zeros(0, np.int64)
     stamps = np.array([f.t_ns for f in usable], np.int64)
     period = int(round(NS_PER_S / config.frame_rate))
     instants = t_ns - period * np.arange(config.frames - 1, -1, -1, dtype=np.int64)
-    picks = np.clip(np.searchsorted(stamps, instants, side="right") - 1, 0, len(usable) - 1)
+    return usable, np.clip(np.searchsorted(stamps, instants, side="right") - 1, 0, len(usable) - 1)
+
+
+def video_clip(frames: Sequence[VideoFrame], t_ns: int, config: ModelConfig) -> np.ndarray | None:
+    """(frames, S, S, 3) uint8 at the model's instants ending at t_ns; None with no frames."""
+    usable, picks = clip_picks(frames, t_ns, config)
+    if not usable:
+        return None
     resized: dict[int, np.ndarray] = {}
     out = np.empty((config.frames, config.image_size, config.image_size, 3), np.uint8)
     for k, i in enumerate(picks):
