@@ -15,6 +15,7 @@ from streams.errors import RecordingError, StreamError
 from streams.frames import NS_PER_S, EncodedVideoFrame, VideoFrame
 from streams.images import ImageDecodeError, jpeg_shape
 from streams.recording import McapRecorder, McapReplaySource
+from tests.support.jpeg import decode_rgb, jpeg_of
 from tools.cli import main
 
 MS = 1_000_000
@@ -25,17 +26,6 @@ def _image(i: int, h: int = 48, w: int = 64) -> np.ndarray:
     img = rng.integers(0, 255, (h, w, 3), dtype=np.uint8)
     img[:, (3 * i) % w : (3 * i) % w + 6] = (230, 30, 20)
     return img
-
-
-def _jpeg(img: np.ndarray, quality: int = 85) -> bytes:
-    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(img, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])
-    assert ok
-    return buf.tobytes()
-
-
-def _eager(jpeg: bytes) -> np.ndarray:
-    """What replay gave before frames waited: OpenCV's decode, as RGB."""
-    return cv2.cvtColor(cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
 
 
 def _without_quantisation_tables(jpeg: bytes) -> bytes:
@@ -60,7 +50,7 @@ def _record(path: Path, jpegs: list[bytes]) -> Path:
 
 @pytest.fixture
 def jpegs() -> list[bytes]:
-    return [_jpeg(_image(i), quality=70 + i) for i in range(6)]
+    return [jpeg_of(_image(i), quality=70 + i) for i in range(6)]
 
 
 def test_replayed_frames_wait_and_then_equal_the_eager_decode(tmp_path, jpegs):
@@ -73,7 +63,7 @@ def test_replayed_frames_wait_and_then_equal_the_eager_decode(tmp_path, jpegs):
         assert frame.jpeg == data and not frame.decoded
         image = frame.image
         assert frame.decoded and image.dtype == np.uint8 and image.shape == (48, 64, 3)
-        np.testing.assert_array_equal(image, _eager(data))
+        np.testing.assert_array_equal(image, decode_rgb(data))
         assert frame.image is image, "decoded once, then kept"
         assert (frame.height, frame.width) == image.shape[:2]
 
@@ -98,7 +88,7 @@ def test_replace_gives_a_frame_with_pixels(tmp_path, jpegs):
     assert not frame.decoded, "replacing the image needs none of the old pixels"
     same = dataclasses.replace(frame, seq=99)
     assert same.seq == 99 and same.jpeg == jpegs[0]
-    np.testing.assert_array_equal(same.image, _eager(jpegs[0]))
+    np.testing.assert_array_equal(same.image, decode_rgb(jpegs[0]))
     with pytest.raises(dataclasses.FrozenInstanceError):
         frame.image = np.zeros((2, 2, 3), np.uint8)  # type: ignore[misc]
 
@@ -130,7 +120,7 @@ def test_two_threads_reading_one_frame_decode_it_once(tmp_path, jpegs, monkeypat
 def test_header_check_lets_only_well_formed_jpegs_wait(jpegs):
     data = jpegs[0]
     assert jpeg_shape(data) == (48, 64)
-    assert jpeg_shape(_jpeg(_image(1, 7, 301))) == (7, 301)
+    assert jpeg_shape(jpeg_of(_image(1, 7, 301), quality=85)) == (7, 301)
     assert jpeg_shape(data[: len(data) // 2]) is None, "cut short: no end marker"
     assert jpeg_shape(b"\x89PNG\r\n\x1a\n" + data[2:]) is None
     assert jpeg_shape(data[:2] + b"\xff\xe1\x00\x10Exif\x00\x00" + bytes(8) + data[2:]) is None, "EXIF may turn it"

@@ -432,6 +432,8 @@ def test_thumbnails_are_refused_without_opt_in(store: MemoryStore):
 def test_kept_frames_have_their_faces_blurred(tmp_path: Path, face_photo: np.ndarray):
     import cv2
 
+    from tests.support.jpeg import decode_rgb, jpeg_of
+
     frontal = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
     gray = cv2.cvtColor(face_photo, cv2.COLOR_RGB2GRAY)
     faces = frontal.detectMultiScale(gray, scaleFactor=1.1, minNeighbors=5)
@@ -459,8 +461,7 @@ def test_kept_frames_have_their_faces_blurred(tmp_path: Path, face_photo: np.nda
 
     assert sharpness(kept_gray) < sharpness(gray) / 50
     # Far from any face, the kept frame is exactly the photo as JPEG would keep it.
-    ok, jpeg = cv2.imencode(".jpg", cv2.cvtColor(face_photo, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 85])
-    plain = cv2.cvtColor(cv2.imdecode(jpeg, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+    plain = decode_rgb(jpeg_of(face_photo, quality=85))
     rows, cols = slice(face_photo.shape[0] - 96, face_photo.shape[0]), slice(0, 160)  # bottom-left corner
     assert not overlaps((0, face_photo.shape[0] - 96, 160, 96))
     np.testing.assert_array_equal(kept[rows, cols], plain[rows, cols])

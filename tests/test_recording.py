@@ -8,7 +8,6 @@ import shutil
 import warnings
 from pathlib import Path
 
-import cv2
 import jsonschema
 import numpy as np
 import pytest
@@ -22,6 +21,7 @@ from streams.errors import RecordingError
 from streams.frames import NS_PER_S, AudioChunk, EncodedVideoFrame, EndOfStream, Event, Frame, ImuSample, TruthEvent, VideoFrame
 from streams.recording import McapRecorder, McapReplaySource, RecoveredRecordingWarning, recording_info
 from streams.sources.base import frame_order_key
+from tests.support.jpeg import decode_rgb, jpeg_of
 
 SR = 16_000
 MS = 1_000_000
@@ -33,16 +33,6 @@ def _image(i: int, h: int = 24, w: int = 32) -> np.ndarray:
     img = rng.integers(0, 60, (h, w, 3), dtype=np.uint8)
     img[:, (2 * i) % w : (2 * i) % w + 4] = (220, 40, 10)
     return img
-
-
-def _jpeg(img: np.ndarray) -> bytes:
-    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(img, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 90])
-    assert ok
-    return buf.tobytes()
-
-
-def _decode(jpeg: bytes) -> np.ndarray:
-    return cv2.cvtColor(cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
 
 
 def _sine(i: int, n: int = SR // 10) -> np.ndarray:
@@ -57,7 +47,7 @@ def make_frames(seconds: float = 1.0) -> list[Frame]:
         t = i * 100 * MS
         frames.append(VideoFrame(t_ns=t, seq=i, source="camera", image=_image(i)))
         img = _image(100 + i, 12, 16)
-        frames.append(VideoFrame(t_ns=t + 3 * MS, seq=i, source="cam2", image=_decode(_jpeg(img)), jpeg=_jpeg(img)))
+        frames.append(VideoFrame(t_ns=t + 3 * MS, seq=i, source="cam2", image=decode_rgb(jpeg_of(img)), jpeg=jpeg_of(img)))
         frames.append(AudioChunk(t_ns=t, seq=i, source="mic", samples=_sine(i), sample_rate=SR))
         for k in range(2):
             j = 2 * i + k
@@ -76,7 +66,7 @@ def replayed_form(frame: Frame) -> Frame:
             import streams.recording.codec as codec
 
             jpeg = codec.encode_jpeg(frame.image)
-        return dataclasses.replace(frame, image=_decode(jpeg), jpeg=jpeg)
+        return dataclasses.replace(frame, image=decode_rgb(jpeg), jpeg=jpeg)
     return frame
 
 
@@ -255,7 +245,7 @@ def test_channels_use_foxglove_schemas_and_decode_from_the_file_alone(recording,
         assert image.format == "jpeg"
         assert image.timestamp.seconds * NS_PER_S + image.timestamp.nanos == frame.t_ns == message.log_time == message.publish_time
         assert message.sequence == frame.seq
-        assert _decode(image.data).shape == frame.image.shape
+        assert decode_rgb(image.data).shape == frame.image.shape
 
     chunks = [f for f in frames if isinstance(f, AudioChunk)]
     for (message, audio), frame in zip(by_topic["/mic"], chunks, strict=True):
