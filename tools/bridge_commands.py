@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
+from tools.arg_types import positive_float
+
 
 def register(subparsers: Any) -> None:
     dev = subparsers.add_parser("device", help="the reference device emulator: stream to the agent over MQTT, show prompts")
@@ -32,7 +34,7 @@ def register(subparsers: Any) -> None:
     src.add_argument("--camera", metavar="SRC", help="live camera: device index, file or URL (MJPEG over HTTP)")
     dev.add_argument("--mic", metavar="DEV", help="live microphone (with --camera)")
     dev.add_argument("--loop", action="store_true", help="play the replay again and again")
-    dev.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
+    dev.add_argument("--duration", type=positive_float, metavar="S", help="stop after S seconds")
     dev.add_argument("--feedback", action="append", default=[], metavar="KIND=LABEL",
                      help="answer prompts of KIND (or *) with helpful or dismissed; repeatable")
     dev.add_argument("--clock-skew", type=float, default=0.0, metavar="S", help="pretend the device clock is S seconds off")
@@ -41,8 +43,8 @@ def register(subparsers: Any) -> None:
     br = subparsers.add_parser("bridge", help="serve devices over MQTT: one agent per device (same as run --mqtt)")
     br.add_argument("--mqtt", required=True, metavar="URL", help="mqtts://agent:PASSWORD@HOST:PORT[?ca=CA.crt]")
     _connection_options(br)
-    br.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
-    br.add_argument("--tick-hz", type=float, default=10.0, help="ticks per second (default 10)")
+    br.add_argument("--duration", type=positive_float, metavar="S", help="stop after S seconds")
+    br.add_argument("--tick-hz", type=positive_float, default=10.0, help="ticks per second (default 10)")
     from tools.run_commands import add_agent_arguments
 
     add_agent_arguments(br)

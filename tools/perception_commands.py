@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tools.arg_types import positive_int
+from tools.arg_types import positive_float, positive_int
 from tools.bench import write_results
 
 DEFAULT_DATA = ["synthetic:mixed:0-39"]
@@ -41,7 +41,7 @@ def add_train_targets(subparsers: Any) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--eval-every", type=positive_int, default=250, help="steps between evaluations and checkpoints")
     p.add_argument("--holdout", type=float, default=0.1, help="fraction of clips held out for evaluation")
-    p.add_argument("--clip-seconds", type=float, default=10.0, help="length of each synthetic scene")
+    p.add_argument("--clip-seconds", type=positive_float, default=10.0, help="length of each synthetic scene")
     p.add_argument("--threads", type=positive_int, default=1,
                    help="torch CPU threads (default 1: on a shared machine more threads spin against other work)")
     p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when present)")

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tools.arg_types import replay_speed
+from tools.arg_types import positive_float, replay_speed
 
 DEMO_SCENARIO = "demo"
 DEMO_SECONDS = 16.0
@@ -43,8 +43,8 @@ def register(subparsers: Any) -> None:
     run.add_argument("--device-id", default="default", help="the device's id (default 'default')")
     run.add_argument("--speed", type=replay_speed, default=None, metavar="max|X",
                      help="replay/demo speed: 'max' (default, virtual clock, deterministic) or X times real time")
-    run.add_argument("--duration", type=float, metavar="S", help="stop after S seconds (live runs)")
-    run.add_argument("--tick-hz", type=float, default=10.0, help="ticks per second (default 10)")
+    run.add_argument("--duration", type=positive_float, metavar="S", help="stop after S seconds (live runs)")
+    run.add_argument("--tick-hz", type=positive_float, default=10.0, help="ticks per second (default 10)")
     run.add_argument("--prompts-out", metavar="F.jsonl", help="write each prompt as a JSON line")
     run.add_argument("--trace-out", metavar="T.jsonl", help="write one trace record per tick")
     run.add_argument("--record-out", metavar="F.mcap", help="write the streams plus prompts and traces into MCAP")

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tools.arg_types import positive_int
+from tools.arg_types import positive_float, positive_int
 from tools.bench import write_results
 
 DEFAULT_WORLD_DATA = ["synthetic:mixed:0-11", "synthetic:occlusion:0-5", "synthetic:approach:0-3", "pairs:train:0-23"]
@@ -48,7 +48,7 @@ def add_train_targets(subparsers: Any) -> None:
     p.add_argument("--batch-size", type=positive_int, default=32)
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--rollout", type=positive_int, default=2, help="autoregressive rollout steps in the loss")
-    p.add_argument("--clip-seconds", type=float, default=10.0)
+    p.add_argument("--clip-seconds", type=positive_float, default=10.0)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=positive_int, default=2)
     p.set_defaults(handler=cmd_train_world)
