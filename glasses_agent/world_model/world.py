@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,9 @@ import numpy as np
 
 from glasses_agent.context import Entity, Percept, TickContext, WorldState
 from glasses_agent.world_model import recognition as rec
-from glasses_agent.world_model.objects import ObjectMemory
+from glasses_agent.world_model.egomotion import EgoMotion, Motion, gyro_rates
+from glasses_agent.world_model.objects import ObjectMemory, ObjectStep
+from glasses_agent.world_model.slots import SlotEvent, SlotTracker
 from glasses_agent.world_model.surprise import LatentSurprise, RunningStats, SoundChange, combine, quadrant
 
 NS = 1_000_000_000
@@ -31,12 +34,21 @@ WALKING_STD = 0.6  # m/s^2 of accelerometer swing over 2 s that means steps
 NOT_OBSERVED = object()  # `step` without `observe_pixels` first: the object memory steps inside it
 
 
+@dataclass(frozen=True)
+class PixelStep:
+    """What the pixel half of a tick found: the head's motion, the object memory's step, the slots' surprises."""
+
+    motion: Motion
+    objects: ObjectStep | None
+    events: tuple[SlotEvent, ...]
+
+
 class WorldModel:
     """The agent's world model. `dynamics` None runs on the object memory alone (no latents)."""
 
     def __init__(self, dynamics: Any = None, config: Any = None, *, memory: Any = None, encoder: Any = None,
                  source: str = "", use_objects: bool = True, use_latent: bool = True,
-                 latent_weight: float = 0.5) -> None:
+                 latent_weight: float = 0.5, use_slots: bool = True, ego_action: bool = True) -> None:
         self.dynamics = dynamics
         self.config = config
         self.memory = memory
@@ -45,6 +57,8 @@ class WorldModel:
         self.use_objects = use_objects
         self.use_latent = use_latent and dynamics is not None
         self.latent_weight = latent_weight
+        self.use_slots = use_slots
+        self.ego_action = ego_action  # without an IMU, the image's ego-motion is the dynamics' action
         self.prototypes: dict[str, rec.Prototype] = {}
         self.recording = ""  # where sightings say they were made
         self._load_enrollments()
@@ -72,6 +86,9 @@ class WorldModel:
     def reset(self) -> None:
         """Forget the scene (not the enrollments): a new recording or session starts."""
         self.objects = ObjectMemory()
+        self.ego = EgoMotion()
+        self.slots = SlotTracker()
+        self.motion = Motion()
         self.object_stats = RunningStats(halflife=50, floor=0.1, warmup=5)
         self.latent_surprise = LatentSurprise()
         self.sound_change = SoundChange()
@@ -87,13 +104,18 @@ class WorldModel:
 
     # -- one tick ------------------------------------------------------------------------------
 
-    def observe_pixels(self, tick: Any) -> Any:
-        """The object memory's step on the tick's newest frame. It needs no percept, so the agent
-        runs it beside perception and hands the result to `step(ctx, pixels)` (same result)."""
+    def observe_pixels(self, tick: Any) -> PixelStep | None:
+        """The pixel half of a tick on its newest frame: ego-motion, the object memory's and the slots'
+        steps. It needs no percept, so the agent runs it beside perception and hands the result to
+        `step(ctx, pixels)` (same result)."""
         frame = tick.latest_video
-        if frame is None or not frame.image.size or not self.use_objects:
+        if frame is None or not frame.image.size:
             return None
-        return self.objects.step(frame.image, tick.t_ns / NS)
+        t = tick.t_ns / NS
+        motion = self.ego.update(frame.image, t, tick.imu)
+        objects = self.objects.step(frame.image, t) if self.use_objects else None
+        events = tuple(self.slots.step(frame.image, t, motion)) if self.use_objects and self.use_slots else ()
+        return PixelStep(motion, objects, events)
 
     def predict_latent(self, tick: Any) -> Any:
         """The latent dynamics' prediction of this tick's grid, from the last ticks' grids and the
@@ -102,24 +124,33 @@ class WorldModel:
         the history is full."""
         if not self.use_latent or len(self.history) != self.history.maxlen:
             return None
-        head = self._head_motion(tick)
+        head = self._head_motion(tick, self.motion)
         return (self._history_version, head, self._predict(head))
 
     def step(self, ctx: TickContext, pixels: Any = NOT_OBSERVED, predicted: Any = None) -> WorldState:
         tick = ctx.tick
         t_ns = tick.t_ns
-        head = self._head_motion(tick)
+        if pixels is NOT_OBSERVED:
+            pixels = self.observe_pixels(tick)
+        motion = pixels.motion if pixels is not None else Motion()
+        head = self._head_motion(tick, motion)
+        self.motion = motion
         walking = self._walking(tick)
         frame = tick.latest_video
-        z_obj, where_obj, z_lat = 0.0, None, 0.0
+        z_obj, where_obj, z_lat, z_slot = 0.0, None, 0.0, 0.0
         raw_obj = raw_lat = 0.0
-        if frame is not None and frame.image.size and self.use_objects:
-            step = self.objects.step(frame.image, t_ns / NS) if pixels is NOT_OBSERVED else pixels
+        events: tuple[SlotEvent, ...] = ()
+        if pixels is not None and pixels.objects is not None:
+            step = pixels.objects
             raw_obj = step.error
             z_obj = self.object_stats.z(raw_obj)
             if step.violations:
                 where_obj = max(step.violations, key=lambda v: v.magnitude).where
             self.last_image = frame.image
+        if pixels is not None and pixels.events:
+            events = pixels.events
+            strongest = max(events, key=lambda e: e.z)
+            z_slot = strongest.z
         grid = rec.latent_grid(ctx.percept)
         if grid is not None and self.use_latent:
             cells = self._latent_error(ctx.percept, head, predicted)
@@ -128,9 +159,11 @@ class WorldModel:
                 raw_lat = float(cells.mean())
                 z_lat = self.latent_surprise.step(cells, head, sound_changed)
         self.last_grid = grid
-        surprise = combine(z_obj, z_lat, self.latent_weight) if self.use_objects else z_lat
-        # Only the object memory knows where: the latent grid's error does not localise (surprise.py).
+        surprise = combine(max(z_obj, z_slot), z_lat, self.latent_weight) if self.use_objects else z_lat
+        # Only the object memory and the slots know where: the latent grid's error does not localise (surprise.py).
         where = where_obj if z_obj > 0 else None
+        if z_slot > 0 and z_slot >= z_obj:
+            where = max(events, key=lambda e: e.z).where
         named, sounds = self._recognise(ctx, grid)
         entities = self._entities(named)
         state = WorldState(
@@ -139,7 +172,9 @@ class WorldModel:
             surprise_quadrant=quadrant(where), entities=tuple(entities), sounds=tuple(sounds),
             head_motion=head, walking=walking,
         )
-        ctx.extras["world"] = {"z_objects": round(z_obj, 3), "z_latent": round(z_lat, 3)}
+        ctx.extras["world"] = {"z_objects": round(z_obj, 3), "z_latent": round(z_lat, 3), "z_slots": round(z_slot, 3)}
+        if events:
+            ctx.extras["slot_surprise"] = [e.as_dict() for e in events]
         self.last_state = state
         self._ticks += 1
         return state
@@ -173,11 +208,14 @@ class WorldModel:
         with torch.inference_mode():
             return self.dynamics(state, action)
 
-    def _head_motion(self, tick: Any) -> tuple[float, float]:
-        if not tick.imu:
-            return (0.0, 0.0)
-        gyro = np.array([s.gyro for s in tick.imu], np.float64)
-        return (round(float(gyro[:, 1].mean()), 4), round(float(gyro[:, 0].mean()), 4))
+    def _head_motion(self, tick: Any, motion: Motion | None = None) -> tuple[float, float]:
+        """(yaw, pitch) in rad/s: the gyro's where the device has one, else the image's ego-motion."""
+        gyro = gyro_rates(tick.imu)
+        if gyro is not None:
+            return gyro
+        if self.ego_action and motion is not None and motion.ok:
+            return motion.action
+        return (0.0, 0.0)
 
     def _walking(self, tick: Any) -> bool:
         for s in tick.imu:

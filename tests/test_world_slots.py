@@ -1,0 +1,121 @@
+"""Ego-motion and object slots on scenes made here: a textured world seen through a moving window,
+a textured thing moving across it. Pans, leaving the view and passing behind something raise no
+slot surprise; vanishing, jumping and turning into another thing in open view do."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from glasses_agent.world_model.egomotion import EgoMotion, estimate, gray_small
+from glasses_agent.world_model.slots import SlotTracker, clock_position
+
+W, H = 320, 180
+FPS = 10.0
+
+
+def _texture(seed: int, w: int, h: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    small = rng.integers(0, 255, (h // 8 + 1, w // 8 + 1, 3)).astype(np.uint8)
+    big = cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC)
+    return cv2.GaussianBlur(big, (3, 3), 0)
+
+
+WORLD = _texture(1, 3 * W, H + 40)
+THING = _texture(2, 48, 36)
+OTHER = np.clip(_texture(3, 48, 36) * 0.4 + np.array([150, 30, 20]), 0, 255).astype(np.uint8)  # another thing, other colours
+
+
+def _scene(n: int = 50, pan: float = 0.0, speed: float = 50.0, event: str = "none", at: int = 30,
+           occluder: bool = False, start_x: float = -40.0, y: float = 70.0) -> list[np.ndarray]:
+    """Frames of a thing crossing a textured view; `pan` px a frame of camera motion (the window moves)."""
+    frames = []
+    for i in range(n):
+        x0 = int(round(W + pan * i))
+        frame = WORLD[20:20 + H, x0:x0 + W].copy()
+        x = start_x + speed * i / FPS
+        thing = THING
+        if event == "jump" and i >= at:
+            x += W / 3
+        if event == "change" and i >= at:
+            thing = OTHER
+        visible = not (event == "vanish" and i >= at)
+        if visible:
+            xi, yi = int(round(x)), int(round(y))
+            th, tw = thing.shape[:2]
+            xa, xb = max(0, xi), min(W, xi + tw)
+            if xb > xa:
+                frame[yi:yi + th, xa:xb] = thing[:, xa - xi:xb - xi]
+        if occluder:
+            frame[40:140, 150:190] = (90, 60, 40)
+        frames.append(frame)
+    return frames
+
+
+def _events(frames: list[np.ndarray]) -> list:
+    ego, slots = EgoMotion(), SlotTracker()
+    out = []
+    for i, frame in enumerate(frames):
+        t = i / FPS
+        motion = ego.update(frame, t)
+        out += [(t, e) for e in slots.step(frame, t, motion)]
+    return out
+
+
+def test_ego_motion_recovers_a_pan_and_finds_what_moved_on_its_own():
+    a = WORLD[20:20 + H, 300:300 + W].copy()
+    b = WORLD[20:20 + H, 306:306 + W].copy()  # the view moved 6 px right: the picture moves 6 px left
+    b[60:96, 100:148] = THING
+    motion = estimate(gray_small(a, W), gray_small(b, W))
+    assert motion.ok and motion.source == "image"
+    dx, dy = motion.shift
+    assert abs(dx + 6) < 0.5 and abs(dy) < 0.5
+    assert motion.action[0] > 0  # a turn to the right, as the gyro would say it
+    assert any(100 <= x <= 150 and 55 <= y <= 105 for x, y in motion.outlier_points)
+
+
+def test_a_blank_view_gives_no_image_fit_and_the_gyro_alone_carries_it():
+    blank = np.full((H, W, 3), 128, np.uint8)
+    motion = estimate(gray_small(blank, W), gray_small(blank, W))
+    assert not motion.ok
+
+    class Gyro:
+        gyro = (0.0, 0.5, 0.0)
+
+    ego = EgoMotion(width=W)
+    ego.update(blank, 0.0, (Gyro(),))
+    with_imu = ego.update(blank, 0.1, (Gyro(),))
+    assert with_imu.ok and with_imu.source == "imu" and with_imu.shift[0] < 0
+
+
+@pytest.mark.parametrize("pan", [0.0, 4.0])
+def test_a_plausible_crossing_raises_no_slot_surprise(pan):
+    assert not [e for _, e in _events(_scene(pan=pan)) if e.z >= 3.0]
+
+
+@pytest.mark.parametrize("pan", [0.0, 4.0])
+@pytest.mark.parametrize("event", ["vanish", "jump", "change"])
+def test_a_broken_rule_in_open_view_is_a_slot_surprise_with_its_reason_and_place(event, pan):
+    found = [(t, e) for t, e in _events(_scene(pan=pan, event=event)) if e.z >= 3.0]
+    assert found, event
+    t, e = found[0]
+    assert e.reason == event and 2.9 <= t <= 3.6
+    assert 1 <= e.clock <= 12
+
+
+def test_leaving_the_view_and_a_pan_with_nothing_moving_are_no_surprise():
+    assert not [e for _, e in _events(_scene(n=60, speed=60.0)) if e.z >= 3.0]
+    still = [WORLD[20:20 + H, W + 5 * i:W + 5 * i + W].copy() for i in range(40)]
+    assert not _events(still)
+
+
+def test_passing_behind_an_occluder_and_coming_out_is_no_surprise():
+    assert not [e for _, e in _events(_scene(n=60, occluder=True)) if e.z >= 3.0]
+
+
+def test_clock_positions_read_as_the_wearer_would():
+    assert clock_position(0.5, 0.1) == 12
+    assert clock_position(0.9, 0.5) == 3
+    assert clock_position(0.5, 0.9) == 6
+    assert clock_position(0.1, 0.5) == 9
