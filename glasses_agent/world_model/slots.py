@@ -272,7 +272,9 @@ class SlotTracker:
             # Judged only on its own: where another slot's place meets its box, the blob mixes the two.
             # And not while it comes back into sight: the first whole sightings after a pass behind
             # something are where a wrong pairing would show (the scenario suite's occlusion seeds).
-            if s.run > CHANGE_HOLD + 2 and not any(
+            # Nor while its size moves (looming, half in front of something): steady, as it was.
+            steady = abs(math.log(max(blob.area, 1.0) / max(s.area, 1.0))) < 0.15
+            if steady and s.run > CHANGE_HOLD + 2 and not any(
                     o is not s and o.state != "out_of_view" and iou(o.predicted_box(), blob.box) > 0 for o in self.slots):
                 events += self._check_appearance(s, blob)
         return events
