@@ -184,3 +184,45 @@ def reload(layout: BrokerLayout) -> None:
         raise BrokerSetupError(f"no running broker found ({layout.pid_file} missing)") from None
     hand_to_mosquitto_user(layout)
     os.kill(pid, signal.SIGHUP)
+
+
+def run_in_foreground(layout: BrokerLayout) -> None:
+    """Run Mosquitto on this layout's config until it exits (Ctrl-C and SIGTERM reach it too).
+
+    Mosquitto writes its errors to the layout's log file, not to the terminal, so one that fails
+    to start (a port in use, a certificate it cannot read) would exit without a word: its reason
+    is read back from what it logged and raised as a one-line BrokerSetupError.
+    """
+    log_start = layout.log_file.stat().st_size if layout.log_file.exists() else 0
+    try:
+        proc = subprocess.Popen(["mosquitto", "-c", str(layout.conf)])
+    except FileNotFoundError:
+        raise BrokerSetupError("mosquitto is not installed (apt-get install -y mosquitto)") from None
+    previous = {sig: signal.signal(sig, lambda signum, _frame: proc.send_signal(signum))
+                for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        while True:
+            try:
+                code = proc.wait()
+                break
+            except KeyboardInterrupt:
+                continue  # Mosquitto got the same Ctrl-C and is shutting down: wait for it
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if code not in (0, -signal.SIGINT, -signal.SIGTERM):
+        raise BrokerSetupError(f"mosquitto exited with status {code}: {_logged_reason(layout, log_start)}")
+
+
+def _logged_reason(layout: BrokerLayout, since: int) -> str:
+    """The last error Mosquitto logged after byte `since` of its log, or where to look."""
+    try:
+        with open(layout.log_file, "rb") as f:
+            f.seek(since)
+            lines = f.read().decode(errors="replace").splitlines()
+    except OSError:
+        lines = []
+    errors = [line.split(": ", 1)[-1] for line in lines if "Error" in line or "error" in line]
+    if errors:
+        return "; ".join(dict.fromkeys(errors[-3:]))
+    return f"no reason logged (see {layout.log_file} and Mosquitto's output above)"
