@@ -82,7 +82,7 @@ def fraction(text: str) -> float:
 def seed(text: str) -> int:
     """A random seed: a whole number from 0 to 2**32 - 1 (what numpy's generators take)."""
     stripped = text.strip()
-    if not stripped.isdigit() or int(stripped) >= 2**32:
+    if not (stripped.isascii() and stripped.isdigit()) or int(stripped) >= 2**32:
         raise argparse.ArgumentTypeError(f"expected a whole number from 0 to {2**32 - 1}, got {text!r}")
     return int(stripped)
 
@@ -90,6 +90,6 @@ def seed(text: str) -> int:
 def port(text: str) -> int:
     """A TCP port: 1 to 65535."""
     stripped = text.strip()
-    if not stripped.isdigit() or not 1 <= int(stripped) <= 65535:
+    if not (stripped.isascii() and stripped.isdigit()) or not 1 <= int(stripped) <= 65535:
         raise argparse.ArgumentTypeError(f"expected a port from 1 to 65535, got {text!r}")
     return int(stripped)
