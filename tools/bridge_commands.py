@@ -74,6 +74,9 @@ def register(subparsers: Any) -> None:
 def _connection_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ca", metavar="CA.crt", help="CA certificate of the broker (or ?ca= in the URL, or $GLASSES_AGENT_MQTT_CA)")
     p.add_argument("--allow-plaintext", action="store_true", help="allow mqtt:// to a non-loopback broker")
+    p.add_argument("--retry", action="store_true",
+                   help="keep trying until the broker answers (a service started before its broker); without it a"
+                        " broker not reached on the first try is an error")
 
 
 def broker_address(args: argparse.Namespace):  # noqa: ANN201
@@ -115,7 +118,8 @@ def serve(args: argparse.Namespace) -> int:
             world_checkpoint=args.world, modes_file=args.modes, auto_mode=not args.no_auto_mode,
         ))
 
-    bridge = Bridge(address, agent_factory=make_agent, outbox_path=home / "bridge-outbox.sqlite3", tick_hz=args.tick_hz)
+    bridge = Bridge(address, agent_factory=make_agent, outbox_path=home / "bridge-outbox.sqlite3", tick_hz=args.tick_hz,
+                    wait_for_broker=getattr(args, "retry", False))
     bridge.on_prompt = lambda device_id, r: print(f"{device_id:<12} {r['t_ns'] / 1e9:10.2f}s  {r['kind']:<12} {r['text']}", flush=True)
 
     async def main() -> None:
@@ -196,6 +200,7 @@ def cmd_device(args: argparse.Namespace) -> int:
               f" haptic {record['haptic']})", flush=True)
 
     emulator = DeviceEmulator(address, args.device_id, frames, clock_skew_ns=int(args.clock_skew * 1e9),
+                              wait_for_broker=args.retry,
                               feedback=feedback, on_prompt=show, loop=args.loop)
 
     async def main() -> None:
@@ -276,8 +281,5 @@ def cmd_broker(args: argparse.Namespace) -> int:
             raise setup.BrokerSetupError(f"no {layout.conf}: run `glasses-agent broker init --dir {args.dir}` first")
         setup.hand_to_mosquitto_user(layout)
         sys.stdout.flush()
-        try:
-            os.execvp("mosquitto", ["mosquitto", "-c", str(layout.conf)])
-        except FileNotFoundError:
-            raise setup.BrokerSetupError("mosquitto is not installed (apt-get install -y mosquitto)") from None
+        setup.run_in_foreground(layout)  # a Mosquitto that fails to start says why (its log, not the terminal)
     return 0

@@ -54,12 +54,15 @@ def build_parser() -> argparse.ArgumentParser:
     what = rec.add_mutually_exclusive_group(required=True)
     what.add_argument("--camera", metavar="SRC", help="live camera: device index, file or URL (MJPEG over HTTP)")
     what.add_argument("--video", metavar="FILE", help="import a media file (video and its audio track)")
-    what.add_argument("--synthetic", metavar="SCENARIO", help="generate a scene: mixed, approach, occlusion, quiet")
+    from tools.scene_recording import SCENES, scene_help
+
+    what.add_argument("--synthetic", metavar="SCENE", choices=list(SCENES), help=scene_help())
     rec.add_argument("--mic", metavar="DEV", help="live microphone: device name or index (with --camera)")
     rec.add_argument("--audio", metavar="FILE", help="audio file to use instead of the video's own track")
     rec.add_argument("--imu", metavar="CSV", help="IMU CSV (t_s,accel_x_mps2,...,gyro_z_rads) to import")
     rec.add_argument("--seed", type=int, default=0, help="seed for --synthetic")
-    rec.add_argument("--duration", type=positive_float, metavar="S", help="seconds to record (live, synthetic)")
+    rec.add_argument("--duration", type=positive_float, metavar="S",
+                     help="seconds to record (live; synthetic: default the scene's own length, 10 s for most)")
     rec.add_argument("--out", required=True, metavar="FILE.mcap", help="the recording to write")
 
     rep = sub.add_parser("replay", help="replay a recording through the pipeline and summarise it")
@@ -96,7 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     for module in COMMAND_MODULES:
         importlib.import_module(module).register(sub)
-    return parser
+    from tools.arg_checks import harden
+
+    return harden(parser)  # every flag gets a checked type: no nan, inf, '' or unbounded rates
 
 
 def _device_counts(text: str) -> list[int]:

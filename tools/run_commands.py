@@ -58,7 +58,8 @@ def register(subparsers: Any) -> None:
         replay.add_argument("--prompts-out", metavar="F.jsonl", help="run the agent and write its prompts here")
         replay.add_argument("--agent", action="store_true",
                             help="run the agent (implied by --prompts-out); --trace-out then writes agent traces")
-        replay.add_argument("--record-out", metavar="F.mcap", help="with the agent: streams + prompts + traces into MCAP")
+        replay.add_argument("--record-out", metavar="F.mcap",
+                            help="run the agent and record the streams (with /truth) plus its prompts, traces and view into MCAP")
         add_agent_arguments(replay)
 
 
@@ -99,9 +100,12 @@ def run_agent(source: Any, agent: Any, *, speed: float | None, tick_hz: float = 
         if record_out:
             from streams.recording import McapRecorder
 
-            recorder = stack.enter_context(McapRecorder(record_out))
+            from tools.scene_recording import recording_start_ns
+
+            recorder = stack.enter_context(McapRecorder(record_out, start_wall_ns=recording_start_ns(source, live)))
             on_frame = recorder.write
-        outputs = AgentOutputStage(prompts_out=prompts_out, trace_out=trace_out, recorder=recorder, on_prompt=on_prompt)
+        outputs = AgentOutputStage(prompts_out=prompts_out, trace_out=trace_out, recorder=recorder, on_prompt=on_prompt,
+                                   upstream=agent.stages())
         stages = agent.stages() + [outputs]
         if speed is None and not live:
             from glasses_agent.agent.readahead import ReadAhead
@@ -148,7 +152,7 @@ def cmd_run(args: argparse.Namespace) -> int:
               " prompts as they come:", flush=True)
         source = demo_source(args.seed)
     elif args.replay:
-        source = open_replay(args.replay)
+        source = open_replay(args.replay, include_truth=bool(args.record_out))
     else:
         from streams.sources.camera import CameraSource
 

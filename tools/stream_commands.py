@@ -17,8 +17,9 @@ from streams.sources.base import FrameSource
 MEDIA_SUFFIXES = {".mp4", ".avi", ".mov", ".mkv", ".webm", ".gif", ".wav", ".ogg", ".oga", ".flac", ".mp3"}
 
 
-def open_replay(path: str | Path) -> FrameSource:
-    """An MCAP recording, or a media file decoded on the fly."""
+def open_replay(path: str | Path, *, include_truth: bool = False) -> FrameSource:
+    """An MCAP recording (with its ground truth if asked: a recording made from it keeps it), or a
+    media file decoded on the fly."""
     path = Path(path)
     if not path.exists():
         raise SourceError(f"{path}: no such file")
@@ -27,7 +28,7 @@ def open_replay(path: str | Path) -> FrameSource:
     if path.suffix.lower() == ".mcap":
         from streams.recording import McapReplaySource
 
-        return McapReplaySource(path)
+        return McapReplaySource(path, include_truth=include_truth)
     if path.suffix.lower() in MEDIA_SUFFIXES:
         from streams.sources.media_file import MediaFileSource
 
@@ -71,8 +72,9 @@ def format_summary(summary: RunSummary) -> str:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    source = open_replay(args.file)
-    if getattr(args, "prompts_out", None) or getattr(args, "agent", False):
+    record_out = getattr(args, "record_out", None)
+    source = open_replay(args.file, include_truth=bool(record_out))
+    if getattr(args, "prompts_out", None) or getattr(args, "agent", False) or record_out:  # --record-out records the agent
         from tools.run_commands import replay_with_agent
 
         return replay_with_agent(source, args)
@@ -91,6 +93,12 @@ def format_info(info: dict[str, Any]) -> str:
     lines.append(f"duration   {info.get('duration_s', 0.0):.3f} s")
     if info.get("start_ns") is not None:
         lines.append(f"time       {info['start_ns']} .. {info['end_ns']} ns")
+    if info.get("wall_clock_start"):
+        lines.append(f"recorded   {info['wall_clock_start']} (wall clock at the first message)")
+    if info.get("crc"):
+        lines.append(f"crc        {info['crc']}")
+    if info.get("summary_note"):
+        lines.append(f"summary    {info['summary_note']}; the messages were read front to back")
     if info.get("recovered"):
         lines.append(f"recovered  {info.get('recovered_note', 'yes (the file was not closed cleanly)')}")
     lines.append("channels")
@@ -107,6 +115,13 @@ def cmd_info(args: argparse.Namespace) -> int:
 
     info = recording_info(path)
     print(json.dumps(info, indent=2, sort_keys=True, default=str) if args.json else format_info(info))
+    # What could be read is shown either way; a damaged file, or one with nothing readable, fails.
+    if info.get("damaged") or (info.get("recovered") and not info.get("messages")):
+        import sys
+
+        problem = info.get("recovered_note") or info.get("summary_note") or "damaged"
+        print(f"glasses-agent: error: {path}: {problem}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -121,11 +136,10 @@ def _write_all(frames, out: Path) -> int:
     return count
 
 
-def record_synthetic(out: Path, *, scenario: str, seed: int, duration_s: float) -> int:
-    from streams.sources.synthetic import SyntheticSource
+def record_synthetic(out: Path, *, scenario: str, seed: int, duration_s: float | None) -> int:
+    from tools.scene_recording import record_scene
 
-    source = SyntheticSource(seed=seed, duration_s=duration_s, scenario=scenario)
-    return _write_all(source.frames(), out)
+    return record_scene(out, scene=scenario, seed=seed, duration_s=duration_s)
 
 
 def record_live(args: argparse.Namespace, out: Path) -> RunSummary:
@@ -168,7 +182,7 @@ def cmd_record(args: argparse.Namespace) -> int:
         count = _write_all(MediaFileSource(args.video, audio_path=args.audio, imu_csv=args.imu).frames(), out)
         print(f"recorded {count} messages from {args.video}")
     else:
-        count = record_synthetic(out, scenario=args.synthetic, seed=args.seed, duration_s=args.duration or 10.0)
+        count = record_synthetic(out, scenario=args.synthetic, seed=args.seed, duration_s=args.duration)
         print(f"recorded {count} messages of a generated '{args.synthetic}' scene (seed {args.seed})")
     print(f"wrote {out}")
     return 0
