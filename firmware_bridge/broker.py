@@ -191,13 +191,20 @@ def run_in_foreground(layout: BrokerLayout) -> None:
 
     Mosquitto writes its errors to the layout's log file, not to the terminal, so one that fails
     to start (a port in use, a certificate it cannot read) would exit without a word: its reason
-    is read back from what it logged and raised as a one-line BrokerSetupError.
+    is read back from what it logged (or printed before its log was open: a pid file it cannot
+    write) and raised as a one-line BrokerSetupError.
     """
+    import collections
+    import threading
+
     log_start = layout.log_file.stat().st_size if layout.log_file.exists() else 0
     try:
-        proc = subprocess.Popen(["mosquitto", "-c", str(layout.conf)])
+        proc = subprocess.Popen(["mosquitto", "-c", str(layout.conf)], stderr=subprocess.PIPE, text=True, errors="replace")
     except FileNotFoundError:
         raise BrokerSetupError("mosquitto is not installed (apt-get install -y mosquitto)") from None
+    printed: collections.deque[str] = collections.deque(maxlen=5)  # kept, never left to fill the pipe
+    reader = threading.Thread(target=lambda: printed.extend(line.strip() for line in proc.stderr), daemon=True)
+    reader.start()
     previous = {sig: signal.signal(sig, lambda signum, _frame: proc.send_signal(signum))
                 for sig in (signal.SIGTERM, signal.SIGHUP)}
     try:
@@ -210,19 +217,20 @@ def run_in_foreground(layout: BrokerLayout) -> None:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+    reader.join(timeout=1.0)
     if code not in (0, -signal.SIGINT, -signal.SIGTERM):
-        raise BrokerSetupError(f"mosquitto exited with status {code}: {_logged_reason(layout, log_start)}")
+        raise BrokerSetupError(f"mosquitto exited with status {code}: {_reason(layout, log_start, list(printed))}")
 
 
-def _logged_reason(layout: BrokerLayout, since: int) -> str:
-    """The last error Mosquitto logged after byte `since` of its log, or where to look."""
+def _reason(layout: BrokerLayout, since: int, printed: list[str]) -> str:
+    """The errors Mosquitto printed, or logged after byte `since` of its log, or where to look."""
     try:
         with open(layout.log_file, "rb") as f:
             f.seek(since)
-            lines = f.read().decode(errors="replace").splitlines()
+            lines = printed + f.read().decode(errors="replace").splitlines()
     except OSError:
-        lines = []
+        lines = printed
     errors = [line.split(": ", 1)[-1] for line in lines if "Error" in line or "error" in line]
     if errors:
         return "; ".join(dict.fromkeys(errors[-3:]))
-    return f"no reason logged (see {layout.log_file} and Mosquitto's output above)"
+    return f"no reason given (see {layout.log_file})"

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from tools.arg_checks import non_empty
 from tools.cli import build_parser, main
 
 CASE_SECONDS = 10.0  # a hang is a case that takes longer than this
@@ -36,7 +37,7 @@ CHOICE_VALUES = ("", "garbage")
 def _bad_values(action: argparse.Action) -> tuple[str, ...]:
     if action.choices:
         return CHOICE_VALUES
-    if action.type is not None and action.type is not str:
+    if action.type not in (None, str, non_empty):
         return NUMERIC_VALUES
     return TEXT_VALUES
 
@@ -46,6 +47,7 @@ class Case:
     argv: tuple[str, ...]
     flag: str  # the flag (or positional's name) under test
     value: str | None  # None: the flag given with no value at all
+    others: tuple[str, ...] = ()  # the command's other flags: a refusal may name one of them instead
 
     def __str__(self) -> str:
         return " ".join(self.argv)
@@ -109,11 +111,12 @@ def _base(parser: argparse.ArgumentParser, skip: argparse.Action, paths: dict[st
 def build_cases(paths: dict[str, str]) -> list[Case]:
     cases = []
     for command, parser in _commands(build_parser()):
+        others = tuple(o for a in parser._actions for o in a.option_strings if o.startswith("--") and o != "--help")
         for action in _value_actions(parser):
             base = _base(parser, action, paths)
             name = _name(action)
             if action.option_strings:
-                cases.append(Case((*command, *base, name), name, None))
+                cases.append(Case((*command, *base, name), name, None, others))
             for raw in _bad_values(action):
                 value = {"<dir>": paths["folder"], "<missing>": paths["missing"]}.get(raw, raw)
                 if action.option_strings:
@@ -121,7 +124,7 @@ def build_cases(paths: dict[str, str]) -> list[Case]:
                         () if value.startswith("-") else (value,)))
                 else:
                     argv = (*command, *base[: len(base)], value)
-                cases.append(Case(tuple(argv), name, value))
+                cases.append(Case(tuple(argv), name, value, others))
     return cases
 
 
@@ -172,11 +175,13 @@ def _parses(parser: argparse.ArgumentParser, case: Case) -> argparse.Namespace |
 
 
 def _names_it(case: Case, line: str) -> bool:
-    if case.flag.lstrip("-") in line:
+    """The line names the flag, the value given, or (a refusal of the combination, such as a
+    missing --yes or a required input) another flag of the command."""
+    if case.flag.lstrip("-").lower() in line.lower():
         return True
-    if case.value:
-        return case.value in line or repr(case.value) in line
-    return False
+    if case.value and (case.value in line or repr(case.value) in line):
+        return True
+    return any(other in line.split() or f"{other}:" in line for other in case.others)
 
 
 @pytest.fixture(scope="module")
@@ -195,8 +200,13 @@ def paths(tmp_path_factory) -> dict[str, str]:
 
 
 def test_sweep_every_flag_with_bad_values(paths, monkeypatch, tmp_path):
+    from glasses_agent.memory import MemoryStore
+
     monkeypatch.setenv("GLASSES_AGENT_HOME", str(tmp_path / "home"))  # memory and outboxes stay here
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "home").mkdir()
+    with MemoryStore(str(tmp_path / "home" / "memory.sqlite3"), "default", create=True):
+        pass  # a memory to export, so `memory export`'s own flags are reached
     cases = build_cases(paths)
     assert len(cases) > 300
     tracebacks, hangs, unclear = [], [], []

@@ -75,6 +75,6 @@ def harden(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
                 action.type = arg_types.finite_float
             elif action.type is int:
                 action.type = non_negative_int
-            elif action.type is None and not action.choices:
-                action.type = non_empty
+            elif action.type is None and not action.choices and action.default != "":
+                action.type = non_empty  # (argparse also runs a string default through the type)
     return parser
