@@ -314,7 +314,8 @@ def _in_stamp_order(frames: Iterator[Frame]) -> Iterator[Frame]:
 class McapReplaySource:
     """A recording as a `FrameSource`: every frame with its recorded `t_ns`, `seq` and `source`.
 
-    Opening checks the file (and recovers an unfinished one, with a `RecoveredRecordingWarning`);
+    Opening checks the file, every CRC included, and recovers an unfinished or damaged one up to
+    the damage, with a `RecoveredRecordingWarning` that says which and how much;
     `frames()` can be called any number of times and yields the same frames each time, ordered
     by `frame_order_key`. Ground truth (`/truth`) comes out only with `include_truth=True`;
     stream ends (`/eos`) and JSON written with `write_json` never do. Camera JPEGs are decoded
