@@ -19,8 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
-import zlib
-
 from mcap.reader import SeekingReader
 from mcap.records import Channel, Header, Message, Schema
 from mcap.stream_reader import StreamReader
@@ -28,13 +26,10 @@ from mcap.stream_reader import StreamReader
 from streams.errors import RecordingError
 from streams.frames import Frame
 from streams.recording import codec
-from streams.recording.scan import Scan
+from streams.recording.scan import FOOTER_AND_MAGIC, MCAP_MAGIC, Scan, ends_with_magic, summary_crc_ok
 from streams.recording.writer import iso_utc
 from streams.sources.base import frame_order_key
 
-MCAP_MAGIC = b"\x89MCAP0\r\n"
-# Footer record: opcode (1) + length (8) + summary start (8) + summary offset start (8) + crc (4).
-_FOOTER_AND_MAGIC = 29 + len(MCAP_MAGIC)
 _HEADER_OPCODE = 0x01
 _YEAR_2000_NS = 946_684_800 * codec.NS_PER_S  # log times before this are not wall-clock dates
 
@@ -144,7 +139,7 @@ def _read_header(path: Path, f: IO[bytes], size: int) -> tuple[Header, int]:
     except Exception:  # noqa: BLE001 - a bad header fails inside mcap in several ways
         # Cut short only if the file ends where the header says it goes on (and the writer never
         # closed it); a header that does not parse within its own length is damage.
-        if claimed_end is None or (claimed_end > size and not _ends_with_magic(f, size)):
+        if claimed_end is None or (claimed_end > size and not ends_with_magic(f, size)):
             raise RecordingError(f"{path}: truncated at {size} bytes, inside its MCAP header") from None
         raise RecordingError(f"{path}: damaged MCAP header: it does not read as a header record") from None
     if not isinstance(record, Header):
@@ -152,36 +147,13 @@ def _read_header(path: Path, f: IO[bytes], size: int) -> tuple[Header, int]:
     return record, f.tell()
 
 
-def _ends_with_magic(f: IO[bytes], size: int) -> bool:
-    if size < 2 * len(MCAP_MAGIC):
-        return False
-    f.seek(size - len(MCAP_MAGIC))
-    return f.read(len(MCAP_MAGIC)) == MCAP_MAGIC
-
-
-def _summary_crc_ok(f: IO[bytes], size: int) -> bool | None:
-    """Whether the footer's summary CRC matches (None: the writer left it 0, nothing to check)."""
-    f.seek(size - _FOOTER_AND_MAGIC)
-    footer = f.read(_FOOTER_AND_MAGIC - len(MCAP_MAGIC))
-    summary_start = int.from_bytes(footer[9:17], "little")
-    expected = int.from_bytes(footer[25:29], "little")
-    if expected == 0 or summary_start == 0:
-        return None
-    if not len(MCAP_MAGIC) < summary_start <= size - _FOOTER_AND_MAGIC:
-        return False
-    f.seek(summary_start)
-    # The CRC covers the summary section and the footer up to (not including) the CRC field.
-    covered = f.read(size - len(MCAP_MAGIC) - 4 - summary_start)
-    return zlib.crc32(covered) == expected
-
-
 def _read_summary(index: _Index, f: IO[bytes]) -> bool:
     """Fill `index` from the summary section; False if there is none to trust (unfinished file)."""
-    if index.size < len(MCAP_MAGIC) + _FOOTER_AND_MAGIC:
+    if index.size < len(MCAP_MAGIC) + FOOTER_AND_MAGIC:
         return False
-    if not _ends_with_magic(f, index.size):
+    if not ends_with_magic(f, index.size):
         return False
-    crc_ok = _summary_crc_ok(f, index.size)
+    crc_ok = summary_crc_ok(f, index.size)
     index.crc["summary"] = {None: "absent", True: "ok", False: "mismatch"}[crc_ok]
     if crc_ok is False:
         index.summary_note = "its summary is damaged (CRC mismatch)"
@@ -212,7 +184,7 @@ def _read_index(path: Path) -> _Index:
         index = _Index(path=path, size=size, header=header, good_bytes=header_end)
         summary_ok = _read_summary(index, f)
         # One CRC-checked pass front to back: the counts, and where (if anywhere) the file is bad.
-        scan = Scan(f, size, finished=_ends_with_magic(f, size))
+        scan = Scan(f, size, finished=ends_with_magic(f, size))
         first_log: int | None = None
         for schema, channel, message in scan.messages():
             if channel.id not in index.channels:
@@ -391,7 +363,7 @@ class McapReplaySource:
                 # Unfinished (or unindexed) file: no index to seek by, so read it whole and sort.
                 # Memory grows with the file; only recovered files take this path.
                 # The scan stops where the index's scan stopped, so the same messages come out.
-                scan = Scan(f, size, finished=_ends_with_magic(f, size))
+                scan = Scan(f, size, finished=ends_with_magic(f, size))
                 picked = [(c, m) for _, c, m in scan.messages() if c.topic in wanted]
             except RecordingError:
                 raise

@@ -10,12 +10,17 @@ The `glasses.recording` metadata record (when the recording started) is kept in 
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator
 from typing import IO
 
 from mcap.exceptions import EndOfFile
 from mcap.records import Channel, Chunk, DataEnd, Footer, Message, Metadata, Schema
 from mcap.stream_reader import CRCValidationError, StreamReader, breakup_chunk
+
+MCAP_MAGIC = b"\x89MCAP0\r\n"
+# Footer record: opcode (1) + length (8) + summary start (8) + summary offset start (8) + crc (4).
+FOOTER_AND_MAGIC = 29 + len(MCAP_MAGIC)
 
 
 class Scan:
@@ -104,3 +109,27 @@ def _describe_error(err: Exception) -> str:
         return "the file ends inside a record"
     text = f"{type(err).__name__}: {err}".rstrip(": ")
     return text if len(text) <= 120 else text[:117] + "..."
+
+
+def ends_with_magic(f: IO[bytes], size: int) -> bool:
+    """Whether the file closes with the MCAP magic: its writer finished it."""
+    if size < 2 * len(MCAP_MAGIC):
+        return False
+    f.seek(size - len(MCAP_MAGIC))
+    return f.read(len(MCAP_MAGIC)) == MCAP_MAGIC
+
+
+def summary_crc_ok(f: IO[bytes], size: int) -> bool | None:
+    """Whether the footer's summary CRC matches (None: the writer left it 0, nothing to check)."""
+    f.seek(size - FOOTER_AND_MAGIC)
+    footer = f.read(FOOTER_AND_MAGIC - len(MCAP_MAGIC))
+    summary_start = int.from_bytes(footer[9:17], "little")
+    expected = int.from_bytes(footer[25:29], "little")
+    if expected == 0 or summary_start == 0:
+        return None
+    if not len(MCAP_MAGIC) < summary_start <= size - FOOTER_AND_MAGIC:
+        return False
+    f.seek(summary_start)
+    # The CRC covers the summary section and the footer up to (not including) the CRC field.
+    covered = f.read(size - len(MCAP_MAGIC) - 4 - summary_start)
+    return zlib.crc32(covered) == expected
