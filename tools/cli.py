@@ -76,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     dev = sub.add_parser("devices", help="list audio input devices (for --mic)")
     dev.add_argument("--json", action="store_true", help="print as JSON")
 
-    from tools.bench import BENCHMARKS
+    from tools.bench.replay import BENCHMARKS
 
     bench = sub.add_parser("bench", help="benchmarks that print and write their figures")
     bench.add_argument("what", choices=sorted(BENCHMARKS), help="; ".join(f"{k}: {v[1]}" for k, v in sorted(BENCHMARKS.items())))
@@ -127,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return getattr(stream_commands, f"cmd_{args.command}")(args)
         if args.command == "bench":
-            from tools import bench
+            from tools.bench import replay as bench
 
             return bench.cmd_bench(args)
     except (StreamError, GlassesAgentError) as err:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from tools.arg_types import positive_float, positive_int
-from tools.bench import write_results
+from tools.bench.replay import write_results
 
 DEFAULT_DATA = ["synthetic:mixed:0-39"]
 # The command that reproduces the shipped checkpoint (README): only generated scenes, no downloads.
@@ -121,7 +121,7 @@ def cmd_train_perception(args: argparse.Namespace) -> int:
     from glasses_agent.perception.config import ModelConfig
     from glasses_agent.perception.data import load_clips
     from glasses_agent.perception.errors import PerceptionError
-    from glasses_agent.perception.train import Trainer, TrainConfig
+    from tools.train.perception import Trainer, TrainConfig
 
     torch.set_num_threads(args.threads)
     device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
@@ -157,7 +157,7 @@ def cmd_train_perception(args: argparse.Namespace) -> int:
 def cmd_eval_probe(args: argparse.Namespace) -> int:
     import torch
 
-    from glasses_agent.perception.probe.run import ProbeSettings, format_table, run_probe
+    from tools.evals.probe.run import ProbeSettings, format_table, run_probe
 
     torch.set_num_threads(args.threads)
     from glasses_agent.perception.errors import PerceptionError
@@ -193,7 +193,7 @@ def cmd_eval_probe(args: argparse.Namespace) -> int:
 def cmd_eval_collapse(args: argparse.Namespace) -> int:
     import torch
 
-    from glasses_agent.perception.probe.collapse import collapse_report
+    from tools.evals.probe.collapse import collapse_report
 
     torch.set_num_threads(args.threads)
     report = collapse_report(args.checkpoint)
@@ -215,9 +215,9 @@ def cmd_eval_collapse(args: argparse.Namespace) -> int:
 
 
 def bench_encode_command(args: argparse.Namespace) -> dict[str, Any]:
-    """`glasses-agent bench encode [--file CHECKPOINT]`: per-tick encode latency (see perception/bench.py)."""
-    from glasses_agent.perception.bench import bench_encode
-    from tools.bench import _machine
+    """`glasses-agent bench encode [--file CHECKPOINT]`: per-tick encode latency (see tools/bench/encode.py)."""
+    from tools.bench.encode import bench_encode
+    from tools.bench.replay import _machine
 
     # Both thread counts: on a loaded machine two spinning OpenMP threads can be slower than one.
     result = bench_encode(args.file, threads=1)

@@ -276,7 +276,7 @@ def bench_agent(args: argparse.Namespace) -> dict[str, Any]:
     import statistics
     import tempfile
 
-    from tools.bench import _machine, _prepare_recording
+    from tools.bench.replay import _machine, _prepare_recording
 
     perception = getattr(args, "perception", None)
     load_before = os.getloadavg()[0]

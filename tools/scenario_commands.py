@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from tools.bench import write_results
+from tools.bench.replay import write_results
 
 
 def register(subparsers: Any) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tools.arg_types import positive_float, positive_int
-from tools.bench import write_results
+from tools.bench.replay import write_results
 
 DEFAULT_WORLD_DATA = ["synthetic:mixed:0-11", "synthetic:occlusion:0-5", "synthetic:approach:0-3", "pairs:train:0-23"]
 
@@ -121,7 +121,7 @@ def cmd_eval_surprise(args: argparse.Namespace) -> int:
 
     torch.set_num_threads(args.threads)
     from glasses_agent.world_model import WorldModel
-    from glasses_agent.world_model.evaluation import (
+    from tools.evals.surprise_pairs import (
         clip_ticks,
         evaluate_pairs,
         find_pairs,
@@ -180,7 +180,7 @@ def cmd_train_world(args: argparse.Namespace) -> int:
     import torch
 
     torch.set_num_threads(args.threads)
-    from glasses_agent.world_model.train import train_world
+    from tools.train.world import train_world
 
     def progress(line: str) -> None:
         if sys.stderr.isatty():

@@ -21,9 +21,9 @@ from glasses_agent.perception.config import ModelConfig
 from glasses_agent.perception.data import ClipSet
 from glasses_agent.perception.masks import DEFAULT_WEIGHTS
 from glasses_agent.perception.preprocess import LogMel
-from glasses_agent.perception.probe.linear import linear_probe_accuracy, positional_features
-from glasses_agent.perception.probe.scenes import DIRECTIONS, LabelledClips, make_clips, sound_names_and_beds
-from glasses_agent.perception.train import Trainer, TrainConfig
+from tools.evals.probe.linear import linear_probe_accuracy, positional_features
+from tools.evals.probe.scenes import DIRECTIONS, LabelledClips, make_clips, sound_names_and_beds
+from tools.train.perception import Trainer, TrainConfig
 from streams.sources.synthetic.scene import SHAPES
 
 SHARED_AUDIO = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "audio"

@@ -18,15 +18,15 @@ from streams.frames import NS_PER_S
 # returns a JSON-able dict of figures; `cmd_bench` prints its scalar figures and writes it all.
 # Benchmarks of other parts live beside those parts and register here by one line.
 BENCHMARKS: dict[str, tuple[str, str]] = {
-    "replay": ("tools.bench:bench_replay_command", "replay throughput at --speed max (no model)"),
-    "bridge": ("firmware_bridge.loadtest:bench_bridge", "MQTT bridge under K emulated devices for T s: messages/s, drops, prompt latency, memory, largest K"),
+    "replay": ("tools.bench.replay:bench_replay_command", "replay throughput at --speed max (no model)"),
+    "bridge": ("tools.bench.bridge:bench_bridge", "MQTT bridge under K emulated devices for T s: messages/s, drops, prompt latency, memory, largest K"),
     "agent": ("tools.run_commands:bench_agent", "the whole agent on the gopro clip at --speed max: real-time factor, stage latency, memory"),
     "encode": ("tools.perception_commands:bench_encode_command", "perception encode latency per tick (--file: a checkpoint)"),
     "sim": ("tools.sim.bench:bench_sim", "the simulator at real-time pace, headless, real agent: frame age, drops, draw rate"),
-    "false-alarms": ("glasses_agent.world_model.bench:bench_false_alarms", "world-model surprise alarms per minute on benign generated scenes and ../shared/data clips"),
+    "false-alarms": ("tools.bench.false_alarms:bench_false_alarms", "world-model surprise alarms per minute on benign generated scenes and ../shared/data clips"),
 }
 
-SHARED_GOPRO = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "video" / "gopro_max-heromode.mp4"
+SHARED_GOPRO = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "video" / "gopro_max-heromode.mp4"
 
 
 def _machine() -> dict[str, Any]:

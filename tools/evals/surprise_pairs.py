@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ import cv2
 import numpy as np
 
 from glasses_agent.errors import GlassesAgentError
+from glasses_agent.world_model.recordings import clip_frames, clip_ticks
 
 CLIP_SUFFIXES = (".mp4", ".avi", ".gif", ".mcap")
 KNOWN_TYPES = ("permanence", "continuity", "constancy")
@@ -81,31 +82,6 @@ def find_pairs(folder: str | Path) -> list[ClipPair]:
             violation = first if first in KNOWN_TYPES else "all"
         pairs.append(ClipPair(name, violation, found["plausible"], found["implausible"], meta))
     return pairs
-
-
-def clip_frames(path: Path) -> Iterable[Any]:
-    from streams.errors import StreamError
-
-    try:
-        if path.suffix.lower() == ".mcap":
-            from streams.recording import McapReplaySource
-
-            return list(McapReplaySource(path).frames())
-        from streams.sources.media_file import MediaFileSource
-
-        return list(MediaFileSource(path).frames())
-    except StreamError as err:
-        raise PairsError(f"{path}: unreadable clip ({err})") from None
-
-
-def clip_ticks(path: Path, config: Any = None, tick_hz: float = 10.0) -> list[Any]:
-    """The clip cut into the pipeline's ticks (enough video history for the encoder)."""
-    from streams.sync import TickSynchronizer, ticks_of_frames
-
-    ticks = [t for t in ticks_of_frames(clip_frames(path), TickSynchronizer(tick_hz=tick_hz, video_frames=32)) if t.video]
-    if not ticks:
-        raise PairsError(f"{path}: no video frames")
-    return ticks
 
 
 def pixel_surprise(ticks: list[Any]) -> list[float]:
