@@ -233,7 +233,7 @@ def _setting(args: argparse.Namespace, name: str, env_name: str, default: str, p
 
 
 def bench_bridge(args: argparse.Namespace) -> dict[str, Any]:
-    """Entry point of `glasses-agent bench bridge` (tools/bench.py BENCHMARKS)."""
+    """Entry point of `glasses-agent bench bridge` (BENCHMARKS in tools/commands/bench.py)."""
     devices = _setting(args, "devices", "BRIDGE_BENCH_DEVICES", "4", int)
     seconds = _setting(args, "seconds", "BRIDGE_BENCH_SECONDS", "60", float)
     ramp = _setting(args, "ramp", "BRIDGE_BENCH_RAMP", "6,8,12,16", lambda s: [int(k) for k in s.split(",") if k.strip()])

@@ -1,10 +1,11 @@
-"""`glasses-agent train world`, `glasses-agent eval surprise` and `glasses-agent pairs`.
+"""`glasses-agent eval probe`, `eval collapse` and `eval surprise`: the models' evaluations as tables.
 
-    glasses-agent pairs --out DIR [--per-type N] [--split test] [--format mp4]   IntPhys-style clip pairs
+    glasses-agent eval probe [--quick]                                           frozen-feature linear probes
+    glasses-agent eval collapse [--checkpoint CKPT]                              is the encoder collapsed?
     glasses-agent eval surprise --pairs DIR [--world CKPT] [--perception CKPT]   pairwise accuracy table
-    glasses-agent train world [--data SPEC...] --out DIR                         the latent dynamics
 
-torch is imported inside the handlers, so `glasses-agent --help` stays fast.
+The evaluations are tools/evals/; torch is imported inside the handlers, so `glasses-agent --help`
+stays fast.
 """
 
 from __future__ import annotations
@@ -14,47 +15,118 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tools.arg_types import positive_float, positive_int
-from tools.bench.replay import write_results
-
-DEFAULT_WORLD_DATA = ["synthetic:mixed:0-11", "synthetic:occlusion:0-5", "synthetic:approach:0-3", "pairs:train:0-23"]
+from tools.commands.common import positive_int, write_results
 
 
 def register(subparsers: Any) -> None:
-    p = subparsers.add_parser("pairs", help="generate IntPhys-style violation-of-expectation clip pairs",
-                              description="Writes NAME_plausible.EXT / NAME_implausible.EXT (+ NAME.json) for "
-                              "object permanence, continuity and constancy; the test split's seeds and "
-                              "backgrounds are never used in training.")
-    p.add_argument("--out", required=True, metavar="DIR")
-    p.add_argument("--per-type", type=positive_int, default=30, help="pairs per violation type (default 30)")
-    p.add_argument("--split", choices=("test", "train"), default="test")
-    p.add_argument("--format", choices=("mp4", "avi", "gif", "mcap"), default="mp4")
-    p.add_argument("--first-seed", type=int, default=0)
-    p.set_defaults(handler=cmd_pairs)
+    """Add `eval` and its targets (probe, collapse, surprise) to the CLI."""
+    evaluate = subparsers.add_parser("eval", help="evaluate models and print (and write) the tables")
+    targets = evaluate.add_subparsers(dest="eval_target", metavar="TARGET", required=True)
+    _add_perception(targets)
+    _add_surprise(targets)
 
 
-def add_train_targets(subparsers: Any) -> None:
+def _add_perception(subparsers: Any) -> None:
     p = subparsers.add_parser(
-        "world", help="train the world model's latent dynamics (action-conditioned, V-JEPA 2-AC style)",
-        description="Encodes the data with the perception model, then trains the predictor of the next "
-        "latent grid from the last ones and the head motion (IMU; zeros without), teacher forced plus a "
-        "short rollout. Writes world.safetensors and config.json into --out.")
-    p.add_argument("--data", nargs="+", default=DEFAULT_WORLD_DATA, metavar="SPEC",
-                   help="MCAP recordings, media files, folders, synthetic:SCENARIO[:SEEDS] or pairs:SPLIT[:SEEDS] "
-                   f"(plausible clips only) (default: {' '.join(DEFAULT_WORLD_DATA)})")
-    p.add_argument("--out", required=True, metavar="DIR", help="checkpoint folder to write")
-    p.add_argument("--perception", default=None, metavar="CKPT", help="perception checkpoint (default: the shipped one)")
-    p.add_argument("--steps", type=positive_int, default=600)
-    p.add_argument("--batch-size", type=positive_int, default=32)
-    p.add_argument("--lr", type=float, default=2e-3)
-    p.add_argument("--rollout", type=positive_int, default=2, help="autoregressive rollout steps in the loss")
-    p.add_argument("--clip-seconds", type=positive_float, default=10.0)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=positive_int, default=2)
-    p.set_defaults(handler=cmd_train_world)
+        "probe",
+        help="frozen-feature linear probes: JEPA vs pixel (MAE-style) vs random init",
+        description="Trains the same architecture as a JEPA and as a pixel-reconstruction model (same "
+        "steps, batch and data) for several seeds, plus randomly initialised encoders, then fits "
+        "linear probes on frozen features that keep position, for appearance (object identity), "
+        "motion (direction) and sound (which of ../shared/data/audio/sounds plays). Prints the "
+        "table (mean ± std over seeds) and writes JSON.",
+    )
+    p.add_argument("--seeds", type=positive_int, default=3, help="seeds per model (default 3)")
+    p.add_argument("--steps", type=positive_int, default=300, help="training steps per model (default 300)")
+    p.add_argument("--batch-size", type=positive_int, default=32, help="batch size, every model (default 32)")
+    p.add_argument("--jepa-objective", choices=("sigreg", "ema"), default="ema", help="the JEPA's objective (default ema)")
+    p.add_argument("--sigreg-lambda", type=float, default=0.5, help="SIGReg's weight for the sigreg JEPA (default 0.5)")
+    p.add_argument("--mask-weights", default=None, metavar="B,F,DV,DA",
+                   help="mix of mask strategies blocks, future, drop_video, drop_audio (default 0.5,0.25,0.125,0.125)")
+    p.add_argument("--models", default="jepa,pixel,random",
+                   help="comma-separated rows: jepa, pixel, random, and ema / sigreg for a JEPA variant (default jepa,pixel,random)")
+    p.add_argument("--quick", action="store_true", help="a tiny run for tests (few steps, few clips)")
+    p.add_argument("--sounds", default=None, help="folder of sound files (default ../shared/data/audio/sounds)")
+    p.add_argument("--noise", default=None, help="folder of noise beds (default ../shared/data/audio/noise)")
+    p.add_argument("--out", default="bench-results/probe.json", help="JSON to write (default bench-results/probe.json)")
+    p.add_argument("--threads", type=positive_int, default=1)
+    p.set_defaults(handler=cmd_eval_probe)
+    c = subparsers.add_parser(
+        "collapse",
+        help="is the perception checkpoint collapsed? per-dimension std and effective rank on held-out scenes",
+        description="Scene embeddings of held-out generated scenes (seeds no default training uses), for the "
+        "checkpoint and for an untrained encoder of the same shape: per-dimension std (min, mean) and "
+        "effective rank. Not collapsed: std above 0.01 in every dimension, rank at least 10% of the width.",
+    )
+    c.add_argument("--checkpoint", default=None, help="folder or .safetensors (default: the shipped checkpoint)")
+    c.add_argument("--out", default="bench-results/collapse.json")
+    c.add_argument("--threads", type=positive_int, default=1)
+    c.set_defaults(handler=cmd_eval_collapse)
 
 
-def add_eval_targets(subparsers: Any) -> None:
+def cmd_eval_probe(args: argparse.Namespace) -> int:
+    """`glasses-agent eval probe`: JEPA vs pixel vs random init, linear probes on frozen features."""
+    import torch
+
+    from tools.evals.probe.run import ProbeSettings, format_table, run_probe
+
+    torch.set_num_threads(args.threads)
+    from glasses_agent.perception.errors import PerceptionError
+
+    models = tuple(m.strip() for m in args.models.split(",") if m.strip())
+    unknown = [m for m in models if m not in ("jepa", "pixel", "random", "ema", "sigreg")]
+    if unknown or not {"jepa", "pixel", "random"} <= set(models):
+        raise PerceptionError(f"--models must name jepa, pixel and random (plus ema / sigreg if wanted), got {args.models!r}")
+    settings = ProbeSettings.quick() if args.quick else ProbeSettings(seeds=args.seeds, steps=args.steps,
+                                                                      batch_size=args.batch_size)
+    settings.models = models
+    settings.jepa_objective = args.jepa_objective
+    settings.sigreg_lambda = args.sigreg_lambda
+    if args.mask_weights:
+        try:
+            weights = tuple(float(w) for w in args.mask_weights.split(","))
+        except ValueError:
+            weights = ()
+        if len(weights) != 4 or min(weights) < 0 or sum(weights) <= 0:
+            raise PerceptionError(f"--mask-weights needs 4 non-negative numbers, not all 0, got {args.mask_weights!r}")
+        settings.mask_weights = weights
+    if args.sounds:
+        settings.sounds_dir = Path(args.sounds)
+    if args.noise:
+        settings.noise_dir = Path(args.noise)
+    result = run_probe(settings, log=lambda text: print(text, file=sys.stderr, flush=True))
+    print(format_table(result))
+    out = write_results(args.out, result)
+    print(f"written {out}")
+    return 0
+
+
+def cmd_eval_collapse(args: argparse.Namespace) -> int:
+    """`glasses-agent eval collapse`: per-dimension std and effective rank; exit 1 when collapsed."""
+    import torch
+
+    from tools.evals.probe.collapse import collapse_report
+
+    torch.set_num_threads(args.threads)
+    report = collapse_report(args.checkpoint)
+    bounds = report["bounds"]
+    print(f"{'encoder':<10}{'std min':>10}{'std mean':>10}{'eff. rank':>11}   (width {report['width']}, "
+          f"{report['trained']['clips']} held-out ticks)")
+    for name in ("trained", "untrained"):
+        r = report[name]
+        print(f"{name:<10}{r['std_min']:>10.4f}{r['std_mean']:>10.4f}{r['effective_rank']:>11.2f}")
+    ok = report["trained"]["std_min"] > bounds["std_min_above"] and \
+        report["trained"]["effective_rank"] >= bounds["effective_rank_at_least"]
+    report["collapsed"] = not ok
+    print(f"collapsed: {'no' if ok else 'YES'} (bounds: std > {bounds['std_min_above']} in every dimension, "
+          f"rank >= {bounds['effective_rank_at_least']:.1f})")
+    out = Path(args.out)
+    write_results(out, report)
+    print(f"written {out}")
+    return 0 if ok else 1
+
+
+def _add_surprise(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "surprise", help="violation-of-expectation pairs: is the plausible clip the less surprising?",
         description="For each NAME_plausible.EXT / NAME_implausible.EXT pair in --pairs (MP4, AVI, GIF or "
@@ -69,15 +141,6 @@ def add_eval_targets(subparsers: Any) -> None:
     # One thread: per-tick work is tiny, and on a busy 2-core machine a second thread mostly waits.
     p.add_argument("--threads", type=positive_int, default=1, help="torch CPU threads (default 1)")
     p.set_defaults(handler=cmd_eval_surprise)
-
-
-def cmd_pairs(args: argparse.Namespace) -> int:
-    from streams.sources.synthetic.pairs import write_pairs
-
-    pairs = write_pairs(Path(args.out), per_type=args.per_type, split=args.split, fmt=args.format,
-                        first_seed=args.first_seed)
-    print(f"wrote {len(pairs)} pairs ({args.per_type} per violation type, {args.split} split) to {args.out}")
-    return 0
 
 
 def _load_models(args: argparse.Namespace) -> tuple[Any, Any, Any, Any, list[str]]:
@@ -117,6 +180,7 @@ def _load_models(args: argparse.Namespace) -> tuple[Any, Any, Any, Any, list[str
 
 
 def cmd_eval_surprise(args: argparse.Namespace) -> int:
+    """`glasses-agent eval surprise --pairs DIR`: is the plausible clip the less surprising, per model?"""
     import torch
 
     torch.set_num_threads(args.threads)
@@ -173,25 +237,4 @@ def cmd_eval_surprise(args: argparse.Namespace) -> int:
             print(f"{row['name']:<32} {cells}")
     out = write_results(args.out, result)
     print(f"written {out}")
-    return 0
-
-
-def cmd_train_world(args: argparse.Namespace) -> int:
-    import torch
-
-    torch.set_num_threads(args.threads)
-    from tools.train.world import train_world
-
-    def progress(line: str) -> None:
-        if sys.stderr.isatty():
-            print(f"\r{line:<72}", end="", file=sys.stderr, flush=True)
-        elif line.startswith("step"):
-            print(line, file=sys.stderr, flush=True)
-
-    summary = train_world(args.data, args.out, perception=args.perception, steps=args.steps,
-                          batch_size=args.batch_size, lr=args.lr, rollout=args.rollout,
-                          clip_seconds=args.clip_seconds, seed=args.seed, progress=progress)
-    print(file=sys.stderr)
-    for key, value in summary.items():
-        print(f"{key:<24} {value}")
     return 0

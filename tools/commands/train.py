@@ -1,4 +1,8 @@
-"""`glasses-agent train perception ...` and `glasses-agent eval probe ...` (torch imported in handlers)."""
+"""`glasses-agent train perception ...` and `glasses-agent train world ...`.
+
+The training loops are tools/train/perception.py and tools/train/world.py; torch is imported
+inside the handlers, so `glasses-agent --help` stays fast.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +10,26 @@ import argparse
 import json
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
-from tools.arg_types import positive_float, positive_int
-from tools.bench.replay import write_results
+from tools.commands.common import positive_float, positive_int
 
 DEFAULT_DATA = ["synthetic:mixed:0-39"]
+DEFAULT_WORLD_DATA = ["synthetic:mixed:0-11", "synthetic:occlusion:0-5", "synthetic:approach:0-3", "pairs:train:0-23"]
 # The command that reproduces the shipped checkpoint (README): only generated scenes, no downloads.
 DEFAULT_CHECKPOINT_COMMAND = ("glasses-agent train perception --data synthetic:mixed:0-39 --steps 600 --eval-every 100 "
                               "--threads 1 --out runs/perception --export glasses_agent/checkpoints/perception")
 
 
-def add_train_targets(subparsers: Any) -> None:
+def register(subparsers: Any) -> None:
+    """Add `train` and its targets (perception, world) to the CLI."""
+    train = subparsers.add_parser("train", help="train a model from recordings, media files or generated scenes")
+    targets = train.add_subparsers(dest="train_target", metavar="TARGET", required=True)
+    _add_perception(targets)
+    _add_world(targets)
+
+
+def _add_perception(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "perception",
         help="train the multimodal JEPA perception model",
@@ -51,44 +62,6 @@ def add_train_targets(subparsers: Any) -> None:
     p.set_defaults(handler=cmd_train_perception)
 
 
-def add_eval_targets(subparsers: Any) -> None:
-    p = subparsers.add_parser(
-        "probe",
-        help="frozen-feature linear probes: JEPA vs pixel (MAE-style) vs random init",
-        description="Trains the same architecture as a JEPA and as a pixel-reconstruction model (same "
-        "steps, batch and data) for several seeds, plus randomly initialised encoders, then fits "
-        "linear probes on frozen features that keep position, for appearance (object identity), "
-        "motion (direction) and sound (which of ../shared/data/audio/sounds plays). Prints the "
-        "table (mean ± std over seeds) and writes JSON.",
-    )
-    p.add_argument("--seeds", type=positive_int, default=3, help="seeds per model (default 3)")
-    p.add_argument("--steps", type=positive_int, default=300, help="training steps per model (default 300)")
-    p.add_argument("--batch-size", type=positive_int, default=32, help="batch size, every model (default 32)")
-    p.add_argument("--jepa-objective", choices=("sigreg", "ema"), default="ema", help="the JEPA's objective (default ema)")
-    p.add_argument("--sigreg-lambda", type=float, default=0.5, help="SIGReg's weight for the sigreg JEPA (default 0.5)")
-    p.add_argument("--mask-weights", default=None, metavar="B,F,DV,DA",
-                   help="mix of mask strategies blocks, future, drop_video, drop_audio (default 0.5,0.25,0.125,0.125)")
-    p.add_argument("--models", default="jepa,pixel,random",
-                   help="comma-separated rows: jepa, pixel, random, and ema / sigreg for a JEPA variant (default jepa,pixel,random)")
-    p.add_argument("--quick", action="store_true", help="a tiny run for tests (few steps, few clips)")
-    p.add_argument("--sounds", default=None, help="folder of sound files (default ../shared/data/audio/sounds)")
-    p.add_argument("--noise", default=None, help="folder of noise beds (default ../shared/data/audio/noise)")
-    p.add_argument("--out", default="bench-results/probe.json", help="JSON to write (default bench-results/probe.json)")
-    p.add_argument("--threads", type=positive_int, default=1)
-    p.set_defaults(handler=cmd_eval_probe)
-    c = subparsers.add_parser(
-        "collapse",
-        help="is the perception checkpoint collapsed? per-dimension std and effective rank on held-out scenes",
-        description="Scene embeddings of held-out generated scenes (seeds no default training uses), for the "
-        "checkpoint and for an untrained encoder of the same shape: per-dimension std (min, mean) and "
-        "effective rank. Not collapsed: std above 0.01 in every dimension, rank at least 10% of the width.",
-    )
-    c.add_argument("--checkpoint", default=None, help="folder or .safetensors (default: the shipped checkpoint)")
-    c.add_argument("--out", default="bench-results/collapse.json")
-    c.add_argument("--threads", type=positive_int, default=1)
-    c.set_defaults(handler=cmd_eval_collapse)
-
-
 class _Progress:
     """One updating line on stderr: step, loss, and the latest collapse figures."""
 
@@ -116,6 +89,7 @@ class _Progress:
 
 
 def cmd_train_perception(args: argparse.Namespace) -> int:
+    """`glasses-agent train perception`: self-supervised training, then (with --export) the encoder alone."""
     import torch
 
     from glasses_agent.perception.config import ModelConfig
@@ -154,75 +128,44 @@ def cmd_train_perception(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_eval_probe(args: argparse.Namespace) -> int:
+def _add_world(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "world", help="train the world model's latent dynamics (action-conditioned, V-JEPA 2-AC style)",
+        description="Encodes the data with the perception model, then trains the predictor of the next "
+        "latent grid from the last ones and the head motion (IMU; zeros without), teacher forced plus a "
+        "short rollout. Writes world.safetensors and config.json into --out.")
+    p.add_argument("--data", nargs="+", default=DEFAULT_WORLD_DATA, metavar="SPEC",
+                   help="MCAP recordings, media files, folders, synthetic:SCENARIO[:SEEDS] or pairs:SPLIT[:SEEDS] "
+                   f"(plausible clips only) (default: {' '.join(DEFAULT_WORLD_DATA)})")
+    p.add_argument("--out", required=True, metavar="DIR", help="checkpoint folder to write")
+    p.add_argument("--perception", default=None, metavar="CKPT", help="perception checkpoint (default: the shipped one)")
+    p.add_argument("--steps", type=positive_int, default=600)
+    p.add_argument("--batch-size", type=positive_int, default=32)
+    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--rollout", type=positive_int, default=2, help="autoregressive rollout steps in the loss")
+    p.add_argument("--clip-seconds", type=positive_float, default=10.0)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=positive_int, default=2)
+    p.set_defaults(handler=cmd_train_world)
+
+
+def cmd_train_world(args: argparse.Namespace) -> int:
+    """`glasses-agent train world`: the latent dynamics on the perception model's encodings."""
     import torch
 
-    from tools.evals.probe.run import ProbeSettings, format_table, run_probe
-
     torch.set_num_threads(args.threads)
-    from glasses_agent.perception.errors import PerceptionError
+    from tools.train.world import train_world
 
-    models = tuple(m.strip() for m in args.models.split(",") if m.strip())
-    unknown = [m for m in models if m not in ("jepa", "pixel", "random", "ema", "sigreg")]
-    if unknown or not {"jepa", "pixel", "random"} <= set(models):
-        raise PerceptionError(f"--models must name jepa, pixel and random (plus ema / sigreg if wanted), got {args.models!r}")
-    settings = ProbeSettings.quick() if args.quick else ProbeSettings(seeds=args.seeds, steps=args.steps,
-                                                                      batch_size=args.batch_size)
-    settings.models = models
-    settings.jepa_objective = args.jepa_objective
-    settings.sigreg_lambda = args.sigreg_lambda
-    if args.mask_weights:
-        try:
-            weights = tuple(float(w) for w in args.mask_weights.split(","))
-        except ValueError:
-            weights = ()
-        if len(weights) != 4 or min(weights) < 0 or sum(weights) <= 0:
-            raise PerceptionError(f"--mask-weights needs 4 non-negative numbers, not all 0, got {args.mask_weights!r}")
-        settings.mask_weights = weights
-    if args.sounds:
-        settings.sounds_dir = Path(args.sounds)
-    if args.noise:
-        settings.noise_dir = Path(args.noise)
-    result = run_probe(settings, log=lambda text: print(text, file=sys.stderr, flush=True))
-    print(format_table(result))
-    out = write_results(args.out, result)
-    print(f"written {out}")
+    def progress(line: str) -> None:
+        if sys.stderr.isatty():
+            print(f"\r{line:<72}", end="", file=sys.stderr, flush=True)
+        elif line.startswith("step"):
+            print(line, file=sys.stderr, flush=True)
+
+    summary = train_world(args.data, args.out, perception=args.perception, steps=args.steps,
+                          batch_size=args.batch_size, lr=args.lr, rollout=args.rollout,
+                          clip_seconds=args.clip_seconds, seed=args.seed, progress=progress)
+    print(file=sys.stderr)
+    for key, value in summary.items():
+        print(f"{key:<24} {value}")
     return 0
-
-
-def cmd_eval_collapse(args: argparse.Namespace) -> int:
-    import torch
-
-    from tools.evals.probe.collapse import collapse_report
-
-    torch.set_num_threads(args.threads)
-    report = collapse_report(args.checkpoint)
-    bounds = report["bounds"]
-    print(f"{'encoder':<10}{'std min':>10}{'std mean':>10}{'eff. rank':>11}   (width {report['width']}, "
-          f"{report['trained']['clips']} held-out ticks)")
-    for name in ("trained", "untrained"):
-        r = report[name]
-        print(f"{name:<10}{r['std_min']:>10.4f}{r['std_mean']:>10.4f}{r['effective_rank']:>11.2f}")
-    ok = report["trained"]["std_min"] > bounds["std_min_above"] and \
-        report["trained"]["effective_rank"] >= bounds["effective_rank_at_least"]
-    report["collapsed"] = not ok
-    print(f"collapsed: {'no' if ok else 'YES'} (bounds: std > {bounds['std_min_above']} in every dimension, "
-          f"rank >= {bounds['effective_rank_at_least']:.1f})")
-    out = Path(args.out)
-    write_results(out, report)
-    print(f"written {out}")
-    return 0 if ok else 1
-
-
-def bench_encode_command(args: argparse.Namespace) -> dict[str, Any]:
-    """`glasses-agent bench encode [--file CHECKPOINT]`: per-tick encode latency (see tools/bench/encode.py)."""
-    from tools.bench.encode import bench_encode
-    from tools.bench.replay import _machine
-
-    # Both thread counts: on a loaded machine two spinning OpenMP threads can be slower than one.
-    result = bench_encode(args.file, threads=1)
-    two = bench_encode(args.file, threads=2)
-    result["threads_2"] = {k: two[k] for k in ("latency_ms_p50", "latency_ms_p99", "ticks_per_s", "batch10_ms_median",
-                                               "load_average_1min")}
-    result["machine"] = _machine()
-    return result
