@@ -70,9 +70,11 @@ class BenchBroker:
                 time.sleep(0.02)
 
     def url(self, user: str, password: str) -> str:
+        """The broker's MQTT-over-TLS URL with this login."""
         return f"mqtts://{user}:{password}@127.0.0.1:{self.port}"
 
     def close(self) -> None:
+        """Stop the broker (killed if it does not end within 5 s)."""
         self.proc.terminate()
         try:
             self.proc.wait(timeout=5)

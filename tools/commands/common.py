@@ -91,6 +91,7 @@ class CliParser(argparse.ArgumentParser):
     """argparse, but a usage error is one line (plus where to look), not the usage block."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
+        """Exit with status 2 and one line naming the mistake."""
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 

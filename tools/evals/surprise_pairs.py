@@ -39,6 +39,8 @@ class PairsError(GlassesAgentError):
 
 @dataclass(frozen=True)
 class ClipPair:
+    """One plausible / implausible pair: its name, violation type, the two clips and the generator's notes."""
+
     name: str
     violation: str
     plausible: Path
@@ -47,6 +49,7 @@ class ClipPair:
 
 
 def find_pairs(folder: str | Path) -> list[ClipPair]:
+    """Every NAME_plausible.EXT / NAME_implausible.EXT pair in the folder; PairsError when there are none or one is half."""
     folder = Path(folder)
     if not folder.is_dir():
         raise PairsError(f"{folder}: no such folder of clip pairs")
@@ -96,6 +99,7 @@ def pixel_surprise(ticks: list[Any]) -> list[float]:
 
 
 def world_surprise(world: Any, ticks: list[Any], percepts: list[Any] | None) -> list[float]:
+    """The world model's surprise per tick over a clip, from a fresh state."""
     from glasses_agent.context import TickContext
 
     world.reset()
@@ -107,6 +111,7 @@ def world_surprise(world: Any, ticks: list[Any], percepts: list[Any] | None) -> 
 
 
 def pair_verdicts(plausible: list[float], implausible: list[float]) -> dict[str, Any]:
+    """Mean and max surprise of both clips, and whether the plausible one is lower by each."""
     p, q = np.asarray(plausible, np.float64), np.asarray(implausible, np.float64)
     return {
         "plausible": {"mean": round(float(p.mean()), 4), "max": round(float(p.max()), 4)},
@@ -143,6 +148,7 @@ def evaluate_pairs(pairs: list[ClipPair], models: dict[str, Callable[[Path], lis
 
 
 def format_table(result: dict[str, Any]) -> str:
+    """Pairwise accuracy per violation type and model, as a printed table."""
     models = list(result["accuracy"])
     kinds = result["types"] + ["overall"]
     head = f"{'violation':<12} {'pairs':>5}  " + "  ".join(f"{m:>22}" for m in models)
