@@ -316,10 +316,15 @@ def broker_address(args: argparse.Namespace) -> Any:
 
 
 def write_results(path: str | Path, result: dict[str, Any]) -> Path:
-    """Write a command's figures as JSON (sorted keys, so runs diff cleanly); returns the path."""
+    """Write a command's figures as JSON (sorted keys, so runs diff cleanly), and beside it a PNG
+    when they make a picture (tools.figures: scores per kind, stage latencies, probe accuracy);
+    returns the JSON's path."""
+    from tools.figures import results_figure
+
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
+    results_figure(result, out.with_suffix(".png"))
     return out
 
 
