@@ -62,6 +62,7 @@ class _Index:
     stopped_by: str = ""  # for a recovered file: why reading stopped there
     damaged: bool = False  # a CRC mismatch or a record that does not parse (not just an early end)
     summary_note: str = ""  # what was wrong with the summary, when it was not used
+    expected_messages: int | None = None  # what a finished file's summary counts (None: unknown)
     crc: dict[str, Any] = field(default_factory=dict)  # what the CRC checks covered
     offset_ns: int = 0  # log time - t_ns (the recording's wall-clock offset; 0 in older files)
     wall_start_ns: int | None = None  # the wall clock of the first message, when the file says
@@ -79,7 +80,7 @@ class _Index:
             return None
         how = f"damaged at byte {self.good_bytes} ({self.stopped_by})" if self.damaged else "not finished"
         return (
-            f"{how}: recovered {self.messages} of ? messages, {self.duration_s:.1f} s, "
+            f"{how}: recovered {self.messages} of {self.expected_messages or '?'} messages, {self.duration_s:.1f} s, "
             f"up to byte {self.good_bytes} of {self.size}"
         )
 
@@ -166,6 +167,7 @@ def _read_summary(index: _Index, f: IO[bytes]) -> bool:
     if summary is None or summary.statistics is None or not summary.chunk_indexes:
         return False
     index.schemas, index.channels = dict(summary.schemas), dict(summary.channels)
+    index.expected_messages = summary.statistics.message_count
     return True
 
 
