@@ -74,7 +74,7 @@ class DeviceEmulator:
                  feedback: dict[str, str] | None = None, on_prompt: Callable[[dict[str, Any]], None] | None = None,
                  drop_audio_seqs: Iterable[int] = (), jpeg_quality: int = 80, loop: bool = False) -> None:
         self.address = address
-        self.device_id = P.DEVICE_ID_PATTERN.match(device_id) and device_id
+        self.device_id = P.DEVICE_ID_PATTERN.fullmatch(device_id) and device_id
         if not self.device_id:
             raise BridgeError(f"bad device id {device_id!r}: 1-64 letters, digits, '_' or '-'")
         self.frames = frames

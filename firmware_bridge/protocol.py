@@ -71,6 +71,6 @@ def topic(device_id: str, name: str) -> str:
 def parse_topic(text: str) -> tuple[str | None, str]:
     """`glasses/dev1/time/request` -> ("dev1", "time/request"); device None when malformed."""
     parts = text.split("/", 2)
-    if len(parts) != 3 or parts[0] != TOPIC_ROOT or not DEVICE_ID_PATTERN.match(parts[1]):
+    if len(parts) != 3 or parts[0] != TOPIC_ROOT or not DEVICE_ID_PATTERN.fullmatch(parts[1]):
         return None, text
     return parts[1], parts[2]
