@@ -21,6 +21,7 @@ AUDIO_MAX_CHUNK_MS = 500
 MAX_JPEG_BYTES = 512 * 1024
 MAX_AUDIO_BYTES = AUDIO_SAMPLE_RATE * 2 * AUDIO_MAX_CHUNK_MS // 1000
 MAX_JSON_BYTES = 4096
+MAX_JSON_DEPTH = 8  # arrays/objects nested deeper are refused before parsing (bad_json)
 MAX_IMAGE_SIDE = 1920
 MIN_IMAGE_SIDE = 16
 
