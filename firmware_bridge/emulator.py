@@ -29,6 +29,19 @@ from streams.frames import AudioChunk, Event, Frame, ImuSample, TruthEvent, Vide
 log = logging.getLogger(__name__)
 BACKOFF_S = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0)
 TIME_EXCHANGES = 5
+SESSION_EXPIRY_S = 3600  # the broker keeps the device's session (and queued prompts) this long offline
+
+# Deliberate protocol violations, for testing the conformance kit (`device --fault NAME`):
+FAULTS = {
+    "no_will": "connects without a last will (the agent never hears of an unclean drop)",
+    "no_time_sync": "never does the time exchange: stamps stay on the device's own clock",
+    "seq_repeat": "repeats sequence numbers instead of counting up",
+    "bad_audio": "sends audio chunks with an odd number of bytes",
+    "slow_ack": "acks prompts 2 s after receiving them",
+    "shows_expired": "shows and acks prompts that have already expired",
+    "fresh_session": "reconnects with a clean session (prompts queued while offline are lost)",
+    "ignores_errors": "does not redo the time exchange after clock_unsynced",
+}
 
 
 def clock_offset(t1: int, t2: int, t3: int, t4: int) -> tuple[int, int]:
@@ -72,7 +85,8 @@ class DeviceEmulator:
     def __init__(self, address: BrokerAddress, device_id: str, frames: Iterable[Frame] | None = None, *,
                  clock_skew_ns: int = 0, capabilities: dict[str, bool] | None = None,
                  feedback: dict[str, str] | None = None, on_prompt: Callable[[dict[str, Any]], None] | None = None,
-                 drop_audio_seqs: Iterable[int] = (), jpeg_quality: int = 80, loop: bool = False) -> None:
+                 drop_audio_seqs: Iterable[int] = (), jpeg_quality: int = 80, loop: bool = False,
+                 faults: Iterable[str] = (), auto_ack: bool = True) -> None:
         self.address = address
         self.device_id = P.DEVICE_ID_PATTERN.fullmatch(device_id) and device_id
         if not self.device_id:
@@ -85,6 +99,12 @@ class DeviceEmulator:
         self.drop_audio_seqs = set(drop_audio_seqs)
         self.jpeg_quality = jpeg_quality
         self.loop = loop
+        self.faults = frozenset(faults)
+        self.auto_ack = auto_ack  # False: show prompts but leave acking to the caller (`ack`)
+        unknown = self.faults - FAULTS.keys()
+        if unknown:
+            raise BridgeError(f"unknown emulator fault(s) {', '.join(sorted(unknown))}; known: {', '.join(FAULTS)}")
+        self._resync: asyncio.Task | None = None
         self.stats = EmulatorStats()
         self.seen_ids: set[str] = set()  # de-duplication survives reconnects
         self.streaming_done = asyncio.Event()
@@ -103,6 +123,21 @@ class DeviceEmulator:
     def agent_now_ns(self) -> int:
         return self.device_now_ns() + (self.stats.offset_ns or 0)
 
+    def drop_connection(self) -> None:
+        """Cut the network under the client (no DISCONNECT): the broker publishes the will, the
+        emulator reconnects with back-off, as a device walking out of Wi-Fi range does."""
+        import socket
+
+        client = self._client
+        sock = client._client.socket() if client is not None else None  # noqa: SLF001 (paho's socket)
+        if sock is not None:
+            sock.shutdown(socket.SHUT_RDWR)
+
+    async def press(self, action: str, button: str = "main") -> bool:
+        """A button action (press, double_press, long_press) as the glasses' firmware sends it."""
+        return await self._publish_json("button", {"seq": self._next_seq("button"), "t_ns": self.agent_now_ns(),
+                                                   "button": button, "action": action})
+
     # -- connection ----------------------------------------------------------------------------
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -114,7 +149,7 @@ class DeviceEmulator:
             while not stop.is_set():
                 will = aiomqtt.Will(P.topic(self.device_id, "status"), json.dumps({"v": 1, "state": "offline"}), qos=1, retain=True)
                 try:
-                    async with self.address.client(self.device_id, will=will) as client:
+                    async with self._client_for(will) as client:
                         attempt = 0
                         await self._on_connected(client)
                         consumer = asyncio.ensure_future(self._consume(client))
@@ -151,6 +186,19 @@ class DeviceEmulator:
                 streaming.cancel()
                 await asyncio.gather(streaming, return_exceptions=True)
 
+    def _client_for(self, will: Any) -> Any:
+        """A persistent session (clean start only the first time): QoS 1 prompts sent while the
+        device was away wait at the broker and arrive on reconnect."""
+        from paho.mqtt.client import MQTT_CLEAN_START_FIRST_ONLY
+        from paho.mqtt.packettypes import PacketTypes
+        from paho.mqtt.properties import Properties
+
+        props = Properties(PacketTypes.CONNECT)
+        props.SessionExpiryInterval = 0 if "fresh_session" in self.faults else SESSION_EXPIRY_S
+        return self.address.client(self.device_id, will=None if "no_will" in self.faults else will,
+                                   clean_start=True if "fresh_session" in self.faults else MQTT_CLEAN_START_FIRST_ONLY,
+                                   properties=props)
+
     async def _on_connected(self, client: Any) -> None:
         self._client = client
         self.stats.connections += 1
@@ -161,7 +209,8 @@ class DeviceEmulator:
                                             "firmware": "glasses-agent-emulator/1"})
 
     async def _sync_then_stream(self) -> None:
-        await self.sync_clock()
+        if "no_time_sync" not in self.faults:
+            await self.sync_clock()
         self.online.set()  # streams start (or resume) once stamps can be on the agent's clock
 
     async def sync_clock(self, rounds: int = TIME_EXCHANGES, timeout_s: float = 10.0, retry_s: float = 0.5) -> None:
@@ -214,26 +263,38 @@ class DeviceEmulator:
                 await self._show(record, received_device_ns + (self.stats.offset_ns or 0))
             elif name == "error":
                 self.stats.errors.append(record)
+                if record["code"] == "clock_unsynced" and "ignores_errors" not in self.faults and (
+                        self._resync is None or self._resync.done()):
+                    self._resync = asyncio.ensure_future(self.sync_clock())  # stamps were off: measure again
             elif name == "config":
                 self.stats.configs.append(record)
 
     async def _show(self, record: dict[str, Any], agent_ns: int) -> None:
         if record["id"] in self.seen_ids:
             self.stats.duplicates += 1  # a re-send: ack again (the first ack may have been lost), never re-show
-            await self._publish_json("ack", {"id": record["id"], "state": "displayed", "t_ns": agent_ns})
+            if self.auto_ack:
+                await self._publish_json("ack", {"id": record["id"], "state": "displayed", "t_ns": agent_ns})
             return
-        if agent_ns >= int(record["t_ns"]) + int(record["ttl_ms"]) * 1_000_000:
+        if agent_ns >= int(record["t_ns"]) + int(record["ttl_ms"]) * 1_000_000 and "shows_expired" not in self.faults:
             self.stats.expired += 1  # too late to be useful: never shown
             return
+        if "slow_ack" in self.faults:
+            await asyncio.sleep(2.0)
         self.seen_ids.add(record["id"])
         shown = ShownPrompt(record, agent_ns)
         self.stats.shown.append(shown)
         if self.on_prompt is not None:
             self.on_prompt(record)
+        if not self.auto_ack:
+            return
         await self._publish_json("ack", {"id": record["id"], "state": "displayed", "t_ns": agent_ns})
         label = self.feedback.get(record["kind"]) or self.feedback.get("*")
         if label in P.FEEDBACK_LABELS:
             await self._publish_json("ack", {"id": record["id"], "state": label, "t_ns": self.agent_now_ns()})
+
+    async def ack(self, prompt_id: str, state: str) -> bool:
+        """Acknowledge a prompt by hand (displayed, dismissed, helpful), stamped now."""
+        return await self._publish_json("ack", {"id": prompt_id, "state": state, "t_ns": self.agent_now_ns()})
 
     async def send_feedback(self, prompt_id: str, label: str) -> None:
         await self._publish_json("feedback", {"seq": self._next_seq("feedback"), "t_ns": self.agent_now_ns(),
@@ -242,7 +303,7 @@ class DeviceEmulator:
     # -- publishing ----------------------------------------------------------------------------
 
     def _next_seq(self, name: str) -> int:
-        seq = self._seq.get(name, -1) + 1
+        seq = self._seq.get(name, -1) + (0 if "seq_repeat" in self.faults and name in self._seq else 1)
         self._seq[name] = seq
         return seq
 
@@ -290,7 +351,8 @@ class DeviceEmulator:
                 seq = self._next_seq("audio")
                 if seq in self.drop_audio_seqs:
                     continue  # lost in transit (QoS 0): the sequence number jumps
-                await self.publish_raw("audio", part.astype("<i2").tobytes(), user_properties={
+                data = part.astype("<i2").tobytes()
+                await self.publish_raw("audio", data[:-1] if "bad_audio" in self.faults else data, user_properties={
                     "v": "1", "seq": str(seq), "t_ns": str(t_ns + start * 1_000_000_000 // P.AUDIO_SAMPLE_RATE), "rate": "16000"})
         elif isinstance(frame, ImuSample):
             await self._publish_json("imu", {"seq": self._next_seq("imu"), "t_ns": t_ns, "accel": list(frame.accel),
