@@ -105,6 +105,7 @@ class DeviceEmulator:
         if unknown:
             raise BridgeError(f"unknown emulator fault(s) {', '.join(sorted(unknown))}; known: {', '.join(FAULTS)}")
         self._resync: asyncio.Task | None = None
+        self._offline_until = 0.0
         self.stats = EmulatorStats()
         self.seen_ids: set[str] = set()  # de-duplication survives reconnects
         self.streaming_done = asyncio.Event()
@@ -123,11 +124,12 @@ class DeviceEmulator:
     def agent_now_ns(self) -> int:
         return self.device_now_ns() + (self.stats.offset_ns or 0)
 
-    def drop_connection(self) -> None:
+    def drop_connection(self, offline_s: float = 0.0) -> None:
         """Cut the network under the client (no DISCONNECT): the broker publishes the will, the
-        emulator reconnects with back-off, as a device walking out of Wi-Fi range does."""
+        emulator stays away `offline_s` and reconnects, as a device walking out of Wi-Fi range does."""
         import socket
 
+        self._offline_until = time.monotonic() + offline_s
         client = self._client
         sock = client._client.socket() if client is not None else None  # noqa: SLF001 (paho's socket)
         if sock is not None:
@@ -174,7 +176,7 @@ class DeviceEmulator:
                         raise BridgeError(f"{self.address.host}:{self.address.port}: {describe_mqtt_error(err)}") from None
                     self._client = None
                     self.online.clear()
-                    delay = BACKOFF_S[min(attempt, len(BACKOFF_S) - 1)]
+                    delay = max(BACKOFF_S[min(attempt, len(BACKOFF_S) - 1)], self._offline_until - time.monotonic())
                     attempt += 1
                     log.info("device %s: connection lost (%s); retrying in %.1f s", self.device_id, err, delay)
                     try:
@@ -189,14 +191,13 @@ class DeviceEmulator:
     def _client_for(self, will: Any) -> Any:
         """A persistent session (clean start only the first time): QoS 1 prompts sent while the
         device was away wait at the broker and arrive on reconnect."""
-        from paho.mqtt.client import MQTT_CLEAN_START_FIRST_ONLY
         from paho.mqtt.packettypes import PacketTypes
         from paho.mqtt.properties import Properties
 
         props = Properties(PacketTypes.CONNECT)
         props.SessionExpiryInterval = 0 if "fresh_session" in self.faults else SESSION_EXPIRY_S
         return self.address.client(self.device_id, will=None if "no_will" in self.faults else will,
-                                   clean_start=True if "fresh_session" in self.faults else MQTT_CLEAN_START_FIRST_ONLY,
+                                   clean_start=True if "fresh_session" in self.faults or not self.stats.connections else False,
                                    properties=props)
 
     async def _on_connected(self, client: Any) -> None:
