@@ -261,8 +261,7 @@ class Bridge:
             return  # no device to tell: counted only
         session = self._session(device_id, start=False)
         session.rejected[err.code] += 1
-        body = {"code": err.code, "topic": topic[:200], "detail": err.detail[:300], "seq": err.seq,
-                "t_ns": self.now_ns(), "rejected_total": sum(session.rejected.values())}
+        body = codec.error_reply(err, topic, self.now_ns(), sum(session.rejected.values()))
         try:
             payload = codec.encode_json("error", body)
         except codec.Rejected as bad:  # a bug in this bridge, never the device's fault: say so, send without seq

@@ -187,6 +187,13 @@ def decode_up(topic: str, payload: bytes, props: dict[str, str], now_ns: int) ->
 # -- agent -> device ------------------------------------------------------------------------
 
 
+def error_reply(err: Rejected, topic: str, t_ns: int, rejected_total: int) -> dict[str, Any]:
+    """The error record the bridge sends for `err` (before `v`); passes error.json by construction."""
+    return {"code": err.code, "topic": topic[:200], "detail": err.detail[:300], "seq": err.seq, "t_ns": t_ns,
+            "rejected_total": rejected_total}
+
+
+
 def encode_json(name: str, record: dict[str, Any]) -> bytes:
     """A down message, checked against its schema first: the bridge never sends what it would refuse."""
     body = {"v": P.PROTOCOL_VERSION, **record}
