@@ -367,3 +367,28 @@ def _decodes(u: _Up) -> bool:
         return True
     except Rejected:
         return False
+
+
+PHASE_INSTRUCTIONS = {
+    "status": "waiting for the device: start (or restart) it now",
+    "time_sync": "device online; watching for its time exchange",
+    "observe": "watching its streams",
+    "prompts": "sending prompts (the device should show three, then ack a re-sent one)",
+    "errors": "sending one error reply of each code",
+    "reconnect": "now cut the device's network (Wi-Fi off, or pull the antenna) until told it is back",
+}
+
+
+def run_checklist(address: BrokerAddress, device_id: str, *, reconnect_wait_s: float = 0.0, observe_s: float = OBSERVE_S,
+                  connect_timeout_s: float = 30.0, say: Callable[[str], None] = print) -> int:
+    """The `conformance` command: run the kit, say each phase, print the checklist; 0 when nothing failed."""
+
+    def on_phase(phase: str) -> None:
+        if phase != "reconnect" or reconnect_wait_s > 0:
+            say(f"-- {PHASE_INSTRUCTIONS.get(phase, phase)}")
+
+    kit = ConformanceKit(address, device_id, observe_s=observe_s, reconnect_wait_s=reconnect_wait_s,
+                         connect_timeout_s=connect_timeout_s, on_phase=on_phase)
+    checks = asyncio.run(kit.run())
+    say(format_checklist(checks))
+    return 1 if any(c.status == "fail" for c in checks) else 0

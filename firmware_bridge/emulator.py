@@ -24,6 +24,7 @@ import numpy as np
 from firmware_bridge import codec
 from firmware_bridge import protocol as P
 from firmware_bridge.connection import BrokerAddress, BridgeError, describe_mqtt_error, is_refused_login
+from firmware_bridge.faults import FAULTS
 from streams.frames import AudioChunk, Event, Frame, ImuSample, TruthEvent, VideoFrame
 
 log = logging.getLogger(__name__)
@@ -31,17 +32,6 @@ BACKOFF_S = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0)
 TIME_EXCHANGES = 5
 SESSION_EXPIRY_S = 3600  # the broker keeps the device's session (and queued prompts) this long offline
 
-# Deliberate protocol violations, for testing the conformance kit (`device --fault NAME`):
-FAULTS = {
-    "no_will": "connects without a last will (the agent never hears of an unclean drop)",
-    "no_time_sync": "never does the time exchange: stamps stay on the device's own clock",
-    "seq_repeat": "repeats sequence numbers instead of counting up",
-    "bad_audio": "sends audio chunks with an odd number of bytes",
-    "slow_ack": "acks prompts 2 s after receiving them",
-    "shows_expired": "shows and acks prompts that have already expired",
-    "fresh_session": "reconnects with a clean session (prompts queued while offline are lost)",
-    "ignores_errors": "does not redo the time exchange after clock_unsynced",
-}
 
 
 def clock_offset(t1: int, t2: int, t3: int, t4: int) -> tuple[int, int]:

@@ -35,3 +35,17 @@ def check_id(value: object, what: str = "id") -> str:
             f"bad {what} {shown}: use 1-64 letters, digits, '_' or '-', starting with a letter or digit"
         )
     return value  # type: ignore[return-value]
+
+
+def id_argument(what: str):  # noqa: ANN201 (an argparse type)
+    """An argparse `type=` for an id: `--wearer ../../etc` fails as a one-line usage error."""
+    import argparse
+
+    def parse(text: str) -> str:
+        try:
+            return check_id(text, what)
+        except InvalidIdError as err:
+            raise argparse.ArgumentTypeError(str(err)) from None
+
+    parse.__name__ = what.replace(" ", "_")
+    return parse

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from glasses_agent.identifiers import id_argument
 from tools.arg_types import positive_float, replay_speed
 
 DEMO_SCENARIO = "demo"
@@ -25,7 +26,8 @@ def add_agent_arguments(p: argparse.ArgumentParser) -> None:
     """The agent's own options, shared by `run` and `replay`."""
     p.add_argument("--mode", default="explore", help="navigate, explore, read, social or quiet (default explore)")
     p.add_argument("--modes", metavar="FILE.toml", help="your own modes file (default: the shipped modes.toml)")
-    p.add_argument("--wearer", default="default", help="whose memory to use (default 'default')")
+    p.add_argument("--wearer", default="default", type=id_argument("wearer"),
+                   help="whose memory to use (default 'default'; letters, digits, '_' or '-')")
     p.add_argument("--memory", metavar="PATH", help="memory database (default: $GLASSES_AGENT_HOME/memory.sqlite3)")
     p.add_argument("--perception", metavar="CKPT", help="perception checkpoint ('none': run without the model)")
     p.add_argument("--world", metavar="CKPT", help="world-model checkpoint ('none': run without it)")
