@@ -233,3 +233,35 @@ def test_ids_that_would_escape_a_topic_or_a_path_are_refused_everywhere(tmp_path
             if "/" not in bad:
                 assert P.parse_topic(f"glasses/{bad}/camera")[0] is None
     assert check_id("glasses-7_b", "wearer") == "glasses-7_b"
+
+
+def test_a_takeover_loop_against_a_running_bridge_and_device_disconnects_neither(mosquitto, tmp_path):
+    from firmware_bridge.bridge import Bridge
+    from firmware_bridge.emulator import DeviceEmulator
+    from tests.support.mosquitto import agent_factory, dark_scene, wait_for
+
+    mosquitto.add_device("alice")
+    mosquitto.add_device("mallory")
+
+    async def session():
+        stop = asyncio.Event()
+        bridge = Bridge(address(mosquitto, AGENT_USER, AGENT_PASSWORD), agent_factory=agent_factory(tmp_path),
+                        outbox_path=tmp_path / "outbox.sqlite3")
+        alice = DeviceEmulator(address(mosquitto, "alice", "alice-secret"), "alice", dark_scene(3.0))
+        tasks = [asyncio.create_task(bridge.run(stop))]
+        await bridge.wait_connected()
+        tasks.append(asyncio.create_task(alice.run(stop)))
+        try:
+            await wait_for(alice.online.is_set, 10, "alice online")
+            for _ in range(5):  # the attack that used to keep every device from being served
+                for stolen in ("glasses-agent-bridge", "agent", "alice"):
+                    async with _client(mosquitto, "mallory", "mallory-secret", stolen):
+                        pass
+            await wait_for(lambda: alice.stats.shown, 20, "alice's prompt")
+        finally:
+            stop.set()
+            await asyncio.gather(*tasks)
+        return bridge.connections, alice.stats.connections, len(alice.stats.shown)
+
+    bridge_connections, alice_connections, shown = run_session(session())
+    assert (bridge_connections, alice_connections) == (1, 1) and shown >= 1
