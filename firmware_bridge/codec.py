@@ -50,17 +50,21 @@ def _validator(file_name: str):  # noqa: ANN202
     return strict(schema(file_name))
 
 
+@lru_cache(maxsize=None)
+def _seq_rule(file_name: str):  # noqa: ANN202
+    from jsonschema import Draft202012Validator
+
+    rule = schema(file_name).get("properties", {}).get("seq")
+    return Draft202012Validator(rule) if rule is not None else None
+
+
 def seq_of(file_name: str | None, value: Any) -> int | None:
     """The message's `seq` when it is valid by its own schema's rule (the one to echo in an error), else None."""
     if not isinstance(value, dict) or file_name is None or "seq" not in value:
         return None
-    rule = schema(file_name).get("properties", {}).get("seq")
-    if rule is None:
-        return None
-    from jsonschema import Draft202012Validator
-
+    rule = _seq_rule(file_name)
     seq = value["seq"]
-    if isinstance(seq, bool) or not isinstance(seq, (int, str)) or not Draft202012Validator(rule).is_valid(seq):
+    if rule is None or isinstance(seq, bool) or not isinstance(seq, (int, str)) or not rule.is_valid(seq):
         return None
     return int(seq)
 
