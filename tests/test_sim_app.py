@@ -16,7 +16,7 @@ from streams.recording import McapReplaySource
 from tools.sim.app import SimApp
 from tools.sim.controller import ManualClock
 from tools.sim.drivers import AgentDriver, TraceDriver, load_trace
-from tools.sim.feed import TickFeed
+from streams.ticks import TickStream as TickFeed
 from tools.sim.screens import HelpScreen, NamePrompt
 from tools.sim.widgets.camera import CameraView
 from tools.sim.widgets.critic_log import CriticLog

@@ -9,7 +9,7 @@ from streams.recording import McapReplaySource
 from tools.sim.app import SimApp
 from tools.sim.controller import ManualClock
 from tools.sim.drivers import TraceDriver, load_trace
-from tools.sim.feed import TickFeed
+from streams.ticks import TickStream as TickFeed
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sim"
 SIZE = (120, 36)

@@ -59,7 +59,7 @@ def bench_sim(args: argparse.Namespace) -> dict[str, Any]:
     from glasses_agent.agent import Agent, AgentConfig
     from streams.recording import McapReplaySource
     from tools.sim.drivers import AgentDriver
-    from tools.sim.feed import TickFeed
+    from streams.ticks import TickStream
     from tools.stream_commands import record_synthetic
 
     torch.set_num_threads(2)
@@ -70,6 +70,6 @@ def bench_sim(args: argparse.Namespace) -> dict[str, Any]:
             path, what = Path(tmp) / "scene.mcap", f"generated {SECONDS + 2:g} s 'mixed' scene"
             record_synthetic(path, scenario="mixed", seed=0, duration_s=SECONDS + 2)
         agent = Agent(AgentConfig(memory_path=str(Path(tmp) / "memory.sqlite3")))
-        driver = AgentDriver(TickFeed(McapReplaySource(path)), agent, f"bench {path.name}")
+        driver = AgentDriver(TickStream(McapReplaySource(path)), agent, f"bench {path.name}")
         figures = asyncio.run(_watch(driver, SECONDS))
     return {"input": what, "terminal": f"{SIZE[0]}x{SIZE[1]}", "agent_notes": agent.notes, **figures}

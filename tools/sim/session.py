@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from tools.sim.drivers import AgentDriver, Driver, SimError, TraceDriver, load_trace
-from tools.sim.feed import TickFeed
+from streams.ticks import TickStream
 
 
 def _agent(args: argparse.Namespace) -> Any:
@@ -27,7 +27,7 @@ def build_driver(args: argparse.Namespace) -> Driver:
     if args.trace and not args.replay:
         raise SimError("--trace goes with --replay (the recording the trace was made from)")
     if args.replay:
-        feed = TickFeed(open_replay(args.replay))
+        feed = TickStream(open_replay(args.replay))
         label = f"replay {Path(args.replay).name}"
         if args.trace:
             return TraceDriver(feed, load_trace(args.trace), label + " (trace)")
@@ -37,7 +37,7 @@ def build_driver(args: argparse.Namespace) -> Driver:
         from tools.sim_commands import DEMO_SECONDS
 
         source = demo_source(args.seed, args.duration or DEMO_SECONDS)
-        return AgentDriver(TickFeed(source), _agent(args), f"demo (seed {args.seed})")
+        return AgentDriver(TickStream(source), _agent(args), f"demo (seed {args.seed})")
     if args.camera:
         from tools.sim.live import camera_driver
 
