@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -180,8 +181,10 @@ class AgentDriver:
 
     seekable = True
 
-    def __init__(self, feed: TickStream, agent: Any, label: str, *, seekable: bool = True) -> None:
+    def __init__(self, feed: TickStream, agent: Any, label: str, *, seekable: bool = True,
+                 on_close: Callable[[], None] | None = None) -> None:
         self.feed = feed
+        self.on_close = on_close  # after the agent has closed (the demo's own memory folder goes)
         self.agent = agent
         self.label = label
         self.seekable = seekable
@@ -233,3 +236,6 @@ class AgentDriver:
         close = getattr(self.agent, "close", None)
         if callable(close):
             close()
+        if self.on_close is not None:
+            self.on_close()
+            self.on_close = None

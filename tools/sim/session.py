@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +12,23 @@ from tools.sim.drivers import AgentDriver, Driver, SimError, TraceDriver, load_t
 from streams.ticks import TickStream
 
 
-def _agent(args: argparse.Namespace) -> Any:
+def _agent(args: argparse.Namespace, memory_default: str | None = None) -> Any:
     from tools.run_commands import build_agent
 
-    return build_agent(args)
+    return build_agent(args, memory_default=memory_default)
+
+
+def demo_driver(args: argparse.Namespace) -> AgentDriver:
+    """The same demo as `run --demo`: its scene (scenario, seed, length) and an agent built the
+    same way, on a memory of its own unless --memory is given (a demo never touches the wearer's),
+    so the same prompts come at the same stream times."""
+    from tools.run_commands import DEMO_SECONDS, demo_source
+
+    source = demo_source(args.seed, args.duration or DEMO_SECONDS)
+    tmp = None if args.memory else tempfile.TemporaryDirectory(prefix="glasses-agent-sim-demo-")
+    agent = _agent(args, None if tmp is None else str(Path(tmp.name) / "memory.sqlite3"))
+    return AgentDriver(TickStream(source), agent, f"demo (seed {args.seed})",
+                       on_close=None if tmp is None else tmp.cleanup)
 
 
 def build_driver(args: argparse.Namespace) -> Driver:
@@ -33,11 +47,7 @@ def build_driver(args: argparse.Namespace) -> Driver:
             return TraceDriver(feed, load_trace(args.trace), label + " (trace)")
         return AgentDriver(feed, _agent(args), label)
     if args.demo:
-        from tools.run_commands import demo_source
-        from tools.sim_commands import DEMO_SECONDS
-
-        source = demo_source(args.seed, args.duration or DEMO_SECONDS)
-        return AgentDriver(TickStream(source), _agent(args), f"demo (seed {args.seed})")
+        return demo_driver(args)
     if args.camera:
         from tools.sim.live import camera_driver
 
