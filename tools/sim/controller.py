@@ -12,6 +12,7 @@ The wall clock is injected: `MonotonicClock` in the app, `ManualClock` in tests,
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
@@ -26,6 +27,11 @@ from tools.sim.drivers import MODES, NOTHING_YET, Driver
 from tools.sim.view import HudTracker, SimFrame, build_frame
 
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
+# The screen is redrawn at most this often (real seconds), whatever the tick rate: drawing the
+# panes costs the UI thread time the agent's thread then cannot have (one interpreter), and a
+# person cannot follow more than a few pictures a second of a pane full of figures anyway.
+DRAW_INTERVAL_S = 0.15
+UNDRAWN_KEPT = 200  # superseded frames whose verdicts wait for the next draw (bounded)
 __all__ = ["ManualClock", "MonotonicClock", "SessionController", "SPEEDS"]
 
 
@@ -60,11 +66,17 @@ class SessionController:
         self._hud = HudTracker()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._latest: SimFrame | None = None  # produced, not yet shown
+        self._undrawn: list[SimFrame] = []  # superseded before drawn, with verdicts for the log
         self._delivery_pending = False
         self._produced_at: deque[float] = deque(maxlen=20)
         self._shown_at: deque[float] = deque(maxlen=20)
         self._process_s: deque[float] = deque(maxlen=20)
-        self.frames_not_shown = 0  # produced while the UI was still drawing an older one
+        self.frames_not_shown = 0  # produced, then superseded before the UI drew it
+        self.draw_interval_s = DRAW_INTERVAL_S
+        self.ticks_produced = 0  # ticks the agent processed while playing
+        self.draws = 0  # frames drawn while playing (steps and seeks not counted)
+        self.ages_s: deque[float] = deque(maxlen=100_000)  # frame age of every frame drawn while playing
+        self._last_draw = float("-inf")  # time.monotonic() of the last draw: pacing the screen is real time
 
     # -- the pacer's state, read by the app ------------------------------------------------------
 
@@ -123,14 +135,30 @@ class SessionController:
         """Hand a produced frame to the UI latest-wins: if the UI has not taken the previous
         one yet, it never will."""
         self._produced_at.append(self.clock.now())
+        self.ticks_produced += 1
         with self.pacer.cv:
             if self._latest is not None:
                 self.frames_not_shown += 1
+                if self._latest.ctx.proposals and len(self._undrawn) < UNDRAWN_KEPT:
+                    self._undrawn.append(self._latest)
             self._latest = frame
             schedule = not self._delivery_pending
             self._delivery_pending = True
         if schedule:
-            self._to_ui(self._deliver)
+            self._to_ui(self._deliver_soon)
+
+    def _deliver_soon(self) -> None:
+        """UI thread: draw now, or when the draw interval since the last draw has passed (the
+        newest frame by then is the one drawn)."""
+        wait = self._last_draw + self.draw_interval_s - time.monotonic()
+        if wait <= 0 or self._loop is None:
+            self._deliver()
+        else:
+            self._loop.call_later(wait, self._deliver_unless_closing)
+
+    def _deliver_unless_closing(self) -> None:
+        if not self.pacer.closing:
+            self._deliver()
 
     def _produce(self, not_before_ns: int | None) -> Any:
         """The next TickContext and everything the panes need of it (a SimFrame; None at the
@@ -149,14 +177,20 @@ class SessionController:
         """Show the newest produced frame, with how late it is shown."""
         with self.pacer.cv:
             frame, self._latest = self._latest, None
+            undrawn, self._undrawn = tuple(self._undrawn), []
             self._delivery_pending = False
         if frame is None:
             return
+        if undrawn:
+            frame = replace(frame, undrawn=undrawn)
+        self._last_draw = time.monotonic()
+        self.draws += 1
         live_age = getattr(self.driver.feed, "age_s", None)
         if live_age is not None:
             age = live_age(frame.t_ns)  # live stamps are on the monotonic clock: age is exact
         else:
             age = self.pacer.age_s(frame.t_ns)
+        self.ages_s.append(age)
         self._show(frame, age)
 
     def _show(self, frame: SimFrame, age: float | None) -> None:
@@ -249,6 +283,7 @@ class SessionController:
             self._hud.reset()
             with self.pacer.cv:
                 self._latest = None  # a frame from before the jump must not be shown after it
+                self._undrawn = []
             return self._produce(None)
 
         frame = await self._call_reporting(seek_and_produce, self.frame.t_ns + int(delta_s * NS_PER_S))
