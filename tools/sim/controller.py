@@ -31,6 +31,7 @@ SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
 # panes costs the UI thread time the agent's thread then cannot have (one interpreter), and a
 # person cannot follow more than a few pictures a second of a pane full of figures anyway.
 DRAW_INTERVAL_S = 0.15
+MAX_DRAW_INTERVAL_S = 1.0  # when the agent falls behind, drawing gives way, down to once a second
 UNDRAWN_KEPT = 200  # superseded frames whose verdicts wait for the next draw (bounded)
 __all__ = ["ManualClock", "MonotonicClock", "SessionController", "SPEEDS"]
 
@@ -72,7 +73,8 @@ class SessionController:
         self._shown_at: deque[float] = deque(maxlen=20)
         self._process_s: deque[float] = deque(maxlen=20)
         self.frames_not_shown = 0  # produced, then superseded before the UI drew it
-        self.draw_interval_s = DRAW_INTERVAL_S
+        self.draw_interval_s = DRAW_INTERVAL_S  # adapts: see _adapt_draw_interval
+        self._dropped_seen = 0
         self.ticks_produced = 0  # ticks the agent processed while playing
         self.draws = 0  # frames drawn while playing (steps and seeks not counted)
         self.ages_s: deque[float] = deque(maxlen=100_000)  # frame age of every frame drawn while playing
@@ -150,11 +152,23 @@ class SessionController:
     def _deliver_soon(self) -> None:
         """UI thread: draw now, or when the draw interval since the last draw has passed (the
         newest frame by then is the one drawn)."""
+        self._adapt_draw_interval()
         wait = self._last_draw + self.draw_interval_s - time.monotonic()
         if wait <= 0 or self._loop is None:
             self._deliver()
         else:
             self._loop.call_later(wait, self._deliver_unless_closing)
+
+    def _adapt_draw_interval(self) -> None:
+        """The agent before the picture: when the pacer had to skip ticks since the last look,
+        draw half as often again (the UI thread's time goes to the agent); when it keeps up,
+        creep back towards `DRAW_INTERVAL_S`."""
+        dropped = getattr(self.driver.feed, "dropped", 0)
+        if dropped > self._dropped_seen:
+            self.draw_interval_s = min(MAX_DRAW_INTERVAL_S, self.draw_interval_s * 1.5)
+        else:
+            self.draw_interval_s = max(DRAW_INTERVAL_S, self.draw_interval_s * 0.97)
+        self._dropped_seen = dropped
 
     def _deliver_unless_closing(self) -> None:
         if not self.pacer.closing:
