@@ -4,8 +4,8 @@ What a developer watching the simulator cares about: does the stream keep up wit
 (stream seconds per wall second), does the agent see every tick (ticks skipped to stay current),
 is what they see current (frame age, every frame drawn), and how often the screen is redrawn.
 Three runs over the same recording, one after the other:
-- `ui`: the simulator as `sim --replay F --speed 1` runs it (the interactive pacer, the agent on
-  its thread, the panes drawn), in a headless Textual terminal of `SIZE`;
+- `ui`: the simulator as `sim --replay F --speed 1` runs it (the interactive pacer, the agent in
+  its own process, the panes drawn), in a headless Textual terminal of `SIZE`;
 - `headless`: the same pacer and agent at --speed 1 with nothing drawn (what the UI costs is the
   difference);
 - `agent_lockstep`: the agent alone at --speed max (its real-time factor: wall over stream time).
@@ -99,8 +99,8 @@ def _headless(driver: Any, seconds: float) -> dict[str, Any]:
         time.sleep(0.01)
     started = state.get("started", time.monotonic())
     done.wait(seconds)
+    wall = time.monotonic() - started  # before closing the agent, which is not pacing
     pacer.stop()
-    wall = time.monotonic() - started
     stream_s = ((state["last_ns"] or 0) - (state["first_ns"] or 0)) / 1e9
     return _pace_figures(wall, stream_s, state["processed"], driver.feed.dropped)
 
@@ -121,13 +121,24 @@ def _lockstep(path: Path, memory: Path) -> dict[str, Any]:
             "real_time_factor": round(summary.real_time_factor, 3), "ticks_processed": summary.ticks_processed}
 
 
-def bench_sim(args: argparse.Namespace) -> dict[str, Any]:
+def agent_driver(path: str, memory: str) -> Any:
+    """The full agent over the recording, as `sim --replay` builds it (run in the agent's process)."""
     import torch
 
     from glasses_agent.agent import Agent, AgentConfig
     from streams.recording import McapReplaySource
     from streams.ticks import TickStream
     from tools.sim.drivers import AgentDriver
+
+    torch.set_num_threads(2)
+    agent = Agent(AgentConfig(memory_path=memory))
+    return AgentDriver(TickStream(McapReplaySource(path)), agent, f"bench {Path(path).name}")
+
+
+def bench_sim(args: argparse.Namespace) -> dict[str, Any]:
+    import torch
+
+    from tools.sim.process_driver import ProcessDriver
     from tools.stream_commands import record_synthetic
 
     torch.set_num_threads(2)
@@ -138,14 +149,13 @@ def bench_sim(args: argparse.Namespace) -> dict[str, Any]:
             path, what = Path(tmp) / "scene.mcap", f"generated {SECONDS + 2:g} s 'mixed' scene"
             record_synthetic(path, scenario="mixed", seed=0, duration_s=SECONDS + 2)
 
-        def driver(name: str) -> tuple[Any, Any]:
-            agent = Agent(AgentConfig(memory_path=str(Path(tmp) / f"{name}.sqlite3")))
-            return AgentDriver(TickStream(McapReplaySource(path)), agent, f"bench {path.name}"), agent
+        def driver(name: str) -> Any:  # the agent in its own process, as `sim` runs it
+            return ProcessDriver(agent_driver, str(path), str(Path(tmp) / f"{name}.sqlite3"))
 
-        ui_driver, agent = driver("ui")
-        notes = list(agent.notes)
+        ui_driver = driver("ui")
+        notes = list(ui_driver.agent.notes)
         ui = asyncio.run(_watch(ui_driver, SECONDS))
-        headless = _headless(driver("headless")[0], SECONDS)
+        headless = _headless(driver("headless"), SECONDS)
         lockstep = _lockstep(path, Path(tmp) / "lockstep.sqlite3")
     met = {
         "stream_per_wall": ui["stream_per_wall"] >= TARGETS["stream_per_wall_min"],

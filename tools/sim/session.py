@@ -32,14 +32,31 @@ def demo_driver(args: argparse.Namespace) -> AgentDriver:
 
 
 def build_driver(args: argparse.Namespace) -> Driver:
-    from tools.stream_commands import open_replay
+    """The driver `sim` runs: the agent over a replay or the demo runs in a process of its own
+    (tools.sim.process_driver: drawing never holds the agent up); a trace or a live source in this one."""
+    from tools.sim.process_driver import ProcessDriver
 
+    check_arguments(args)
+    if (args.replay and not args.trace) or args.demo:
+        return ProcessDriver(local_driver, args)
+    return local_driver(args)
+
+
+def check_arguments(args: argparse.Namespace) -> None:
+    """Flags that go together, refused in one line before anything starts."""
     if args.mic and not args.camera:
         raise SimError("--mic goes with --camera")
     if args.device and not args.mqtt:
         raise SimError("--device goes with --mqtt")
     if args.trace and not args.replay:
         raise SimError("--trace goes with --replay (the recording the trace was made from)")
+
+
+def local_driver(args: argparse.Namespace) -> Driver:
+    """The driver for `args`, in this process."""
+    from tools.stream_commands import open_replay
+
+    check_arguments(args)
     if args.replay:
         feed = TickStream(open_replay(args.replay))
         label = f"replay {Path(args.replay).name}"
