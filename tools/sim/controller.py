@@ -53,9 +53,14 @@ class SessionController:
         self.on_frame = on_frame
         self.on_state = on_state
         self.clock = clock or MonotonicClock()
-        self.pacer = InteractivePacer(
+        # A driver whose agent runs elsewhere brings its own pacer there (tools.sim.process_driver);
+        # ticks it pushes become frames through `_frame_of`, off the UI thread all the same.
+        make_pacer = getattr(driver, "make_pacer", None)
+        extra = {"convert": self._frame_of} if make_pacer is not None else {}
+        self.pacer = (make_pacer or InteractivePacer)(
             self._produce, driver.feed, on_tick=self._hand_over, on_end=self._ended, on_error=self._report_error,
             on_start=self._refresh_enrolled, on_close=driver.close, clock=self.clock, speed=speed, playing=playing,
+            **extra,
         )
         self.frame: SimFrame | None = None  # the frame the UI shows
         self.error: str | None = None
@@ -181,9 +186,12 @@ class SessionController:
         ctx = self.driver.next(not_before_ns)
         if ctx is None or ctx is NOTHING_YET:
             return ctx
-        spent = self.clock.now() - started
-        self._process_s.append(spent)
-        return build_frame(ctx, self.driver.feed, self._hud, spent, self._process_s)
+        return self._frame_of(ctx, self.clock.now() - started)
+
+    def _frame_of(self, ctx: Any, spent_s: float) -> SimFrame:
+        """Everything the panes need of one tick; `spent_s` is the agent's time for it."""
+        self._process_s.append(spent_s)
+        return build_frame(ctx, self.driver.feed, self._hud, spent_s, self._process_s)
 
     # -- on the UI thread ----------------------------------------------------------------------
 
