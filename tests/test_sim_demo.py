@@ -30,7 +30,7 @@ def test_sim_demo_says_what_run_demo_says_when_it_says_it(capsys, tmp_path):
 
 
 def test_sim_demo_is_the_length_of_run_demo():
-    from tools.run_commands import DEMO_SECONDS
+    from tools.commands.common import DEMO_SECONDS
 
     driver = build_driver(build_parser().parse_args(["sim", "--demo"]))
     try:

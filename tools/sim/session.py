@@ -8,13 +8,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from tools.sim.drivers import AgentDriver, Driver, SimError, TraceDriver, load_trace
 from streams.ticks import TickStream
+from tools.commands.common import DEMO_SECONDS, build_agent, demo_source, device_agent, open_replay
+from tools.sim.drivers import AgentDriver, Driver, SimError, TraceDriver, load_trace
 
 
 def _agent(args: argparse.Namespace, memory_default: str | None = None) -> Any:
-    from tools.run_commands import build_agent
-
     return build_agent(args, memory_default=memory_default)
 
 
@@ -22,8 +21,6 @@ def demo_driver(args: argparse.Namespace) -> AgentDriver:
     """The same demo as `run --demo`: its scene (scenario, seed, length) and an agent built the
     same way, on a memory of its own unless --memory is given (a demo never touches the wearer's),
     so the same prompts come at the same stream times."""
-    from tools.run_commands import DEMO_SECONDS, demo_source
-
     source = demo_source(args.seed, args.duration or DEMO_SECONDS)
     tmp = None if args.memory else tempfile.TemporaryDirectory(prefix="glasses-agent-sim-demo-")
     agent = _agent(args, None if tmp is None else str(Path(tmp.name) / "memory.sqlite3"))
@@ -54,8 +51,6 @@ def check_arguments(args: argparse.Namespace) -> None:
 
 def local_driver(args: argparse.Namespace) -> Driver:
     """The driver for `args`, in this process."""
-    from tools.stream_commands import open_replay
-
     check_arguments(args)
     if args.replay:
         feed = TickStream(open_replay(args.replay))
@@ -73,23 +68,11 @@ def local_driver(args: argparse.Namespace) -> Driver:
         raise SimError("--mqtt needs --device ID: the device to watch")
     from tools.sim.live import mqtt_driver
 
-    return mqtt_driver(args, lambda device_id: _device_agent(args, device_id))
-
-
-def _device_agent(args: argparse.Namespace, device_id: str) -> Any:
-    """One agent a device, each with its own memory, as the bridge keeps them."""
-    from glasses_agent.agent import Agent, AgentConfig
-    from glasses_agent.memory.store import default_memory_path
-
-    home = Path(args.memory).expanduser().parent if args.memory else default_memory_path().parent
-    return Agent(AgentConfig(
-        device_id=device_id, wearer=device_id, mode=args.mode, memory_path=str(home / "devices" / f"{device_id}.sqlite3"),
-        perception_checkpoint=args.perception, world_checkpoint=args.world, modes_file=args.modes,
-        auto_mode=not args.no_auto_mode,
-    ))
+    return mqtt_driver(args, lambda device_id: device_agent(args, device_id))
 
 
 def run_app(driver: Driver, *, speed: float, playing: bool) -> None:
+    """Run the simulator's app in this terminal until it is closed."""
     from tools.sim.app import SimApp
 
     SimApp(driver, speed=speed, playing=playing).run()

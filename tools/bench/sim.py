@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import tempfile
 import threading
 import time
 from pathlib import Path
 from typing import Any
+
+from tools.bench.common import machine_info
 
 SECONDS = 30.0
 SIZE = (160, 50)
@@ -138,10 +141,11 @@ def agent_driver(path: str, memory: str) -> Any:
 def bench_sim(args: argparse.Namespace) -> dict[str, Any]:
     import torch
 
+    from tools.commands.common import record_synthetic
     from tools.sim.process_driver import ProcessDriver
-    from tools.stream_commands import record_synthetic
 
     torch.set_num_threads(2)
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="glasses-agent-bench-sim-") as tmp:
         if args.file:
             path, what = Path(args.file), args.file
@@ -164,6 +168,9 @@ def bench_sim(args: argparse.Namespace) -> dict[str, Any]:
     }
     return {
         "input": what, "speed": 1.0, "terminal": f"{SIZE[0]}x{SIZE[1]}", "agent_notes": notes,
+        # Other work on the machine takes the cores these figures are about: say how much there was.
+        "machine": {**machine_info(), "load_average_1min_before": round(load_before[0], 2),
+                    "load_average_1min_after": round(os.getloadavg()[0], 2)},
         "ui": ui, "headless": headless, "agent_lockstep": lockstep, "targets": TARGETS, "met": met,
         "all_met": all(met.values()),
     }
