@@ -80,9 +80,6 @@ class Produced:
             self.ticks.append(tick.t_ns)
             self.cv.notify_all()
 
-    def wait_idle(self, pacer: InteractivePacer) -> None:
-        assert pacer.idle.wait(5)
-
 
 def _pacer(playing: bool, speed: float = 1.0) -> tuple[InteractivePacer, Produced, ManualClock]:
     clock = ManualClock()
