@@ -139,6 +139,7 @@ def agent_driver(path: str, memory: str) -> Any:
 
 
 def bench_sim(args: argparse.Namespace) -> dict[str, Any]:
+    """The three runs of the module docstring over `--file` (or a generated scene), and which targets were met."""
     import torch
 
     from tools.commands.common import record_synthetic

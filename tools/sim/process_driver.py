@@ -43,12 +43,16 @@ NO_TICK = "no tick yet"  # NO_TICK_YET as it crosses the pipe
 
 @dataclass
 class SyncFigures:
+    """The synchroniser's counts the health pane shows (streams.sync.SyncStats, in part)."""
+
     late_frames: int = 0
     seq_gaps: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
 class SyncState:
+    """Stands for the child's synchroniser: only its figures cross the pipe."""
+
     stats: SyncFigures = field(default_factory=SyncFigures)
 
 
