@@ -1,6 +1,6 @@
 """Multimodal JEPA perception: video + audio encoders, fusion, predictor, masks, training.
 
-    from glasses_agent.perception import load_encoder, PerceptionStage
+    from glasses_agent.perception import load_encoder
     encoder = load_encoder()            # the shipped default checkpoint
     percepts = encoder.encode(ticks)    # list[Percept], batched, deterministic
 
@@ -12,7 +12,7 @@ probe/ (frozen-feature evaluation).
 
 from glasses_agent.perception.config import ModelConfig
 from glasses_agent.perception.errors import CheckpointError, EmptyDatasetError, PerceptionError
-from glasses_agent.perception.inference import PerceptionEncoder, PerceptionStage, load_encoder
+from glasses_agent.perception.inference import PerceptionEncoder, load_encoder
 
 __all__ = [
     "CheckpointError",
@@ -20,6 +20,5 @@ __all__ = [
     "ModelConfig",
     "PerceptionEncoder",
     "PerceptionError",
-    "PerceptionStage",
     "load_encoder",
 ]
