@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class AgentConfig:
+    """What an agent is built from: who it serves, how it starts, which checkpoints and options it uses."""
+
     device_id: str = "default"
     wearer: str = "default"
     mode: str = "explore"

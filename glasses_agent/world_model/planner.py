@@ -32,6 +32,9 @@ ITERATIONS = 4
 TURN_COST = 0.02  # per radian turned
 
 
+# `world` is a WorldModel (world.py imports this module, so it is not imported here).
+
+
 def _prototype_latent(world: Any, name: str) -> np.ndarray | None:
     proto = world.prototypes.get(name)
     if proto is None or proto.modality != "object":

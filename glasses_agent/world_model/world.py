@@ -25,8 +25,15 @@ from glasses_agent.world_model.planner import FOV_RAD, plan_toward
 from glasses_agent.world_model.surprise import LatentSurprise, RunningStats, SoundChange, combine, quadrant
 from streams.sync import Tick
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # torch comes with these: the checkpoint loader imports them
+    import torch
+
     from glasses_agent.memory import MemoryStore
+    from glasses_agent.perception import PerceptionEncoder
+    from glasses_agent.world_model.dynamics import DynamicsConfig, LatentDynamics
+
+# predict_latent's result: (history version, head motion, predicted grid)
+Prediction = tuple[int, tuple[float, float], "torch.Tensor"]
 
 NS = 1_000_000_000
 SIGHTING_EVERY_NS = NS  # at most one sighting a second per name while it stays in view
@@ -37,7 +44,8 @@ NOT_OBSERVED = object()  # `step` without `observe_pixels` first: the object mem
 class WorldModel:
     """The agent's world model. `dynamics` None runs on the object memory alone (no latents)."""
 
-    def __init__(self, dynamics: Any = None, config: Any = None, *, memory: MemoryStore | None = None, encoder: Any = None,
+    def __init__(self, dynamics: LatentDynamics | None = None, config: DynamicsConfig | None = None, *,
+                 memory: MemoryStore | None = None, encoder: PerceptionEncoder | None = None,
                  source: str = "", use_objects: bool = True, use_latent: bool = True,
                  latent_weight: float = 0.5) -> None:
         self.dynamics = dynamics
@@ -56,7 +64,8 @@ class WorldModel:
     # -- loading -------------------------------------------------------------------------------
 
     @classmethod
-    def load(cls, path: str | Path | None = None, *, memory: MemoryStore | None = None, encoder: Any = None,
+    def load(cls, path: str | Path | None = None, *, memory: MemoryStore | None = None,
+             encoder: PerceptionEncoder | None = None,
              **kwargs: Any) -> WorldModel:
         """The world model of a checkpoint (None: the shipped default)."""
         from glasses_agent.world_model.checkpoint import load_dynamics
@@ -98,7 +107,7 @@ class WorldModel:
             return None
         return self.objects.step(frame.image, tick.t_ns / NS)
 
-    def predict_latent(self, tick: Tick) -> tuple[int, tuple[float, float], Any] | None:
+    def predict_latent(self, tick: Tick) -> Prediction | None:
         """The latent dynamics' prediction of this tick's grid, from the last ticks' grids and the
         head motion: it needs no percept, so the agent makes it beside perception and hands it to
         `step(ctx, pixels, predicted)` (~0.9 ms a tick off the chain, same result). None before
@@ -108,7 +117,8 @@ class WorldModel:
         head = head_motion(tick.imu)
         return (self._history_version, head, self._predict(head))
 
-    def step(self, ctx: TickContext, pixels: Any = NOT_OBSERVED, predicted: Any = None) -> WorldState:
+    def step(self, ctx: TickContext, pixels: ObjectStep | None | object = NOT_OBSERVED,
+             predicted: Prediction | None = None) -> WorldState:
         """The world state after this tick. `pixels` and `predicted`: `observe_pixels`' and
         `predict_latent`'s results for this tick when made beforehand (same result)."""
         tick = ctx.tick
@@ -147,7 +157,8 @@ class WorldModel:
         self._ticks += 1
         return state
 
-    def _latent_error(self, percept: Percept, head: tuple[float, float], predicted: Any = None) -> np.ndarray | None:
+    def _latent_error(self, percept: Percept, head: tuple[float, float],
+                      predicted: Prediction | None = None) -> np.ndarray | None:
         """The latent dynamics' per-cell error (H, W) on this tick, None until it has context.
         `predicted` is `predict_latent`'s for this tick: used if made from this same history and
         head motion, else the prediction is made here."""
@@ -168,7 +179,7 @@ class WorldModel:
         self._history_version += 1
         return cells
 
-    def _predict(self, head: tuple[float, float]) -> Any:
+    def _predict(self, head: tuple[float, float]) -> torch.Tensor:
         import torch
 
         state = torch.from_numpy(np.stack(self.history))[None]
@@ -248,7 +259,8 @@ class WorldModel:
             context["nearby"] = nearby
         self.memory.add_sighting(name, t_ns, box=tuple(round(v, 4) for v in box), context=context, source=self.recording)
 
-    def enroll_object(self, name: str, ctx_or_percept: Any, box: rec.Box, image: np.ndarray | None = None) -> rec.Prototype:
+    def enroll_object(self, name: str, ctx_or_percept: TickContext | Percept | None, box: rec.Box,
+                      image: np.ndarray | None = None) -> rec.Prototype:
         """Teach NAME from the thing inside `box` (fractions of the view). A face is refused."""
         box = rec.check_box(box)
         percept = ctx_or_percept.percept if isinstance(ctx_or_percept, TickContext) else ctx_or_percept
