@@ -135,8 +135,7 @@ def test_read_ahead_decodes_the_frames_the_agent_reads_and_no_others(tmp_path):
 
 def test_a_lock_step_replay_decodes_only_what_the_agent_reads_and_says_the_same(tmp_path, monkeypatch):
     import streams.frames as frames_module
-    from tools.run_commands import run_agent
-    from tools.stream_commands import open_replay
+    from tools.commands.common import open_replay, run_agent
 
     path = _recorded(tmp_path)
     decodes: list[int] = []
@@ -163,7 +162,8 @@ def test_the_latent_prediction_made_beside_perception_is_the_one_the_step_would_
     from dataclasses import replace
 
     from glasses_agent.context import TickContext
-    from glasses_agent.perception import PerceptionStage, load_encoder
+    from glasses_agent.agent.stages.perception import PerceptionStage
+    from glasses_agent.perception import load_encoder
     from glasses_agent.world_model import WorldModel
     from streams.stages import FunctionStage
 

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from glasses_agent.motion import head_motion
+
 EGO_WIDTH = 240  # px: the frames the corners are found in (160-320: enough corners, ~1-2 ms a tick)
 MAX_CORNERS = 150
 MIN_INLIERS = 12  # fewer than this and the image fit is not believed
@@ -98,14 +100,6 @@ def gray_small(image: np.ndarray, width: int = EGO_WIDTH) -> np.ndarray:
     return image
 
 
-def gyro_rates(imu: tuple) -> tuple[float, float] | None:
-    """(yaw, pitch) in rad/s, the mean over a tick's IMU samples; None without any."""
-    if not imu:
-        return None
-    gyro = np.array([s.gyro for s in imu], np.float64)
-    return (round(float(gyro[:, 1].mean()), 4), round(float(gyro[:, 0].mean()), 4))
-
-
 class EgoMotion:
     """Estimates the view's motion tick by tick: feed each tick's newest frame (and IMU samples) to `update`."""
 
@@ -124,7 +118,7 @@ class EgoMotion:
         dt = 0.1 if self._t is None else max(1e-3, t - self._t)
         self._t = t
         prev, self.previous = self.previous, gray
-        gyro = gyro_rates(imu)
+        gyro = head_motion(imu) if imu else None
         if prev is None or prev.shape != gray.shape:
             self.last = Motion(dt=dt, width=gray.shape[1])
             return self.last

@@ -1,6 +1,6 @@
 """Live sessions: live devices (`--camera --mic`) or a device served over MQTT (`--mqtt --device`).
 
-Here the world sets the pace, not the simulator: a real pipeline (`Pipeline.run_paced`, or the
+Here the world sets the pace, not the simulator: a real pipeline (`streams.pacers.RealtimePacer`, or the
 firmware bridge serving its devices) runs on its own event loop in a background thread, and a
 tap stage at the end of the agent's chain hands each TickContext to the simulator, latest-wins.
 Pausing only stops showing: the agent keeps serving the device. Actions (feedback, enrol, mode)
@@ -201,7 +201,7 @@ def mqtt_driver(args: argparse.Namespace, make_agent: Callable[[str], Any]) -> L
     """Serve devices over MQTT as `glasses-agent bridge` does, and watch `--device`'s session."""
     from firmware_bridge.bridge import Bridge
     from glasses_agent.memory.store import default_memory_path
-    from tools.bridge_commands import broker_address
+    from tools.commands.common import broker_address
 
     address = broker_address(args)
     home = Path(args.memory).expanduser().parent if args.memory else default_memory_path().parent

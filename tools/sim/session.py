@@ -4,40 +4,62 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import tempfile
 from pathlib import Path
 from typing import Any
 
+from streams.ticks import TickStream
+from tools.commands.common import DEMO_SECONDS, build_agent, demo_source, device_agent, open_replay
 from tools.sim.drivers import AgentDriver, Driver, SimError, TraceDriver, load_trace
-from tools.sim.feed import TickFeed
 
 
-def _agent(args: argparse.Namespace) -> Any:
-    from tools.run_commands import build_agent
+def _agent(args: argparse.Namespace, memory_default: str | None = None) -> Any:
+    return build_agent(args, memory_default=memory_default)
 
-    return build_agent(args)
+
+def demo_driver(args: argparse.Namespace) -> AgentDriver:
+    """The same demo as `run --demo`: its scene (scenario, seed, length) and an agent built the
+    same way, on a memory of its own unless --memory is given (a demo never touches the wearer's),
+    so the same prompts come at the same stream times."""
+    source = demo_source(args.seed, args.duration or DEMO_SECONDS)
+    tmp = None if args.memory else tempfile.TemporaryDirectory(prefix="glasses-agent-sim-demo-")
+    agent = _agent(args, None if tmp is None else str(Path(tmp.name) / "memory.sqlite3"))
+    return AgentDriver(TickStream(source), agent, f"demo (seed {args.seed})",
+                       on_close=None if tmp is None else tmp.cleanup)
 
 
 def build_driver(args: argparse.Namespace) -> Driver:
-    from tools.stream_commands import open_replay
+    """The driver `sim` runs: the agent over a replay or the demo runs in a process of its own
+    (tools.sim.process_driver: drawing never holds the agent up); a trace or a live source in this one."""
+    from tools.sim.process_driver import ProcessDriver
 
+    check_arguments(args)
+    if (args.replay and not args.trace) or args.demo:
+        return ProcessDriver(local_driver, args)
+    return local_driver(args)
+
+
+def check_arguments(args: argparse.Namespace) -> None:
+    """Flags that go together, refused in one line before anything starts."""
     if args.mic and not args.camera:
         raise SimError("--mic goes with --camera")
     if args.device and not args.mqtt:
         raise SimError("--device goes with --mqtt")
     if args.trace and not args.replay:
         raise SimError("--trace goes with --replay (the recording the trace was made from)")
+
+
+def local_driver(args: argparse.Namespace) -> Driver:
+    """The driver for `args`, in this process."""
+    check_arguments(args)
     if args.replay:
-        feed = TickFeed(open_replay(args.replay))
+        feed = TickStream(open_replay(args.replay))
         label = f"replay {Path(args.replay).name}"
         if args.trace:
             return TraceDriver(feed, load_trace(args.trace), label + " (trace)")
         return AgentDriver(feed, _agent(args), label)
     if args.demo:
-        from tools.run_commands import demo_source
-        from tools.sim_commands import DEMO_SECONDS
-
-        source = demo_source(args.seed, args.duration or DEMO_SECONDS)
-        return AgentDriver(TickFeed(source), _agent(args), f"demo (seed {args.seed})")
+        return demo_driver(args)
     if args.camera:
         from tools.sim.live import camera_driver
 
@@ -46,23 +68,11 @@ def build_driver(args: argparse.Namespace) -> Driver:
         raise SimError("--mqtt needs --device ID: the device to watch")
     from tools.sim.live import mqtt_driver
 
-    return mqtt_driver(args, lambda device_id: _device_agent(args, device_id))
-
-
-def _device_agent(args: argparse.Namespace, device_id: str) -> Any:
-    """One agent a device, each with its own memory, as the bridge keeps them."""
-    from glasses_agent.agent import Agent, AgentConfig
-    from glasses_agent.memory.store import default_memory_path
-
-    home = Path(args.memory).expanduser().parent if args.memory else default_memory_path().parent
-    return Agent(AgentConfig(
-        device_id=device_id, wearer=device_id, mode=args.mode, memory_path=str(home / "devices" / f"{device_id}.sqlite3"),
-        perception_checkpoint=args.perception, world_checkpoint=args.world, modes_file=args.modes,
-        auto_mode=not args.no_auto_mode,
-    ))
+    return mqtt_driver(args, lambda device_id: device_agent(args, device_id))
 
 
 def run_app(driver: Driver, *, speed: float, playing: bool) -> None:
+    """Run the simulator's app in this terminal until it is closed."""
     from tools.sim.app import SimApp
 
     SimApp(driver, speed=speed, playing=playing).run()
