@@ -187,8 +187,7 @@ class WorldModel:
             surprise_quadrant=quadrant(where), entities=tuple(entities), sounds=tuple(sounds),
             head_motion=head, walking=ctx.walking,
         )
-        ctx.extras["world"] = {"z_objects": round(z_obj, 3), "z_latent": round(z_lat, 3), "z_slots": round(z_slot, 3)}
-        if events:
+        if events:  # into the trace: each slot's surprise with its reason, z and clock position
             ctx.extras["slot_surprise"] = [e.as_dict() for e in events]
         self.last_state = state
         self._ticks += 1
