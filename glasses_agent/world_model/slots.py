@@ -30,6 +30,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from glasses_agent.world_model.egomotion import Motion
+from glasses_agent.world_model.foreground import exact_median
 from glasses_agent.world_model.slot_background import Blob, MovingBackground, appearance_distance
 
 GATE_D2 = 16.0  # squared Mahalanobis distance a detection may lie from a slot's prediction (4 sigma)
@@ -105,15 +106,15 @@ class Slot:
     def rigid(self) -> bool:
         if len(self.areas) < 4:
             return False
-        a = np.asarray(self.areas[-8:])
-        mid = float(np.median(a))
-        return float(np.median(np.abs(a - mid))) <= 0.2 * mid
+        a = np.asarray(self.areas[-8:], np.float64)
+        mid = float(exact_median(a))
+        return float(exact_median(np.abs(a - mid))) <= 0.2 * mid
 
     @property
     def trusted(self) -> bool:
         """Seen often and reliably, rigid, standing out and moving: only then is its absence news."""
-        return (self.hits >= TRUST_HITS and self.hits >= 3 * self.misses_total and self.rigid
-                and self.contrast >= 1.3 and self.speed >= 3.0)
+        return (self.hits >= TRUST_HITS and self.hits >= 3 * self.misses_total and self.contrast >= 1.3
+                and self.speed >= 3.0 and self.rigid)
 
     def predicted_box(self) -> tuple[float, float, float, float]:
         w, h = self.size
@@ -264,7 +265,7 @@ class SlotTracker:
             # The median of recent sizes: a few sightings half behind something do not move it,
             # a lasting change (an approach, a merge that holds) does.
             s.areas = (s.areas + [blob.area])[-12:]
-            s.area = float(np.median(s.areas[-7:]))
+            s.area = float(exact_median(np.asarray(s.areas[-7:], np.float64)))
         s.last_whole = whole
         bw, bh = blob.box[2] - blob.box[0], blob.box[3] - blob.box[1]
         if whole:
