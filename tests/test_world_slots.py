@@ -119,3 +119,19 @@ def test_clock_positions_read_as_the_wearer_would():
     assert clock_position(0.9, 0.5) == 3
     assert clock_position(0.5, 0.9) == 6
     assert clock_position(0.1, 0.5) == 9
+
+
+@pytest.mark.parametrize("event", ["none", "vanish", "jump"])
+def test_at_three_frames_a_second_the_slots_judge_the_same_way(event):
+    """IntPhys-style clips run at 3 frames/s: every third frame of the 10 frames/s scene, stamped at
+    its own time, so the filters predict over a third of a second."""
+    frames = _scene(n=60, event=event)[::3]
+    ego, slots = EgoMotion(), SlotTracker()
+    found = []
+    for i, frame in enumerate(frames):
+        t = 3 * i / FPS
+        found += [(t, e) for e in slots.step(frame, t, ego.update(frame, t)) if e.z >= 3.0]
+    if event == "none":
+        assert not found
+    else:
+        assert found and found[0][1].reason == event and 2.9 <= found[0][0] <= 4.5, found[:2]
