@@ -135,3 +135,70 @@ def test_at_three_frames_a_second_the_slots_judge_the_same_way(event):
         assert not found
     else:
         assert found and found[0][1].reason == event and 2.9 <= found[0][0] <= 4.5, found[:2]
+
+
+# -- the slots as a switch of the world model and the agent ------------------------------------
+
+def _world_run(frames: list[np.ndarray], **kwargs) -> tuple[list[float], list[list[dict]]]:
+    """The world model's surprise and trace slot surprises per tick over `frames` (no percept, no IMU)."""
+    from glasses_agent.context import TickContext
+    from glasses_agent.world_model import WorldModel
+    from streams.frames import VideoFrame
+    from streams.sync import Tick
+
+    world = WorldModel(None, None, **kwargs)
+    surprise, traced = [], []
+    for i, image in enumerate(frames):
+        t_ns = int(i / FPS * 1e9)
+        tick = Tick(index=i, t_ns=t_ns, video=(VideoFrame(t_ns=t_ns, seq=i, source="test", image=image),),
+                    audio=np.zeros(1600, np.int16))
+        ctx = TickContext(tick=tick)
+        surprise.append(world.step(ctx).surprise)
+        traced.append(ctx.extras.get("slot_surprise", []))
+    return surprise, traced
+
+
+def test_slots_are_off_by_default_and_then_no_slot_surprise_reaches_the_trace():
+    from glasses_agent.world_model import WorldModel
+
+    assert WorldModel(None, None).use_slots is False
+    _, traced = _world_run(_scene(event="vanish"))
+    assert not any(traced)
+    _, traced = _world_run(_scene(event="vanish"), use_slots=False)
+    assert not any(traced)
+
+
+@pytest.mark.parametrize("event", ["vanish", "jump"])
+def test_with_slots_on_a_broken_rule_lifts_the_world_surprise_and_is_traced_with_its_reason(event):
+    frames = _scene(event=event)
+    on, traced = _world_run(frames, use_slots=True)
+    off, _ = _world_run(frames, use_slots=False)
+    reasons = {e["reason"] for tick in traced for e in tick if e["z"] >= 3.0}
+    assert event in reasons
+    assert max(on) >= 3.0 and max(on) > max(off)
+
+
+def test_the_agent_flags_turn_the_slots_on_and_off():
+    import argparse
+
+    from tools.commands.common import add_agent_arguments
+
+    p = argparse.ArgumentParser()
+    add_agent_arguments(p)
+    assert p.parse_args([]).object_slots is None
+    assert p.parse_args(["--object-slots"]).object_slots is True
+    assert p.parse_args(["--no-object-slots"]).object_slots is False
+
+
+@pytest.mark.parametrize("flag,expected", [(None, False), (True, True), (False, False)])
+def test_the_agents_world_model_follows_its_config(tmp_path, flag, expected):
+    from glasses_agent.agent import Agent, AgentConfig
+    from glasses_agent.world_model import WorldModel
+
+    agent = Agent(AgentConfig(memory_path=str(tmp_path / "m.sqlite3"),
+                              object_slots=flag, auto_mode=False, log_prompts=False))
+    try:
+        world = agent.world_stage.world if agent.world_stage is not None else None
+        assert isinstance(world, WorldModel) and world.use_slots is expected
+    finally:
+        agent.close()

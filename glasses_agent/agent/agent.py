@@ -233,7 +233,7 @@ class Agent:
         from glasses_agent.world_model import WorldModel
 
         try:
-            return WorldModel.load(path, memory=store)
+            return WorldModel.load(path, memory=store, use_slots=self.config.object_slots)
         except GlassesAgentError as err:
             if path is not None:
                 raise

@@ -22,6 +22,7 @@ class AgentConfig:
     # beside perception (agent/stages/early.py); False runs every stage after the one before (same prompts).
     overlap: bool = True
     world_checkpoint: str | None = None  # None: the shipped default; "none": run without the world model
+    object_slots: bool | None = None  # the world model's object slots; None: its default (world.OBJECT_SLOTS_DEFAULT)
     modes_file: str | None = None  # None: the shipped glasses_agent/configurator/modes.toml
     auto_mode: bool = True  # context may switch explore -> navigate while walking
     log_prompts: bool = True  # keep sent prompts in the wearer's memory (feedback needs them)

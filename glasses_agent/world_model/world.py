@@ -42,6 +42,11 @@ NS = 1_000_000_000
 SIGHTING_EVERY_NS = NS  # at most one sighting a second per name while it stays in view
 RECOGNISE_EVERY = 2  # ticks between looks for enrolled things (a sliding-window search)
 NOT_OBSERVED = object()  # `step` without `observe_pixels` first: the object memory steps inside it
+# Object slots (slots.py) off by default: on voe_dev they lift the world model from ~52% to ~71%,
+# but on the unaltered shared clips they raise ~3 surprise prompts a minute (people merging and
+# splitting read as vanish/jump) against ~1.4 without, and cost ~10x the world stage's time.
+# `--object-slots` (agent CLI, `eval surprise`) turns them on to measure both side by side.
+OBJECT_SLOTS_DEFAULT = False
 
 
 @dataclass(frozen=True)
@@ -59,7 +64,7 @@ class WorldModel:
     def __init__(self, dynamics: LatentDynamics | None = None, config: DynamicsConfig | None = None, *,
                  memory: MemoryStore | None = None, encoder: PerceptionEncoder | None = None,
                  source: str = "", use_objects: bool = True, use_latent: bool = True,
-                 latent_weight: float = 0.5, use_slots: bool = True, ego_action: bool = True) -> None:
+                 latent_weight: float = 0.5, use_slots: bool | None = None, ego_action: bool = True) -> None:
         self.dynamics = dynamics
         self.config = config
         self.memory = memory
@@ -68,7 +73,7 @@ class WorldModel:
         self.use_objects = use_objects
         self.use_latent = use_latent and dynamics is not None
         self.latent_weight = latent_weight
-        self.use_slots = use_slots
+        self.use_slots = OBJECT_SLOTS_DEFAULT if use_slots is None else use_slots  # None: the default
         self.ego_action = ego_action  # without an IMU, the image's ego-motion is the dynamics' action
         self.prototypes: dict[str, rec.Prototype] = {}
         self.recording = ""  # where sightings say they were made

@@ -66,10 +66,11 @@ def bench_false_alarms(args: Any) -> dict[str, Any]:
     }
 
 
-def shipped_model_alarms() -> dict[str, Any] | None:
+def shipped_model_alarms(object_slots: bool | None = None) -> dict[str, Any] | None:
     """The same unaltered clips through the whole agent as `glasses-agent run --replay CLIP` runs it
     (shipped perception and world model, no IMU): the world's surprise alarms and the surprise
-    prompts that reached the wearer. None where the checkpoints cannot be loaded."""
+    prompts that reached the wearer. None where the checkpoints cannot be loaded. `object_slots`:
+    the world model's object slots on/off (None: its default)."""
     import asyncio
     import tempfile
 
@@ -99,7 +100,8 @@ def shipped_model_alarms() -> dict[str, Any] | None:
 
             try:
                 agent = Agent(AgentConfig(mode="explore", memory_path=f"{tmp}/{clip}.sqlite3", perception_checkpoint=None,
-                                          world_checkpoint=None, auto_mode=False, log_prompts=False))
+                                          world_checkpoint=None, object_slots=object_slots, auto_mode=False,
+                                          log_prompts=False))
             except GlassesAgentError:
                 return None
             try:

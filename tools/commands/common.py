@@ -142,6 +142,13 @@ def add_agent_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--perception", metavar="CKPT", help="perception checkpoint ('none': run without the model)")
     p.add_argument("--world", metavar="CKPT", help="world-model checkpoint ('none': run without it)")
     p.add_argument("--no-auto-mode", action="store_true", help="never switch explore -> navigate while walking")
+    add_object_slots_argument(p)
+
+
+def add_object_slots_argument(p: argparse.ArgumentParser) -> None:
+    """`--object-slots` / `--no-object-slots`: the world model's object slots on or off (default: its own)."""
+    p.add_argument("--object-slots", action=argparse.BooleanOptionalAction, default=None,
+                   help="the world model's object slots (per-object vanish/jump/change surprise); default off")
 
 
 def build_agent(args: argparse.Namespace, *, memory_default: str | None = None) -> Any:
@@ -156,6 +163,7 @@ def build_agent(args: argparse.Namespace, *, memory_default: str | None = None) 
         memory_path=args.memory or memory_default,
         perception_checkpoint=args.perception,
         world_checkpoint=args.world,
+        object_slots=getattr(args, "object_slots", None),
         modes_file=args.modes,
         auto_mode=not args.no_auto_mode,
     ))
@@ -216,7 +224,8 @@ def device_agent(args: argparse.Namespace, device_id: str, home: Path | None = N
     return Agent(AgentConfig(
         device_id=device_id, wearer=device_id, mode=args.mode, tick_hz=getattr(args, "tick_hz", 10.0),
         memory_path=str(home / "devices" / f"{device_id}.sqlite3"), perception_checkpoint=args.perception,
-        world_checkpoint=args.world, modes_file=args.modes, auto_mode=not args.no_auto_mode,
+        world_checkpoint=args.world, object_slots=getattr(args, "object_slots", None), modes_file=args.modes,
+        auto_mode=not args.no_auto_mode,
     ))
 
 

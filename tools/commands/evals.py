@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tools.commands.common import positive_int, write_results
+from tools.commands.common import add_object_slots_argument, positive_int, write_results
 
 
 def register(subparsers: Any) -> None:
@@ -143,6 +143,7 @@ def _add_surprise(subparsers: Any) -> None:
     p.add_argument("--perception", default=None, metavar="CKPT", help="perception checkpoint (default: the shipped one)")
     p.add_argument("--out", default="bench-results/surprise.json", help="JSON to write (default bench-results/surprise.json)")
     p.add_argument("--per-pair", action="store_true", help="also print every pair's verdicts")
+    add_object_slots_argument(p)
     # One thread: per-tick work is tiny, and on a busy 2-core machine a second thread mostly waits.
     p.add_argument("--threads", type=positive_int, default=1, help="torch CPU threads (default 1)")
     p.set_defaults(handler=cmd_eval_surprise)
@@ -201,7 +202,7 @@ def cmd_eval_surprise(args: argparse.Namespace) -> int:
 
     pairs = find_pairs(args.pairs)
     encoder, dynamics, untrained_encoder, untrained_dynamics, notes = _load_models(args)
-    full = WorldModel(dynamics, dynamics.config if dynamics is not None else None)
+    full = WorldModel(dynamics, dynamics.config if dynamics is not None else None, use_slots=args.object_slots)
     latent_only = WorldModel(dynamics, dynamics.config, use_objects=False) if dynamics is not None else None
     untrained = WorldModel(untrained_dynamics, untrained_dynamics.config, use_objects=False)
     cache: dict[Path, Any] = {}
