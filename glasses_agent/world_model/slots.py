@@ -47,6 +47,11 @@ FRAGMENT = 0.35  # a blob this much smaller than a slot is not a sighting of it
 CHANGE_HOLD = 3  # ticks an appearance must stay beyond its spread (a blob merging for a tick is not a change)
 CHANGE_Z = 4.0
 SHRUNK = 0.85  # its last sighting this much smaller than its usual size: it was going behind something
+VANISH_MISSES = 3  # ticks in a row it must be missing in open view before its absence is news (a blob lost for a tick is not)
+RIGID_WINDOW = 12  # sightings its size must have held steady over (people and hands change shape; things do not)
+RIGID_SPREAD = 0.15  # ... within this fraction of its median area (median absolute deviation)
+CROWD_MARGIN = 0.5  # another blob within this many of its own sizes of its box: it may merge or split with it
+CROWD_CLEAR_S = 1.5  # seconds since another blob was that near before it may vanish or jump
 
 
 @dataclass
@@ -93,6 +98,8 @@ class Slot:
     last_ratio: float = 1.0  # its last sighting's area over its typical area (0: at the border)
     announced: bool = False
     box: tuple[int, int, int, int] = (0, 0, 0, 0)
+    crowded_at: float = -1e9  # when another blob was last near enough to merge with it or split from it
+    now: float = 0.0  # the tracker's clock at its last step
 
     @property
     def pos(self) -> tuple[float, float]:
@@ -106,15 +113,21 @@ class Slot:
     def rigid(self) -> bool:
         if len(self.areas) < 4:
             return False
-        a = np.asarray(self.areas[-8:], np.float64)
+        a = np.asarray(self.areas[-RIGID_WINDOW:], np.float64)
         mid = float(exact_median(a))
-        return float(exact_median(np.abs(a - mid))) <= 0.2 * mid
+        return float(exact_median(np.abs(a - mid))) <= RIGID_SPREAD * mid
 
     @property
     def trusted(self) -> bool:
         """Seen often and reliably, rigid, standing out and moving: only then is its absence news."""
         return (self.hits >= TRUST_HITS and self.hits >= 3 * self.misses_total and self.contrast >= 1.3
                 and self.speed >= 3.0 and self.rigid)
+
+    @property
+    def alone(self) -> bool:
+        """No other blob came near it lately: a blob that merges with another and splits from it again
+        (people in a crowd) says nothing about either thing's absence or place."""
+        return self.now - self.crowded_at >= CROWD_CLEAR_S
 
     def predicted_box(self) -> tuple[float, float, float, float]:
         w, h = self.size
@@ -169,6 +182,7 @@ class SlotTracker:
         work_motion = motion.scaled(self.view.size[0]) if motion.ok else None
         for s in self.slots:
             self._predict(s, dt, work_motion)
+        self._mark_crowded(blobs, t)
         events: list[SlotEvent] = []
         # Trusted slots choose first (a cascade, as ByteTrack's): a thing that jumped must not be
         # taken by a young slot of clutter before its own slot looks for it outside its gate.
@@ -192,6 +206,27 @@ class SlotTracker:
         return events
 
     # -- pieces --------------------------------------------------------------------------------
+
+    def _mark_crowded(self, blobs: list[Blob], t: float) -> None:
+        """Note, per slot, whether two blobs of a size to matter (FRAGMENT of its own or more) lie within
+        CROWD_MARGIN of its predicted box (its own and another): vectorised over slots x blobs."""
+        for s in self.slots:
+            s.now = t
+        live = [s for s in self.slots if s.state != "out_of_view"]
+        if not live or len(blobs) < 2:
+            return
+        boxes = np.array([b.box for b in blobs], np.float64)  # (B, 4) x0 y0 x1 y1
+        pred = np.array([s.predicted_box() for s in live], np.float64)  # (S, 4)
+        w = (pred[:, 2] - pred[:, 0]) * CROWD_MARGIN
+        h = (pred[:, 3] - pred[:, 1]) * CROWD_MARGIN
+        grown = np.stack([pred[:, 0] - w, pred[:, 1] - h, pred[:, 2] + w, pred[:, 3] + h], axis=1)
+        near = ((boxes[None, :, 0] < grown[:, None, 2]) & (boxes[None, :, 2] > grown[:, None, 0])
+                & (boxes[None, :, 1] < grown[:, None, 3]) & (boxes[None, :, 3] > grown[:, None, 1]))
+        areas = np.array([b.area for b in blobs], np.float64)
+        big = areas[None, :] >= FRAGMENT * np.array([s.area for s in live], np.float64)[:, None]
+        for s, count in zip(live, (near & big).sum(axis=1)):
+            if count >= 2:
+                s.crowded_at = t
 
     def _predict(self, s: Slot, dt: float, motion: Motion | None) -> None:
         if motion is not None:
@@ -312,7 +347,7 @@ class SlotTracker:
             s.misses_total += 1
             return []
         # Found again far from where it could be: a jump (the innovation's Mahalanobis distance).
-        if s.trusted and (s.state == "visible" or s.misses <= 3):
+        if s.trusted and s.alone and (s.state == "visible" or s.misses <= 3):
             best = None
             for bi in free:
                 b = blobs[bi]
@@ -338,9 +373,12 @@ class SlotTracker:
         s.misses_total += 1
         covered = self.view.foreground_fraction(s.predicted_box())
         if s.state == "visible":
-            if not s.trusted or s.last_ratio < SHRUNK or covered > 0.3:
-                # Going behind something (it shrank first) or a mover passing over it: expected.
+            if not s.trusted or not s.alone or s.last_ratio < SHRUNK or covered > 0.3:
+                # Going behind something (it shrank first), a mover passing over it, or merged
+                # with a blob beside it: expected.
                 s.state, s.hidden_since = "occluded", t
+                return []
+            if s.misses < VANISH_MISSES:  # lost for a tick or two: not yet news
                 return []
             return [self._vanish(s)]
         # Occluded: kept and carried forward, found again when it comes out. Whether it should
