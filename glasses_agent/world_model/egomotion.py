@@ -24,7 +24,7 @@ import numpy as np
 
 from glasses_agent.motion import head_motion
 
-EGO_WIDTH = 240  # px: the frames the corners are found in (160-320: enough corners, ~1-2 ms a tick)
+EGO_WIDTH = 160  # px: the frames the corners are found in (the world model's work frames: the frame is shrunk once a tick)
 MAX_CORNERS = 150
 MIN_INLIERS = 12  # fewer than this and the image fit is not believed
 RANSAC_PX = 1.5  # reprojection tolerance at EGO_WIDTH (a pixel of jitter plus sub-pixel flow error)

@@ -138,9 +138,10 @@ class ObjectMemory:
     def reset(self) -> None:
         self.__init__()
 
-    def step(self, image: np.ndarray, t: float) -> ObjectStep:
-        """Update with the RGB frame at stream time `t` (seconds)."""
-        img = self.view.work_image(image)
+    def step(self, image: np.ndarray, t: float, work: np.ndarray | None = None) -> ObjectStep:
+        """Update with the RGB frame at stream time `t` (seconds). `work`: the frame already shrunk by
+        `work_image` (the world model shrinks each frame once for every part), else shrunk here."""
+        img = self.view.work_image(image) if work is None else work
         h, w = img.shape[:2]
         dt = 0.1 if self._last_t is None else max(1e-3, t - self._last_t)
         self._last_t = t

@@ -18,8 +18,9 @@ import cv2
 import numpy as np
 
 from glasses_agent.world_model.egomotion import Motion
+from glasses_agent.world_model.foreground import WORK_WIDTH as FG_WORK_WIDTH
 
-WORK_WIDTH = 160
+WORK_WIDTH = FG_WORK_WIDTH  # the object memory's work frames: the world model shrinks each frame once for both
 FG_MIN = 22.0  # colour distance (RGB L2) below which nothing is foreground
 FG_SIGMAS = 3.0
 BG_RATE = 0.08  # background learning rate where nothing is in front
@@ -91,8 +92,9 @@ class MovingBackground:
         self.previous = img.copy()
         self.still = np.zeros(img.shape[:2], np.int16)
 
-    def step(self, image: np.ndarray, motion: Motion) -> list[Blob] | None:
-        img = self.work_image(image)
+    def step(self, image: np.ndarray, motion: Motion, work: np.ndarray | None = None) -> list[Blob] | None:
+        """This tick's blobs (None: the view started over). `work`: the frame already shrunk by `work_image`."""
+        img = self.work_image(image) if work is None else work
         h, w = img.shape[:2]
         self.image = img
         self.lab = cv2.cvtColor(np.clip(img / 255.0, 0, 1).astype(np.float32), cv2.COLOR_RGB2Lab)

@@ -47,7 +47,10 @@ FRAGMENT = 0.35  # a blob this much smaller than a slot is not a sighting of it
 CHANGE_HOLD = 3  # ticks an appearance must stay beyond its spread (a blob merging for a tick is not a change)
 CHANGE_Z = 4.0
 SHRUNK = 0.85  # its last sighting this much smaller than its usual size: it was going behind something
-VANISH_MISSES = 3  # ticks in a row it must be missing in open view before its absence is news (a blob lost for a tick is not)
+# Missing in open view for this long, and on two ticks at least, before its absence is news (a blob
+# lost for a tick or two is not): 3 ticks at 10 frames/s, 2 at 3 frames/s.
+VANISH_AFTER_S = 0.29
+VANISH_MISSES = 2
 RIGID_WINDOW = 12  # sightings its size must have held steady over (people and hands change shape; things do not)
 RIGID_SPREAD = 0.15  # ... within this fraction of its median area (median absolute deviation)
 CROWD_MARGIN = 0.5  # another blob within this many of its own sizes of its box: it may merge or split with it
@@ -167,12 +170,13 @@ class SlotTracker:
     def size(self) -> tuple[int, int]:
         return self.view.size
 
-    def step(self, image: np.ndarray, t: float, motion: Motion) -> list[SlotEvent]:
-        """This tick's slot events (surprises), after updating every slot."""
+    def step(self, image: np.ndarray, t: float, motion: Motion, work: np.ndarray | None = None) -> list[SlotEvent]:
+        """This tick's slot events (surprises), after updating every slot. `work`: the frame already
+        shrunk by the background's `work_image` (shrunk here if not)."""
         dt = 0.1 if self._t is None else max(1e-3, t - self._t)
         self._t = t
         self.ticks += 1
-        blobs = self.view.step(image, motion)
+        blobs = self.view.step(image, motion, work)
         if blobs is None:  # first frame, or the whole view changed: slots leave the view
             for s in self.slots:
                 if s.state == "visible":
@@ -311,7 +315,8 @@ class SlotTracker:
             # Nor while its size moves (looming, half in front of something): steady, as it was.
             steady = abs(math.log(max(blob.area, 1.0) / max(s.area, 1.0))) < 0.15
             if steady and s.run > CHANGE_HOLD + 2 and not any(
-                    o is not s and o.state != "out_of_view" and iou(o.predicted_box(), blob.box) > 0 for o in self.slots):
+                    o is not s and o.state != "out_of_view" and o.area >= FRAGMENT * s.area  # a scrap mixes in little
+                    and iou(o.predicted_box(), blob.box) > 0 for o in self.slots):
                 events += self._check_appearance(s, blob)
         return events
 
@@ -378,7 +383,7 @@ class SlotTracker:
                 # with a blob beside it: expected.
                 s.state, s.hidden_since = "occluded", t
                 return []
-            if s.misses < VANISH_MISSES:  # lost for a tick or two: not yet news
+            if s.misses < VANISH_MISSES or t - s.last_seen < VANISH_AFTER_S:  # lost for a moment: not yet news
                 return []
             return [self._vanish(s)]
         # Occluded: kept and carried forward, found again when it comes out. Whether it should

@@ -22,6 +22,7 @@ from glasses_agent.context import Entity, Percept, TickContext, WorldState
 from glasses_agent.motion import head_motion
 from glasses_agent.world_model import recognition as rec
 from glasses_agent.world_model.egomotion import EgoMotion, Motion
+from glasses_agent.world_model.foreground import BackgroundModel
 from glasses_agent.world_model.objects import ObjectMemory, ObjectStep
 from glasses_agent.world_model.planner import FOV_RAD, plan_toward
 from glasses_agent.world_model.slots import SlotEvent, SlotTracker
@@ -129,9 +130,11 @@ class WorldModel:
         if frame is None or not frame.image.size:
             return None
         t = tick.t_ns / NS
-        motion = self.ego.update(frame.image, t, tick.imu)
-        objects = self.objects.step(frame.image, t) if self.use_objects else None
-        events = tuple(self.slots.step(frame.image, t, motion)) if self.use_objects and self.use_slots else ()
+        # Shrunk once for every part (ego-motion, object memory, slots: all at WORK_WIDTH px).
+        work = BackgroundModel.work_image(frame.image)
+        motion = self.ego.update(work, t, tick.imu)
+        objects = self.objects.step(frame.image, t, work) if self.use_objects else None
+        events = tuple(self.slots.step(frame.image, t, motion, work)) if self.use_objects and self.use_slots else ()
         return PixelStep(motion, objects, events)
 
     def predict_latent(self, tick: Tick) -> Prediction | None:
