@@ -37,6 +37,7 @@ GATE_D2 = 16.0  # squared Mahalanobis distance a detection may lie from a slot's
 MEAS_PX = 1.5  # centroid noise of a whole blob (work px)
 ACCEL_PX = 60.0  # process noise: unmodelled acceleration (work px / s^2)
 TRUST_HITS = 6  # sightings before a slot's absence or change can surprise
+TRUST_HIT_RATIO = 5  # ... and at least this many sightings a miss (a thing found one tick in four is not followed well enough)
 MAX_MISSES_OPEN = 12  # ticks a slot gone in open view is kept (and its absence scored)
 HIDDEN_KEEP_S = 6.0  # a slot behind something is kept this long
 OUT_OF_VIEW_KEEP_S = 30.0
@@ -122,8 +123,9 @@ class Slot:
 
     @property
     def trusted(self) -> bool:
-        """Seen often and reliably, rigid, standing out and moving: only then is its absence news."""
-        return (self.hits >= TRUST_HITS and self.hits >= 3 * self.misses_total and self.contrast >= 1.3
+        """Seen often and reliably (misses before the present run), rigid, standing out and moving: only
+        then is its absence news."""
+        return (self.hits >= TRUST_HITS and self.hits >= TRUST_HIT_RATIO * (self.misses_total - self.misses) and self.contrast >= 1.3
                 and self.speed >= 3.0 and self.rigid)
 
     @property
@@ -368,7 +370,9 @@ class SlotTracker:
                 d2, bi = best
                 taken.add(bi)
                 b = blobs[bi]
-                event = self._event("jump", s, math.sqrt(d2), at=(b.x, b.y))
+                # How far outside its gate, in its own sigmas: a fast, turning mover found just past
+                # the gate is a poor prediction, not a broken rule; a third of the view away is.
+                event = self._event("jump", s, math.sqrt(d2) - math.sqrt(GATE_D2), at=(b.x, b.y))
                 s.x[:2] = (b.x, b.y)
                 s.p[:2, :2] = np.eye(2) * MEAS_PX ** 2
                 s.state, s.misses, s.last_seen, s.box = "visible", 0, t, b.box
