@@ -129,6 +129,7 @@ def cmd_eval_surprise(args: argparse.Namespace) -> int:
         pixel_surprise,
         world_surprise,
     )
+    from tools.evals.frame_rate import tick_hz_for
 
     pairs = find_pairs(args.pairs)
     encoder, dynamics, untrained_encoder, untrained_dynamics, notes = _load_models(args)
@@ -141,7 +142,7 @@ def cmd_eval_surprise(args: argparse.Namespace) -> int:
         if path not in cache:
             cache.clear()  # pairs are evaluated one at a time: keep only the pair at hand
         if path not in cache:
-            ticks = clip_ticks(path)
+            ticks = clip_ticks(path, tick_hz=tick_hz_for(path))  # a 3 fps clip is judged at 3 ticks a second
             cache[path] = {
                 "ticks": ticks,
                 "trained": encoder.encode(ticks) if encoder is not None else None,
