@@ -26,6 +26,18 @@ def test_box_labels_cover_every_10th_frame_inside_the_image():
         assert 0 <= x and 0 <= y and x + w <= 640 and y + h <= 480
 
 
+def test_person_labels_are_six_people_one_at_a_time():
+    rows = read_mot(TRACKS / "one-by-one-person-detection.txt")
+    assert {t for _, t, _ in rows} == set(range(1, 7))
+    frames = [f for f, _, _ in rows]
+    assert len(frames) == len(set(frames))  # never two people at once
+    assert all((f - 1) % 10 == 0 for f in frames)
+    firsts = [min(f for f, t, _ in rows if t == k) for k in range(1, 7)]
+    assert firsts == sorted(firsts)  # ids in the order people come in
+    for _, _, (x, y, w, h) in rows:
+        assert 0 <= x and 0 <= y and x + w <= 768 and y + h <= 432
+
+
 def test_the_labels_as_a_tracker_score_perfectly():
     score = evaluate_tracks(read_mot(BOX), BOX, fps=BOX_FPS)
     assert (score.id_switches, score.fragmentations, score.misses, score.false_positives) == (0, 0, 0, 0)
