@@ -155,3 +155,29 @@ def test_cli_refuses_a_missing_clip_in_one_line(tmp_path, capsys):
     assert main(["eval", "make-pairs", "--from", str(tmp_path / "nope.mp4"), "--out", str(tmp_path / "o")]) != 0
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "nope.mp4" in err[0]
+
+
+def test_controls_are_scored_against_their_bare_references(made):
+    from glasses_agent.world_model.evaluation import clip_ticks, pixel_surprise
+    from tools.evals.controls import evaluate_controls
+
+    out, manifest, _ = made
+
+    def surprise(path: Path) -> list[float]:
+        return pixel_surprise(clip_ticks(path))
+
+    result = evaluate_controls(out, surprise, threshold=4.0)
+    assert [r["name"] for r in result["controls"]] == [e["name"] for e in manifest["controls"]]
+    assert result["summary"]["overall"]["controls"] == len(CONTROLS)
+    for row in result["controls"]:
+        crossed = row["control_max"] >= 4.0 > row["reference_max"]
+        assert row["fails"] == (crossed or row["control_alarms"] > row["reference_alarms"])
+    assert evaluate_controls(out, surprise, threshold=float("inf"))["summary"]["overall"]["fail"] == 0
+
+
+def test_eval_controls_without_a_manifest_is_one_clear_line(tmp_path, capsys):
+    from tools.cli import main
+
+    assert main(["eval", "controls", "--pairs", str(tmp_path)]) != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "manifest.json" in err[0]
