@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from glasses_agent.world_model.evaluation import clip_ticks, pixel_surprise
+from glasses_agent.world_model.recordings import clip_ticks
+from tools.evals.surprise_pairs import pixel_surprise
 from streams.frames import VideoFrame
 from streams.sources.media_file import MediaFileSource
 from tools.cli import main

@@ -97,7 +97,7 @@ def test_twins_are_identical_until_the_violation_and_differ_from_it(made):
 
 
 def test_pairs_are_read_by_eval_surprise_with_their_violation_type(made):
-    from glasses_agent.world_model.evaluation import find_pairs
+    from tools.evals.surprise_pairs import find_pairs
 
     out, manifest, _ = made
     found = {p.name: p.violation for p in find_pairs(out)}
@@ -158,7 +158,8 @@ def test_cli_refuses_a_missing_clip_in_one_line(tmp_path, capsys):
 
 
 def test_controls_are_scored_against_their_bare_references(made):
-    from glasses_agent.world_model.evaluation import clip_ticks, pixel_surprise
+    from glasses_agent.world_model.recordings import clip_ticks
+    from tools.evals.surprise_pairs import pixel_surprise
     from tools.evals.controls import evaluate_controls
 
     out, manifest, _ = made

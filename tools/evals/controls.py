@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from glasses_agent.world_model.evaluation import count_alarms
+from tools.evals.surprise_pairs import count_alarms
 
 PROMPT_Z = 3.0  # glasses_agent.actor.scene: settings.threshold("surprise_z", 3.0)
 
