@@ -182,3 +182,28 @@ def test_eval_controls_without_a_manifest_is_one_clear_line(tmp_path, capsys):
     assert main(["eval", "controls", "--pairs", str(tmp_path)]) != 0
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "manifest.json" in err[0]
+
+
+def test_occluded_objects_stay_wholly_hidden_for_a_while(made):
+    _, manifest, _ = made
+    for entry in manifest["pairs"] + manifest["controls"]:
+        if entry["kind"] in ("occlusion", "behind_occluder"):
+            lo, hi = entry["hidden_s"]
+            assert hi - lo >= 0.25, entry["name"]
+
+
+def test_grabcut_masks_follow_the_object_on_real_frames():
+    from tools.evals.backgrounds import sample_frames
+    from tools.evals.object_crops import cut_crop
+
+    from tools.data_splits import SHARED_DATA
+
+    shared = SHARED_DATA / "video" / "sam2_04_coffee.mp4"
+    if not shared.exists():
+        pytest.skip("the shared clips are not here")
+    frames = sample_frames(shared, [0.5, 2.0, 4.0, 6.0])
+    crops = [cut_crop(np.random.default_rng(i), f, "grabcut", "coffee", i) for i, (_, f) in enumerate(frames)]
+    cut = [c for c in crops if c.info["mask"] == "grabcut"]
+    assert cut, [c.info["mask"] for c in crops]
+    for crop in cut:  # a shape of its own, not the box: some of the box is left out
+        assert 0.15 < (crop.alpha > 0.5).mean() < 0.95

@@ -54,18 +54,29 @@ def _rounded_rect(h: int, w: int, radius_frac: float) -> np.ndarray:
     return m
 
 
-def _grabcut(patch: np.ndarray) -> np.ndarray | None:
-    """GrabCut's foreground inside the patch (initialised from an inset box), or None if degenerate."""
-    h, w = patch.shape[:2]
-    mask = np.zeros((h, w), np.uint8)
-    inset = (max(1, w // 12), max(1, h // 12), max(2, w - 2 * (w // 12)), max(2, h - 2 * (h // 12)))
+def _grabcut(frame: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray | None:
+    """GrabCut's foreground inside `box` (x, y, w, h) of the frame, learnt against the frame around the
+    box (a margin of half the box on each side), or None if it keeps too little or nearly all of it."""
+    x0, y0, bw, bh = box
+    H, W = frame.shape[:2]
+    mx, my = bw // 2, bh // 2
+    ax, ay = max(0, x0 - mx), max(0, y0 - my)
+    bx, by = min(W, x0 + bw + mx), min(H, y0 + bh + my)
+    region = frame[ay:by, ax:bx]
+    scale = min(1.0, 160 / max(region.shape[:2]))  # GrabCut's cost grows with pixels: work at <= 160 px
+    small = cv2.resize(region, (max(8, round(region.shape[1] * scale)), max(8, round(region.shape[0] * scale))),
+                       interpolation=cv2.INTER_AREA)
+    rect = (round((x0 - ax) * scale), round((y0 - ay) * scale), max(2, round(bw * scale)), max(2, round(bh * scale)))
+    mask = np.zeros(small.shape[:2], np.uint8)
     bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
     cv2.setRNGSeed(0)  # GrabCut's GMM initialisation draws from OpenCV's RNG: keep it deterministic
     try:
-        cv2.grabCut(cv2.cvtColor(patch, cv2.COLOR_RGB2BGR), mask, inset, bgd, fgd, 3, cv2.GC_INIT_WITH_RECT)
+        cv2.grabCut(cv2.cvtColor(small, cv2.COLOR_RGB2BGR), mask, rect, bgd, fgd, 4, cv2.GC_INIT_WITH_RECT)
     except cv2.error:
         return None
     fg = np.where((mask == cv2.GC_FGD) | (mask == cv2.GC_PR_FGD), 255, 0).astype(np.uint8)
+    fg = cv2.resize(fg, (region.shape[1], region.shape[0]), interpolation=cv2.INTER_NEAREST)
+    fg = np.ascontiguousarray(fg[y0 - ay:y0 - ay + bh, x0 - ax:x0 - ax + bw])
     # The largest connected piece, holes filled: one object, not confetti.
     n, labels, stats, _ = cv2.connectedComponentsWithStats(fg)
     if n < 2:
@@ -75,7 +86,7 @@ def _grabcut(patch: np.ndarray) -> np.ndarray | None:
     contours, _ = cv2.findContours(fg, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     cv2.drawContours(fg, contours, -1, 255, -1)
     share = fg.mean() / 255
-    return fg if 0.3 <= share <= 0.9 else None
+    return fg if 0.15 <= share <= 0.95 else None
 
 
 def _feather(mask: np.ndarray, soft_frac: float) -> np.ndarray:
@@ -107,9 +118,7 @@ def cut_crop(rng: np.random.Generator, frame: np.ndarray, shape: str, source: st
     patch = np.ascontiguousarray(frame[y0:y0 + bh, x0:x0 + bw])
     used = shape
     if shape == "grabcut":
-        small = cv2.resize(patch, (min(bw, 96), min(bh, 96)), interpolation=cv2.INTER_AREA)
-        fg = _grabcut(small)
-        mask = cv2.resize(fg, (bw, bh), interpolation=cv2.INTER_NEAREST) if fg is not None else None
+        mask = _grabcut(frame, (x0, y0, bw, bh))
         if mask is None:
             mask, used = _ellipse(bh, bw), "ellipse (grabcut degenerate)"
     elif shape == "rounded_rect":

@@ -224,7 +224,7 @@ def plan_occluder(kind: str, s: Setting) -> tuple[Scene, Scene | None, dict[str,
         direction = int(s.rng.choice([-1, 1]))
         speed = max(s.speed_frac, 0.1) * W
         occ_h = max(s.rng.uniform(0.4, 0.6) * H, h * 1.35)
-        occ_w = w * s.rng.uniform(1.35, 1.8)
+        occ_w = w * s.rng.uniform(1.5, 2.2) + 24  # room to be wholly hidden for a while, soft rim aside
         img, alpha = sized(s.occluder, occ_h)
         img, alpha = sized(s.occluder, occ_h, squash=occ_w / alpha.shape[1])
         t_centre = s.rng.uniform(2.0, 3.0)
@@ -239,8 +239,8 @@ def plan_occluder(kind: str, s: Setting) -> tuple[Scene, Scene | None, dict[str,
         first = hidden.index(True)
         last = s.n - 1 - hidden[::-1].index(True)
         after = min(s.n - 1, last + int(0.6 * s.fps))
-        if last >= s.n - int(0.8 * s.fps) or first < int(0.8 * s.fps):
-            continue
+        if last >= s.n - int(0.8 * s.fps) or first < int(0.8 * s.fps) or last - first < int(0.3 * s.fps):
+            continue  # seen before, wholly hidden for at least 0.3 s, and time to come out after
         oh, ow = alpha.shape
         if not (_in_view(occ.x, occ.y, ow, oh, win[last + 1], s.view) and _in_view(track.x[after], track.y[after], w, h, win[after], s.view)):
             continue
