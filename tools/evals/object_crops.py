@@ -133,6 +133,14 @@ def cut_crop(rng: np.random.Generator, frame: np.ndarray, shape: str, source: st
     return ObjectCrop(np.ascontiguousarray(patch), np.ascontiguousarray(alpha), info)
 
 
+def as_panel(crop: ObjectCrop) -> ObjectCrop:
+    """The crop's whole image as an opaque rounded panel with a soft rim: an occluder whose opaque part
+    is nearly its box, whatever mask shape the crop was cut with."""
+    h, w = crop.alpha.shape
+    alpha = _feather(_rounded_rect(h, w, 0.15), 0.03)
+    return ObjectCrop(crop.image, alpha, dict(crop.info, mask="rounded_rect (occluder panel)"))
+
+
 def with_contrast(crop: ObjectCrop, contrast: float) -> ObjectCrop:
     """The crop's colours pulled toward their mean by `contrast` (1 = as cut)."""
     mean = (crop.image.reshape(-1, 3).astype(np.float32) * crop.alpha.reshape(-1, 1)).sum(0) / max(crop.alpha.sum(), 1e-6)

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from tools.evals.backgrounds import away_and_back_window, pan_window, still_window
-from tools.evals.object_crops import ObjectCrop, sized
+from tools.evals.object_crops import ObjectCrop, as_panel, sized
 
 VIOLATIONS = ("permanence", "continuity", "constancy", "occlusion", "out_of_view")
 CONTROLS = ("behind_occluder", "leaves_frame", "pan_away_and_back", "turning", "lighting")
@@ -222,11 +222,12 @@ def plan_occluder(kind: str, s: Setting) -> tuple[Scene, Scene | None, dict[str,
     for _ in range(300):
         win, camera = _window(s)
         direction = int(s.rng.choice([-1, 1]))
-        speed = max(s.speed_frac, 0.1) * W
+        speed = min(max(s.speed_frac, 0.1), 0.16) * W  # fast enough to come out, slow enough to stay hidden a while
         occ_h = max(s.rng.uniform(0.4, 0.6) * H, h * 1.35)
         occ_w = w * s.rng.uniform(1.5, 2.2) + 24  # room to be wholly hidden for a while, soft rim aside
-        img, alpha = sized(s.occluder, occ_h)
-        img, alpha = sized(s.occluder, occ_h, squash=occ_w / alpha.shape[1])
+        panel = as_panel(s.occluder)
+        img, alpha = sized(panel, occ_h)
+        img, alpha = sized(panel, occ_h, squash=occ_w / alpha.shape[1])
         t_centre = s.rng.uniform(2.0, 3.0)
         k = int(round(t_centre * s.fps))
         rel = (s.rng.uniform(0.3, 0.7) * W, s.rng.uniform(occ_h / 2 + MARGIN, H - occ_h / 2 - MARGIN))
@@ -246,7 +247,7 @@ def plan_occluder(kind: str, s: Setting) -> tuple[Scene, Scene | None, dict[str,
             continue
         info = {"camera": camera, "direction": direction, "speed_px_s": round(speed, 1),
                 "speed_view_widths_s": round(speed / W, 3),
-                "occluder": dict(s.occluder.info, height_px=round(occ_h, 1), width_px=round(occ_w, 1)),
+                "occluder": dict(panel.info, height_px=round(occ_h, 1), width_px=round(occ_w, 1)),
                 "hidden_s": [round(first / s.fps, 3), round(last / s.fps, 3)]}
         occ.info = info["occluder"]
         plausible = Scene(win, [track], occ)
