@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from glasses_agent.configurator.buttons import ButtonMap, ButtonOutcome
 from glasses_agent.configurator.modes import ModeSettings, UnknownModeError, load_modes
 from streams.frames import NS_PER_S, Event
 
@@ -37,12 +38,18 @@ def battery_level(event: Event) -> float | None:
 
 @dataclass
 class Budget:
+    """The compute budget: process one tick in `tick_divisor`, and why (`reason`); set from the battery
+    level."""
+
     tick_divisor: int = 1  # process one tick in this many
     battery: float | None = None
     reason: str = "full rate"
 
 
 class Configurator:
+    """Which mode is in force (commanded, or switched by context such as walking) and the compute budget;
+    `settings` are the mode's."""
+
     def __init__(self, mode: str = "explore", modes_file: str | None = None, *, auto: bool = True) -> None:
         self.modes = load_modes(modes_file)
         self.commanded = self._check(mode)
@@ -52,6 +59,13 @@ class Configurator:
         self._walking_since: int | None = None
         self._still_since: int | None = None
         self.switches: list[tuple[int, str, str]] = []  # (t_ns, mode, why)
+        self._buttons: ButtonMap | None = None
+
+    def button(self, action: str, t_ns: int = 0) -> ButtonOutcome:
+        """A device button (press, double_press, long_press): see configurator.buttons for meanings."""
+        if self._buttons is None:
+            self._buttons = ButtonMap(self)
+        return self._buttons.press(action, t_ns)
 
     def _check(self, mode: str) -> str:
         if mode not in self.modes:
