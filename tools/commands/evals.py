@@ -3,6 +3,8 @@
     glasses-agent eval probe [--quick]                                           frozen-feature linear probes
     glasses-agent eval collapse [--checkpoint CKPT]                              is the encoder collapsed?
     glasses-agent eval surprise --pairs DIR [--world CKPT] [--perception CKPT]   pairwise accuracy table
+    glasses-agent eval make-pairs (--from CLIP... | --split tuning|reporting) --out DIR   pairs from real clips
+    glasses-agent eval controls --pairs DIR                                      plausible controls vs the prompt bar
 
 The evaluations are tools/evals/; torch is imported inside the handlers, so `glasses-agent --help`
 stays fast.
@@ -19,11 +21,15 @@ from tools.commands.common import positive_int, write_results
 
 
 def register(subparsers: Any) -> None:
-    """Add `eval` and its targets (probe, collapse, surprise) to the CLI."""
+    """Add `eval` and its targets (probe, collapse, surprise, make-pairs, controls) to the CLI."""
     evaluate = subparsers.add_parser("eval", help="evaluate models and print (and write) the tables")
     targets = evaluate.add_subparsers(dest="eval_target", metavar="TARGET", required=True)
     _add_perception(targets)
     _add_surprise(targets)
+    from tools.commands.make_pairs import add_targets
+
+    add_targets(targets)  # make-pairs
+    _add_controls(targets)
 
 
 def _add_perception(subparsers: Any) -> None:
@@ -199,6 +205,8 @@ def cmd_eval_surprise(args: argparse.Namespace) -> int:
         world_surprise,
     )
 
+    from tools.evals.frame_rate import tick_hz_for
+
     pairs = find_pairs(args.pairs)
     encoder, dynamics, untrained_encoder, untrained_dynamics, notes = _load_models(args)
     full = WorldModel(dynamics, dynamics.config if dynamics is not None else None)
@@ -210,7 +218,7 @@ def cmd_eval_surprise(args: argparse.Namespace) -> int:
         if path not in cache:
             cache.clear()  # pairs are evaluated one at a time: keep only the pair at hand
         if path not in cache:
-            ticks = clip_ticks(path)
+            ticks = clip_ticks(path, tick_hz=tick_hz_for(path))  # a 3 fps clip is judged at 3 ticks a second
             cache[path] = {
                 "ticks": ticks,
                 "trained": encoder.encode(ticks) if encoder is not None else None,
@@ -242,4 +250,47 @@ def cmd_eval_surprise(args: argparse.Namespace) -> int:
             print(f"{row['name']:<32} {cells}")
     out = write_results(args.out, result)
     print(f"written {out}")
+    return 0
+
+
+def _add_controls(subparsers: Any) -> None:
+    c = subparsers.add_parser(
+        "controls", help="plausible controls of a make-pairs folder: does any lift surprise over the prompt bar?",
+        description="For each control in DIR/manifest.json, runs the world model on the control and on its bare "
+        "reference and counts the controls whose surprise crosses the prompt threshold where the reference "
+        "does not, or that raise more alarms than the reference.")
+    c.add_argument("--pairs", required=True, metavar="DIR", help="a folder made by 'eval make-pairs'")
+    c.add_argument("--world", default=None, metavar="CKPT", help="world checkpoint (default: the shipped one)")
+    c.add_argument("--perception", default=None, metavar="CKPT", help="perception checkpoint (default: the shipped one)")
+    c.add_argument("--threshold", type=float, default=None, help="prompt threshold on z (default the actor's, 3.0)")
+    c.add_argument("--out", default="bench-results/controls.json", help="JSON to write (default bench-results/controls.json)")
+    c.add_argument("--threads", type=positive_int, default=1, help="torch CPU threads (default 1)")
+    c.set_defaults(handler=cmd_eval_controls)
+
+
+def cmd_eval_controls(args: argparse.Namespace) -> int:
+    """`glasses-agent eval controls --pairs DIR`: the world model on each control and its bare reference."""
+    import torch
+
+    torch.set_num_threads(args.threads)
+    from glasses_agent.world_model import WorldModel
+    from glasses_agent.world_model.recordings import clip_ticks
+    from tools.evals.controls import PROMPT_Z, evaluate_controls, format_controls, load_controls
+    from tools.evals.frame_rate import tick_hz_for
+    from tools.evals.surprise_pairs import world_surprise
+
+    load_controls(args.pairs)  # a bad folder fails before the models load
+    encoder, dynamics, _, _, notes = _load_models(args)
+    world = WorldModel(dynamics, dynamics.config if dynamics is not None else None)
+
+    def surprise(path: Path) -> list[float]:
+        ticks = clip_ticks(path, tick_hz=tick_hz_for(path))
+        return world_surprise(world, ticks, encoder.encode(ticks) if encoder is not None else None)
+
+    result = evaluate_controls(args.pairs, surprise, PROMPT_Z if args.threshold is None else args.threshold)
+    result["notes"] = notes
+    for note in notes:
+        print(f"note: {note}")
+    print(format_controls(result))
+    print(f"written {write_results(args.out, result)}")
     return 0
