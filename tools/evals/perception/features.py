@@ -3,7 +3,8 @@
 Boxes are (x0, y0, x1, y1) as fractions of the frame. The encoder sees the whole frame squashed
 to its square input, as the agent encodes a tick (inference.py), so a box keeps its fractional
 coordinates on the token grid; its feature is the encoder's video tokens of the clip's last
-time step pooled over the cells the box covers, weighted by the overlap. Sounds are encoded
+time step, each cell layer-normed as the agent's recognition reads them, pooled over the cells
+the box covers, weighted by the overlap. Sounds are encoded
 alone (no video) and their feature is the mean of the audio tokens, the Percept's `audio`.
 """
 
@@ -50,6 +51,8 @@ class EncoderFeatures:
             with torch.inference_mode():
                 vt, _ = self.model(video_tensor(chunk), None)
             grid = vt.numpy().reshape(len(chunk), tv, hv, wv, -1)[:, -1]
+            # Each cell layer-normed, as the agent's recognition reads the grid (recognition.latent_grid).
+            grid = (grid - grid.mean(-1, keepdims=True)) / (grid.std(-1, keepdims=True) + 1e-5)
             for k in range(len(chunk)):
                 w = cell_weights(boxes[i + k], hv, wv)
                 out.append(np.tensordot(w, grid[k], axes=([0, 1], [0, 1])))
