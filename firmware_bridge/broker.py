@@ -21,11 +21,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from glasses_agent.errors import GlassesAgentError
+from glasses_agent.identifiers import ID_PATTERN, InvalidIdError, check_id
 
 # Topics a device publishes (device -> agent) and subscribes to (agent -> device).
 DEVICE_PUBLISHES = ("camera", "audio", "imu", "telemetry", "button", "feedback", "status", "ack", "time/request")
 DEVICE_SUBSCRIBES = ("prompt", "config", "error", "time/reply")
-DEVICE_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+DEVICE_ID_PATTERN = ID_PATTERN  # the one id rule (glasses_agent.identifiers); match with fullmatch
+# The bridge's MQTT identity. The generated config binds every client id to its login
+# (use_username_as_clientid), so the bridge's session is the agent user's and nobody else's.
+RESERVED_USERS = ("agent",)
 
 
 class BrokerSetupError(GlassesAgentError):
@@ -54,10 +58,13 @@ class BrokerLayout:
 
 
 def validate_device_id(device_id: str) -> str:
-    if not DEVICE_ID_PATTERN.match(device_id):
-        raise BrokerSetupError(
-            f"bad device id {device_id!r}: use 1-64 letters, digits, '_' or '-', starting with a letter or digit"
-        )
+    """`device_id` when it is a safe topic level and user name (glasses_agent.identifiers), else BrokerSetupError."""
+    try:
+        check_id(device_id, "device id")
+    except InvalidIdError as err:
+        raise BrokerSetupError(str(err)) from None
+    if device_id in RESERVED_USERS:
+        raise BrokerSetupError(f"bad device id {device_id!r}: reserved for the agent's bridge")
     return device_id
 
 
@@ -122,6 +129,11 @@ def write_config(
         "max_packet_size 1048576",
         f"listener {port} {bind}",
         "protocol mqtt",
+        # Client ids are the login: a device (or anyone with a password) connecting with another
+        # device's id, or the bridge's, gets its own session instead of closing the victim's.
+        # A listener option in Mosquitto 2: above the `listener` line it opens a default
+        # listener on port 1883 instead.
+        "use_username_as_clientid true",
     ]
     if tls:
         lines += [

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
+from glasses_agent.identifiers import id_argument
 from streams.errors import SourceError
 from streams.pipeline import Pipeline, RunSummary
 from streams.sources.base import FrameSource
@@ -135,7 +136,8 @@ def add_agent_arguments(p: argparse.ArgumentParser) -> None:
     """The agent's own options, shared by `run`, `replay`, `bridge` and `sim`."""
     p.add_argument("--mode", default="explore", help="navigate, explore, read, social or quiet (default explore)")
     p.add_argument("--modes", metavar="FILE.toml", help="your own modes file (default: the shipped modes.toml)")
-    p.add_argument("--wearer", default="default", help="whose memory to use (default 'default')")
+    p.add_argument("--wearer", default="default", type=id_argument("wearer"),
+                   help="whose memory to use (default 'default'; letters, digits, '_' or '-')")
     p.add_argument("--memory", metavar="PATH", help="memory database (default: $GLASSES_AGENT_HOME/memory.sqlite3)")
     p.add_argument("--perception", metavar="CKPT", help="perception checkpoint ('none': run without the model)")
     p.add_argument("--world", metavar="CKPT", help="world-model checkpoint ('none': run without it)")

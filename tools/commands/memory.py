@@ -25,6 +25,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from glasses_agent.identifiers import id_argument
 from glasses_agent.memory import MemoryStore, MemoryStoreError, NoDatabaseError, Sighting, UnknownNameError, clock_phrase
 
 DEFAULT_WEARER = "default"
@@ -35,7 +36,7 @@ class ConfirmationRequiredError(MemoryStoreError):
 
 
 def _common(parser: argparse.ArgumentParser, default: Any) -> None:
-    parser.add_argument("--wearer", metavar="ID", default=default, help=f"whose memory (default {DEFAULT_WEARER!r})")
+    parser.add_argument("--wearer", metavar="ID", default=default, type=id_argument("wearer"), help=f"whose memory (default {DEFAULT_WEARER!r})")
     parser.add_argument("--db", metavar="PATH", default=default, help="the memory database (default: $GLASSES_AGENT_HOME/memory.sqlite3 or ~/.local/share/glasses-agent/)")
 
 
