@@ -78,3 +78,21 @@ def test_eval_perception_rejects_a_bad_checkpoint_row_in_one_line(tmp_path, caps
     err = capsys.readouterr().err
     assert code != 0
     assert "LABEL=CKPT" in err and "Traceback" not in err
+
+
+def test_crop_readout_reads_the_box_as_the_whole_view():
+    from tools.evals.perception.features import EncoderFeatures, untrained_encoder
+
+    config = ModelConfig()
+    rng = np.random.default_rng(0)
+    clips = rng.integers(0, 256, size=(2, config.frames, 60, 80, 3), dtype=np.uint8)
+    clips[1, :, 20:40, 20:40] = clips[0, :, 20:40, 20:40]  # the same thing in the box, elsewhere different
+    boxes = np.array([[0.25, 1 / 3, 0.5, 2 / 3]] * 2)
+    model = untrained_encoder(config, 0)
+    crop = EncoderFeatures("u", model, config, readout="crop").boxes(clips, boxes)
+    frame = EncoderFeatures("u", model, config, readout="frame").boxes(clips, boxes)
+    assert crop.shape == frame.shape == (2, config.width)
+    def cos(a, b):
+        return float(a @ b / np.linalg.norm(a) / np.linalg.norm(b))
+    # the widened crop sees a little surrounding; the whole-view tokens mix in much more of it
+    assert cos(crop[0], crop[1]) > cos(frame[0], frame[1])

@@ -82,6 +82,9 @@ def _add_perception_tasks(subparsers: Any) -> None:
     p.add_argument("--seeds", type=positive_int, default=3, help="seeds (default 3)")
     p.add_argument("--episodes", type=positive_int, default=2, help="object episodes per reporting clip (default 2)")
     p.add_argument("--pairs", default=None, help="folder of constancy pairs (default ../shared/data/voe_dev)")
+    p.add_argument("--readout", choices=("frame", "crop"), default="frame",
+                   help="frame: the whole view encoded, its tokens pooled in the box, as the agent reads them "
+                   "(default); crop: the box cut out and encoded as the view")
     p.add_argument("--quick", action="store_true", help="a smoke run: one seed, two clips and two pairs")
     p.add_argument("--out", default="bench-results/perception-tasks.json", help="JSON to write")
     p.add_argument("--threads", type=positive_int, default=1)
@@ -97,7 +100,7 @@ def cmd_eval_perception_tasks(args: argparse.Namespace) -> int:
 
     torch.set_num_threads(args.threads)
     settings = EvalSettings(seeds=1 if args.quick else args.seeds, episodes_per_clip=1 if args.quick else args.episodes,
-                            max_clips=2 if args.quick else None)
+                            max_clips=2 if args.quick else None, readout=args.readout)
     if args.checkpoint:
         settings.checkpoints = {}
         for item in args.checkpoint:

@@ -6,6 +6,8 @@ coordinates on the token grid; its feature is the encoder's video tokens of the 
 time step, each cell layer-normed as the agent's recognition reads them, pooled over the cells
 the box covers, weighted by the overlap. Sounds are encoded
 alone (no video) and their feature is the mean of the audio tokens, the Percept's `audio`.
+The `crop` readout instead cuts the box (a little widened) from each frame and encodes it as the
+whole view, so the object covers the token grid rather than one or two of its 36 cells.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from glasses_agent.perception.preprocess import LogMel, resize_frame, video_tens
 
 PIXEL_SIDE = 8  # raw-pixel features: the box's last frame at 8x8 RGB (192 numbers)
 BATCH = 64
+READOUTS = ("frame", "crop")  # tokens of the whole view pooled in the box, or the box encoded as the view
+CROP_CONTEXT = 1.25  # the crop readout's box, widened so the object's edge is in view
 
 
 def cell_weights(box: np.ndarray, rows: int, cols: int) -> np.ndarray:
@@ -37,12 +41,16 @@ def cell_weights(box: np.ndarray, rows: int, cols: int) -> np.ndarray:
 class EncoderFeatures:
     """Box and sound features from one perception encoder."""
 
-    def __init__(self, name: str, model: Encoder, config: ModelConfig) -> None:
-        self.name, self.model, self.config = name, model.eval(), config
+    def __init__(self, name: str, model: Encoder, config: ModelConfig, readout: str = "frame") -> None:
+        if readout not in READOUTS:
+            raise ValueError(f"readout must be one of {READOUTS}, got {readout!r}")
+        self.name, self.model, self.config, self.readout = name, model.eval(), config, readout
         self.log_mel = LogMel(config)
 
     def boxes(self, clips: np.ndarray, boxes: np.ndarray) -> np.ndarray:
         """clips (N, T, H, W, 3) uint8 at the model's frame rate; boxes (N, 4) -> (N, width)."""
+        if self.readout == "crop":
+            return self._crops(clips, boxes)
         c = self.config
         tv, hv, wv = c.video_grid
         out = []
@@ -57,6 +65,29 @@ class EncoderFeatures:
                 w = cell_weights(boxes[i + k], hv, wv)
                 out.append(np.tensordot(w, grid[k], axes=([0, 1], [0, 1])))
         return np.asarray(out, np.float32)
+
+    def _crops(self, clips: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+        """The box (widened by CROP_CONTEXT) cut from every frame and encoded as the whole view:
+        the last time step's tokens, each layer-normed, averaged."""
+        c = self.config
+        tv, hv, wv = c.video_grid
+        crops = []
+        for clip, box in zip(clips, boxes):
+            h, w = clip.shape[1:3]
+            cx, cy = (box[0] + box[2]) / 2 * w, (box[1] + box[3]) / 2 * h
+            half_w, half_h = (box[2] - box[0]) * w * CROP_CONTEXT / 2, (box[3] - box[1]) * h * CROP_CONTEXT / 2
+            x0, x1 = int(max(0, cx - half_w)), int(min(w, max(cx - half_w + 1, cx + half_w)))
+            y0, y1 = int(max(0, cy - half_h)), int(min(h, max(cy - half_h + 1, cy + half_h)))
+            crops.append([resize_frame(np.ascontiguousarray(f[y0:y1, x0:x1]), c.image_size) for f in clip])
+        crops_arr = np.asarray(crops, np.uint8)
+        out = []
+        for i in range(0, len(crops_arr), BATCH):
+            with torch.inference_mode():
+                vt, _ = self.model(video_tensor(crops_arr[i:i + BATCH]), None)
+            grid = vt.numpy().reshape(len(vt), tv, hv * wv, -1)[:, -1]
+            grid = (grid - grid.mean(-1, keepdims=True)) / (grid.std(-1, keepdims=True) + 1e-5)
+            out.append(grid.mean(1))
+        return np.concatenate(out).astype(np.float32)
 
     def sounds(self, waves: np.ndarray) -> np.ndarray:
         """waves (N, sample_rate) float in [-1, 1] -> (N, width): audio tokens' mean, audio alone."""

@@ -40,6 +40,7 @@ class EvalSettings:
     voe_dir: Path = data_splits.SHARED_DATA / "voe_dev"
     data: Path = data_splits.SHARED_DATA
     max_clips: int | None = None  # a smoke run: the first reporting clips only
+    readout: str = "frame"  # how an encoder reads a box: features.READOUTS
 
 
 def _encoder_at(path: str, seed: int) -> tuple[Encoder, ModelConfig]:
@@ -55,9 +56,9 @@ def _feature_sets(s: EvalSettings, seed: int) -> list:
         if len(paths) not in (1, s.seeds):
             raise CheckpointError(f"{label}: give one checkpoint or one per seed ({s.seeds}), got {len(paths)}")
         model, config = _encoder_at(paths[seed if len(paths) > 1 else 0], seed)
-        sets.append(EncoderFeatures(label, model, config))
+        sets.append(EncoderFeatures(label, model, config, s.readout))
     config = config or ModelConfig()
-    sets.append(EncoderFeatures("untrained", untrained_encoder(config, seed), config))
+    sets.append(EncoderFeatures("untrained", untrained_encoder(config, seed), config, s.readout))
     sets.append(RawFeatures(config))
     return sets
 
@@ -90,7 +91,7 @@ def run_perception_eval(s: EvalSettings, log: Callable[[str], None] = lambda _: 
                 rows.setdefault(label, {}).setdefault(task, []).append(value)
         log(f"seed {seed}: " + "; ".join(f"{k} " + " ".join(f"{v[t][-1]:.3f}" for t in TASKS) for k, v in rows.items())
             + f" ({time.perf_counter() - t0:.0f} s)")
-    return {"rows": rows, "tasks": list(TASKS), "seeds": s.seeds, "checkpoints": s.checkpoints,
+    return {"rows": rows, "tasks": list(TASKS), "seeds": s.seeds, "checkpoints": s.checkpoints, "readout": s.readout,
             "videos": [str(p) for p in videos], "constancy_pairs": len(pairs),
             "elapsed_s": round(time.perf_counter() - t0, 1)}
 
