@@ -20,7 +20,13 @@ from typing import Any
 
 from firmware_bridge import codec
 from firmware_bridge import protocol as P
-from firmware_bridge.connection import BrokerAddress, BridgeError, describe_mqtt_error, is_refused_login
+from firmware_bridge.connection import (
+    BrokerAddress,
+    BridgeError,
+    describe_mqtt_error,
+    first_connection_failed,
+    is_refused_login,
+)
 from firmware_bridge.events import EventLog
 from firmware_bridge.outbox import FEEDBACK_GRACE_NS, Outbox
 from firmware_bridge.session import DeviceSession
@@ -42,8 +48,13 @@ def user_properties(message: Any) -> dict[str, str]:
 class Bridge:
     def __init__(self, address: BrokerAddress, *, agent_factory: Callable[[str], Any], outbox_path: str | Path,
                  identifier: str = "glasses-agent-bridge", tick_hz: float = 10.0,
-                 device_config: dict[str, Any] | None = None, events: EventLog | None = None) -> None:
+                 device_config: dict[str, Any] | None = None, events: EventLog | None = None,
+                 wait_for_broker: bool = True) -> None:
+        """`wait_for_broker` False: if the very first connection fails, `run` raises BridgeError
+        with the reason instead of retrying (a CLI run with a mistyped URL); later outages are
+        always retried."""
         self.address = address
+        self.wait_for_broker = wait_for_broker
         self.agent_factory = agent_factory
         self.outbox = Outbox(outbox_path)
         self.identifier = identifier
@@ -85,6 +96,8 @@ class Bridge:
                 except aiomqtt.MqttError as err:
                     if is_refused_login(err):
                         raise BridgeError(f"{self.address.host}:{self.address.port}: {describe_mqtt_error(err)}") from None
+                    if not self.connections and not self.wait_for_broker:
+                        raise first_connection_failed(self.address, err) from None
                     self._client = None
                     self._connected.clear()
                     delay = BACKOFF_S[min(attempt, len(BACKOFF_S) - 1)]

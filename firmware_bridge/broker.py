@@ -196,3 +196,53 @@ def reload(layout: BrokerLayout) -> None:
         raise BrokerSetupError(f"no running broker found ({layout.pid_file} missing)") from None
     hand_to_mosquitto_user(layout)
     os.kill(pid, signal.SIGHUP)
+
+
+def run_in_foreground(layout: BrokerLayout) -> None:
+    """Run Mosquitto on this layout's config until it exits (Ctrl-C and SIGTERM reach it too).
+
+    Mosquitto writes its errors to the layout's log file, not to the terminal, so one that fails
+    to start (a port in use, a certificate it cannot read) would exit without a word: its reason
+    is read back from what it logged (or printed before its log was open: a pid file it cannot
+    write) and raised as a one-line BrokerSetupError.
+    """
+    import collections
+    import threading
+
+    log_start = layout.log_file.stat().st_size if layout.log_file.exists() else 0
+    try:
+        proc = subprocess.Popen(["mosquitto", "-c", str(layout.conf)], stderr=subprocess.PIPE, text=True, errors="replace")
+    except FileNotFoundError:
+        raise BrokerSetupError("mosquitto is not installed (apt-get install -y mosquitto)") from None
+    printed: collections.deque[str] = collections.deque(maxlen=5)  # kept, never left to fill the pipe
+    reader = threading.Thread(target=lambda: printed.extend(line.strip() for line in proc.stderr), daemon=True)
+    reader.start()
+    previous = {sig: signal.signal(sig, lambda signum, _frame: proc.send_signal(signum))
+                for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        while True:
+            try:
+                code = proc.wait()
+                break
+            except KeyboardInterrupt:
+                continue  # Mosquitto got the same Ctrl-C and is shutting down: wait for it
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    reader.join(timeout=1.0)
+    if code not in (0, -signal.SIGINT, -signal.SIGTERM):
+        raise BrokerSetupError(f"mosquitto exited with status {code}: {_reason(layout, log_start, list(printed))}")
+
+
+def _reason(layout: BrokerLayout, since: int, printed: list[str]) -> str:
+    """The errors Mosquitto printed, or logged after byte `since` of its log, or where to look."""
+    try:
+        with open(layout.log_file, "rb") as f:
+            f.seek(since)
+            lines = printed + f.read().decode(errors="replace").splitlines()
+    except OSError:
+        lines = printed
+    errors = [line.split(": ", 1)[-1] for line in lines if "Error" in line or "error" in line]
+    if errors:
+        return "; ".join(dict.fromkeys(errors[-3:]))
+    return f"no reason given (see {layout.log_file})"

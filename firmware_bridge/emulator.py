@@ -23,7 +23,7 @@ import numpy as np
 
 from firmware_bridge import codec
 from firmware_bridge import protocol as P
-from firmware_bridge.connection import BrokerAddress, BridgeError, describe_mqtt_error, is_refused_login
+from firmware_bridge.connection import BrokerAddress, BridgeError, describe_mqtt_error, first_connection_failed, is_refused_login
 from firmware_bridge.faults import FAULTS
 from streams.frames import AudioChunk, Event, Frame, ImuSample, TruthEvent, VideoFrame
 
@@ -76,8 +76,10 @@ class DeviceEmulator:
                  clock_skew_ns: int = 0, capabilities: dict[str, bool] | None = None,
                  feedback: dict[str, str] | None = None, on_prompt: Callable[[dict[str, Any]], None] | None = None,
                  drop_audio_seqs: Iterable[int] = (), jpeg_quality: int = 80, loop: bool = False,
-                 faults: Iterable[str] = (), auto_ack: bool = True) -> None:
+                 faults: Iterable[str] = (), auto_ack: bool = True, wait_for_broker: bool = True) -> None:
+        """`wait_for_broker` False: a first connection that fails raises BridgeError (see Bridge)."""
         self.address = address
+        self.wait_for_broker = wait_for_broker
         self.device_id = P.DEVICE_ID_PATTERN.fullmatch(device_id) and device_id
         if not self.device_id:
             raise BridgeError(f"bad device id {device_id!r}: 1-64 letters, digits, '_' or '-'")
@@ -164,6 +166,8 @@ class DeviceEmulator:
                 except aiomqtt.MqttError as err:
                     if is_refused_login(err):
                         raise BridgeError(f"{self.address.host}:{self.address.port}: {describe_mqtt_error(err)}") from None
+                    if not self.stats.connections and not self.wait_for_broker:
+                        raise first_connection_failed(self.address, err) from None
                     self._client = None
                     self.online.clear()
                     delay = max(BACKOFF_S[min(attempt, len(BACKOFF_S) - 1)], self._offline_until - time.monotonic())

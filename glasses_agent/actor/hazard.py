@@ -14,6 +14,7 @@ import math
 from collections import deque
 
 from glasses_agent.actor.base import View, prompt
+from glasses_agent.context import WorldState
 from glasses_agent.memory.describe import clock_hour, clock_phrase
 from glasses_agent.prompts import PRIORITY_SAFETY, Prompt
 
@@ -45,12 +46,15 @@ def _steady_growth(points: deque[tuple[int, float]]) -> float:
 
 
 class HazardPolicy:
+    """Proposes a hazard prompt (safety priority) when something approaches fast: a growing world-model
+    track or a classical looming cue."""
+
     kind = "hazard"
 
     def __init__(self) -> None:
         self._areas: dict[int, deque[tuple[int, float]]] = {}  # track id -> (t_ns, box area)
 
-    def _box_growth(self, world, t_ns: int) -> dict[int, float]:  # noqa: ANN001 - WorldState
+    def _box_growth(self, world: WorldState, t_ns: int) -> dict[int, float]:
         """Each visible track's observed growth of log box area per second (over BOX_SPAN_NS or more)."""
         growth: dict[int, float] = {}
         for e in world.entities:

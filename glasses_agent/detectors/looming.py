@@ -33,6 +33,9 @@ MAX_RESIDUAL = 0.12  # median log-size scatter around the growth line at which t
 
 
 class LoomingCue:
+    """A region of change that keeps growing, frame after frame, with the head's pan removed; `update`
+    returns the cue or None."""
+
     def __init__(self) -> None:
         self._frames: deque[tuple[int, np.ndarray]] = deque()
         self._boxes: deque[tuple[int, tuple[float, float], tuple[float, float, float, float]]] = deque(maxlen=HISTORY)

@@ -41,6 +41,8 @@ MAX_RESIDUAL = 0.15  # median log-size scatter around the fit at which trust rea
 
 @dataclass(frozen=True)
 class Region:
+    """An even-coloured region of the reduced frame: its box, centre, size and mean Lab colour."""
+
     box: tuple[float, float, float, float]  # (x, y, w, h), fractions of the view
     center: tuple[float, float]
     size: float  # equivalent diameter: sqrt(4 area / pi), fraction of the view's height
@@ -118,6 +120,9 @@ def regions(image: np.ndarray, lab_flat: tuple[np.ndarray, np.ndarray] | None = 
 
 
 class RegionGrowthCue:
+    """Tracks even-coloured regions across frames; the one whose size grows fastest (a short time to
+    contact) is the cue."""
+
     def __init__(self) -> None:
         self._tracks: list[_Track] = []
         self._shape: tuple[int, ...] | None = None

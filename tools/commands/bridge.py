@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
 import secrets
 import sys
 from typing import Any
@@ -92,6 +91,9 @@ def register(subparsers: Any) -> None:
 def _connection_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ca", metavar="CA.crt", help="CA certificate of the broker (or ?ca= in the URL, or $GLASSES_AGENT_MQTT_CA)")
     p.add_argument("--allow-plaintext", action="store_true", help="allow mqtt:// to a non-loopback broker")
+    p.add_argument("--retry", action="store_true",
+                   help="keep trying until the broker answers (a service started before its broker); without it a"
+                        " broker not reached on the first try is an error")
 
 
 # -- serving devices ---------------------------------------------------------------------------
@@ -122,7 +124,7 @@ def serve(args: argparse.Namespace) -> int:
     # JSON mode keeps stdout to event lines only; the banner and the summary go to stderr.
     console = sys.stderr if fmt == "json" else sys.stdout
     bridge = Bridge(address, agent_factory=make_agent, outbox_path=home / "bridge-outbox.sqlite3", tick_hz=args.tick_hz,
-                    events=EventLog(sys.stdout, fmt))
+                    events=EventLog(sys.stdout, fmt), wait_for_broker=getattr(args, "retry", False))
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -213,7 +215,8 @@ def cmd_device(args: argparse.Namespace) -> int:
               f" haptic {record['haptic']})", flush=True)
 
     emulator = DeviceEmulator(address, args.device_id, frames, clock_skew_ns=int(args.clock_skew * 1e9),
-                              feedback=feedback, on_prompt=show, loop=args.loop, faults=args.fault)
+                              feedback=feedback, on_prompt=show, loop=args.loop, faults=args.fault,
+                              wait_for_broker=args.retry)
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -294,8 +297,5 @@ def cmd_broker(args: argparse.Namespace) -> int:
             raise setup.BrokerSetupError(f"no {layout.conf}: run `glasses-agent broker init --dir {args.dir}` first")
         setup.hand_to_mosquitto_user(layout)
         sys.stdout.flush()
-        try:
-            os.execvp("mosquitto", ["mosquitto", "-c", str(layout.conf)])
-        except FileNotFoundError:
-            raise setup.BrokerSetupError("mosquitto is not installed (apt-get install -y mosquitto)") from None
+        setup.run_in_foreground(layout)  # a Mosquitto that fails to start says why (its log, not the terminal)
     return 0

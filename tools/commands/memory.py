@@ -119,6 +119,10 @@ def describe_sighting(sighting: Sighting, now: float | None = None) -> list[str]
 
 
 def _open(args: argparse.Namespace, create: bool = False) -> MemoryStore:
+    db = getattr(args, "db", None)
+    if db and not Path(db).expanduser().parent.is_dir():
+        # A database in a folder that does not exist is a typo, not an empty memory.
+        raise MemoryStoreError(f"--db {db}: no folder {Path(db).expanduser().parent}")
     return MemoryStore(getattr(args, "db", None), getattr(args, "wearer", None) or DEFAULT_WEARER, create=create)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -21,11 +22,12 @@ from typing import Any, Protocol
 from glasses_agent.context import Entity, TickContext, Verdict, WorldState
 from glasses_agent.errors import GlassesAgentError
 from glasses_agent.prompts import InvalidPromptError, Prompt
+from streams.pacers.interactive import NO_TICK_YET
 from streams.sync import Tick
-from tools.sim.feed import TickFeed
+from streams.ticks import TickStream
 
 MODES = ("explore", "navigate", "read", "social", "quiet")
-NOTHING_YET = object()  # a live driver's `next` found no new tick yet (not the end of the stream)
+NOTHING_YET = NO_TICK_YET  # a live driver's `next` found no new tick yet (not the end of the stream)
 
 
 class SimError(GlassesAgentError):
@@ -33,7 +35,7 @@ class SimError(GlassesAgentError):
 
 
 class Driver(Protocol):
-    feed: TickFeed
+    feed: TickStream
     label: str  # what the header shows as the source ("replay scene.mcap", "demo", ...)
     seekable: bool
 
@@ -87,12 +89,18 @@ def context_from_record(tick: Tick, rec: dict[str, Any]) -> TickContext:
         ]
     except (KeyError, TypeError, ValueError, InvalidPromptError) as err:
         raise SimError(f"trace record at t_ns={t_ns} is malformed: {err}") from None
-    extras = {k: rec[k] for k in ("goal", "skipped", "budget", "detections", "context", "walking") if k in rec}
+    # A trace holds the detectors' results as their recorded dict, not as Detections: it rides in
+    # extras (as it went to the trace); the typed hand-overs come back as typed fields.
+    extras = {k: rec[k] for k in ("detections", "context") if k in rec}
     if rec.get("surprise") is None and not world.entities:
         world = None  # recorded without a world model
     by_id = {p.id: p for p in proposals}
     prompts = [by_id[i] for i in rec.get("prompts", []) if isinstance(i, str) and i in by_id]
+    goal, budget = rec.get("goal"), rec.get("budget")
     return TickContext(tick=tick, mode=str(rec.get("mode", "explore")), world=world,
+                       walking=bool(rec.get("walking", False)),
+                       goal=goal if isinstance(goal, str) else None,
+                       budget=budget if isinstance(budget, str) else None,
                        proposals=proposals, verdicts=verdicts, prompts=prompts, extras=extras)
 
 
@@ -126,7 +134,7 @@ class TraceDriver:
 
     seekable = True
 
-    def __init__(self, feed: TickFeed, trace: dict[int, dict[str, Any]], label: str) -> None:
+    def __init__(self, feed: TickStream, trace: dict[int, dict[str, Any]], label: str) -> None:
         self.feed = feed
         self.trace = trace
         self.label = label
@@ -144,7 +152,7 @@ class TraceDriver:
         if self.mode is not None:
             ctx.mode = self.mode
         if self.goal is not None:
-            ctx.extras["goal"] = self.goal
+            ctx.goal = self.goal
         if self.names and ctx.world is not None:
             entities = tuple(
                 replace(e, name=self.names[e.id]) if e.id in self.names else e for e in ctx.world.entities
@@ -179,8 +187,10 @@ class AgentDriver:
 
     seekable = True
 
-    def __init__(self, feed: TickFeed, agent: Any, label: str, *, seekable: bool = True) -> None:
+    def __init__(self, feed: TickStream, agent: Any, label: str, *, seekable: bool = True,
+                 on_close: Callable[[], None] | None = None) -> None:
         self.feed = feed
+        self.on_close = on_close  # after the agent has closed (the demo's own memory folder goes)
         self.agent = agent
         self.label = label
         self.seekable = seekable
@@ -232,3 +242,6 @@ class AgentDriver:
         close = getattr(self.agent, "close", None)
         if callable(close):
             close()
+        if self.on_close is not None:
+            self.on_close()
+            self.on_close = None

@@ -55,6 +55,9 @@ class SimFrame:
     last_prompt: Prompt | None  # the newest prompt delivered so far (what feedback applies to)
     health: Health = field(default_factory=Health)
     names: dict[int, str] = field(default_factory=dict)  # entity id -> name enrolled in this session
+    # Ticks produced since the last drawn one and never drawn themselves, that carried proposals:
+    # the critic's log still shows their verdicts (drawing is paced, verdicts are not dropped).
+    undrawn: tuple["SimFrame", ...] = ()
 
     @property
     def t_ns(self) -> int:
@@ -64,7 +67,7 @@ class SimFrame:
 def detections_of(ctx: TickContext) -> dict[str, Any] | None:
     """The classical detectors' results (people count, speech, light, looming box) as a dict,
     whether the agent left its object or a trace left the recorded dict."""
-    found = ctx.extras.get("detections")
+    found = ctx.detections if ctx.detections is not None else ctx.extras.get("detections")
     if found is None:
         return None
     if hasattr(found, "as_dict"):

@@ -243,23 +243,7 @@ class Trainer:
 
 def write_curves(history: list[dict[str, Any]], path: Path) -> None:
     """Training loss, held-out loss, min per-dimension std and effective rank against the step,
-    four panels with axes (matplotlib, no display needed)."""
-    import matplotlib
+    each on its own labelled axes (tools.figures)."""
+    from tools.figures import training_curves
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    panels = [("loss", "train loss"), ("eval_loss", "held-out loss"), ("std_min", "min per-dim std"),
-              ("effective_rank", "effective rank (of width)")]
-    fig, axes = plt.subplots(1, len(panels), figsize=(14, 3.2))
-    for ax, (key, title) in zip(axes, panels):
-        pts = [(r["step"], r[key]) for r in history if key in r and np.isfinite(r[key])]
-        if pts:
-            xs, ys = zip(*pts)
-            ax.plot(xs, ys, marker="o" if len(pts) <= 50 else None, markersize=3, linewidth=1)
-        ax.set_title(title, fontsize=10)
-        ax.set_xlabel("step")
-        ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(str(path), dpi=80)
-    plt.close(fig)
+    training_curves(history, path)

@@ -63,8 +63,8 @@ class WorldView(Vertical):
         summary.append("mode ", style="dim")
         summary.append(frame.ctx.mode, style="bold rgb(120,180,255)")
         summary.append("   goal ", style="dim")
-        summary.append(goal or frame.ctx.extras.get("goal") or "—", style="bold")
-        walking = world.walking if world is not None else bool(frame.ctx.extras.get("walking"))
+        summary.append(goal or frame.ctx.goal or "—", style="bold")
+        walking = frame.ctx.walking or (world is not None and world.walking)
         summary.append("   walking" if walking else "   standing", style="dim")
         found = detections_of(frame.ctx)
         if found:
@@ -97,7 +97,8 @@ class WorldView(Vertical):
             seen = (frame.t_ns - e.last_seen_ns) / 1e9
             rows.append((
                 str(e.id), e.kind, Text(name, style="bold rgb(80,220,120)") if name else Text("—", style="dim"),
-                _where(e), "now" if seen <= 0.05 else f"{seen:.1f}s ago", _state(e),
+                # Whole seconds: the table is rebuilt (a costly repaint) only when a row changes.
+                _where(e), "now" if seen <= 0.05 else f"{seen:.0f}s ago", _state(e),
             ))
         self.border_subtitle = f"{len(entities)} tracked"
         if rows == self._rows:
