@@ -2,6 +2,7 @@
 
     glasses-agent eval probe [--quick]                                           frozen-feature linear probes
     glasses-agent eval collapse [--checkpoint CKPT]                              is the encoder collapsed?
+    glasses-agent eval perception [--checkpoint LABEL=CKPT[,CKPT,CKPT]]        the agent's tasks, reporting clips
     glasses-agent eval surprise --pairs DIR [--world CKPT] [--perception CKPT]   pairwise accuracy table
     glasses-agent eval make-pairs (--from CLIP... | --split tuning|reporting) --out DIR   pairs from real clips
     glasses-agent eval controls --pairs DIR                                      plausible controls vs the prompt bar
@@ -25,6 +26,7 @@ def register(subparsers: Any) -> None:
     evaluate = subparsers.add_parser("eval", help="evaluate models and print (and write) the tables")
     targets = evaluate.add_subparsers(dest="eval_target", metavar="TARGET", required=True)
     _add_perception(targets)
+    _add_perception_tasks(targets)
     _add_surprise(targets)
     from tools.commands.make_pairs import add_targets
 
@@ -68,6 +70,59 @@ def _add_perception(subparsers: Any) -> None:
     c.add_argument("--out", default="bench-results/collapse.json")
     c.add_argument("--threads", type=positive_int, default=1)
     c.set_defaults(handler=cmd_eval_collapse)
+
+
+def _add_perception_tasks(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "perception",
+        help="the perception model in the agent's tasks: object re-id, sound re-id, appearance change",
+        description="On the reporting half of splits.toml: object re-identification (real object crops "
+        "composited over real clips, mAP), sound re-identification (shared sounds over a noise bed they "
+        "were not enrolled over, among other sounds and speech, mAP) and appearance change (voe_dev "
+        "constancy pairs, pairwise accuracy of the box feature's cosine change), for each checkpoint, the "
+        "same encoder untrained, and raw input (the box's pixels, the mean log-mel). Mean ± std over seeds.",
+    )
+    p.add_argument("--checkpoint", action="append", default=None, metavar="LABEL=CKPT[,CKPT...]",
+                   help="a row: one checkpoint, or one per seed (comma-separated); repeatable "
+                   "(default: shipped=the shipped checkpoint)")
+    p.add_argument("--seeds", type=positive_int, default=3, help="seeds (default 3)")
+    p.add_argument("--episodes", type=positive_int, default=2, help="object episodes per reporting clip (default 2)")
+    p.add_argument("--pairs", default=None, help="folder of constancy pairs (default ../shared/data/voe_dev)")
+    p.add_argument("--readout", choices=("frame", "crop"), default="frame",
+                   help="frame: the whole view encoded, its tokens pooled in the box, as the agent reads them "
+                   "(default); crop: the box cut out and encoded as the view")
+    p.add_argument("--quick", action="store_true", help="a smoke run: one seed, two clips and two pairs")
+    p.add_argument("--out", default="bench-results/perception-tasks.json", help="JSON to write")
+    p.add_argument("--threads", type=positive_int, default=1)
+    p.set_defaults(handler=cmd_eval_perception_tasks)
+
+
+def cmd_eval_perception_tasks(args: argparse.Namespace) -> int:
+    """`glasses-agent eval perception`: the three task measures, every feature source, mean ± std over seeds."""
+    import torch
+
+    from glasses_agent.perception.errors import PerceptionError
+    from tools.evals.perception.run import EvalSettings, format_table, run_perception_eval, winners
+
+    torch.set_num_threads(args.threads)
+    settings = EvalSettings(seeds=1 if args.quick else args.seeds, episodes_per_clip=1 if args.quick else args.episodes,
+                            max_clips=2 if args.quick else None, readout=args.readout)
+    if args.checkpoint:
+        settings.checkpoints = {}
+        for item in args.checkpoint:
+            label, sep, paths = item.partition("=")
+            if not sep or not label or not paths or label in ("untrained", "raw"):
+                raise PerceptionError(f"--checkpoint wants LABEL=CKPT[,CKPT...] (label not untrained/raw), got {item!r}")
+            settings.checkpoints[label] = paths.split(",")
+    if args.pairs:
+        settings.voe_dir = Path(args.pairs)
+    result = run_perception_eval(settings, log=lambda text: print(text, file=sys.stderr, flush=True))
+    print(format_table(result))
+    for task, label in winners(result).items():
+        print(f"best on {task}: {label}")
+    out = write_results(args.out, result)
+    print(f"written {out}")
+    return 0
 
 
 def cmd_eval_probe(args: argparse.Namespace) -> int:
