@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from dataclasses import dataclass
+from typing import Protocol
 
 from glasses_agent.actor.base import View, prompt
+from glasses_agent.detectors.base import Looming
 from glasses_agent.memory.describe import clock_hour, clock_phrase
 from glasses_agent.prompts import PRIORITY_SAFETY, Prompt
 
@@ -44,11 +47,67 @@ def _steady_growth(points: deque[tuple[int, float]]) -> float:
     return slope if scatter <= MAX_SCATTER else 0.0
 
 
+# The wearer's own forward motion makes everything ahead expand: a walk at ~1.4 m/s gives a
+# wall 3 m ahead a time to contact of ~2 s. Only the expansion beyond what the walk explains is a
+# thing coming at the wearer. The world model's one ego-motion estimator (IMU or image) is to
+# say how fast the wearer moves; until it does, `WalkingExpansion` stands in behind the
+# `ForwardMotion` interface with the walking signal the agent already has.
+WALK_EXPANSION_PER_S = 0.35  # expansion rate (1/s) a walk lends the scenery ahead
+
+
+class ForwardMotion(Protocol):
+    """How fast the wearer's own forward motion makes the scene ahead expand (1/s)."""
+
+    def expansion_per_s(self, walking: bool) -> float: ...
+
+
+class WalkingExpansion:
+    """Stand-in ego-motion: the scene expands at WALK_EXPANSION_PER_S while the wearer walks."""
+
+    def expansion_per_s(self, walking: bool) -> float:
+        return WALK_EXPANSION_PER_S if walking else 0.0
+
+
+@dataclass(frozen=True)
+class LoomingWarning:
+    """A looming cue that warrants a warning: where it is (x across the view), its time to contact
+    with the wearer's own motion removed, and its score."""
+
+    x: float
+    tau_s: float
+    score: float
+    reason: str  # "tau" (time to contact under the mode's limit) or "score" (steady growth)
+
+
+def own_tau(cue: Looming, expansion_per_s: float) -> float:
+    """The cue's time to contact once the expansion the wearer's motion explains is removed."""
+    if not math.isfinite(cue.tau_s) or cue.tau_s <= 0:
+        return math.inf
+    rate = 1.0 / cue.tau_s - expansion_per_s
+    return 1.0 / rate if rate > 0 else math.inf
+
+
+def looming_warning(cue: Looming | None, *, tau_limit_s: float, walking: bool, score_limit: float | None = None,
+                    ego: ForwardMotion | None = None) -> LoomingWarning | None:
+    """A warning when the cue's own time to contact is under `tau_limit_s`, or its steady growth
+    scores `score_limit` or more; None otherwise."""
+    if cue is None:
+        return None
+    tau = own_tau(cue, (ego or WalkingExpansion()).expansion_per_s(walking))
+    x, _ = cue.center
+    if tau <= tau_limit_s:
+        return LoomingWarning(x=x, tau_s=tau, score=cue.score, reason="tau")
+    if score_limit is not None and cue.score >= score_limit:
+        return LoomingWarning(x=x, tau_s=tau, score=cue.score, reason="score")
+    return None
+
+
 class HazardPolicy:
     kind = "hazard"
 
-    def __init__(self) -> None:
+    def __init__(self, ego: ForwardMotion | None = None) -> None:
         self._areas: dict[int, deque[tuple[int, float]]] = {}  # track id -> (t_ns, box area)
+        self.ego = ego or WalkingExpansion()
 
     def _box_growth(self, world, t_ns: int) -> dict[int, float]:  # noqa: ANN001 - WorldState
         """Each visible track's observed growth of log box area per second (over BOX_SPAN_NS or more)."""
@@ -90,14 +149,15 @@ class HazardPolicy:
                 if best is None or score > best[0]:
                     best = (score, x, "world")
         det = view.detections
-        if det is not None and det.looming is not None:
-            if det.looming.score >= view.settings.threshold("hazard_looming", 0.5):
-                x, _ = det.looming.center
-                if best is None or det.looming.score > best[0]:
-                    best = (det.looming.score, x, "looming")
+        tau = None
+        warning = looming_warning(det.looming if det is not None else None, walking=view.walking,
+                                  tau_limit_s=view.settings.threshold("hazard_tau_s", 2.0), ego=self.ego)
+        if warning is not None and (best is None or warning.reason == "tau" or warning.score > best[0]):
+            best = (warning.score, warning.x, "looming")
+            tau = warning.tau_s if math.isfinite(warning.tau_s) else None
         if best is None:
             return []
         score, x, source = best
         return [prompt("hazard", view.t_ns, f"Look out! Coming {clock_phrase(x)}", priority=PRIORITY_SAFETY,
                        haptic="long", ttl_ms=3_000, x=x, clock=clock_hour(x), score=score, source=source,
-                       key=f"hazard@{clock_hour(x)}")]
+                       tau_s=tau, key=f"hazard@{clock_hour(x)}")]

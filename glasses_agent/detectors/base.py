@@ -6,6 +6,8 @@ between runs the last record stands (with its own `t_ns`), so the actor always h
 
 from __future__ import annotations
 
+import math
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,16 +28,74 @@ def robust_line(t: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     return slope, float(np.median(np.abs(y - slope * t - intercept)))
 
 
+def time_to_contact(t: np.ndarray, size: np.ndarray) -> tuple[float, float]:
+    """Lee's tau at the last sighting, and how well the sizes fit it (relative scatter).
+
+    Two models of closing, the better-fitting one wins. Steady speed: the image size is
+    proportional to 1 / distance, so 1 / size falls on a straight line that reaches zero at
+    contact, tau = (1 / size now) / -(d(1/size)/dt); fitting that line instead of a growth rate
+    over a window has no lag (a steadily closing thing's growth rate rises as it comes; a
+    window's mean rate is that of its middle, late by half the window). Speeding up (thrown,
+    falling): log size grows at a steady rate, tau = 1 / that rate. Returns (inf, 1) when the
+    size does not grow.
+    """
+    inv = 1.0 / np.maximum(size, 1e-6)
+    slope, resid = robust_line(t, inv)
+    intercept = float(np.median(inv - slope * t))
+    now = intercept + slope * float(t[-1])
+    steady = (float(now / -slope), float(resid / now)) if slope < 0 and now > 0 else (math.inf, 1.0)
+    rate, log_resid = robust_line(t, np.log(np.maximum(size, 1e-6)))
+    speeding = (1.0 / rate, log_resid) if rate > 0 else (math.inf, 1.0)
+    return min(steady, speeding, key=lambda fit: fit[1])
+
+
 @dataclass(frozen=True)
 class Looming:
     score: float  # 0..1: how strongly something grows toward the wearer
     box: tuple[float, float, float, float]  # (x, y, w, h) of the looming region
     growth_per_s: float  # relative growth of its size per second
+    tau_s: float = math.inf  # time to contact (s) from its size's growth, before the wearer's motion is removed
 
     @property
     def center(self) -> tuple[float, float]:
         x, y, w, h = self.box
         return x + w / 2, y + h / 2
+
+
+TAU_AGREE = 2  # earlier estimates (one a tick) that must agree with this one before a time to contact is given
+URGENT_S = 1.0  # a time to contact under this needs only one earlier estimate to agree
+TAU_TOLERANCE = 0.3  # relative disagreement allowed between an earlier estimate, aged to now, and this one
+
+
+def confirmed_tau(history: deque[tuple[int, float]], t_ns: int, tau: float) -> float:
+    """Record this tick's estimate in `history` and return it if the TAU_AGREE before it agree.
+
+    A thing closing steadily has a time to contact that falls by one second a second, tick after
+    tick (one thrown, faster: it holds); scenery of a walk (a patch of ground, a gap in the leaves) gives estimates that jump
+    around as its outline changes. An earlier estimate aged to now (tau_then - elapsed) must be
+    within TAU_TOLERANCE of this one; any missing one (inf) breaks the run."""
+    history.append((t_ns, tau))
+    while len(history) > TAU_AGREE + 1:
+        history.popleft()
+    # Contact within URGENT_S leaves no time for a second tick of checking.
+    agree = 1 if tau <= URGENT_S else TAU_AGREE
+    if len(history) < agree + 1 or not math.isfinite(tau):
+        return math.inf
+    tol = TAU_TOLERANCE * max(tau, 0.5)
+    for t_then, tau_then in list(history)[-agree - 1:-1]:
+        if not math.isfinite(tau_then) or t_ns - t_then > (TAU_AGREE + 1) * 120_000_000:
+            return math.inf
+        # Steady closing ages the earlier estimate by the time passed; closing that speeds up
+        # (a thing thrown, growing exponentially) keeps it where it was. Either agrees.
+        aged = tau_then - (t_ns - t_then) / 1e9
+        if not aged - tol <= tau <= tau_then + tol:
+            return math.inf
+    return tau
+
+
+def urgency(cue: Looming) -> tuple[float, float]:
+    """Order looming cues by how soon contact comes, then by score (larger is more urgent)."""
+    return (-min(cue.tau_s, 1e6), cue.score)
 
 
 @dataclass(frozen=True)
@@ -47,6 +107,7 @@ class Detections:
     people_x: tuple[float, ...] = ()
     speech: float | None = None  # voice-activity probability over the last audio
     looming: Looming | None = None
+    sounds: tuple[tuple[str, float], ...] = ()  # common alert sounds heard now (kind, score), no enrolling
     fresh: frozenset[str] = frozenset()  # the slow detectors that ran this tick; the rest carried over
     timings_ms: dict[str, float] = field(default_factory=dict, compare=False)
 
@@ -61,5 +122,7 @@ class Detections:
                 "score": round(self.looming.score, 3),
                 "box": [round(v, 3) for v in self.looming.box],
                 "growth_per_s": round(self.looming.growth_per_s, 3),
+                "tau_s": None if not math.isfinite(self.looming.tau_s) else round(self.looming.tau_s, 3),
             },
+            "sounds": [[k, round(v, 3)] for k, v in self.sounds],
         }
