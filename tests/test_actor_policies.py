@@ -105,7 +105,7 @@ def test_hazard_from_a_world_track_or_the_looming_cue_and_only_when_enabled():
     # Time to contact over the mode's 2 s: not yet, however steady its growth.
     later = Detections(t_ns=t, looming=Looming(score=0.9, box=(0.6, 0.3, 0.3, 0.4), growth_per_s=0.5, tau_s=2.6))
     assert Actor().propose(view(9, None, detections=later)) == []
-    # While the wearer walks, the expansion the walk explains is taken off: 1.9 s is then ~5.6 s.
+    # While the wearer walks, the expansion the walk explains is taken off: 1.9 s is then ~2.7 s.
     walking_close = Detections(t_ns=t, looming=Looming(score=0.0, box=(0.6, 0.3, 0.3, 0.4), growth_per_s=0.0,
                                                        tau_s=1.9))
     assert Actor().propose(view(9, None, detections=walking_close, walking=True)) == []

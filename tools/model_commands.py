@@ -16,6 +16,7 @@ from typing import Any
 TARGET_MODULES = (
     "tools.perception_commands",
     "tools.world_commands",
+    "tools.senses_commands",
 )
 
 

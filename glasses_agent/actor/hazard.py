@@ -52,7 +52,7 @@ def _steady_growth(points: deque[tuple[int, float]]) -> float:
 # thing coming at the wearer. The world model's one ego-motion estimator (IMU or image) is to
 # say how fast the wearer moves; until it does, `WalkingExpansion` stands in behind the
 # `ForwardMotion` interface with the walking signal the agent already has.
-WALK_EXPANSION_PER_S = 0.35  # expansion rate (1/s) a walk lends the scenery ahead
+WALK_EXPANSION_PER_S = 0.15  # expansion rate (1/s) a walk lends the scenery ahead
 
 
 class ForwardMotion(Protocol):
@@ -76,30 +76,27 @@ class LoomingWarning:
     x: float
     tau_s: float
     score: float
-    reason: str  # "tau" (time to contact under the mode's limit) or "score" (steady growth)
 
 
-def own_tau(cue: Looming, expansion_per_s: float) -> float:
-    """The cue's time to contact once the expansion the wearer's motion explains is removed."""
-    if not math.isfinite(cue.tau_s) or cue.tau_s <= 0:
+def own_tau(tau_s: float, expansion_per_s: float) -> float:
+    """A time to contact once the expansion the wearer's motion explains is removed."""
+    if not math.isfinite(tau_s) or tau_s <= 0:
         return math.inf
-    rate = 1.0 / cue.tau_s - expansion_per_s
+    rate = 1.0 / tau_s - expansion_per_s
     return 1.0 / rate if rate > 0 else math.inf
 
 
-def looming_warning(cue: Looming | None, *, tau_limit_s: float, walking: bool, score_limit: float | None = None,
+def looming_warning(cue: Looming | None, *, tau_limit_s: float, walking: bool,
                     ego: ForwardMotion | None = None) -> LoomingWarning | None:
-    """A warning when the cue's own time to contact is under `tau_limit_s`, or its steady growth
-    scores `score_limit` or more; None otherwise."""
+    """A warning when the cue's time to contact, the wearer's own motion removed, is under
+    `tau_limit_s`; None otherwise."""
     if cue is None:
         return None
-    tau = own_tau(cue, (ego or WalkingExpansion()).expansion_per_s(walking))
+    tau = own_tau(cue.tau_s, (ego or WalkingExpansion()).expansion_per_s(walking))
+    if tau > tau_limit_s:
+        return None
     x, _ = cue.center
-    if tau <= tau_limit_s:
-        return LoomingWarning(x=x, tau_s=tau, score=cue.score, reason="tau")
-    if score_limit is not None and cue.score >= score_limit:
-        return LoomingWarning(x=x, tau_s=tau, score=cue.score, reason="score")
-    return None
+    return LoomingWarning(x=x, tau_s=tau, score=cue.score)
 
 
 class HazardPolicy:
@@ -152,9 +149,9 @@ class HazardPolicy:
         tau = None
         warning = looming_warning(det.looming if det is not None else None, walking=view.walking,
                                   tau_limit_s=view.settings.threshold("hazard_tau_s", 2.0), ego=self.ego)
-        if warning is not None and (best is None or warning.reason == "tau" or warning.score > best[0]):
+        if warning is not None:  # time to contact under the limit: it speaks, whatever the tracks say
             best = (warning.score, warning.x, "looming")
-            tau = warning.tau_s if math.isfinite(warning.tau_s) else None
+            tau = warning.tau_s
         if best is None:
             return []
         score, x, source = best

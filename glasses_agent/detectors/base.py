@@ -28,6 +28,9 @@ def robust_line(t: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     return slope, float(np.median(np.abs(y - slope * t - intercept)))
 
 
+SPEEDING_BETTER = 0.5  # the speeding-up model's scatter must be under this share of the steady model's
+
+
 def time_to_contact(t: np.ndarray, size: np.ndarray) -> tuple[float, float]:
     """Lee's tau at the last sighting, and how well the sizes fit it (relative scatter).
 
@@ -46,7 +49,9 @@ def time_to_contact(t: np.ndarray, size: np.ndarray) -> tuple[float, float]:
     steady = (float(now / -slope), float(resid / now)) if slope < 0 and now > 0 else (math.inf, 1.0)
     rate, log_resid = robust_line(t, np.log(np.maximum(size, 1e-6)))
     speeding = (1.0 / rate, log_resid) if rate > 0 else (math.inf, 1.0)
-    return min(steady, speeding, key=lambda fit: fit[1])
+    # Steady closing is the common case (walking into things, things walking at you): speeding
+    # up has to fit clearly better to be believed.
+    return speeding if speeding[1] < SPEEDING_BETTER * steady[1] else steady
 
 
 @dataclass(frozen=True)
@@ -63,7 +68,6 @@ class Looming:
 
 
 TAU_AGREE = 2  # earlier estimates (one a tick) that must agree with this one before a time to contact is given
-URGENT_S = 1.0  # a time to contact under this needs only one earlier estimate to agree
 TAU_TOLERANCE = 0.3  # relative disagreement allowed between an earlier estimate, aged to now, and this one
 
 
@@ -77,12 +81,10 @@ def confirmed_tau(history: deque[tuple[int, float]], t_ns: int, tau: float) -> f
     history.append((t_ns, tau))
     while len(history) > TAU_AGREE + 1:
         history.popleft()
-    # Contact within URGENT_S leaves no time for a second tick of checking.
-    agree = 1 if tau <= URGENT_S else TAU_AGREE
-    if len(history) < agree + 1 or not math.isfinite(tau):
+    if len(history) < TAU_AGREE + 1 or not math.isfinite(tau):
         return math.inf
     tol = TAU_TOLERANCE * max(tau, 0.5)
-    for t_then, tau_then in list(history)[-agree - 1:-1]:
+    for t_then, tau_then in list(history)[:-1]:
         if not math.isfinite(tau_then) or t_ns - t_then > (TAU_AGREE + 1) * 120_000_000:
             return math.inf
         # Steady closing ages the earlier estimate by the time passed; closing that speeds up

@@ -39,6 +39,7 @@ ALARM_COVER = 0.8  # share of the tonal frames those pitches must cover
 SIREN_SPAN_S = 1.2
 SIREN_TONAL = 0.85
 GLIDE = 0.06  # frame-to-frame relative pitch change of a glide (bigger: a jump)
+SIREN_GLIDING = 0.95  # share of (non-octave) frame steps that must glide
 SIREN_RANGE = 0.08  # relative pitch range a siren covers over its span
 
 
@@ -113,17 +114,20 @@ class CommonSounds:
         if held < ALARM_TONAL * len(frames):
             return 0.0
         # An alarm returns to the same one or two pitches, burst after burst (or holds one).
-        pitches = sorted(((p, n) for p, n, _ in bursts), key=lambda b: -b[1])
         centres: list[float] = []
         covered = 0
-        for p, n in pitches:
-            if any(abs(p - c) <= PITCH_TOL * c for c in centres):
-                covered += n
-            elif len(centres) < ALARM_PITCHES:
+        strikes: dict[int, int] = {}  # centre -> notes struck on it
+        for p, n, struck in sorted(bursts, key=lambda b: -b[1]):
+            near = [i for i, c in enumerate(centres) if abs(p - c) <= PITCH_TOL * c]
+            if not near and len(centres) < ALARM_PITCHES:
                 centres.append(p)
+                near = [len(centres) - 1]
+            if near:
                 covered += n
-        # Struck again and again: a hum that holds one pitch (a motor, a fan) is not an alarm.
-        recurring = sum(struck for _, _, struck in bursts) >= STRIKES
+                strikes[near[0]] = strikes.get(near[0], 0) + int(struck)
+        # Struck again and again on the same note: a hum that holds one pitch (a motor, a fan) is
+        # no alarm, and neither is a voice, whose notes land on a new pitch each time.
+        recurring = sum(strikes.values()) >= STRIKES and max(strikes.values(), default=0) >= 2
         if not recurring or covered < ALARM_COVER * held:
             return 0.0
         return float(min(1.0, held / len(frames)))
@@ -136,10 +140,13 @@ class CommonSounds:
         if len(tonal) < SIREN_TONAL * len(frames):
             return 0.0
         p = np.array(tonal)
-        steps = np.abs(np.diff(p)) / p[:-1]
+        ratio = p[1:] / p[:-1]
         # A siren's harmonic can overtake its fundamental for a frame (the peak jumps by an
-        # octave); what matters is that most steps glide.
-        if np.mean(steps <= GLIDE) < 0.85:
+        # octave): such steps say nothing. Every other step must glide; a voice's peak hops
+        # from harmonic to harmonic at each new syllable.
+        octave = (np.abs(ratio - 2.0) <= 0.1) | (np.abs(ratio - 0.5) <= 0.025)
+        steps = np.abs(ratio[~octave] - 1.0)
+        if len(steps) == 0 or np.mean(steps <= GLIDE) < SIREN_GLIDING:
             return 0.0
         spread = (np.percentile(p, 90) - np.percentile(p, 10)) / np.median(p)
         if spread < SIREN_RANGE:
