@@ -135,8 +135,7 @@ def test_read_ahead_decodes_the_frames_the_agent_reads_and_no_others(tmp_path):
 
 def test_a_lock_step_replay_decodes_only_what_the_agent_reads_and_says_the_same(tmp_path, monkeypatch):
     import streams.frames as frames_module
-    from tools.run_commands import run_agent
-    from tools.stream_commands import open_replay
+    from tools.commands.common import open_replay, run_agent
 
     path = _recorded(tmp_path)
     decodes: list[int] = []

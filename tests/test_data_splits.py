@@ -28,3 +28,9 @@ def test_half_of_names_the_half():
     assert data_splits.half_of("video/cup.mp4") == "reporting"
     assert data_splits.half_of("video/box.mp4") == "tuning"
     assert data_splits.half_of("video/elsewhere.mp4") is None
+
+
+def test_half_of_takes_absolute_paths(tmp_path):
+    data = tmp_path / "data"
+    assert data_splits.half_of(data / "video" / "cup.mp4", data) == "reporting"
+    assert data_splits.half_of(tmp_path / "elsewhere.mp4", data) is None

@@ -8,7 +8,7 @@ import torch
 
 from glasses_agent.perception import load_encoder
 from glasses_agent.perception.checkpoint import DEFAULT_CHECKPOINT
-from glasses_agent.perception.probe.collapse import collapse_report
+from tools.evals.probe.collapse import collapse_report
 
 
 def test_default_checkpoint_is_small_loads_and_is_not_collapsed():
@@ -60,9 +60,9 @@ def test_probe_features_keep_position_so_motion_is_readable():
     import numpy as np
 
     from glasses_agent.perception.models.jepa import Encoder
-    from glasses_agent.perception.probe.linear import linear_probe_accuracy, positional_features
-    from glasses_agent.perception.probe.run import ProbeSettings
-    from glasses_agent.perception.probe.scenes import make_clips
+    from tools.evals.probe.linear import linear_probe_accuracy, positional_features
+    from tools.evals.probe.run import ProbeSettings
+    from tools.evals.probe.scenes import make_clips
 
     torch.set_num_threads(1)
     config = ProbeSettings.quick().model
@@ -93,8 +93,8 @@ def test_sound_features_do_not_depend_on_when_the_sound_plays():
     import numpy as np
 
     from glasses_agent.perception.models.jepa import Encoder
-    from glasses_agent.perception.probe.linear import linear_probe_accuracy, positional_features
-    from glasses_agent.perception.probe.run import ProbeSettings
+    from tools.evals.probe.linear import linear_probe_accuracy, positional_features
+    from tools.evals.probe.run import ProbeSettings
 
     torch.set_num_threads(1)
     config = ProbeSettings.quick().model

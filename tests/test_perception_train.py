@@ -14,7 +14,7 @@ from glasses_agent.perception import EmptyDatasetError, load_encoder
 from glasses_agent.perception.config import ModelConfig
 from glasses_agent.perception.data import load_clips
 from glasses_agent.perception.objectives import collapse_figures, sigreg
-from glasses_agent.perception.train import Trainer, TrainConfig, scene_embeddings
+from tools.train.perception import Trainer, TrainConfig, scene_embeddings
 
 CONFIG = ModelConfig()
 # Training mechanics do not depend on size: a tiny model keeps each test to seconds.

@@ -39,10 +39,16 @@ def reporting(kind: Kind, data: Path = SHARED_DATA) -> list[Path]:
 
 
 def half_of(path: Path | str, data: Path = SHARED_DATA) -> Half | None:
-    """Which half a shared file belongs to (None: not in the split)."""
-    rel = Path(path).resolve().relative_to(data.resolve()).as_posix() if Path(path).is_absolute() else str(path)
+    """Which half a shared file belongs to, given relative to the data folder or absolute under it
+    (None: not in the split)."""
+    path = Path(path)
+    if path.is_absolute():
+        try:
+            path = path.resolve().relative_to(data.resolve())
+        except ValueError:
+            return None
     for lists in _table().values():
         for half, files in lists.items():
-            if rel in files:
+            if path.as_posix() in files:
                 return half  # type: ignore[return-value]
     return None

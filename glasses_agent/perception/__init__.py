@@ -1,4 +1,4 @@
-"""Multimodal JEPA perception: video + audio encoders, fusion, predictor, masks, training.
+"""Multimodal JEPA perception: video + audio encoders, fusion, predictor, masks, objectives.
 
     from glasses_agent.perception import load_encoder, PerceptionStage
     encoder = load_encoder()            # the shipped default checkpoint
@@ -6,8 +6,9 @@
 
 Layout: config.py (shapes), preprocess.py (ticks -> tensors), models/ (networks), masks/
 (context/target masks), objectives.py (JEPA, SIGReg, pixel baseline), data.py (clip sets),
-train.py (the training loop), checkpoint.py (safetensors + JSON), inference.py (the API),
-probe/ (frozen-feature evaluation).
+checkpoint.py (safetensors + JSON), inference.py (the API), onnx_export.py (the encoder as an
+ONNX Runtime graph, exported and cached on first use). The training loop is tools/train/perception.py,
+the probes tools/evals/probe/, the encode benchmark tools/bench/encode.py.
 """
 
 from glasses_agent.perception.config import ModelConfig

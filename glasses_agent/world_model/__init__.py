@@ -6,8 +6,10 @@
 
 Layout: objects.py (tracks that persist behind occluders), dynamics.py (the latent predictor),
 surprise.py (running z-scores, quadrants), recognition.py (prototypes of enrolled things),
-world.py (the per-tick model), planner.py (CEM over head motions), train.py, checkpoint.py,
-evaluation.py (violation-of-expectation pairs), stage.py (the pipeline stage).
+world.py (the per-tick model), planner.py (CEM over head motions), checkpoint.py,
+recordings.py (a recording through the world model: clips cut into ticks, enrolling, scanning),
+stage.py (the pipeline stage). Training is tools/train/world.py, the violation-of-expectation
+pairs tools/evals/surprise_pairs.py, the false-alarm benchmark tools/bench/false_alarms.py.
 """
 
 from glasses_agent.world_model.dynamics import WorldCheckpointError

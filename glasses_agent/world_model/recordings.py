@@ -10,6 +10,7 @@ and encoded by the perception model exactly as the live agent does.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,36 @@ from glasses_agent.context import TickContext
 from glasses_agent.errors import GlassesAgentError
 from glasses_agent.world_model.recognition import Box, EnrollmentError
 from glasses_agent.world_model.world import NS, WorldModel
+
+
+class ClipError(GlassesAgentError):
+    """A clip that cannot be read, or that holds no video."""
+
+
+def clip_frames(path: Path) -> Iterable[Any]:
+    """Every frame of a clip (.mcap or a media file), read at once."""
+    from streams.errors import StreamError
+
+    try:
+        if path.suffix.lower() == ".mcap":
+            from streams.recording import McapReplaySource
+
+            return list(McapReplaySource(path).frames())
+        from streams.sources.media_file import MediaFileSource
+
+        return list(MediaFileSource(path).frames())
+    except StreamError as err:
+        raise ClipError(f"{path}: unreadable clip ({err})") from None
+
+
+def clip_ticks(path: Path, config: Any = None, tick_hz: float = 10.0) -> list[Any]:
+    """The clip cut into the pipeline's ticks (enough video history for the encoder)."""
+    from streams.sync import TickSynchronizer, ticks_of_frames
+
+    ticks = [t for t in ticks_of_frames(clip_frames(path), TickSynchronizer(tick_hz=tick_hz, video_frames=32)) if t.video]
+    if not ticks:
+        raise ClipError(f"{path}: no video frames")
+    return ticks
 
 
 def open_world(memory: Any, world_path: str | None = None, perception_path: str | None = None) -> WorldModel:
@@ -54,8 +85,6 @@ def recording_contexts(world: WorldModel, path: str | Path, end_s: float | None 
 
             ticks = [t for t in ticks_of(frames, world.encoder.config) if end_s is None or t.t_ns <= end_s * NS + NS // 10]
         else:
-            from glasses_agent.world_model.evaluation import clip_ticks
-
             ticks = clip_ticks(path)
     except StreamError as err:
         raise EnrollmentError(f"{path}: unreadable recording ({err})") from None

@@ -60,7 +60,7 @@ def bench_sim(args: argparse.Namespace) -> dict[str, Any]:
     from streams.recording import McapReplaySource
     from tools.sim.drivers import AgentDriver
     from tools.sim.feed import TickFeed
-    from tools.stream_commands import record_synthetic
+    from tools.commands.common import record_synthetic
 
     torch.set_num_threads(2)
     with tempfile.TemporaryDirectory(prefix="glasses-agent-bench-sim-") as tmp:

@@ -201,7 +201,7 @@ def mqtt_driver(args: argparse.Namespace, make_agent: Callable[[str], Any]) -> L
     """Serve devices over MQTT as `glasses-agent bridge` does, and watch `--device`'s session."""
     from firmware_bridge.bridge import Bridge
     from glasses_agent.memory.store import default_memory_path
-    from tools.bridge_commands import broker_address
+    from tools.commands.common import broker_address
 
     address = broker_address(args)
     home = Path(args.memory).expanduser().parent if args.memory else default_memory_path().parent

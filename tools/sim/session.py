@@ -7,19 +7,20 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+from tools.commands.common import build_agent, demo_source, device_agent, open_replay
 from tools.sim.drivers import AgentDriver, Driver, SimError, TraceDriver, load_trace
 from tools.sim.feed import TickFeed
 
+# `sim --demo` plays a longer scene than `run --demo` (the simulator is for watching).
+DEMO_SECONDS = 60.0
+
 
 def _agent(args: argparse.Namespace) -> Any:
-    from tools.run_commands import build_agent
-
     return build_agent(args)
 
 
 def build_driver(args: argparse.Namespace) -> Driver:
-    from tools.stream_commands import open_replay
-
+    """The driver the arguments ask for: an agent (or a recorded trace) over a replay, the demo, live devices or MQTT."""
     if args.mic and not args.camera:
         raise SimError("--mic goes with --camera")
     if args.device and not args.mqtt:
@@ -33,9 +34,6 @@ def build_driver(args: argparse.Namespace) -> Driver:
             return TraceDriver(feed, load_trace(args.trace), label + " (trace)")
         return AgentDriver(feed, _agent(args), label)
     if args.demo:
-        from tools.run_commands import demo_source
-        from tools.sim_commands import DEMO_SECONDS
-
         source = demo_source(args.seed, args.duration or DEMO_SECONDS)
         return AgentDriver(TickFeed(source), _agent(args), f"demo (seed {args.seed})")
     if args.camera:
@@ -46,23 +44,11 @@ def build_driver(args: argparse.Namespace) -> Driver:
         raise SimError("--mqtt needs --device ID: the device to watch")
     from tools.sim.live import mqtt_driver
 
-    return mqtt_driver(args, lambda device_id: _device_agent(args, device_id))
-
-
-def _device_agent(args: argparse.Namespace, device_id: str) -> Any:
-    """One agent a device, each with its own memory, as the bridge keeps them."""
-    from glasses_agent.agent import Agent, AgentConfig
-    from glasses_agent.memory.store import default_memory_path
-
-    home = Path(args.memory).expanduser().parent if args.memory else default_memory_path().parent
-    return Agent(AgentConfig(
-        device_id=device_id, wearer=device_id, mode=args.mode, memory_path=str(home / "devices" / f"{device_id}.sqlite3"),
-        perception_checkpoint=args.perception, world_checkpoint=args.world, modes_file=args.modes,
-        auto_mode=not args.no_auto_mode,
-    ))
+    return mqtt_driver(args, lambda device_id: device_agent(args, device_id))
 
 
 def run_app(driver: Driver, *, speed: float, playing: bool) -> None:
+    """Run the simulator's app in this terminal until it is closed."""
     from tools.sim.app import SimApp
 
     SimApp(driver, speed=speed, playing=playing).run()

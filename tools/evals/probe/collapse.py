@@ -31,6 +31,7 @@ def held_out_scene_embeddings(encoder: PerceptionEncoder, seconds: float = 5.0) 
 
 
 def collapse_report(checkpoint: str | Path | None = None, *, seed: int = 0) -> dict[str, Any]:
+    """Collapse figures (per-dimension std, effective rank) of the checkpoint and of an untrained encoder, with the bounds."""
     trained = load_encoder(checkpoint, threads=None)
     torch.manual_seed(seed)
     untrained = PerceptionEncoder(Encoder(ModelConfig.from_dict(trained.config.to_dict())), trained.config, "untrained")

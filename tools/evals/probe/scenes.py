@@ -30,6 +30,8 @@ TRAIN_FRACTION = 0.6  # of each sound file's duration; the test draws from the r
 
 @dataclass
 class LabelledClips:
+    """Generated clips with their labels: object shape, motion direction and which sound plays."""
+
     video: np.ndarray  # (N, T, S, S, 3) uint8
     audio: np.ndarray  # (N, sample_rate) float32
     shape: np.ndarray  # (N,) index into SHAPES
@@ -49,6 +51,7 @@ def decode_mono(path: Path, sample_rate: int) -> np.ndarray:
 
 
 def load_sound_bank(folder: Path, sample_rate: int) -> tuple[list[str], list[np.ndarray]]:
+    """(names, waves) of the sound files in `folder` (at least two), decoded mono at `sample_rate`."""
     files = sorted(p for p in Path(folder).glob("*") if p.suffix.lower() in SOUND_SUFFIXES) if Path(folder).is_dir() else []
     if len(files) < 2:
         raise EmptyDatasetError(f"{folder}: need at least 2 sound files for the sound probe, found {len(files)}")

@@ -17,14 +17,13 @@ import dataclasses
 import os
 import secrets
 import sys
-from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit, urlunsplit
 
-from tools.arg_types import positive_float
+from tools.commands.common import add_agent_arguments, agent_home, broker_address, device_agent, open_replay, positive_float
 
 
 def register(subparsers: Any) -> None:
+    """Add `device`, `bridge` and `broker` to the CLI."""
     dev = subparsers.add_parser("device", help="the reference device emulator: stream to the agent over MQTT, show prompts")
     dev.add_argument("--id", required=True, dest="device_id", help="device id (its MQTT user name)")
     dev.add_argument("--mqtt", required=True, metavar="URL", help="mqtts://ID:PASSWORD@HOST:PORT[?ca=CA.crt]")
@@ -45,8 +44,6 @@ def register(subparsers: Any) -> None:
     _connection_options(br)
     br.add_argument("--duration", type=positive_float, metavar="S", help="stop after S seconds")
     br.add_argument("--tick-hz", type=positive_float, default=10.0, help="ticks per second (default 10)")
-    from tools.run_commands import add_agent_arguments
-
     add_agent_arguments(br)
     br.set_defaults(handler=serve)
 
@@ -76,17 +73,6 @@ def _connection_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--allow-plaintext", action="store_true", help="allow mqtt:// to a non-loopback broker")
 
 
-def broker_address(args: argparse.Namespace):  # noqa: ANN201
-    """The URL (with an optional ?ca=) plus --ca / $GLASSES_AGENT_MQTT_CA, checked."""
-    from firmware_bridge.connection import parse_url
-
-    parts = urlsplit(args.mqtt if "://" in args.mqtt else "mqtts://" + args.mqtt)
-    query = parse_qs(parts.query)
-    ca = getattr(args, "ca", None) or (query.get("ca") or [None])[0] or os.environ.get("GLASSES_AGENT_MQTT_CA")
-    bare = urlunsplit((parts.scheme, parts.netloc, "", "", ""))
-    return parse_url(bare, ca_file=ca, allow_plaintext=getattr(args, "allow_plaintext", False))
-
-
 # -- serving devices ---------------------------------------------------------------------------
 
 
@@ -96,24 +82,18 @@ def serve(args: argparse.Namespace) -> int:
     import logging
 
     from firmware_bridge.bridge import Bridge
-    from glasses_agent.agent import Agent, AgentConfig
     from glasses_agent.errors import GlassesAgentError
-    from glasses_agent.memory.store import default_memory_path
 
     if getattr(args, "replay", None) or getattr(args, "demo", False) or getattr(args, "camera", None):
         raise GlassesAgentError("with --mqtt the agent serves the devices' own streams; to play a recording as a device "
                                 "use `glasses-agent device --id ID --mqtt URL --replay FILE`")
     address = broker_address(args)
-    home = Path(args.memory).expanduser().parent if getattr(args, "memory", None) else default_memory_path().parent
+    home = agent_home(args)
     logging.basicConfig(level=logging.WARNING, format="glasses-agent: %(message)s")
 
     def make_agent(device_id: str) -> Any:
         # Memory is partitioned per device: each wearer's glasses get their own file.
-        return Agent(AgentConfig(
-            device_id=device_id, wearer=device_id, mode=args.mode, tick_hz=args.tick_hz,
-            memory_path=str(home / "devices" / f"{device_id}.sqlite3"), perception_checkpoint=args.perception,
-            world_checkpoint=args.world, modes_file=args.modes, auto_mode=not args.no_auto_mode,
-        ))
+        return device_agent(args, device_id, home)
 
     bridge = Bridge(address, agent_factory=make_agent, outbox_path=home / "bridge-outbox.sqlite3", tick_hz=args.tick_hz)
     bridge.on_prompt = lambda device_id, r: print(f"{device_id:<12} {r['t_ns'] / 1e9:10.2f}s  {r['kind']:<12} {r['text']}", flush=True)
@@ -164,6 +144,7 @@ def _feedback_script(items: list[str]) -> dict[str, str]:
 
 
 def cmd_device(args: argparse.Namespace) -> int:
+    """`glasses-agent device`: the reference device emulator, streaming a replay or live devices to the bridge."""
     import asyncio
 
     from firmware_bridge.emulator import DeviceEmulator
@@ -178,8 +159,6 @@ def cmd_device(args: argparse.Namespace) -> int:
     frames = None
     live: list[Any] = []
     if args.replay:
-        from tools.stream_commands import open_replay
-
         source = open_replay(args.replay)
         frames = list(source.frames()) if args.loop else source.frames()
     else:
@@ -240,6 +219,7 @@ def cmd_device(args: argparse.Namespace) -> int:
 
 
 def cmd_broker(args: argparse.Namespace) -> int:
+    """`glasses-agent broker init|provision|revoke|start`: Mosquitto's files, logins and ACL."""
     from firmware_bridge import broker as setup
 
     layout = setup.BrokerLayout.at(args.dir)

@@ -11,10 +11,11 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from tools.bench import write_results
+from tools.commands.common import write_results
 
 
 def register(subparsers: Any) -> None:
+    """Add `scenarios` to the CLI."""
     p = subparsers.add_parser("scenarios", help="run the scenario suite and score the prompts per kind")
     p.add_argument("--only", nargs="+", metavar="NAME", help="only these scenarios (e.g. approach read shared:gopro+speech)")
     p.add_argument("--no-shared", action="store_true", help="skip the ../shared/data clips")
@@ -29,6 +30,7 @@ def register(subparsers: Any) -> None:
 
 
 def cmd_scenarios(args: argparse.Namespace) -> int:
+    """Run the suite (or list it), print the table; with --check exit 1 when a target is missed."""
     from glasses_agent.scoring.scenes import CATALOGUE, build
     from glasses_agent.scoring.scorer import format_table
     from glasses_agent.scoring.suite import missed_half_targets, missed_targets, run_suite

@@ -8,12 +8,15 @@ by side. Also: a batch of 10 ticks, parameters, peak memory.
 
 from __future__ import annotations
 
+import argparse
 import os
 import resource
 import time
 from typing import Any
 
 import numpy as np
+
+from tools.bench.common import machine_info
 
 
 def _peak_rss_mb() -> float:
@@ -107,4 +110,16 @@ def bench_encode(checkpoint: str | None = None, ticks: int = 200, threads: int =
         result["onnx_difference_max"] = float(f"{max(differences):.3g}")
     else:
         result["onnx_unavailable"] = onnx.note
+    return result
+
+
+def bench_encode_command(args: argparse.Namespace) -> dict[str, Any]:
+    """`glasses-agent bench encode [--file CHECKPOINT]`: per-tick encode latency, with one and with two threads."""
+
+    # Both thread counts: on a loaded machine two spinning OpenMP threads can be slower than one.
+    result = bench_encode(args.file, threads=1)
+    two = bench_encode(args.file, threads=2)
+    result["threads_2"] = {k: two[k] for k in ("latency_ms_p50", "latency_ms_p99", "ticks_per_s", "batch10_ms_median",
+                                               "load_average_1min")}
+    result["machine"] = machine_info()
     return result

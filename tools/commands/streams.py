@@ -1,4 +1,4 @@
-"""The substrate's commands: tour, record, replay, info, devices."""
+"""The substrate's commands: tour, record, replay, info, devices (and `replay --agent`)."""
 
 from __future__ import annotations
 
@@ -9,72 +9,72 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from streams.errors import SourceError, StreamError
+from streams.errors import SourceError
 from streams.frames import Frame
 from streams.pipeline import Pipeline, RunSummary
-from streams.sources.base import FrameSource
-
-MEDIA_SUFFIXES = {".mp4", ".avi", ".mov", ".mkv", ".webm", ".gif", ".wav", ".ogg", ".oga", ".flac", ".mp3"}
-
-
-def open_replay(path: str | Path) -> FrameSource:
-    """An MCAP recording, or a media file decoded on the fly."""
-    path = Path(path)
-    if not path.exists():
-        raise SourceError(f"{path}: no such file")
-    if path.is_dir():
-        raise SourceError(f"{path}: is a folder, expected a recording")
-    if path.suffix.lower() == ".mcap":
-        from streams.recording import McapReplaySource
-
-        return McapReplaySource(path)
-    if path.suffix.lower() in MEDIA_SUFFIXES:
-        from streams.sources.media_file import MediaFileSource
-
-        return MediaFileSource(path)
-    raise SourceError(f"{path}: unsupported file type {path.suffix or '(none)'!r}; expected .mcap or a media file")
+from tools.commands.common import (
+    add_agent_arguments,
+    build_agent,
+    format_summary,
+    open_replay,
+    positive_float,
+    record_synthetic,
+    replay_speed,
+    run_agent,
+    run_replay,
+    write_all,
+)
 
 
-def run_replay(
-    source: FrameSource, *, speed: float | None, trace_out: str | None = None, tick_hz: float = 10.0
-) -> RunSummary:
-    """Replay lock-step on the virtual clock (`speed` None) or paced on the real clock."""
-    from streams.clock import RealClock, VirtualClock
-    from streams.trace import TickTraceStage
+def register(subparsers: Any) -> None:
+    """Add tour, record, replay, info and devices to the CLI."""
+    tour = subparsers.add_parser("tour", help="generate a short scene, record it, inspect it and replay it")
+    tour.add_argument("--seed", type=int, default=0, help="scene seed (default 0)")
+    tour.add_argument("--duration", type=positive_float, default=5.0, metavar="S", help="scene length in seconds")
+    tour.add_argument("--keep", metavar="FILE.mcap", help="keep the generated recording at this path")
+    tour.set_defaults(handler=cmd_tour)
 
-    stages = [TickTraceStage(trace_out)] if trace_out else []
-    if speed is None:
-        pipeline = Pipeline(stages, clock=VirtualClock(), tick_hz=tick_hz)
-        return asyncio.run(pipeline.run_lockstep(source))
-    pipeline = Pipeline(stages, clock=RealClock(speed=speed), tick_hz=tick_hz)
-    return asyncio.run(pipeline.run_paced(replay=source))
+    rec = subparsers.add_parser("record", help="record live devices, import media, or generate a scene, into MCAP")
+    what = rec.add_mutually_exclusive_group(required=True)
+    what.add_argument("--camera", metavar="SRC", help="live camera: device index, file or URL (MJPEG over HTTP)")
+    what.add_argument("--video", metavar="FILE", help="import a media file (video and its audio track)")
+    what.add_argument("--synthetic", metavar="SCENARIO", help="generate a scene: mixed, approach, occlusion, quiet")
+    rec.add_argument("--mic", metavar="DEV", help="live microphone: device name or index (with --camera)")
+    rec.add_argument("--audio", metavar="FILE", help="audio file to use instead of the video's own track")
+    rec.add_argument("--imu", metavar="CSV", help="IMU CSV (t_s,accel_x_mps2,...,gyro_z_rads) to import")
+    rec.add_argument("--seed", type=int, default=0, help="seed for --synthetic")
+    rec.add_argument("--duration", type=positive_float, metavar="S", help="seconds to record (live, synthetic)")
+    rec.add_argument("--out", required=True, metavar="FILE.mcap", help="the recording to write")
+    rec.set_defaults(handler=cmd_record)
 
+    rep = subparsers.add_parser("replay", help="replay a recording through the pipeline and summarise it")
+    rep.add_argument("file", metavar="FILE", help="an MCAP recording (or a media file)")
+    rep.add_argument("--speed", type=replay_speed, default=None, metavar="max|X", help="'max' (default, virtual clock) or X times real time")
+    rep.add_argument("--trace-out", metavar="T.jsonl", help="write one JSON record per tick")
+    rep.add_argument("--tick-hz", type=positive_float, default=10.0, help="ticks per second (default 10)")
+    rep.add_argument("--json", action="store_true", help="print the summary as JSON")
+    # `replay FILE --prompts-out F.jsonl` runs the agent too: the agent's options join the replay parser.
+    rep.add_argument("--prompts-out", metavar="F.jsonl", help="run the agent and write its prompts here")
+    rep.add_argument("--agent", action="store_true",
+                     help="run the agent (implied by --prompts-out); --trace-out then writes agent traces")
+    rep.add_argument("--record-out", metavar="F.mcap", help="with the agent: streams + prompts + traces into MCAP")
+    add_agent_arguments(rep)
+    rep.set_defaults(handler=cmd_replay)
 
-def format_summary(summary: RunSummary) -> str:
-    s = summary.as_dict()
-    lines = [f"duration   {s['duration_s']:.2f} s of stream in {s['wall_s']:.2f} s (real-time factor {s['real_time_factor']:.3f})"]
-    lines.append("streams    " + ", ".join(f"{name} {count}" for name, count in s["frames"].items()))
-    lines.append(f"ticks      {s['ticks_processed']} processed, {s['ticks_dropped']} dropped")
-    drops = {n: c for n, c in s["channels"].items() if c.get("dropped") or c.get("overflow")}
-    if drops:
-        lines.append("drops      " + ", ".join(f"{n} {c['dropped']} dropped/{c['overflow']} overflow" for n, c in drops.items()))
-    else:
-        lines.append("drops      none")
-    sync = s["sync"]
-    if sync.get("seq_gaps"):
-        lines.append("gaps       " + ", ".join(f"{src} {n} missing by seq" for src, n in sync["seq_gaps"].items()))
-    if sync.get("late_frames"):
-        lines.append(f"late       {sync['late_frames']} frames arrived after their tick")
-    for err in s["stream_errors"]:
-        lines.append(f"error      {err}")
-    return "\n".join(lines)
+    info = subparsers.add_parser("info", help="list a recording's channels, message counts and time range")
+    info.add_argument("file", metavar="FILE.mcap")
+    info.add_argument("--json", action="store_true", help="print as JSON")
+    info.set_defaults(handler=cmd_info)
+
+    dev = subparsers.add_parser("devices", help="list audio input devices (for --mic)")
+    dev.add_argument("--json", action="store_true", help="print as JSON")
+    dev.set_defaults(handler=cmd_devices)
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
+    """`glasses-agent replay FILE`: the pipeline (or, with --agent / --prompts-out, the agent) over a recording."""
     source = open_replay(args.file)
     if getattr(args, "prompts_out", None) or getattr(args, "agent", False):
-        from tools.run_commands import replay_with_agent
-
         return replay_with_agent(source, args)
     summary = run_replay(source, speed=args.speed, trace_out=args.trace_out, tick_hz=args.tick_hz)
     if args.json:
@@ -87,6 +87,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 
 def format_info(info: dict[str, Any]) -> str:
+    """A recording's channels, counts and time range as aligned lines."""
     lines = [f"file       {info.get('path', '')}"]
     lines.append(f"duration   {info.get('duration_s', 0.0):.3f} s")
     if info.get("start_ns") is not None:
@@ -100,6 +101,7 @@ def format_info(info: dict[str, Any]) -> str:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
+    """`glasses-agent info FILE`: what a recording holds."""
     path = Path(args.file)
     if not path.exists():
         raise SourceError(f"{path}: no such file")
@@ -108,24 +110,6 @@ def cmd_info(args: argparse.Namespace) -> int:
     info = recording_info(path)
     print(json.dumps(info, indent=2, sort_keys=True, default=str) if args.json else format_info(info))
     return 0
-
-
-def _write_all(frames, out: Path) -> int:
-    from streams.recording import McapRecorder
-
-    count = 0
-    with McapRecorder(out) as recorder:
-        for frame in frames:
-            recorder.write(frame)
-            count += 1
-    return count
-
-
-def record_synthetic(out: Path, *, scenario: str, seed: int, duration_s: float) -> int:
-    from streams.sources.synthetic import SyntheticSource
-
-    source = SyntheticSource(seed=seed, duration_s=duration_s, scenario=scenario)
-    return _write_all(source.frames(), out)
 
 
 def record_live(args: argparse.Namespace, out: Path) -> RunSummary:
@@ -152,6 +136,7 @@ def record_live(args: argparse.Namespace, out: Path) -> RunSummary:
 
 
 def cmd_record(args: argparse.Namespace) -> int:
+    """`glasses-agent record`: live devices, a media file or a generated scene into MCAP."""
     out = Path(args.out)
     if out.suffix.lower() != ".mcap":
         raise SourceError(f"{out}: the output must be an .mcap file")
@@ -165,7 +150,7 @@ def cmd_record(args: argparse.Namespace) -> int:
             raise SourceError("--mic goes with --camera; to import audio use --audio FILE")
         from streams.sources.media_file import MediaFileSource
 
-        count = _write_all(MediaFileSource(args.video, audio_path=args.audio, imu_csv=args.imu).frames(), out)
+        count = write_all(MediaFileSource(args.video, audio_path=args.audio, imu_csv=args.imu).frames(), out)
         print(f"recorded {count} messages from {args.video}")
     else:
         count = record_synthetic(out, scenario=args.synthetic, seed=args.seed, duration_s=args.duration or 10.0)
@@ -175,6 +160,7 @@ def cmd_record(args: argparse.Namespace) -> int:
 
 
 def cmd_devices(args: argparse.Namespace) -> int:
+    """`glasses-agent devices`: the audio input devices."""
     from streams.sources.microphone import list_input_devices
 
     devices = list_input_devices()
@@ -210,4 +196,24 @@ def cmd_tour(args: argparse.Namespace) -> int:
     return 0
 
 
-__all__ = ["open_replay", "run_replay", "StreamError"]
+def replay_with_agent(source: Any, args: argparse.Namespace) -> int:
+    """`glasses-agent replay FILE --prompts-out F.jsonl [--trace-out T.jsonl]`: the agent over a recording."""
+    agent = build_agent(args)
+    try:
+        for note in agent.notes:
+            print(f"note: {note}", file=sys.stderr)
+        summary, outputs = run_agent(source, agent, speed=args.speed, tick_hz=args.tick_hz,
+                                     prompts_out=args.prompts_out, trace_out=args.trace_out,
+                                     record_out=args.record_out)
+    finally:
+        agent.close()
+    if args.json:
+        print(json.dumps({**summary.as_dict(), "prompts": outputs.prompts_written}, indent=2, sort_keys=True))
+        return 0
+    print(format_summary(summary))
+    print(f"prompts    {outputs.prompts_written}" + (f" -> {args.prompts_out}" if args.prompts_out else ""))
+    if args.trace_out:
+        print(f"trace      {args.trace_out}")
+    if args.record_out:
+        print(f"recording  {args.record_out}")
+    return 0

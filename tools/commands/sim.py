@@ -5,22 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from tools.arg_types import positive_float
-
-DEMO_SECONDS = 60.0
-
-
-def _speed(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"speed must be a number, got {text!r}") from None
-    if not 0 < value <= 64:
-        raise argparse.ArgumentTypeError(f"speed must be in (0, 64], got {text!r}")
-    return value
+from tools.commands.common import add_agent_arguments, positive_float, sim_speed
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add `sim` to the CLI."""
     sim = subparsers.add_parser(
         "sim", help="the terminal simulator: watch and drive the agent on a replay, the demo scene or live devices",
         description="Shows what the glasses see and hear, what the world model believes, what the critic let "
@@ -36,19 +25,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sim.add_argument("--ca", metavar="CA.crt", help="with --mqtt: the broker's CA certificate (or ?ca= in the URL)")
     sim.add_argument("--allow-plaintext", action="store_true", help="with --mqtt: allow mqtt:// to a non-loopback broker")
     sim.add_argument("--trace", metavar="T.jsonl", help="with --replay: show this recorded trace instead of running the agent")
-    sim.add_argument("--speed", type=_speed, default=1.0, metavar="X", help="times real time (default 1)")
+    sim.add_argument("--speed", type=sim_speed, default=1.0, metavar="X", help="times real time (default 1)")
     sim.add_argument("--seed", type=int, default=3, help="scene seed for --demo (default 3, as `run --demo`)")
     sim.add_argument("--duration", type=positive_float, metavar="S", help="length of the --demo scene in seconds (default 60)")
     sim.add_argument("--paused", action="store_true", help="start paused (step with n)")
     sim.add_argument("--screenshot", metavar="FILE.svg", help="no window: step to --at seconds, save a screenshot, exit")
     sim.add_argument("--at", type=float, default=8.0, metavar="S", help="stream time for --screenshot (default 8)")
-    from tools.run_commands import add_agent_arguments
-
     add_agent_arguments(sim)  # --mode, --memory, --wearer, checkpoints: the same as `run`
     sim.set_defaults(handler=cmd_sim)
 
 
 def cmd_sim(args: argparse.Namespace) -> int:
+    """Open the simulator on the chosen source (or, with --screenshot, save one frame of it and exit)."""
     from tools.sim.session import build_driver, run_app, take_screenshot
 
     driver = build_driver(args)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ import cv2
 import numpy as np
 
 from glasses_agent.errors import GlassesAgentError
+from glasses_agent.world_model.recordings import clip_frames, clip_ticks
 
 CLIP_SUFFIXES = (".mp4", ".avi", ".gif", ".mcap")
 KNOWN_TYPES = ("permanence", "continuity", "constancy")
@@ -38,6 +39,8 @@ class PairsError(GlassesAgentError):
 
 @dataclass(frozen=True)
 class ClipPair:
+    """One plausible / implausible pair: its name, violation type, the two clips and the generator's notes."""
+
     name: str
     violation: str
     plausible: Path
@@ -46,6 +49,7 @@ class ClipPair:
 
 
 def find_pairs(folder: str | Path) -> list[ClipPair]:
+    """Every NAME_plausible.EXT / NAME_implausible.EXT pair in the folder; PairsError when there are none or one is half."""
     folder = Path(folder)
     if not folder.is_dir():
         raise PairsError(f"{folder}: no such folder of clip pairs")
@@ -83,31 +87,6 @@ def find_pairs(folder: str | Path) -> list[ClipPair]:
     return pairs
 
 
-def clip_frames(path: Path) -> Iterable[Any]:
-    from streams.errors import StreamError
-
-    try:
-        if path.suffix.lower() == ".mcap":
-            from streams.recording import McapReplaySource
-
-            return list(McapReplaySource(path).frames())
-        from streams.sources.media_file import MediaFileSource
-
-        return list(MediaFileSource(path).frames())
-    except StreamError as err:
-        raise PairsError(f"{path}: unreadable clip ({err})") from None
-
-
-def clip_ticks(path: Path, config: Any = None, tick_hz: float = 10.0) -> list[Any]:
-    """The clip cut into the pipeline's ticks (enough video history for the encoder)."""
-    from streams.sync import TickSynchronizer, ticks_of_frames
-
-    ticks = [t for t in ticks_of_frames(clip_frames(path), TickSynchronizer(tick_hz=tick_hz, video_frames=32)) if t.video]
-    if not ticks:
-        raise PairsError(f"{path}: no video frames")
-    return ticks
-
-
 def pixel_surprise(ticks: list[Any]) -> list[float]:
     """Copy-last-frame prediction error per tick (64x64 grey, mean absolute difference)."""
     out, prev = [], None
@@ -120,6 +99,7 @@ def pixel_surprise(ticks: list[Any]) -> list[float]:
 
 
 def world_surprise(world: Any, ticks: list[Any], percepts: list[Any] | None) -> list[float]:
+    """The world model's surprise per tick over a clip, from a fresh state."""
     from glasses_agent.context import TickContext
 
     world.reset()
@@ -131,6 +111,7 @@ def world_surprise(world: Any, ticks: list[Any], percepts: list[Any] | None) -> 
 
 
 def pair_verdicts(plausible: list[float], implausible: list[float]) -> dict[str, Any]:
+    """Mean and max surprise of both clips, and whether the plausible one is lower by each."""
     p, q = np.asarray(plausible, np.float64), np.asarray(implausible, np.float64)
     return {
         "plausible": {"mean": round(float(p.mean()), 4), "max": round(float(p.max()), 4)},
@@ -167,6 +148,7 @@ def evaluate_pairs(pairs: list[ClipPair], models: dict[str, Callable[[Path], lis
 
 
 def format_table(result: dict[str, Any]) -> str:
+    """Pairwise accuracy per violation type and model, as a printed table."""
     models = list(result["accuracy"])
     kinds = result["types"] + ["overall"]
     head = f"{'violation':<12} {'pairs':>5}  " + "  ".join(f"{m:>22}" for m in models)

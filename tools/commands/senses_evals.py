@@ -1,4 +1,4 @@
-"""`glasses-agent eval hazards` and `glasses-agent eval sounds`: issue 18's judges on real material.
+"""`glasses-agent eval hazards` and `eval sounds`: issue 18's judges on real material (targets of the eval family).
 
     glasses-agent eval hazards                 # objects flown at the wearer over every shared clip, per half,
                                                # and false hazards over the six unaltered clips
@@ -19,7 +19,8 @@ FALSE_ALARM_CLIPS = ("video/gopro_max-heromode.mp4", "video/vtest.avi", "video/i
                      "video/intel/car-detection.mp4", "video/sam2_03_blocks.mp4", "video/sam2_04_coffee.mp4")
 
 
-def add_eval_targets(subparsers: Any) -> None:
+def add_targets(subparsers: Any) -> None:
+    """Add `eval hazards` and `eval sounds` (called by tools.commands.evals.register)."""
     p = subparsers.add_parser("hazards", help="time-to-contact hazards on objects flown at the wearer over real clips")
     p.add_argument("--max-s", type=float, default=20.0, help="seconds of each clip the flown objects may use")
     p.add_argument("--out", metavar="FILE.json", help="also write the figures as JSON")

@@ -41,6 +41,7 @@ def _seeds(text: str | None, default: str) -> list[int]:
 
 
 def frame_sources(spec: str, clip_seconds: float) -> Iterator[tuple[str, Iterable[Any]]]:
+    """(name, frames) for each clip a --data spec names: synthetic:SCENARIO[:SEEDS], pairs:train[:SEEDS], a file or a folder."""
     parts = spec.split(":")
     if parts[0] == "synthetic":
         from streams.sources.synthetic import SCENARIOS, SyntheticSource
@@ -108,6 +109,7 @@ def encode_source(encoder: Any, frames: Iterable[Any], batch: int = 64) -> tuple
 def train_world(data: list[str], out: str | Path, *, perception: str | None = None, steps: int = 600,
                 batch_size: int = 32, lr: float = 2e-3, rollout: int = 2, clip_seconds: float = 10.0,
                 seed: int = 0, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Encode the data with the perception model, train the latent dynamics, save them into `out`; returns a summary."""
     from glasses_agent.perception import load_encoder
 
     started = time.time()

@@ -264,6 +264,7 @@ COMMANDS = {"enroll": _cmd_enroll, "scan": _cmd_scan, "list": _cmd_list, "where"
 
 
 def register(subparsers: Any) -> None:
+    """Add `memory` and its actions to the CLI."""
     add_memory_parser(subparsers).set_defaults(handler=run_memory_command)
 
 

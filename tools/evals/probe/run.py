@@ -21,9 +21,9 @@ from glasses_agent.perception.config import ModelConfig
 from glasses_agent.perception.data import ClipSet
 from glasses_agent.perception.masks import DEFAULT_WEIGHTS
 from glasses_agent.perception.preprocess import LogMel
-from glasses_agent.perception.probe.linear import linear_probe_accuracy, positional_features
-from glasses_agent.perception.probe.scenes import DIRECTIONS, LabelledClips, make_clips, sound_names_and_beds
-from glasses_agent.perception.train import Trainer, TrainConfig
+from tools.evals.probe.linear import linear_probe_accuracy, positional_features
+from tools.evals.probe.scenes import DIRECTIONS, LabelledClips, make_clips, sound_names_and_beds
+from tools.train.perception import Trainer, TrainConfig
 from streams.sources.synthetic.scene import SHAPES
 
 SHARED_AUDIO = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "audio"
@@ -34,6 +34,8 @@ TASKS = ("appearance", "motion", "sound")
 
 @dataclass
 class ProbeSettings:
+    """What the probe trains and measures: seeds, steps, batch, models compared, mask mix, sound folders."""
+
     seeds: int = 3
     # The EMA target measured better than SIGReg for frozen-feature probes here (one seed, 300 steps:
     # motion 0.64 vs 0.54, sound 0.48 vs 0.41), and its probes got worse, not better, from 300 to
@@ -84,6 +86,7 @@ def _encoder(kind: str, seed: int, s: ProbeSettings, pretrain: ClipSet) -> torch
 
 
 def run_probe(s: ProbeSettings, log: Callable[[str], None] = lambda _: None) -> dict[str, Any]:
+    """Train each model for each seed, fit linear probes on frozen features; accuracies per model and task."""
     t0 = time.perf_counter()
     names, waves, train_bed, test_bed = sound_names_and_beds(s.sounds_dir, s.noise_dir, s.model.sample_rate)
     log(f"sounds: {', '.join(names)}; making clips ...")
@@ -130,6 +133,7 @@ def run_probe(s: ProbeSettings, log: Callable[[str], None] = lambda _: None) -> 
 
 
 def format_table(result: dict[str, Any]) -> str:
+    """Probe accuracy (mean ± std over seeds) per model and task, as a printed table."""
     rows = [f"{'model':<8}" + "".join(f"{t:>18}" for t in TASKS)]
     for model in result["results"]:
         cells = [f"{r['mean']:.3f} ± {r['std']:.3f}" for r in (result["results"][model][t] for t in TASKS)]

@@ -35,6 +35,8 @@ STATE_NAME = "train_state.pt"
 
 @dataclass
 class TrainConfig:
+    """How to train: objective, schedule (steps, warm-up, learning rate, EMA momentum), seed, mask mix."""
+
     objective: str = "sigreg"  # sigreg | ema | pixel
     steps: int = 2000
     batch_size: int = 64
@@ -63,6 +65,8 @@ def scene_embeddings(encoder: Encoder, clips: ClipSet, device: str, batch: int =
 
 
 class Trainer:
+    """The perception model's training loop: encoder + predictor under one objective, evaluated and saved as it goes."""
+
     def __init__(self, model_config: ModelConfig, config: TrainConfig, clips: ClipSet,
                  eval_clips: ClipSet | None = None) -> None:
         if config.objective not in OBJECTIVES:
@@ -93,9 +97,11 @@ class Trainer:
 
     @property
     def parameters(self) -> dict[str, int]:
+        """Parameter counts of the encoder and the predictor."""
         return {"encoder": count_parameters(self.encoder), "predictor": count_parameters(self.predictor)}
 
     def lr_at(self, step: int) -> float:
+        """Learning rate at `step`: linear warm-up, then cosine down to a tenth."""
         tc = self.tc
         if step < tc.warmup:
             return tc.lr * (step + 1) / tc.warmup
@@ -103,6 +109,7 @@ class Trainer:
         return tc.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
 
     def loss_on(self, video: torch.Tensor, mel: torch.Tensor, mask) -> tuple[torch.Tensor, dict[str, float]]:
+        """The objective's loss on a batch under `mask`, and its parts as floats."""
         tc, mc = self.tc, self.mc
         if tc.objective == "pixel":
             loss, _ = pixel_loss(self.encoder, self.predictor, video, mel, mask, mc)
@@ -123,6 +130,7 @@ class Trainer:
         return loss, {"pred": float(pred.detach()), "sigreg": float(reg.detach())}
 
     def train_step(self) -> dict[str, float]:
+        """One optimiser step on a random batch and mask; returns step, loss, its parts and the learning rate."""
         tc = self.tc
         self.encoder.train()
         self.predictor.train()
@@ -180,10 +188,12 @@ class Trainer:
     # -- checkpoints ---------------------------------------------------------------------------
 
     def meta(self) -> dict[str, Any]:
+        """What the checkpoint records beside the tensors: objective, training settings, parameter counts."""
         return {"objective": self.tc.objective, "training": {**asdict(self.tc), "step": self.step},
                 "parameters": self.parameters}
 
     def save(self, out: str | Path) -> None:
+        """Write the checkpoint, the optimiser and RNG state (to resume), history.json and curves.png into `out`."""
         out = Path(out)
         modules = {"encoder": self.encoder, "predictor": self.predictor}
         if self.target is not None:
@@ -195,6 +205,7 @@ class Trainer:
         write_curves(self.history, out / "curves.png")
 
     def resume(self, folder: str | Path) -> None:
+        """Continue a run saved in `folder` (same model shape and objective) from its last step."""
         folder = Path(folder)
         config, tensors, meta = read_checkpoint(folder)
         if config != self.mc:

@@ -10,7 +10,7 @@ for none), --ramp-seconds T (BRIDGE_BENCH_RAMP_SECONDS, 20), --perception CKPT
 (BRIDGE_BENCH_PERCEPTION; "none" runs the agents without the perception model).
 
 A real Mosquitto (TLS, passwords, ACL) is started for the run; the devices run in a second
-process (`python -m firmware_bridge.loadtest devices ...`) so their work is not the bridge's;
+process (`python -m tools.bench.bridge devices ...`) so their work is not the bridge's;
 the bridge and every device's agent run in this one. Each device loops the generated demo walk
 (scripted events that make the agent speak), camera 10 fps, audio in 100 ms chunks, IMU 50 Hz.
 """
@@ -70,9 +70,11 @@ class BenchBroker:
                 time.sleep(0.02)
 
     def url(self, user: str, password: str) -> str:
+        """The broker's MQTT-over-TLS URL with this login."""
         return f"mqtts://{user}:{password}@127.0.0.1:{self.port}"
 
     def close(self) -> None:
+        """Stop the broker (killed if it does not end within 5 s)."""
         self.proc.terminate()
         try:
             self.proc.wait(timeout=5)
@@ -169,7 +171,7 @@ def run_load(devices: int, seconds: float, perception: str | None = None) -> dic
             for i in range(devices):  # the agents (and their models) load before the clock starts
                 bridge._session(f"bench-{i}", start=True)
             proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "firmware_bridge.loadtest", "devices", "--port", str(broker.port),
+                sys.executable, "-m", "tools.bench.bridge", "devices", "--port", str(broker.port),
                 "--ca", str(broker.layout.ca_cert), "--count", str(devices), "--seconds", str(seconds), "--out", str(stats_path),
                 stdout=asyncio.subprocess.PIPE)
             await asyncio.wait_for(proc.stdout.readline(), timeout=120)  # "online"
@@ -233,7 +235,7 @@ def _setting(args: argparse.Namespace, name: str, env_name: str, default: str, p
 
 
 def bench_bridge(args: argparse.Namespace) -> dict[str, Any]:
-    """Entry point of `glasses-agent bench bridge` (tools/bench.py BENCHMARKS)."""
+    """Entry point of `glasses-agent bench bridge` (BENCHMARKS in tools/commands/bench.py)."""
     devices = _setting(args, "devices", "BRIDGE_BENCH_DEVICES", "4", int)
     seconds = _setting(args, "seconds", "BRIDGE_BENCH_SECONDS", "60", float)
     ramp = _setting(args, "ramp", "BRIDGE_BENCH_RAMP", "6,8,12,16", lambda s: [int(k) for k in s.split(",") if k.strip()])
@@ -260,7 +262,7 @@ def bench_bridge(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _devices_main(argv: list[str]) -> None:
-    p = argparse.ArgumentParser(prog="firmware_bridge.loadtest devices")
+    p = argparse.ArgumentParser(prog="tools.bench.bridge devices")
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--ca", required=True)
     p.add_argument("--count", type=int, required=True)
@@ -274,4 +276,4 @@ if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "devices":
         _devices_main(sys.argv[2:])
     else:
-        sys.exit("usage: python -m firmware_bridge.loadtest devices --port P --ca CA --count K --seconds T --out F.json")
+        sys.exit("usage: python -m tools.bench.bridge devices --port P --ca CA --count K --seconds T --out F.json")

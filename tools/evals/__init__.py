@@ -1,0 +1,1 @@
+"""Evaluations of the models (`glasses-agent eval ...`): frozen-feature probes, collapse, violation-of-expectation pairs."""
