@@ -25,6 +25,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from glasses_agent.detectors import REDUCED_WIDTH, shrink
 from glasses_agent.memory.describe import clock_hour
 from glasses_agent.scoring.overlays import Approach
 from streams.frames import NS_PER_S, ImuSample, VideoFrame
@@ -45,6 +46,7 @@ class ClipTicks:
     path: Path
     t_ns: list[int] = field(default_factory=list)
     images: list[np.ndarray] = field(default_factory=list)
+    reduced: list[np.ndarray] = field(default_factory=list)  # as the detectors reduce the full frame (unaltered runs)
     imu: list[tuple[ImuSample, ...]] = field(default_factory=list)
 
     @property
@@ -60,6 +62,7 @@ def load_ticks(path: Path, max_s: float | None = None) -> ClipTicks:
     source = MediaFileSource(path, imu_csv=imu_csv if imu_csv.exists() else None)
     out = ClipTicks(path)
     latest: np.ndarray | None = None
+    latest_reduced: np.ndarray | None = None
     pending_imu: list[ImuSample] = []
     next_tick: int | None = None
     for frame in source.frames():
@@ -73,16 +76,19 @@ def load_ticks(path: Path, max_s: float | None = None) -> ClipTicks:
         while frame.t_ns > next_tick and latest is not None:
             out.t_ns.append(next_tick)
             out.images.append(latest)
+            out.reduced.append(latest_reduced)
             out.imu.append(tuple(s for s in pending_imu if s.t_ns <= next_tick))
             pending_imu = [s for s in pending_imu if s.t_ns > next_tick]
             next_tick += TICK_NS
         h, w = frame.image.shape[:2]
         latest = cv2.resize(frame.image, (PAINT_WIDTH, max(1, round(h * PAINT_WIDTH / w))), interpolation=cv2.INTER_AREA)
+        latest_reduced = shrink(frame.image, REDUCED_WIDTH)
         if max_s is not None and out.t_ns and (out.t_ns[-1] - out.t_ns[0]) / NS_PER_S >= max_s:
             break
     if latest is not None:
         out.t_ns.append(next_tick)
         out.images.append(latest)
+        out.reduced.append(latest_reduced)
         out.imu.append(tuple(pending_imu))
     return out
 
@@ -149,7 +155,9 @@ def _hazard_ticks(clip: ClipTicks, lo: int, hi: int, overlay: Approach | None,
     walking = WalkingDetector()
     for i in range(lo, hi):
         t_ns = clip.t_ns[i]
-        image = clip.images[i]
+        # Unaltered: the frame exactly as the agent's detectors reduce it. Painted: at PAINT_WIDTH,
+        # then reduced (painting every full-size frame of every case would not fit in memory).
+        image = clip.images[i] if overlay is not None else clip.reduced[i]
         if overlay is not None and overlay.active(t_ns):
             image = overlay.paint(image, t_ns / NS_PER_S)
         frame = VideoFrame(t_ns=t_ns, seq=i, source="camera", image=image)
