@@ -28,6 +28,24 @@ def robust_line(t: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     return slope, float(np.median(np.abs(y - slope * t - intercept)))
 
 
+def _median(values: list[float]) -> float:
+    v = sorted(values)
+    n = len(v)
+    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
+
+
+def _theil_sen(t: list[float], y: list[float]) -> tuple[float, float, float]:
+    """`robust_line` for a handful of points in plain Python (numpy's per-call overhead is most of
+    the cost at five points, and the cue fits every region it follows each tick): (slope,
+    intercept, median absolute residual); slope 0 and residual 1 when no pair is 0.15 s apart."""
+    slopes = [(y[j] - y[i]) / (t[j] - t[i]) for i in range(len(t)) for j in range(i + 1, len(t)) if t[j] - t[i] > 0.15]
+    if not slopes:
+        return 0.0, 0.0, 1.0
+    slope = _median(slopes)
+    intercept = _median([yi - slope * ti for ti, yi in zip(t, y)])
+    return slope, intercept, _median([abs(yi - slope * ti - intercept) for ti, yi in zip(t, y)])
+
+
 SPEEDING_BETTER = 0.5  # the speeding-up model's scatter must be under this share of the steady model's
 
 
@@ -42,12 +60,12 @@ def time_to_contact(t: np.ndarray, size: np.ndarray) -> tuple[float, float]:
     falling): log size grows at a steady rate, tau = 1 / that rate. Returns (inf, 1) when the
     size does not grow.
     """
-    inv = 1.0 / np.maximum(size, 1e-6)
-    slope, resid = robust_line(t, inv)
-    intercept = float(np.median(inv - slope * t))
-    now = intercept + slope * float(t[-1])
-    steady = (float(now / -slope), float(resid / now)) if slope < 0 and now > 0 else (math.inf, 1.0)
-    rate, log_resid = robust_line(t, np.log(np.maximum(size, 1e-6)))
+    ts = [float(v) for v in t]
+    sizes = [max(float(v), 1e-6) for v in size]
+    slope, intercept, resid = _theil_sen(ts, [1.0 / v for v in sizes])
+    now = intercept + slope * ts[-1]
+    steady = (now / -slope, resid / now) if slope < 0 and now > 0 else (math.inf, 1.0)
+    rate, _, log_resid = _theil_sen(ts, [math.log(v) for v in sizes])
     speeding = (1.0 / rate, log_resid) if rate > 0 else (math.inf, 1.0)
     # Steady closing is the common case (walking into things, things walking at you): speeding
     # up has to fit clearly better to be believed.

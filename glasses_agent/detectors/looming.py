@@ -167,8 +167,8 @@ def _tau(track: _BlobTrack, t_ns: int) -> float:
         return math.inf
     w = np.array([b[2][2] for b in short])
     h = np.array([b[2][3] for b in short])
-    if math.sqrt(w[-1] * h[-1]) < TAU_MIN_SIZE:
-        return math.inf
+    if math.sqrt(w[-1] * h[-1]) < TAU_MIN_SIZE or w[-1] * h[-1] <= w[0] * h[0]:
+        return math.inf  # too small, or not grown over the span
     t = np.array([(b[0] - short[0][0]) / 1e9 for b in short])
     (tau_w, sc_w), (tau_h, sc_h) = time_to_contact(t, w), time_to_contact(t, h)
     if max(sc_w, sc_h) > TAU_MAX_SCATTER or not (math.isfinite(tau_w) and math.isfinite(tau_h)):

@@ -229,8 +229,8 @@ def _tau(track: _Track, t_ns: int) -> float:
     """The track's time to contact over the last TAU_WINDOW_NS (inf: not growing, too few or too
     small sightings, or sizes too scattered to time)."""
     short = [s for s in track.sightings if t_ns - s[0] <= TAU_WINDOW_NS]
-    if len(short) < TAU_POINTS or short[-1][1] < TAU_MIN_SIZE:
-        return math.inf
+    if len(short) < TAU_POINTS or short[-1][1] < TAU_MIN_SIZE or short[-1][1] <= short[0][1]:
+        return math.inf  # (not grown over the span: no fit needed, most regions end here)
     t = np.array([(s[0] - short[0][0]) / 1e9 for s in short])
     tau, scatter = time_to_contact(t, np.array([s[1] for s in short]))
     if scatter > TAU_MAX_SCATTER:
