@@ -265,7 +265,7 @@ class Voice(Overlay):
     announce_s: float | None = None
     opens: bool = True
     # A common alert sound (alarm, siren): a "sound" prompt is right while it plays (excused);
-    # with `sound_due`, one is due within `announce_s` (or 1 s) of its onset.
+    # with `sound_due`, one is due within `announce_s` of its onset (without, while it plays).
     sound_kind: str | None = None
     sound_due: bool = False
 
@@ -300,7 +300,8 @@ class Voice(Overlay):
         if not self.is_speech:
             if self.sound_kind is not None and self.sound_due:
                 onset = self.voice_onset_s
-                return [Expected("sound", _ns(onset), _ns(onset + (self.announce_s or 1.0)), what=self.sound_kind)]
+                end = onset + self.announce_s if self.announce_s is not None else self.end_s
+                return [Expected("sound", _ns(onset), _ns(end), what=self.sound_kind)]
             return []
         if self.announce_s is not None:
             if not self.opens:

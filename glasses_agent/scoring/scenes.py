@@ -205,9 +205,9 @@ def _gopro_speech(seed: int, d: float) -> Scenario:
 
 def _gopro_siren(seed: int, d: float) -> Scenario:
     siren = Voice(1.0, _speech_file("sounds/tuxpaint_firetruck.ogg", 8.0), gain=0.8, label="siren", is_speech=False,
-                  sound_kind="siren")  # a sound alert is right here (excused), not required
+                  sound_kind="siren", sound_due=True)  # a siren alert is due while it sounds
     return Scenario("gopro+siren", OverlaySource(_media("gopro_max-heromode.mp4"), [siren]), 10.5,
-                    "a fire truck's siren: not speech, so no speech prompt")
+                    "a fire truck's siren: a sound alert, and no speech prompt")
 
 
 def _gopro_appears(seed: int, d: float) -> Scenario:
