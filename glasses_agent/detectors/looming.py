@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 
 from glasses_agent.detectors.base import Looming, confirmed_tau, robust_line, time_to_contact, urgency
+from glasses_agent.detectors.regions import TAU_GREW
 
 DIFF_THRESHOLD = 28  # grey levels: below this a pixel did not change (sensor noise, compression)
 MIN_BLOB_FRACTION = 0.004  # blobs smaller than this share of the view are noise
@@ -167,8 +168,8 @@ def _tau(track: _BlobTrack, t_ns: int) -> float:
         return math.inf
     w = np.array([b[2][2] for b in short])
     h = np.array([b[2][3] for b in short])
-    if math.sqrt(w[-1] * h[-1]) < TAU_MIN_SIZE or w[-1] * h[-1] <= w[0] * h[0]:
-        return math.inf  # too small, or not grown over the span
+    if math.sqrt(w[-1] * h[-1]) < TAU_MIN_SIZE or math.sqrt(w[-1] * h[-1] / (w[0] * h[0])) < TAU_GREW:
+        return math.inf  # too small, or grown too little over the span for a short time to contact
     t = np.array([(b[0] - short[0][0]) / 1e9 for b in short])
     (tau_w, sc_w), (tau_h, sc_h) = time_to_contact(t, w), time_to_contact(t, h)
     if max(sc_w, sc_h) > TAU_MAX_SCATTER or not (math.isfinite(tau_w) and math.isfinite(tau_h)):

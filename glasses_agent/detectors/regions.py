@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from glasses_agent.detectors.base import Looming, robust_line, confirmed_tau, time_to_contact, urgency
+from glasses_agent.detectors.base import Looming, confirmed_tau, robust_line, time_to_contact, urgency
 
 FLAT_GRADIENT = 96.0  # Sobel colour gradient (Lab, 3x3) under which a pixel is inside a region
 CHROMA_WEIGHT = 2.0  # 8-bit Lab squeezes colour: a dark thing on dark foliage differs mostly in hue
@@ -40,6 +40,7 @@ MAX_RESIDUAL = 0.15  # median log-size scatter around the fit at which trust rea
 # Time to contact is read off a shorter span, so it is due within a few ticks of the approach.
 TAU_WINDOW_NS = 500_000_000  # sizes this recent enter the time-to-contact fit
 TAU_POINTS = 4  # sightings in that span before a time to contact is given
+TAU_GREW = 1.1  # growth over the span under which no fit is made (tau ~4 s or more: no hazard soon)
 TAU_MIN_SIZE = 0.05  # equivalent diameter under which a region is too few pixels to time
 AXES_AGREE = 1.6  # the box's width and height must each give a time to contact within this factor of the size's
 TAU_MAX_SCATTER = 0.06  # relative scatter of 1/size around the fit above which the time is not given
@@ -229,8 +230,8 @@ def _tau(track: _Track, t_ns: int) -> float:
     """The track's time to contact over the last TAU_WINDOW_NS (inf: not growing, too few or too
     small sightings, or sizes too scattered to time)."""
     short = [s for s in track.sightings if t_ns - s[0] <= TAU_WINDOW_NS]
-    if len(short) < TAU_POINTS or short[-1][1] < TAU_MIN_SIZE or short[-1][1] <= short[0][1]:
-        return math.inf  # (not grown over the span: no fit needed, most regions end here)
+    if len(short) < TAU_POINTS or short[-1][1] < TAU_MIN_SIZE or short[-1][1] < TAU_GREW * short[0][1]:
+        return math.inf  # (grown too little over the span for a short time to contact: most regions end here)
     t = np.array([(s[0] - short[0][0]) / 1e9 for s in short])
     tau, scatter = time_to_contact(t, np.array([s[1] for s in short]))
     if scatter > TAU_MAX_SCATTER:
