@@ -109,3 +109,25 @@ def test_every_new_conversation_is_told_within_a_second_between_other_sounds(tmp
     scores = score(result.prompts, required, optional=optional)
     assert scores["speech"].recall == 1.0 and scores["speech"].precision == 1.0
     assert max(scores["speech"].latencies_ticks) <= 10
+
+
+def test_navigate_tells_of_a_new_conversation_but_not_of_its_continuation():
+    from glasses_agent.actor.base import View
+    from glasses_agent.actor.senses import SpeechPolicy
+    from glasses_agent.configurator import load_modes
+    from glasses_agent.context import TickContext
+    from glasses_agent.detectors.base import Detections
+    from streams.sync import Tick
+
+    def told(mode: str) -> list[tuple[float, str]]:
+        policy, out = SpeechPolicy(), []
+        probs = [0.9] * 10 + [0.1] * 15 + [0.9] * 10  # a second utterance 1.5 s after the first: one conversation
+        for i, p in enumerate(probs):
+            t = (i + 1) * S // 10
+            det = Detections(t_ns=t, speech=p, fresh=frozenset({"speech"}))
+            ctx = TickContext(tick=Tick(index=i, t_ns=t, video=(), audio=np.zeros(16_000, np.int16)))
+            out += [(round(q.t_ns / S, 1), q.text) for q in policy.propose(View(ctx, det, load_modes()[mode], False))]
+        return sorted(set(text for _, text in out))
+
+    assert told("explore") == ["Someone is speaking", "Someone is still speaking"]
+    assert told("navigate") == ["Someone is speaking"]

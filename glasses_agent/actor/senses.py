@@ -82,6 +82,8 @@ class SpeechPolicy:
         u.update(view.t_ns, det.speech, view.settings.threshold("speech_prob", 0.6))
         if u.onset_ns is None or view.t_ns - u.onset_ns > self.ONSET_WINDOW_NS:
             return []
+        if not u.opened and view.settings.threshold("speech_continuations", 1) <= 0:
+            return []  # this mode tells of a conversation when it begins, not as it goes on
         text = "Someone is speaking" if u.opened else "Someone is still speaking"
         return [prompt("speech", view.t_ns, text, haptic="tap", probability=det.speech, occurrence=u.conversation,
                        opens=u.opened, onset_ns=u.onset_ns, key=f"speech@{u.onset_ns}")]
