@@ -20,8 +20,15 @@ from typing import Any
 
 from firmware_bridge import codec
 from firmware_bridge import protocol as P
-from firmware_bridge.connection import BrokerAddress, BridgeError, describe_mqtt_error, is_refused_login
-from firmware_bridge.outbox import Outbox
+from firmware_bridge.connection import (
+    BrokerAddress,
+    BridgeError,
+    describe_mqtt_error,
+    first_connection_failed,
+    is_refused_login,
+)
+from firmware_bridge.events import EventLog
+from firmware_bridge.outbox import FEEDBACK_GRACE_NS, Outbox
 from firmware_bridge.session import DeviceSession
 from streams.clock import RealClock
 
@@ -41,8 +48,13 @@ def user_properties(message: Any) -> dict[str, str]:
 class Bridge:
     def __init__(self, address: BrokerAddress, *, agent_factory: Callable[[str], Any], outbox_path: str | Path,
                  identifier: str = "glasses-agent-bridge", tick_hz: float = 10.0,
-                 device_config: dict[str, Any] | None = None) -> None:
+                 device_config: dict[str, Any] | None = None, events: EventLog | None = None,
+                 wait_for_broker: bool = True) -> None:
+        """`wait_for_broker` False: if the very first connection fails, `run` raises BridgeError
+        with the reason instead of retrying (a CLI run with a mistyped URL); later outages are
+        always retried."""
         self.address = address
+        self.wait_for_broker = wait_for_broker
         self.agent_factory = agent_factory
         self.outbox = Outbox(outbox_path)
         self.identifier = identifier
@@ -56,6 +68,10 @@ class Bridge:
         self.prompts_sent = 0
         self.acks: Counter = Counter()
         self.on_prompt: Callable[[str, dict[str, Any]], None] | None = None  # (device_id, record), for the CLI
+        self.events = events if events is not None else EventLog()  # one structured line per device event
+        self._last_prompt: dict[str, dict[str, Any]] = {}  # device -> the last prompt record delivered (for `press`)
+        self._repeat_of: dict[tuple[str, str], str] = {}  # (device, repeat's id) -> the original prompt's id
+        self._repeats = 0
         self._client: Any = None
         self._connected = asyncio.Event()
         self._last_sent: dict[tuple[str, str], int] = {}
@@ -80,6 +96,8 @@ class Bridge:
                 except aiomqtt.MqttError as err:
                     if is_refused_login(err):
                         raise BridgeError(f"{self.address.host}:{self.address.port}: {describe_mqtt_error(err)}") from None
+                    if not self.connections and not self.wait_for_broker:
+                        raise first_connection_failed(self.address, err) from None
                     self._client = None
                     self._connected.clear()
                     delay = BACKOFF_S[min(attempt, len(BACKOFF_S) - 1)]
@@ -161,10 +179,13 @@ class Bridge:
         try:
             if msg.frame is not None:
                 session.source.push(msg.frame)
+                if msg.name == "button":
+                    await self._button(session, msg.frame.data["action"], msg.frame.data.get("button"))
             else:
                 await self._control(session, msg, received_ns)
         except codec.Rejected as err:
-            await self._reject(device_id, topic, err)
+            seq = msg.frame.seq if msg.frame is not None else codec.seq_of(P.TOPICS[msg.name].schema, msg.record)
+            await self._reject(device_id, topic, err.with_seq(seq))
             return None
         return msg
 
@@ -178,39 +199,89 @@ class Bridge:
             was = session.state
             session.state = record["state"]
             session.status = record
-            log.info("device %s is %s", device_id, session.state)
+            self.events.emit(session.state, device_id, firmware=record.get("firmware"), was=was)
             if session.state == "online" and was != "online":
                 await self._send_config(device_id)
                 await self._send_pending(device_id, force=True)
         elif msg.name == "ack":
-            known = self.outbox.ack(device_id, record["id"], record["state"], received_ns)
-            if not known:
-                raise codec.Rejected("unknown_prompt", f"ack for prompt {record['id'][:64]!r}, which was never sent to {device_id}")
-            self.acks[record["state"]] += 1
-            self._last_sent.pop((device_id, record["id"]), None)
-            if record["state"] in P.FEEDBACK_LABELS:
-                self._feedback(session, record["id"], record["state"])
+            await self._ack(session, record["id"], record["state"], received_ns)
         elif msg.name == "feedback":
-            self._feedback(session, record["prompt_id"], record["label"])
+            if self.outbox.expiry_of(device_id, record["prompt_id"], received_ns) == "expired_long_ago":
+                raise self._too_late(record["prompt_id"])
+            self._feedback(session, record["prompt_id"], record["label"], late=False)
 
-    def _feedback(self, session: DeviceSession, prompt_id: str, label: str) -> None:
+    async def _ack(self, session: DeviceSession, prompt_id: str, state: str, received_ns: int) -> None:
+        """An ack: delivered, or late (expired_prompt; its feedback still learned within the grace), or unknown."""
+        device_id = session.device_id
+        known = self.outbox.ack(device_id, prompt_id, state, received_ns)
+        self._last_sent.pop((device_id, prompt_id), None)
+        if known == "unknown":
+            raise codec.Rejected("unknown_prompt", f"ack for prompt {prompt_id[:64]!r}, which was never sent to {device_id}")
+        if known == "expired_long_ago":
+            raise self._too_late(prompt_id)
+        self.acks[state] += 1
+        self.events.emit("prompt_acked", device_id, prompt=prompt_id, state=state, late=known == "expired")
+        if state in P.FEEDBACK_LABELS:
+            self._feedback(session, prompt_id, state, late=known == "expired")
+        if known == "expired" and state not in P.FEEDBACK_LABELS:
+            raise codec.Rejected("expired_prompt", f"prompt {prompt_id[:64]!r} had expired before this ack; it was "
+                                 "not shown to the wearer by the bridge's account (do not display prompts past ttl_ms)")
+
+    @staticmethod
+    def _too_late(prompt_id: str) -> codec.Rejected:
+        return codec.Rejected("expired_prompt", f"prompt {prompt_id[:64]!r} expired more than "
+                              f"{FEEDBACK_GRACE_NS // 1_000_000_000} s ago: too late to learn from")
+
+    def _feedback(self, session: DeviceSession, prompt_id: str, label: str, late: bool) -> None:
         from glasses_agent.errors import GlassesAgentError
 
+        original = self._repeat_of.get((session.device_id, prompt_id), prompt_id)  # a repeat teaches as its original
         try:
-            session.agent.feedback(prompt_id, label)
+            session.agent.feedback(original, label)
         except GlassesAgentError as err:
             raise codec.Rejected("unknown_prompt", str(err)[:200]) from None
+        self.events.emit("feedback", session.device_id, prompt=original, label=label, late=late)
+
+    async def _button(self, session: DeviceSession, action: str, button: str | None) -> None:
+        """A button's meaning (glasses_agent.configurator.buttons): repeat the last prompt, or a new mode sent back as config."""
+        outcome = session.agent.button(action)
+        self.events.emit("button", session.device_id, button=button, action=action, outcome=outcome.describe())
+        if outcome.repeat:
+            await self._repeat_last(session.device_id)
+        elif outcome.changed:
+            self.events.emit("mode", session.device_id, mode=outcome.mode, why=action)
+            await self._send_config(session.device_id)
+
+    async def _repeat_last(self, device_id: str) -> None:
+        last = self._last_prompt.get(device_id)
+        if last is None:
+            return  # nothing shown yet: the press has nothing to repeat
+        now = self.now_ns()
+        self._repeats += 1
+        original = self._repeat_of.get((device_id, last["id"]), last["id"])
+        suffix = f"~r{self._repeats}"
+        record = {**last, "id": original[: 64 - len(suffix)] + suffix, "t_ns": now,
+                  "evidence": {**last.get("evidence", {}), "repeat_of": original}}
+        self._repeat_of[(device_id, record["id"])] = original
+        self.outbox.put(device_id, record, now + record["ttl_ms"] * 1_000_000, now)
+        self.events.emit("prompt_repeated", device_id, prompt=record["id"], repeat_of=original)
+        await self._send_pending(device_id)
 
     async def _reject(self, device_id: str | None, topic: str, err: codec.Rejected) -> None:
         self.rejected[err.code] += 1
-        log.info("rejected %s: %s", topic[:120], err)
+        self.events.emit("rejected", device_id, code=err.code, topic=topic[:120], seq=err.seq, detail=err.detail[:160])
         if device_id is None:
             return  # no device to tell: counted only
         session = self._session(device_id, start=False)
         session.rejected[err.code] += 1
-        body = {"code": err.code, "topic": topic[:200], "detail": err.detail[:300], "seq": err.seq,
-                "t_ns": self.now_ns(), "rejected_total": sum(session.rejected.values())}
-        await self._publish(device_id, "error", codec.encode_json("error", body))
+        body = codec.error_reply(err, topic, self.now_ns(), sum(session.rejected.values()))
+        try:
+            payload = codec.encode_json("error", body)
+        except codec.Rejected as bad:  # a bug in this bridge, never the device's fault: say so, send without seq
+            self.internal_errors += 1
+            log.error("error reply for %s failed its own schema (%s); sent without seq", topic[:120], bad)
+            payload = codec.encode_json("error", {**body, "seq": None})
+        await self._publish(device_id, "error", payload)
 
     def _session(self, device_id: str, start: bool = True) -> DeviceSession:
         session = self.sessions.get(device_id)
@@ -230,6 +301,7 @@ class Bridge:
         for prompt in prompts:
             record = prompt.to_record()
             self.outbox.put(device_id, record, prompt.expires_ns(), now)
+            self._last_prompt[device_id] = record
             if self.on_prompt is not None:
                 self.on_prompt(device_id, record)
         await self._send_pending(device_id)
@@ -238,6 +310,9 @@ class Bridge:
         if self._client is None:
             return  # sent on reconnect
         now = self.now_ns()
+        for prompt_id in self.outbox.expire(device_id, now):
+            self._last_sent.pop((device_id, prompt_id), None)
+            self.events.emit("prompt_expired", device_id, prompt=prompt_id)
         for record in self.outbox.pending(device_id, now):
             key = (device_id, record["id"])
             last = self._last_sent.get(key)
@@ -249,6 +324,8 @@ class Bridge:
                 self._last_sent[key] = now
                 self.outbox.mark_sent(device_id, record["id"])
                 self.prompts_sent += 1
+                self.events.emit("prompt_resent" if last is not None else "prompt_sent", device_id, prompt=record["id"],
+                                 kind=record.get("kind"), text=record.get("text"))
 
     async def _send_config(self, device_id: str) -> None:
         session = self.sessions[device_id]
@@ -284,6 +361,7 @@ class Bridge:
             "prompts_pending": self.outbox.count(),
             "prompts_expired": self.outbox.expired,
             "acks": dict(self.acks),
+            "events": dict(sorted(self.events.counts.items())),
             "rejected": dict(sorted(self.rejected.items())),
             "devices": {d: s.summary() for d, s in sorted(self.sessions.items())},
         }

@@ -21,11 +21,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from glasses_agent.errors import GlassesAgentError
+from glasses_agent.identifiers import ID_PATTERN, InvalidIdError, check_id
 
 # Topics a device publishes (device -> agent) and subscribes to (agent -> device).
 DEVICE_PUBLISHES = ("camera", "audio", "imu", "telemetry", "button", "feedback", "status", "ack", "time/request")
 DEVICE_SUBSCRIBES = ("prompt", "config", "error", "time/reply")
-DEVICE_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+DEVICE_ID_PATTERN = ID_PATTERN  # the one id rule (glasses_agent.identifiers); match with fullmatch
+# The bridge's MQTT identity. The generated config binds every client id to its login
+# (use_username_as_clientid), so the bridge's session is the agent user's and nobody else's.
+RESERVED_USERS = ("agent",)
 
 
 class BrokerSetupError(GlassesAgentError):
@@ -54,10 +58,13 @@ class BrokerLayout:
 
 
 def validate_device_id(device_id: str) -> str:
-    if not DEVICE_ID_PATTERN.match(device_id):
-        raise BrokerSetupError(
-            f"bad device id {device_id!r}: use 1-64 letters, digits, '_' or '-', starting with a letter or digit"
-        )
+    """`device_id` when it is a safe topic level and user name (glasses_agent.identifiers), else BrokerSetupError."""
+    try:
+        check_id(device_id, "device id")
+    except InvalidIdError as err:
+        raise BrokerSetupError(str(err)) from None
+    if device_id in RESERVED_USERS:
+        raise BrokerSetupError(f"bad device id {device_id!r}: reserved for the agent's bridge")
     return device_id
 
 
@@ -122,6 +129,11 @@ def write_config(
         "max_packet_size 1048576",
         f"listener {port} {bind}",
         "protocol mqtt",
+        # Client ids are the login: a device (or anyone with a password) connecting with another
+        # device's id, or the bridge's, gets its own session instead of closing the victim's.
+        # A listener option in Mosquitto 2: above the `listener` line it opens a default
+        # listener on port 1883 instead.
+        "use_username_as_clientid true",
     ]
     if tls:
         lines += [
@@ -184,3 +196,53 @@ def reload(layout: BrokerLayout) -> None:
         raise BrokerSetupError(f"no running broker found ({layout.pid_file} missing)") from None
     hand_to_mosquitto_user(layout)
     os.kill(pid, signal.SIGHUP)
+
+
+def run_in_foreground(layout: BrokerLayout) -> None:
+    """Run Mosquitto on this layout's config until it exits (Ctrl-C and SIGTERM reach it too).
+
+    Mosquitto writes its errors to the layout's log file, not to the terminal, so one that fails
+    to start (a port in use, a certificate it cannot read) would exit without a word: its reason
+    is read back from what it logged (or printed before its log was open: a pid file it cannot
+    write) and raised as a one-line BrokerSetupError.
+    """
+    import collections
+    import threading
+
+    log_start = layout.log_file.stat().st_size if layout.log_file.exists() else 0
+    try:
+        proc = subprocess.Popen(["mosquitto", "-c", str(layout.conf)], stderr=subprocess.PIPE, text=True, errors="replace")
+    except FileNotFoundError:
+        raise BrokerSetupError("mosquitto is not installed (apt-get install -y mosquitto)") from None
+    printed: collections.deque[str] = collections.deque(maxlen=5)  # kept, never left to fill the pipe
+    reader = threading.Thread(target=lambda: printed.extend(line.strip() for line in proc.stderr), daemon=True)
+    reader.start()
+    previous = {sig: signal.signal(sig, lambda signum, _frame: proc.send_signal(signum))
+                for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        while True:
+            try:
+                code = proc.wait()
+                break
+            except KeyboardInterrupt:
+                continue  # Mosquitto got the same Ctrl-C and is shutting down: wait for it
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    reader.join(timeout=1.0)
+    if code not in (0, -signal.SIGINT, -signal.SIGTERM):
+        raise BrokerSetupError(f"mosquitto exited with status {code}: {_reason(layout, log_start, list(printed))}")
+
+
+def _reason(layout: BrokerLayout, since: int, printed: list[str]) -> str:
+    """The errors Mosquitto printed, or logged after byte `since` of its log, or where to look."""
+    try:
+        with open(layout.log_file, "rb") as f:
+            f.seek(since)
+            lines = printed + f.read().decode(errors="replace").splitlines()
+    except OSError:
+        lines = printed
+    errors = [line.split(": ", 1)[-1] for line in lines if "Error" in line or "error" in line]
+    if errors:
+        return "; ".join(dict.fromkeys(errors[-3:]))
+    return f"no reason given (see {layout.log_file})"

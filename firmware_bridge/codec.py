@@ -9,7 +9,7 @@ error topic; nothing a device sends can stop the bridge.
 from __future__ import annotations
 
 import json
-import struct
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -17,16 +17,10 @@ from typing import Any
 
 import numpy as np
 
+from firmware_bridge import jpeg
 from firmware_bridge import protocol as P
+from firmware_bridge.rejection import Rejected
 from streams.frames import AudioChunk, Event, Frame, ImuSample, VideoFrame
-
-
-class Rejected(Exception):
-    """A message the bridge refuses; `code` is one of error.json's codes."""
-
-    def __init__(self, code: str, detail: str, seq: int | None = None) -> None:
-        super().__init__(f"{code}: {detail}")
-        self.code, self.detail, self.seq = code, detail, seq
 
 
 @dataclass(frozen=True)
@@ -46,18 +40,58 @@ def schema(file_name: str) -> dict[str, Any]:
 
 @lru_cache(maxsize=None)
 def _validator(file_name: str):  # noqa: ANN202
+    from jsonschema import Draft202012Validator, validators
+
+    # Strict integers: JSON Schema's "integer" admits 1.0 (and Python's bool is an int); a C
+    # parser reading an int64 field must never meet either, so the bridge refuses both.
+    checker = Draft202012Validator.TYPE_CHECKER.redefine(
+        "integer", lambda _checker, v: isinstance(v, int) and not isinstance(v, bool))
+    strict = validators.extend(Draft202012Validator, type_checker=checker)
+    return strict(schema(file_name))
+
+
+@lru_cache(maxsize=None)
+def _seq_rule(file_name: str):  # noqa: ANN202
     from jsonschema import Draft202012Validator
 
-    return Draft202012Validator(schema(file_name))
+    rule = schema(file_name).get("properties", {}).get("seq")
+    return Draft202012Validator(rule) if rule is not None else None
+
+
+def seq_of(file_name: str | None, value: Any) -> int | None:
+    """The message's `seq` when it is valid by its own schema's rule (the one to echo in an error), else None."""
+    if not isinstance(value, dict) or file_name is None or "seq" not in value:
+        return None
+    rule = _seq_rule(file_name)
+    seq = value["seq"]
+    if rule is None or isinstance(seq, bool) or not isinstance(seq, (int, str)) or not rule.is_valid(seq):
+        return None
+    return int(seq)
 
 
 def check(file_name: str, value: Any) -> None:
     """Raise Rejected('bad_schema') naming the first problem, as a firmware engineer reads it."""
-    error = next(iter(sorted(_validator(file_name).iter_errors(value), key=lambda e: list(e.path))), None)
+    error = next(iter(sorted(_validator(file_name).iter_errors(value), key=lambda e: [str(p) for p in e.path])), None)
     if error is not None:
         where = "/".join(str(p) for p in error.absolute_path) or "(message)"
-        seq = value.get("seq") if isinstance(value, dict) and isinstance(value.get("seq"), int) else None
-        raise Rejected("bad_schema", f"{where}: {error.message[:200]}", seq)
+        raise Rejected("bad_schema", f"{where}: {error.message[:200]}", seq_of(file_name, value))
+
+
+_STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_BRACKETS = re.compile(rb"[\[\]{}]")
+
+
+def nesting_depth(payload: bytes) -> int:
+    """How deep arrays and objects nest in a JSON text, read without parsing it (strings skipped).
+
+    Counted before json.loads: a 4 KB payload of 2,000 '[' made the parser recurse past
+    Python's limit (RecursionError) before any schema could refuse it.
+    """
+    depth = deepest = 0
+    for bracket in _BRACKETS.findall(_STRINGS.sub(b"", payload)):
+        depth += 1 if bracket in b"[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def _version_of(value: Any) -> None:
@@ -69,20 +103,33 @@ def _version_of(value: Any) -> None:
 def _json(name: str, payload: bytes) -> dict[str, Any]:
     if len(payload) > P.MAX_JSON_BYTES:
         raise Rejected("too_large", f"{len(payload)} bytes; JSON messages are at most {P.MAX_JSON_BYTES}")
+    depth = nesting_depth(payload)
+    if depth > P.MAX_JSON_DEPTH:
+        raise Rejected("bad_json", f"arrays and objects nest {depth} deep; at most {P.MAX_JSON_DEPTH}")
     try:
-        value = json.loads(payload.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        value = json.loads(payload.decode("utf-8"), parse_constant=_no_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as err:
         raise Rejected("bad_json", f"not UTF-8 JSON: {str(err)[:120]}") from None
     if not isinstance(value, dict):
         raise Rejected("bad_json", f"expected a JSON object, got {type(value).__name__}")
-    _version_of(value)
-    check(P.TOPICS[name].schema, value)  # type: ignore[arg-type]
+    seq = seq_of(P.TOPICS[name].schema, value)
+    try:
+        _version_of(value)
+        check(P.TOPICS[name].schema, value)  # type: ignore[arg-type]
+    except Rejected as err:
+        raise err.with_seq(seq) from None
     return value
 
 
+def _no_constant(name: str) -> None:
+    """NaN and Infinity are not JSON (RFC 8259), though Python's parser takes them."""
+    raise ValueError(f"{name} is not a JSON value")
+
+
 def _properties(name: str, props: dict[str, str]) -> tuple[int, int]:
+    seq = seq_of(P.TOPICS[name].schema, props)
     if "v" in props and props["v"] != str(P.PROTOCOL_VERSION):
-        raise Rejected("unsupported_version", f"protocol version {props['v'][:20]!r} is not supported; this bridge speaks {P.PROTOCOL_VERSION}")
+        raise Rejected("unsupported_version", f"protocol version {props['v'][:20]!r} is not supported; this bridge speaks {P.PROTOCOL_VERSION}", seq)
     check(P.TOPICS[name].schema, props)  # type: ignore[arg-type]
     return int(props["seq"]), int(props["t_ns"])
 
@@ -92,54 +139,15 @@ def _check_clock(t_ns: int, now_ns: int, seq: int) -> None:
         raise Rejected("clock_unsynced", f"t_ns {t_ns} is {(t_ns - now_ns) / 1e9:+.1f} s from the agent's clock: do the time exchange", seq)
 
 
-def jpeg_size(data: bytes) -> tuple[int, int]:
-    """(width, height) from a JPEG's frame header, walking its markers; Rejected if malformed.
-
-    Checking structure first is what makes a truncated file a rejection: decoders happily
-    return a half-grey image for a JPEG cut short.
-    """
-    if len(data) < 4 or data[:2] != b"\xff\xd8":
-        raise Rejected("bad_jpeg", "does not start with the JPEG SOI marker FF D8")
-    if data[-2:] != b"\xff\xd9":
-        raise Rejected("bad_jpeg", "does not end with the JPEG EOI marker FF D9 (truncated?)")
-    i = 2
-    while i + 4 <= len(data):
-        if data[i] != 0xFF:
-            raise Rejected("bad_jpeg", f"expected a marker at byte {i}")
-        marker = data[i + 1]
-        if marker == 0xFF:  # fill byte
-            i += 1
-            continue
-        (length,) = struct.unpack(">H", data[i + 2 : i + 4])
-        if length < 2 or i + 2 + length > len(data):
-            raise Rejected("bad_jpeg", f"segment FF {marker:02X} at byte {i} runs past the end")
-        if marker in (0xC0, 0xC1, 0xC2):  # SOF0/1/2: baseline, extended, progressive
-            if length < 8:
-                raise Rejected("bad_jpeg", "frame header too short")
-            height, width = struct.unpack(">HH", data[i + 5 : i + 9])
-            return width, height
-        if marker == 0xDA:
-            break
-        i += 2 + length
-    raise Rejected("bad_jpeg", "no frame header (SOF0/1/2) before the image data")
-
-
 def decode_jpeg(data: bytes, seq: int) -> np.ndarray:
-    import cv2
-
+    """A camera payload to RGB pixels, every check of firmware_bridge.jpeg applied; Rejected carries `seq`."""
     if len(data) > P.MAX_JPEG_BYTES:
         raise Rejected("too_large", f"JPEG of {len(data)} bytes; at most {P.MAX_JPEG_BYTES}", seq)
     try:
-        width, height = jpeg_size(data)
+        width, height = jpeg.check_structure(data)
+        return jpeg.decode_strict(data, width, height)
     except Rejected as err:
-        raise Rejected(err.code, err.detail, seq) from None
-    lo, hi = P.MIN_IMAGE_SIDE, P.MAX_IMAGE_SIDE
-    if not (lo <= width <= hi and lo <= height <= hi):
-        raise Rejected("bad_size", f"image {width}x{height}; each side must be {lo}..{hi}", seq)
-    bgr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-    if bgr is None or bgr.shape[:2] != (height, width):
-        raise Rejected("bad_jpeg", "the JPEG does not decode", seq)
-    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+        raise err.with_seq(seq) from None
 
 
 def decode_up(topic: str, payload: bytes, props: dict[str, str], now_ns: int) -> Message:
@@ -181,6 +189,13 @@ def decode_up(topic: str, payload: bytes, props: dict[str, str], now_ns: int) ->
 
 
 # -- agent -> device ------------------------------------------------------------------------
+
+
+def error_reply(err: Rejected, topic: str, t_ns: int, rejected_total: int) -> dict[str, Any]:
+    """The error record the bridge sends for `err` (before `v`); passes error.json by construction."""
+    return {"code": err.code, "topic": topic[:200], "detail": err.detail[:300], "seq": err.seq, "t_ns": t_ns,
+            "rejected_total": rejected_total}
+
 
 
 def encode_json(name: str, record: dict[str, Any]) -> bytes:

@@ -76,6 +76,13 @@ def is_refused_login(err: BaseException) -> bool:
     return "not authorized" in text or "bad user name or password" in text
 
 
+def first_connection_failed(address: "BrokerAddress", err: BaseException) -> BridgeError:
+    """The error for a broker never reached: a service told not to wait for it stops with this
+    (a typo in the URL should not look like a broker that is merely down)."""
+    return BridgeError(f"cannot reach the broker at {address.host}:{address.port}: {describe_mqtt_error(err)}"
+                       " (start it first, or pass --retry to keep trying)")
+
+
 def describe_mqtt_error(err: BaseException) -> str:
     """One line for a failed connection: refused login, TLS trouble, nobody listening."""
     text = str(err)

@@ -23,12 +23,15 @@ import numpy as np
 
 from firmware_bridge import codec
 from firmware_bridge import protocol as P
-from firmware_bridge.connection import BrokerAddress, BridgeError, describe_mqtt_error, is_refused_login
+from firmware_bridge.connection import BrokerAddress, BridgeError, describe_mqtt_error, first_connection_failed, is_refused_login
+from firmware_bridge.faults import FAULTS
 from streams.frames import AudioChunk, Event, Frame, ImuSample, TruthEvent, VideoFrame
 
 log = logging.getLogger(__name__)
 BACKOFF_S = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0)
 TIME_EXCHANGES = 5
+SESSION_EXPIRY_S = 3600  # the broker keeps the device's session (and queued prompts) this long offline
+
 
 
 def clock_offset(t1: int, t2: int, t3: int, t4: int) -> tuple[int, int]:
@@ -72,9 +75,12 @@ class DeviceEmulator:
     def __init__(self, address: BrokerAddress, device_id: str, frames: Iterable[Frame] | None = None, *,
                  clock_skew_ns: int = 0, capabilities: dict[str, bool] | None = None,
                  feedback: dict[str, str] | None = None, on_prompt: Callable[[dict[str, Any]], None] | None = None,
-                 drop_audio_seqs: Iterable[int] = (), jpeg_quality: int = 80, loop: bool = False) -> None:
+                 drop_audio_seqs: Iterable[int] = (), jpeg_quality: int = 80, loop: bool = False,
+                 faults: Iterable[str] = (), auto_ack: bool = True, wait_for_broker: bool = True) -> None:
+        """`wait_for_broker` False: a first connection that fails raises BridgeError (see Bridge)."""
         self.address = address
-        self.device_id = P.DEVICE_ID_PATTERN.match(device_id) and device_id
+        self.wait_for_broker = wait_for_broker
+        self.device_id = P.DEVICE_ID_PATTERN.fullmatch(device_id) and device_id
         if not self.device_id:
             raise BridgeError(f"bad device id {device_id!r}: 1-64 letters, digits, '_' or '-'")
         self.frames = frames
@@ -85,6 +91,13 @@ class DeviceEmulator:
         self.drop_audio_seqs = set(drop_audio_seqs)
         self.jpeg_quality = jpeg_quality
         self.loop = loop
+        self.faults = frozenset(faults)
+        self.auto_ack = auto_ack  # False: show prompts but leave acking to the caller (`ack`)
+        unknown = self.faults - FAULTS.keys()
+        if unknown:
+            raise BridgeError(f"unknown emulator fault(s) {', '.join(sorted(unknown))}; known: {', '.join(FAULTS)}")
+        self._resync: asyncio.Task | None = None
+        self._offline_until = 0.0
         self.stats = EmulatorStats()
         self.seen_ids: set[str] = set()  # de-duplication survives reconnects
         self.streaming_done = asyncio.Event()
@@ -103,6 +116,22 @@ class DeviceEmulator:
     def agent_now_ns(self) -> int:
         return self.device_now_ns() + (self.stats.offset_ns or 0)
 
+    def drop_connection(self, offline_s: float = 0.0) -> None:
+        """Cut the network under the client (no DISCONNECT): the broker publishes the will, the
+        emulator stays away `offline_s` and reconnects, as a device walking out of Wi-Fi range does."""
+        import socket
+
+        self._offline_until = time.monotonic() + offline_s
+        client = self._client
+        sock = client._client.socket() if client is not None else None  # noqa: SLF001 (paho's socket)
+        if sock is not None:
+            sock.shutdown(socket.SHUT_RDWR)
+
+    async def press(self, action: str, button: str = "main") -> bool:
+        """A button action (press, double_press, long_press) as the glasses' firmware sends it."""
+        return await self._publish_json("button", {"seq": self._next_seq("button"), "t_ns": self.agent_now_ns(),
+                                                   "button": button, "action": action})
+
     # -- connection ----------------------------------------------------------------------------
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -114,7 +143,7 @@ class DeviceEmulator:
             while not stop.is_set():
                 will = aiomqtt.Will(P.topic(self.device_id, "status"), json.dumps({"v": 1, "state": "offline"}), qos=1, retain=True)
                 try:
-                    async with self.address.client(self.device_id, will=will) as client:
+                    async with self._client_for(will) as client:
                         attempt = 0
                         await self._on_connected(client)
                         consumer = asyncio.ensure_future(self._consume(client))
@@ -137,9 +166,11 @@ class DeviceEmulator:
                 except aiomqtt.MqttError as err:
                     if is_refused_login(err):
                         raise BridgeError(f"{self.address.host}:{self.address.port}: {describe_mqtt_error(err)}") from None
+                    if not self.stats.connections and not self.wait_for_broker:
+                        raise first_connection_failed(self.address, err) from None
                     self._client = None
                     self.online.clear()
-                    delay = BACKOFF_S[min(attempt, len(BACKOFF_S) - 1)]
+                    delay = max(BACKOFF_S[min(attempt, len(BACKOFF_S) - 1)], self._offline_until - time.monotonic())
                     attempt += 1
                     log.info("device %s: connection lost (%s); retrying in %.1f s", self.device_id, err, delay)
                     try:
@@ -151,6 +182,18 @@ class DeviceEmulator:
                 streaming.cancel()
                 await asyncio.gather(streaming, return_exceptions=True)
 
+    def _client_for(self, will: Any) -> Any:
+        """A persistent session (clean start only the first time): QoS 1 prompts sent while the
+        device was away wait at the broker and arrive on reconnect."""
+        from paho.mqtt.packettypes import PacketTypes
+        from paho.mqtt.properties import Properties
+
+        props = Properties(PacketTypes.CONNECT)
+        props.SessionExpiryInterval = 0 if "fresh_session" in self.faults else SESSION_EXPIRY_S
+        return self.address.client(self.device_id, will=None if "no_will" in self.faults else will,
+                                   clean_start=True if "fresh_session" in self.faults or not self.stats.connections else False,
+                                   properties=props)
+
     async def _on_connected(self, client: Any) -> None:
         self._client = client
         self.stats.connections += 1
@@ -161,7 +204,8 @@ class DeviceEmulator:
                                             "firmware": "glasses-agent-emulator/1"})
 
     async def _sync_then_stream(self) -> None:
-        await self.sync_clock()
+        if "no_time_sync" not in self.faults:
+            await self.sync_clock()
         self.online.set()  # streams start (or resume) once stamps can be on the agent's clock
 
     async def sync_clock(self, rounds: int = TIME_EXCHANGES, timeout_s: float = 10.0, retry_s: float = 0.5) -> None:
@@ -214,26 +258,38 @@ class DeviceEmulator:
                 await self._show(record, received_device_ns + (self.stats.offset_ns or 0))
             elif name == "error":
                 self.stats.errors.append(record)
+                if record["code"] == "clock_unsynced" and "ignores_errors" not in self.faults and (
+                        self._resync is None or self._resync.done()):
+                    self._resync = asyncio.ensure_future(self.sync_clock())  # stamps were off: measure again
             elif name == "config":
                 self.stats.configs.append(record)
 
     async def _show(self, record: dict[str, Any], agent_ns: int) -> None:
         if record["id"] in self.seen_ids:
             self.stats.duplicates += 1  # a re-send: ack again (the first ack may have been lost), never re-show
-            await self._publish_json("ack", {"id": record["id"], "state": "displayed", "t_ns": agent_ns})
+            if self.auto_ack:
+                await self._publish_json("ack", {"id": record["id"], "state": "displayed", "t_ns": agent_ns})
             return
-        if agent_ns >= int(record["t_ns"]) + int(record["ttl_ms"]) * 1_000_000:
+        if agent_ns >= int(record["t_ns"]) + int(record["ttl_ms"]) * 1_000_000 and "shows_expired" not in self.faults:
             self.stats.expired += 1  # too late to be useful: never shown
             return
+        if "slow_ack" in self.faults:
+            await asyncio.sleep(2.0)
         self.seen_ids.add(record["id"])
         shown = ShownPrompt(record, agent_ns)
         self.stats.shown.append(shown)
         if self.on_prompt is not None:
             self.on_prompt(record)
+        if not self.auto_ack:
+            return
         await self._publish_json("ack", {"id": record["id"], "state": "displayed", "t_ns": agent_ns})
         label = self.feedback.get(record["kind"]) or self.feedback.get("*")
         if label in P.FEEDBACK_LABELS:
             await self._publish_json("ack", {"id": record["id"], "state": label, "t_ns": self.agent_now_ns()})
+
+    async def ack(self, prompt_id: str, state: str) -> bool:
+        """Acknowledge a prompt by hand (displayed, dismissed, helpful), stamped now."""
+        return await self._publish_json("ack", {"id": prompt_id, "state": state, "t_ns": self.agent_now_ns()})
 
     async def send_feedback(self, prompt_id: str, label: str) -> None:
         await self._publish_json("feedback", {"seq": self._next_seq("feedback"), "t_ns": self.agent_now_ns(),
@@ -242,7 +298,7 @@ class DeviceEmulator:
     # -- publishing ----------------------------------------------------------------------------
 
     def _next_seq(self, name: str) -> int:
-        seq = self._seq.get(name, -1) + 1
+        seq = self._seq.get(name, -1) + (0 if "seq_repeat" in self.faults and name in self._seq else 1)
         self._seq[name] = seq
         return seq
 
@@ -290,7 +346,8 @@ class DeviceEmulator:
                 seq = self._next_seq("audio")
                 if seq in self.drop_audio_seqs:
                     continue  # lost in transit (QoS 0): the sequence number jumps
-                await self.publish_raw("audio", part.astype("<i2").tobytes(), user_properties={
+                data = part.astype("<i2").tobytes()
+                await self.publish_raw("audio", data[:-1] if "bad_audio" in self.faults else data, user_properties={
                     "v": "1", "seq": str(seq), "t_ns": str(t_ns + start * 1_000_000_000 // P.AUDIO_SAMPLE_RATE), "rate": "16000"})
         elif isinstance(frame, ImuSample):
             await self._publish_json("imu", {"seq": self._next_seq("imu"), "t_ns": t_ns, "accel": list(frame.accel),

@@ -21,6 +21,7 @@ AUDIO_MAX_CHUNK_MS = 500
 MAX_JPEG_BYTES = 512 * 1024
 MAX_AUDIO_BYTES = AUDIO_SAMPLE_RATE * 2 * AUDIO_MAX_CHUNK_MS // 1000
 MAX_JSON_BYTES = 4096
+MAX_JSON_DEPTH = 8  # arrays/objects nested deeper are refused before parsing (bad_json)
 MAX_IMAGE_SIDE = 1920
 MIN_IMAGE_SIDE = 16
 
@@ -71,6 +72,6 @@ def topic(device_id: str, name: str) -> str:
 def parse_topic(text: str) -> tuple[str | None, str]:
     """`glasses/dev1/time/request` -> ("dev1", "time/request"); device None when malformed."""
     parts = text.split("/", 2)
-    if len(parts) != 3 or parts[0] != TOPIC_ROOT or not DEVICE_ID_PATTERN.match(parts[1]):
+    if len(parts) != 3 or parts[0] != TOPIC_ROOT or not DEVICE_ID_PATTERN.fullmatch(parts[1]):
         return None, text
     return parts[1], parts[2]

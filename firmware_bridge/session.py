@@ -1,8 +1,9 @@
 """One device as the bridge sees it: a live source feeding that device's own agent pipeline.
 
-Each device gets its own Agent (its own memory file) and its own `streams` Pipeline on the
-bridge's shared real clock; frames decoded from MQTT enter as a `LiveSource`, and the last stage
-hands each tick's prompts back to the bridge for delivery.
+Each device gets its own Agent (its own memory file) and its own `streams` Pipeline, run by the
+real-time pacer (streams.pacers.RealtimePacer: stale ticks dropped to stay current, and counted)
+on the bridge's shared real clock; frames decoded from MQTT enter as a `LiveSource`, and the last
+stage hands each tick's prompts back to the bridge for delivery.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from streams.frames import Frame
+from streams.pacers.realtime import RealtimePacer
 from streams.pipeline import Pipeline
 from streams.sources.base import Emit
 from streams.stages import Stage
@@ -76,6 +78,7 @@ class DeviceSession:
         self.source = MqttDeviceSource(device_id)
         self.sink = PromptSink(lambda prompts: deliver(device_id, prompts))
         self.pipeline = Pipeline(list(agent.stages()) + [self.sink], clock=clock, tick_hz=tick_hz)
+        self.pacer = RealtimePacer(self.pipeline)
         self.state = "unknown"  # online / offline from the status topic
         self.status: dict[str, Any] = {}
         self.messages: Counter = Counter()  # topic name -> messages accepted
@@ -87,12 +90,12 @@ class DeviceSession:
 
     async def _run(self) -> None:
         try:
-            await self.pipeline.run_paced(live=[self.source])
+            await self.pacer.run(live=[self.source])
         except Exception:  # one device's failing agent must not take the others down
             log.exception("pipeline of device %s failed", self.device_id)
 
     async def stop(self) -> None:
-        self.pipeline.stop()
+        self.pacer.stop()
         if self.task is not None:
             # asyncio.wait, not wait_for: a pipeline slow to wind down is cancelled, never waited on forever.
             done, _ = await asyncio.wait({self.task}, timeout=10)

@@ -8,7 +8,9 @@ fast as the stages allow and yields the same results every time.
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
+from collections.abc import Callable
 from typing import Protocol
 
 
@@ -80,3 +82,43 @@ class VirtualClock:
         self.advance_to(t_ns)
         # Yield once so other tasks at this instant run before time moves on.
         await asyncio.sleep(0)
+
+
+# -- wall clocks for pacers that wait on a thread's condition (the simulator's pacer) -----------
+
+
+class MonotonicClock:
+    """Wall time in seconds for people: waits time out on their own."""
+
+    def now(self) -> float:
+        return time.monotonic()
+
+    def wait(self, cv: threading.Condition, seconds: float | None) -> None:
+        cv.wait(seconds)
+
+    def listen(self, poke: Callable[[], None]) -> None:
+        return None
+
+
+class ManualClock:
+    """Wall time that moves only when a test calls `advance`: a waiter is woken by the move
+    (through the listener) or by a command, never by a timeout, so tests say "half a second
+    passes" instead of sleeping."""
+
+    def __init__(self) -> None:
+        self.t = 0.0
+        self._listeners: list[Callable[[], None]] = []
+
+    def now(self) -> float:
+        return self.t
+
+    def wait(self, cv: threading.Condition, seconds: float | None) -> None:  # noqa: ARG002
+        cv.wait()
+
+    def listen(self, poke: Callable[[], None]) -> None:
+        self._listeners.append(poke)
+
+    def advance(self, seconds: float) -> None:
+        self.t += seconds
+        for poke in self._listeners:
+            poke()

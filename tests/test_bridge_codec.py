@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from firmware_bridge import codec
+from firmware_bridge import codec, jpeg
 from firmware_bridge import protocol as P
 from firmware_bridge.emulator import clock_offset, encode_jpeg
 from streams.frames import AudioChunk, Event, ImuSample, VideoFrame
@@ -102,12 +102,12 @@ def test_a_corrupt_jpeg_header_is_refused_or_decodes_to_the_announced_size(at, b
         assert err.code in ("bad_jpeg", "bad_size") and err.seq == 7
     else:  # a flip in a table can leave a valid JPEG: then it is an image of its declared size
         assert frame.image.ndim == 3 and frame.image.shape[2] == 3
-        assert (frame.width, frame.height) == codec.jpeg_size(bytes(data))
+        assert (frame.width, frame.height) == jpeg.check_structure(bytes(data))
 
 
 JSON_TOPICS = ("imu", "telemetry", "button", "feedback", "status", "ack", "time/request")
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
     max_leaves=12,
 )

@@ -8,6 +8,7 @@ one prompt and its ack); only the `sh settings` block is replaced by this broker
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import shutil
 from pathlib import Path
@@ -68,4 +69,13 @@ def test_the_shell_examples_run_against_the_bridge(mosquitto, tmp_path):
     assert "low_light: It is dark here" in out
     dev = summary["devices"]["dev1"]
     assert dev["messages"] == {"camera": 1, "audio": 1, "status": 1, "time/request": 1, "ack": 1}
+    # Honest timing: the round trip is the exchange's own; the connection's handshakes are not in it.
+    rtt_ns = int(re.search(r"round trip (-?\d+) ns", out).group(1))
+    log = (tmp_path / "device" / "rr.log").read_text()
+    connect_ns = int(re.search(r"^(\d+) Client \S+ sending CONNECT", log, re.M).group(1))
+    connack_ns = int(re.search(r"^(\d+) Client \S+ received CONNACK", log, re.M).group(1))
+    received_ns = int(re.search(r"^(\d+) Client \S+ received PUBLISH", log, re.M).group(1))
+    reply = json.loads(log.strip().splitlines()[-1].split(" ", 1)[1])
+    whole_call_ns = (received_ns - connect_ns) - (reply["t3"] - reply["t2"])
+    assert 0 <= rtt_ns <= whole_call_ns - (connack_ns - connect_ns), (rtt_ns, whole_call_ns, log)
     assert summary["rejected"] == {} and summary["acks"] == {"displayed": 1} and summary["prompts_pending"] == 0

@@ -103,9 +103,12 @@ def frames() -> list[Frame]:
     return make_frames()
 
 
+START = 1_767_225_600 * NS_PER_S  # 2026-01-01T00:00:00Z: the wall clock of the first frame
+
+
 @pytest.fixture(scope="module")
 def recording(tmp_path_factory, frames) -> Path:
-    return record(tmp_path_factory.mktemp("rec") / "session.mcap", frames)
+    return record(tmp_path_factory.mktemp("rec") / "session.mcap", frames, start_wall_ns=START)
 
 
 # -- round trip ------------------------------------------------------------------------------
@@ -243,7 +246,8 @@ def test_channels_use_foxglove_schemas_and_decode_from_the_file_alone(recording,
     for (message, image), frame in zip(by_topic["/camera"], videos, strict=True):
         assert type(image).DESCRIPTOR.full_name == "foxglove.CompressedImage"
         assert image.format == "jpeg"
-        assert image.timestamp.seconds * NS_PER_S + image.timestamp.nanos == frame.t_ns == message.log_time == message.publish_time
+        # Foxglove sees the capture date: log time and stamp are the wall clock, t_ns + START.
+        assert image.timestamp.seconds * NS_PER_S + image.timestamp.nanos == frame.t_ns + START == message.log_time == message.publish_time
         assert message.sequence == frame.seq
         assert decode_rgb(image.data).shape == frame.image.shape
 
@@ -251,7 +255,7 @@ def test_channels_use_foxglove_schemas_and_decode_from_the_file_alone(recording,
     for (message, audio), frame in zip(by_topic["/mic"], chunks, strict=True):
         assert type(audio).DESCRIPTOR.full_name == "foxglove.RawAudio"
         assert (audio.format, audio.sample_rate, audio.number_of_channels) == ("pcm-s16", SR, 1)
-        assert audio.timestamp.seconds * NS_PER_S + audio.timestamp.nanos == frame.t_ns == message.log_time
+        assert audio.timestamp.seconds * NS_PER_S + audio.timestamp.nanos == frame.t_ns + START == message.log_time
         assert np.array_equal(np.frombuffer(audio.data, "<i2"), frame.samples)
 
     # JSON channels: every message valid against the JSON Schema the file carries.
@@ -260,7 +264,7 @@ def test_channels_use_foxglove_schemas_and_decode_from_the_file_alone(recording,
         schema = json.loads(schemas[topic].data)
         for message, body in by_topic[topic]:
             jsonschema.validate(body, schema)
-            assert body["t_ns"] == message.log_time
+            assert body["t_ns"] + START == message.log_time  # the payload keeps the stream's own t_ns
 
 
 def test_stored_protobuf_schema_is_foxgloves_published_one(recording):
@@ -333,13 +337,79 @@ def test_missing_file_and_folder(tmp_path):
         McapReplaySource(tmp_path)
 
 
-def test_corrupt_chunk_in_finished_file_is_a_recording_error(tmp_path, recording):
-    data = bytearray(recording.read_bytes())
-    data[len(data) // 3 : len(data) // 3 + 64] = bytes(64)  # zero a run inside the data section
+def test_damaged_chunk_recovers_every_chunk_before_it_and_says_damaged(tmp_path, chunky):
+    src, expected, _ = chunky
+    data = bytearray(src.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 64] = bytes(64)  # zero a run inside the data section
     path = tmp_path / "corrupt.mcap"
     path.write_bytes(bytes(data))
-    with pytest.raises(RecordingError):
-        list(McapReplaySource(path).frames())
+    # The summary is whole, so the warning can say how many messages the file held.
+    with pytest.warns(RecoveredRecordingWarning,
+                      match=rf"is damaged; damaged at byte \d+ \(.+\): recovered \d+ of {len(expected)} messages"):
+        source = McapReplaySource(path, include_truth=True)
+    got = list(source.frames())
+    assert 0 < len(got) < len(expected)  # the chunks before the damage, not the whole file refused
+    assert_same_frames(got, expected[: len(got)])
+    info = recording_info(path)
+    assert info["damaged"] and info["recovered"] and info["recovered_bytes"] <= middle
+    assert "CRC" in info["crc"] or "stopped by" in info["crc"]
+
+
+def test_every_flipped_byte_is_found(chunky, tmp_path):
+    """A byte flipped anywhere: the file is refused in one line, or read up to the damage and
+    called damaged; never read whole as if nothing happened (the CRCs cover every section)."""
+    src, expected, _ = chunky
+    clean = src.read_bytes()
+    assert recording_info(src)["crc"].startswith(f"{recording_info(src)['crc'].split()[0]} chunks checked")
+    path = tmp_path / "flipped.mcap"
+    for position in range(0, len(clean), max(1, len(clean) // 97)):
+        data = bytearray(clean)
+        data[position] ^= 0x20
+        path.write_bytes(bytes(data))
+        try:
+            info = recording_info(path)
+        except RecordingError as err:
+            assert "\n" not in str(err)
+            continue
+        assert info["damaged"] or info["recovered"], f"byte {position} flipped, file read as whole: {info['crc']}"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RecoveredRecordingWarning)
+            got = list(McapReplaySource(path, include_truth=True).frames())
+        assert [frame_order_key(f) for f in got] == [frame_order_key(f) for f in expected[: len(got)]], position
+
+
+def test_damaged_header_is_called_damaged_not_truncated(recording, tmp_path):
+    data = bytearray(recording.read_bytes())
+    data[9 + 8 : 9 + 12] = b"\xff\xff\xff\x7f"  # the profile string's length: far past the file
+    path = tmp_path / "header.mcap"
+    path.write_bytes(bytes(data))
+    for open_it in (McapReplaySource, recording_info):
+        with pytest.raises(RecordingError, match="damaged MCAP header"):
+            open_it(path)
+    data = bytearray(recording.read_bytes())
+    data[8] = 0x05  # not a header's opcode
+    path.write_bytes(bytes(data))
+    with pytest.raises(RecordingError, match="damaged MCAP header"):
+        recording_info(path)
+
+
+def test_wall_clock_start_is_kept_and_t_ns_comes_back_unchanged(recording, frames):
+    info = recording_info(recording)
+    assert info["wall_clock_start_ns"] == START and info["wall_clock_start"] == "2026-01-01T00:00:00.000000Z"
+    assert info["start_ns"] == 0  # the stream's own time, not the date
+    with open(recording, "rb") as f:
+        reader = make_reader(f)
+        (meta,) = [m for m in reader.iter_metadata() if m.name == "glasses.recording"]
+    assert meta.metadata["wall_clock_start"] == "2026-01-01T00:00:00.000000Z"
+    assert_same_frames(list(McapReplaySource(recording, include_truth=True).frames()),
+                       [replayed_form(f) for f in frames])
+
+
+def test_recordings_of_one_scene_with_a_fixed_start_are_identical(tmp_path, frames):
+    a = record(tmp_path / "a.mcap", frames, start_wall_ns=START)
+    b = record(tmp_path / "b.mcap", frames, start_wall_ns=START)
+    assert a.read_bytes() == b.read_bytes()
 
 
 # -- recovery --------------------------------------------------------------------------------

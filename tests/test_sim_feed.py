@@ -8,7 +8,7 @@ import numpy as np
 
 from streams.recording import McapReplaySource
 from streams.testing import run_test
-from tools.sim.feed import TickFeed
+from streams.ticks import TickStream as TickFeed
 
 RECORDING = Path(__file__).parent / "fixtures" / "sim" / "scene.mcap"
 

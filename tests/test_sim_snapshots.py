@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
 from pathlib import Path
 
 from streams.recording import McapReplaySource
 from tools.sim.app import SimApp
 from tools.sim.controller import ManualClock
 from tools.sim.drivers import TraceDriver, load_trace
-from tools.sim.feed import TickFeed
+from tools.sim.widgets.health import health_items
+from streams.ticks import TickStream as TickFeed
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sim"
 SIZE = (120, 36)
@@ -40,3 +43,51 @@ def test_main_screen_in_a_replay(snap_compare):
 
 def test_help_screen(snap_compare):
     assert snap_compare(trace_app(), terminal_size=SIZE, press=["question_mark"])
+
+
+SMALL = (80, 24)
+
+
+async def _step_to(pilot, stream_s: float) -> None:
+    app = pilot.app
+    while app.controller.frame is None or app.controller.frame.stream_s < stream_s:
+        await app.controller.step()
+    app.controller.status = ""
+    app._show_state()
+    await app.controller.wait_idle()
+    await pilot.wait_for_scheduled_animations()
+    await pilot.pause()
+    await pilot.pause()
+
+
+def test_main_screen_at_80x24(snap_compare):
+    async def step_to_the_hazard(pilot) -> None:
+        await _step_to(pilot, 1.5)
+
+    assert snap_compare(trace_app(), terminal_size=SMALL, run_before=step_to_the_hazard)
+
+
+def test_every_health_value_mode_and_help_key_whole_at_80x24():
+    asyncio.run(_check_small_screen())
+
+
+async def _check_small_screen() -> None:
+    app = trace_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await _step_to(pilot, 1.5)
+        screen = "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+        health = app.controller.frame.health
+        for label, value in health_items(health):
+            assert re.search(rf"{re.escape(label)} +{re.escape(value.plain)}(?: |│|$)", screen, re.M), (label, value.plain)
+        top = screen.splitlines()[0]
+        assert "mode explore" in top and "paused" in top and "t 1.5 / " in top
+        assert "? " in screen.splitlines()[-1] and "all keys" in screen.splitlines()[-1]
+
+
+def test_every_key_is_in_the_key_bar_or_the_help_screen():
+    from tools.sim.screens import key_name
+
+    help_keys = {key_name(k) for b in SimApp.BINDINGS for k in b.key.split(",")}
+    bar_keys = {k for keys, _ in SimApp.KEY_BAR for k in keys.split()}
+    assert bar_keys <= help_keys  # the bar offers nothing that does not exist
+    assert {key_name(b.key.split(",")[0]) for b in SimApp.BINDINGS} <= bar_keys  # at 160 columns, every action

@@ -14,6 +14,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from tools.arg_checks import harden
 from tools.commands import bench, bridge, evals, memory, pairs, run, scenarios, sim, streams, train
 from tools.commands.common import EXIT_USAGE, CliParser, run_handler
 
@@ -30,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=CliParser)
     for family in COMMAND_FAMILIES:
         family.register(sub)
-    return parser
+    return harden(parser)  # every flag gets a checked type: no nan, inf, '' or unbounded rates
 
 
 def main(argv: Sequence[str] | None = None) -> int:

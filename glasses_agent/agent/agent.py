@@ -88,6 +88,11 @@ class Agent:
         t_ns = self.last_context.t_ns if self.last_context is not None else 0
         self.configurator.set_mode(mode, t_ns)
 
+    def button(self, action: str):  # noqa: ANN201 (ButtonOutcome)
+        """A device button press, double press or long press (glasses_agent.configurator.buttons)."""
+        t_ns = self.last_context.t_ns if self.last_context is not None else 0
+        return self.configurator.button(action, t_ns)
+
     def set_goal(self, name: str | None) -> None:
         if name is not None and (not isinstance(name, str) or not name.strip()):
             raise GlassesAgentError(f"a goal is the name of something to find, got {name!r}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from glasses_agent.configurator.buttons import ButtonMap, ButtonOutcome
 from glasses_agent.configurator.modes import ModeSettings, UnknownModeError, load_modes
 from streams.frames import NS_PER_S, Event
 
@@ -52,6 +53,13 @@ class Configurator:
         self._walking_since: int | None = None
         self._still_since: int | None = None
         self.switches: list[tuple[int, str, str]] = []  # (t_ns, mode, why)
+        self._buttons: ButtonMap | None = None
+
+    def button(self, action: str, t_ns: int = 0) -> ButtonOutcome:
+        """A device button (press, double_press, long_press): see configurator.buttons for meanings."""
+        if self._buttons is None:
+            self._buttons = ButtonMap(self)
+        return self._buttons.press(action, t_ns)
 
     def _check(self, mode: str) -> str:
         if mode not in self.modes:

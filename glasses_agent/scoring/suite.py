@@ -11,7 +11,7 @@ import asyncio
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from glasses_agent.errors import GlassesAgentError
 from glasses_agent.scoring.scenes import SHARED_DATA, build
@@ -125,9 +125,11 @@ def run_scenario(name: str, seed: int, *, memory_path: str, perception: str | No
 
 
 def run_suite(*, memory_dir: str | None = None, shared: bool = True, perception: str | None = None,
-              world: str | None = None, only: list[str] | None = None) -> SuiteReport:
+              world: str | None = None, only: list[str] | None = None,
+              progress: Callable[[int, int, str], None] | None = None) -> SuiteReport:
     """Every scenario (or `only` these) through a fresh agent. Checkpoints as `glasses-agent run`
-    takes them: None the shipped ones (the default, what users run), "none" without the model."""
+    takes them: None the shipped ones (the default, what users run), "none" without the model.
+    `progress(done, total, what)` is called as each run finishes (or is skipped)."""
     report = SuiteReport()
     world_model = perception != "none" and world != "none"  # the agent loads no world without perception
     plan = list(GENERATED) + (list(SHARED) if shared else [])
@@ -136,11 +138,21 @@ def run_suite(*, memory_dir: str | None = None, shared: bool = True, perception:
         plan += [(name, seeds) for name, _, seeds in HALVES]
     if only:
         plan = [(n, s) for n, s in plan if n in only]
+    total = sum(len(seeds) for _, seeds in plan) + (len(RATE_CLIPS) if shared and not only else 0)
+    done = 0
+
+    def step(what: str, runs: int = 1) -> None:
+        nonlocal done
+        done += runs
+        if progress is not None:
+            progress(done, total, what)
+
     with tempfile.TemporaryDirectory(prefix="glasses-agent-suite-") as tmp:
         base = Path(memory_dir or tmp)
         for i, (name, seeds) in enumerate(plan):
             if name.startswith("shared:") and not SHARED_DATA.exists():
                 report.skipped.append(f"{name}: ../shared/data is absent")
+                step(f"{name} skipped", len(seeds))
                 continue
             for seed in seeds:
                 memory = str(base / f"suite-{i}-{seed}.sqlite3")
@@ -148,6 +160,7 @@ def run_suite(*, memory_dir: str | None = None, shared: bool = True, perception:
                     result, scenario = run_scenario(name, seed, memory_path=memory, perception=perception, world=world)
                 except GlassesAgentError as err:
                     report.skipped.append(f"{name} seed {seed}: {err}")
+                    step(f"{name} seed {seed} skipped")
                     continue
                 required, optional = scenario.expectations()
                 if not world_model:  # surprise is the world model's: without it, excused but not due
@@ -156,14 +169,17 @@ def run_suite(*, memory_dir: str | None = None, shared: bool = True, perception:
                 table = report.halves.setdefault(halves[name], {}) if name in halves else report.scores
                 score(result.prompts, required, optional=optional, scores=table, tick_ns=NS_PER_S // 10)
                 report.runs.append(result)
+                step(f"{name} seed {seed}: {len(result.prompts)} prompts")
         if shared and not only:
             for name in RATE_CLIPS:
                 if not SHARED_DATA.exists():
                     report.skipped.append(f"{name}: ../shared/data is absent")
+                    step(f"{name} skipped")
                     continue
                 result, _ = run_scenario(name, 0, memory_path=str(base / "rate.sqlite3"), perception=perception,
                                          world=world)
                 report.rates.append(result)
+                step(f"{name}: {len(result.prompts)} prompts")
     return report
 
 

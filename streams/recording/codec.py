@@ -6,7 +6,9 @@ bytes rather than base64 text. IMU, events, ground truth and stream ends are sma
 JSON with a JSON Schema: readable in Foxglove's raw view and plottable field by field.
 
 What a frame needs besides the payload:
-- `t_ns` is the message's log_time and publish_time (and the Foxglove `timestamp` field);
+- `t_ns` plus the recording's wall-clock offset (`LOG_TIME_OFFSET` in each channel's metadata)
+  is the message's log_time and publish_time (and the Foxglove `timestamp` field), so Foxglove
+  shows the capture date; JSON payloads keep `t_ns` itself;
 - `seq` is the MCAP message `sequence` (and, in JSON payloads, a `seq` field, which wins);
 - `source` is the channel's metadata for camera/microphone (one channel per source), and a
   field of the JSON payload for the rest.
@@ -33,6 +35,11 @@ JPEG_QUALITY = 85
 # Channel kinds, kept in each channel's metadata so a reader never guesses from topic names.
 VIDEO, AUDIO, IMU, EVENT, TRUTH, EOS = "video", "audio", "imu", "event", "truth", "eos"
 FRAME_KINDS = (VIDEO, AUDIO, IMU, EVENT, TRUTH, EOS)
+
+# Channel metadata key: log_time - t_ns for every message of the channel (absent: 0, older files).
+LOG_TIME_OFFSET = "log_time_offset_ns"
+# The metadata record that says when the recording started, by the wall clock.
+START_METADATA = "glasses.recording"
 
 IMAGE_SCHEMA = "foxglove.CompressedImage"
 AUDIO_SCHEMA = "foxglove.RawAudio"
@@ -147,13 +154,16 @@ def encode_jpeg(image: np.ndarray) -> bytes:
     return buf.tobytes()
 
 
-def encode_payload(frame: Frame, kind: str) -> bytes:
-    """The message bytes for one frame on a channel of `kind`."""
+def encode_payload(frame: Frame, kind: str, stamp_ns: int | None = None) -> bytes:
+    """The message bytes for one frame on a channel of `kind`. `stamp_ns` is the protobuf
+    `timestamp` (the message's log time: wall clock in a recording that carries one); JSON
+    payloads keep the frame's own `t_ns`."""
+    stamp_ns = frame.t_ns if stamp_ns is None else stamp_ns
     if kind == VIDEO:
         assert isinstance(frame, VideoFrame)
         data = frame.jpeg if frame.jpeg is not None else encode_jpeg(frame.image)
         image = CompressedImage(frame_id=frame.source, data=data, format="jpeg")
-        _set_timestamp(image.timestamp, frame.t_ns)
+        _set_timestamp(image.timestamp, stamp_ns)
         return image.SerializeToString()
     if kind == AUDIO:
         assert isinstance(frame, AudioChunk)
@@ -166,7 +176,7 @@ def encode_payload(frame: Frame, kind: str) -> bytes:
             sample_rate=int(frame.sample_rate),
             number_of_channels=1,
         )
-        _set_timestamp(audio.timestamp, frame.t_ns)
+        _set_timestamp(audio.timestamp, stamp_ns)
         return audio.SerializeToString()
     body: dict[str, Any] = {"t_ns": frame.t_ns, "seq": frame.seq, "source": frame.source}
     if kind == IMU:

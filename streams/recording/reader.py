@@ -1,15 +1,17 @@
 """Reading recordings back: `McapReplaySource` (a `FrameSource`), `recording_info`, and recovery.
 
-A finished file is read through its summary and chunk index (seeks, little memory). A file whose
-writer never finished (crash, kill, full disk, truncated copy) has no summary; it is read front
-to back with mcap's NonSeekingReader as far as its chunks are whole and CRC-clean, and a
-`RecoveredRecordingWarning` says how much that was. Anything that is not MCAP at all raises
-`RecordingError` with one line, never a library traceback.
+Opening a file reads it once front to back (`scan.Scan`), checking every chunk's CRC. A whole,
+clean file is then read through its summary and chunk index (seeks, little memory). A file whose
+writer never finished (crash, kill, full disk, truncated copy), or one damaged somewhere (a
+flipped byte), is read as far as its chunks are whole and CRC-clean: every chunk before the
+first bad one. A `RecoveredRecordingWarning` says how much that was and whether the file was
+unfinished or damaged. Anything that is not MCAP at all raises `RecordingError` with one line,
+never a library traceback. Message times are given back as the stream's `t_ns` (log time less
+the recording's wall-clock offset, see `writer`).
 """
 
 from __future__ import annotations
 
-import io
 import json
 import warnings
 from collections.abc import Iterable, Iterator
@@ -17,18 +19,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
-from mcap.reader import NonSeekingReader, SeekingReader
+from mcap.reader import SeekingReader
 from mcap.records import Channel, Header, Message, Schema
 from mcap.stream_reader import StreamReader
 
 from streams.errors import RecordingError
 from streams.frames import Frame
 from streams.recording import codec
+from streams.recording.scan import FOOTER_AND_MAGIC, MCAP_MAGIC, Scan, ends_with_magic, summary_crc_ok
+from streams.recording.writer import iso_utc
 from streams.sources.base import frame_order_key
 
-MCAP_MAGIC = b"\x89MCAP0\r\n"
-# Footer record: opcode (1) + length (8) + summary start (8) + summary offset start (8) + crc (4).
-_FOOTER_AND_MAGIC = 29 + len(MCAP_MAGIC)
+_HEADER_OPCODE = 0x01
+_YEAR_2000_NS = 946_684_800 * codec.NS_PER_S  # log times before this are not wall-clock dates
 
 
 class RecoveredRecordingWarning(UserWarning):
@@ -57,6 +60,12 @@ class _Index:
     complete: bool = True  # reached the footer; False means recovered
     good_bytes: int = 0  # for a recovered file: where the last whole chunk ends
     stopped_by: str = ""  # for a recovered file: why reading stopped there
+    damaged: bool = False  # a CRC mismatch or a record that does not parse (not just an early end)
+    summary_note: str = ""  # what was wrong with the summary, when it was not used
+    expected_messages: int | None = None  # what a finished file's summary counts (None: unknown)
+    crc: dict[str, Any] = field(default_factory=dict)  # what the CRC checks covered
+    offset_ns: int = 0  # log time - t_ns (the recording's wall-clock offset; 0 in older files)
+    wall_start_ns: int | None = None  # the wall clock of the first message, when the file says
 
     @property
     def messages(self) -> int:
@@ -69,10 +78,23 @@ class _Index:
     def recovered_note(self) -> str | None:
         if self.complete:
             return None
+        how = f"damaged at byte {self.good_bytes} ({self.stopped_by})" if self.damaged else "not finished"
         return (
-            f"recovered {self.messages} of ? messages, {self.duration_s:.1f} s, "
+            f"{how}: recovered {self.messages} of {self.expected_messages or '?'} messages, {self.duration_s:.1f} s, "
             f"up to byte {self.good_bytes} of {self.size}"
         )
+
+    def crc_note(self) -> str:
+        """What the CRC checks covered, in words (`info` prints it)."""
+        c = self.crc
+        parts = [f"{c.get('chunks_checked', 0)} chunks checked"]
+        if c.get("chunks_unchecked"):
+            parts.append(f"{c['chunks_unchecked']} chunks without a CRC (not checked)")
+        parts.append(f"data section CRC {c.get('data_section', 'not reached')}")
+        parts.append(f"summary CRC {c.get('summary', 'not checked')}")
+        if self.damaged:
+            parts.append(f"stopped by {self.stopped_by} at byte {self.good_bytes}")
+        return ", ".join(parts)
 
 
 def _channel_kind(channel: Channel, schema: Schema | None) -> tuple[str | None, str]:
@@ -107,21 +129,35 @@ def _open(path: Path) -> tuple[IO[bytes], int]:
 
 
 def _read_header(path: Path, f: IO[bytes], size: int) -> tuple[Header, int]:
+    f.seek(len(MCAP_MAGIC))
+    head = f.read(9)
+    if len(head) == 9 and head[0] != _HEADER_OPCODE:
+        raise RecordingError(f"{path}: damaged MCAP header: the file does not begin with a header record")
+    claimed_end = len(MCAP_MAGIC) + 9 + int.from_bytes(head[1:], "little") if len(head) == 9 else None
+    f.seek(0)
     try:
         record = next(StreamReader(f, record_size_limit=size).records)
-    except Exception:  # noqa: BLE001 - a header cut short fails inside mcap in several ways
-        raise RecordingError(f"{path}: truncated at {size} bytes, inside its MCAP header") from None
+    except Exception:  # noqa: BLE001 - a bad header fails inside mcap in several ways
+        # Cut short only if the file ends where the header says it goes on (and the writer never
+        # closed it); a header that does not parse within its own length is damage.
+        if claimed_end is None or (claimed_end > size and not ends_with_magic(f, size)):
+            raise RecordingError(f"{path}: truncated at {size} bytes, inside its MCAP header") from None
+        raise RecordingError(f"{path}: damaged MCAP header: it does not read as a header record") from None
     if not isinstance(record, Header):
-        raise RecordingError(f"{path}: corrupt MCAP file: it does not begin with a header record")
+        raise RecordingError(f"{path}: damaged MCAP header: the file does not begin with a header record")
     return record, f.tell()
 
 
 def _read_summary(index: _Index, f: IO[bytes]) -> bool:
     """Fill `index` from the summary section; False if there is none to trust (unfinished file)."""
-    if index.size < len(MCAP_MAGIC) + _FOOTER_AND_MAGIC:
+    if index.size < len(MCAP_MAGIC) + FOOTER_AND_MAGIC:
         return False
-    f.seek(-len(MCAP_MAGIC), io.SEEK_END)
-    if f.read(len(MCAP_MAGIC)) != MCAP_MAGIC:
+    if not ends_with_magic(f, index.size):
+        return False
+    crc_ok = summary_crc_ok(f, index.size)
+    index.crc["summary"] = {None: "absent", True: "ok", False: "mismatch"}[crc_ok]
+    if crc_ok is False:
+        index.summary_note = "its summary is damaged (CRC mismatch)"
         return False
     f.seek(0)  # SeekingReader checks the leading magic where the stream stands
     try:
@@ -130,45 +166,17 @@ def _read_summary(index: _Index, f: IO[bytes]) -> bool:
         return False
     if summary is None or summary.statistics is None or not summary.chunk_indexes:
         return False
-    stats = summary.statistics
     index.schemas, index.channels = dict(summary.schemas), dict(summary.channels)
-    index.counts = {cid: stats.channel_message_counts.get(cid, 0) for cid in summary.channels}
-    if stats.message_count:
-        index.start_ns, index.end_ns = stats.message_start_time, stats.message_end_time
-    index.indexed = True
+    index.expected_messages = summary.statistics.message_count
     return True
 
 
-class _LinearRead:
-    """Messages front to back, for as long as the records are whole: the way into unfinished files.
-
-    `good_bytes` follows the end of the last chunk whose messages came out; `complete` is set
-    when the footer and closing magic were reached.
-    """
-
-    def __init__(self, f: IO[bytes], size: int, header_end: int) -> None:
-        self._f, self._size = f, size
-        self.good_bytes = header_end
-        self.complete = False
-        self.stopped_by = ""
-
-    def messages(self) -> Iterator[tuple[Schema | None, Channel, Message]]:
-        self._f.seek(0)
-        # CRCs on: a chunk cut short (or damaged) must fail rather than yield garbage messages.
-        reader = NonSeekingReader(self._f, validate_crcs=True, record_size_limit=self._size)
-        it = reader.iter_messages(log_time_order=False)
-        while True:
-            try:
-                item = next(it)
-            except StopIteration:
-                self.complete, self.good_bytes = True, self._size
-                return
-            except Exception as err:  # noqa: BLE001 - whatever fails past the last whole chunk is the damage
-                self.stopped_by = f"{type(err).__name__}: {err}".rstrip(": ")
-                return
-            # Chunks are read whole before their messages come out, so this is the chunk's end.
-            self.good_bytes = self._f.tell()
-            yield item
+def channel_offset(channel: Channel) -> int:
+    """log time - t_ns on this channel (the recording's wall-clock offset; 0 when absent)."""
+    try:
+        return int(channel.metadata.get(codec.LOG_TIME_OFFSET, 0))
+    except ValueError:
+        return 0
 
 
 def _read_index(path: Path) -> _Index:
@@ -176,19 +184,36 @@ def _read_index(path: Path) -> _Index:
     with f:
         header, header_end = _read_header(path, f, size)
         index = _Index(path=path, size=size, header=header, good_bytes=header_end)
-        if _read_summary(index, f):
-            return index
-        linear = _LinearRead(f, size, header_end)
-        for schema, channel, message in linear.messages():
+        summary_ok = _read_summary(index, f)
+        # One CRC-checked pass front to back: the counts, and where (if anywhere) the file is bad.
+        scan = Scan(f, size, finished=ends_with_magic(f, size))
+        first_log: int | None = None
+        for schema, channel, message in scan.messages():
             if channel.id not in index.channels:
                 index.channels[channel.id] = channel
-                if schema is not None:
-                    index.schemas[schema.id] = schema
+            if schema is not None and schema.id not in index.schemas:
+                index.schemas[schema.id] = schema
             index.counts[channel.id] = index.counts.get(channel.id, 0) + 1
-            t = message.log_time
-            index.start_ns = t if index.start_ns is None else min(index.start_ns, t)
+            offset = channel_offset(channel)
+            t = message.log_time - offset
+            if index.start_ns is None or t < index.start_ns:
+                index.start_ns, first_log, index.offset_ns = t, message.log_time, offset
             index.end_ns = t if index.end_ns is None else max(index.end_ns, t)
-        index.complete, index.good_bytes, index.stopped_by = linear.complete, linear.good_bytes, linear.stopped_by
+        if scan.complete and not scan.finished:
+            scan.damaged, scan.stopped_by = True, "the closing magic bytes are wrong"
+        index.complete = scan.complete and not scan.damaged
+        index.good_bytes = scan.good_bytes if not index.complete else size
+        index.stopped_by, index.damaged = scan.stopped_by, scan.damaged
+        index.indexed = summary_ok and index.complete
+        if index.summary_note and index.complete:
+            index.damaged, index.stopped_by = True, index.summary_note  # every message read; the index is bad
+        index.crc.update(chunks_checked=scan.chunks_checked, chunks_unchecked=scan.chunks_unchecked,
+                         data_section=scan.data_crc)
+        started = scan.metadata.get(codec.START_METADATA, {})
+        if started.get("wall_clock_start_ns", "").isdigit():
+            index.wall_start_ns = int(started["wall_clock_start_ns"])
+        elif first_log is not None and (index.offset_ns or first_log >= _YEAR_2000_NS):
+            index.wall_start_ns = first_log  # other writers log the wall clock itself
         return index
 
 
@@ -225,6 +250,12 @@ def _describe(index: _Index, frame_kinds: Iterable[str]) -> dict[str, Any]:
         "start_ns": index.start_ns,
         "end_ns": index.end_ns,
         "duration_s": index.duration_s,
+        "wall_clock_start_ns": index.wall_start_ns,
+        "wall_clock_start": iso_utc(index.wall_start_ns) if index.wall_start_ns is not None else None,
+        "log_time_offset_ns": index.offset_ns,
+        "crc": index.crc_note(),
+        "damaged": index.damaged,
+        "summary_note": index.summary_note or None,
         "recovered": not index.complete,
         "recovered_note": index.recovered_note(),
         "recovered_bytes": None if index.complete else index.good_bytes,
@@ -257,7 +288,8 @@ def _in_stamp_order(frames: Iterator[Frame]) -> Iterator[Frame]:
 class McapReplaySource:
     """A recording as a `FrameSource`: every frame with its recorded `t_ns`, `seq` and `source`.
 
-    Opening checks the file (and recovers an unfinished one, with a `RecoveredRecordingWarning`);
+    Opening checks the file, every CRC included, and recovers an unfinished or damaged one up to
+    the damage, with a `RecoveredRecordingWarning` that says which and how much;
     `frames()` can be called any number of times and yields the same frames each time, ordered
     by `frame_order_key`. Ground truth (`/truth`) comes out only with `include_truth=True`;
     stream ends (`/eos`) and JSON written with `write_json` never do. Camera JPEGs are decoded
@@ -273,8 +305,9 @@ class McapReplaySource:
         self._kinds = {codec.VIDEO, codec.AUDIO, codec.IMU, codec.EVENT} | ({codec.TRUTH} if include_truth else set())
         note = self._index.recovered_note()
         if note is not None:
+            why = "is damaged" if self._index.damaged else "was not finished (crash or truncation)"
             warnings.warn(
-                f"{self.path}: recording was not finished (crash or truncation); {note}",
+                f"{self.path}: recording {why}; {note}",
                 RecoveredRecordingWarning,
                 stacklevel=2,
             )
@@ -282,6 +315,12 @@ class McapReplaySource:
     @property
     def recovered(self) -> bool:
         return not self._index.complete
+
+    @property
+    def wall_clock_start_ns(self) -> int | None:
+        """When the recording started by the wall clock (ns since the Unix epoch), if it says;
+        a recording made from this replay keeps it, so it shows the original capture date."""
+        return self._index.wall_start_ns
 
     def describe(self) -> dict[str, Any]:
         return _describe(self._index, self._kinds)
@@ -292,7 +331,7 @@ class McapReplaySource:
     def json_messages(self, topic: str) -> Iterator[JsonMessage]:
         """The JSON objects written to `topic` (e.g. with `McapRecorder.write_json`), by (t_ns, seq)."""
         messages = sorted(
-            ((m.log_time, m.sequence, m.data) for _, m in self._raw_messages(topics={topic})),
+            ((m.log_time - channel_offset(c), m.sequence, m.data) for c, m in self._raw_messages(topics={topic})),
             key=lambda item: item[:2],
         )
         for t_ns, seq, data in messages:
@@ -325,9 +364,9 @@ class McapReplaySource:
                     return
                 # Unfinished (or unindexed) file: no index to seek by, so read it whole and sort.
                 # Memory grows with the file; only recovered files take this path.
-                _, header_end = _read_header(self.path, f, size)
-                linear = _LinearRead(f, size, header_end)
-                picked = [(c, m) for _, c, m in linear.messages() if c.topic in wanted]
+                # The scan stops where the index's scan stopped, so the same messages come out.
+                scan = Scan(f, size, finished=ends_with_magic(f, size))
+                picked = [(c, m) for _, c, m in scan.messages() if c.topic in wanted]
             except RecordingError:
                 raise
             except Exception as err:  # noqa: BLE001 - a damaged chunk inside a finished file
@@ -342,11 +381,12 @@ class McapReplaySource:
                 kinds[channel.id] = _channel_kind(channel, self._index.schemas.get(channel.schema_id))
             kind, source = kinds[channel.id]
             assert kind is not None
+            t_ns = message.log_time - channel_offset(channel)
             try:
-                frame = codec.decode_payload(kind, source, message.log_time, message.sequence, message.data,
+                frame = codec.decode_payload(kind, source, t_ns, message.sequence, message.data,
                                              decode_when_read=self.decode_when_read)
             except Exception as err:  # noqa: BLE001 - protobuf, JSON and OpenCV each fail their own way
                 raise RecordingError(
-                    f"{self.path}: {channel.topic} message at t_ns={message.log_time} does not decode: {err}"
+                    f"{self.path}: {channel.topic} message at t_ns={t_ns} does not decode: {err}"
                 ) from None
             yield frame

@@ -4,12 +4,21 @@ Crash safety: messages go into compressed chunks of at most `chunk_size` bytes, 
 also closed once it spans `chunk_span_s` of stream time, so a slow channel (IMU alone) does not
 sit in memory for minutes. Every finished chunk is pushed to the OS at once, so a killed process
 loses only the chunk in progress; `McapReplaySource` recovers the rest of such a file.
+
+Time: frames keep the pipeline's monotonic `t_ns`, which says nothing about the date. The file's
+log times are `t_ns` plus one offset chosen at the first message so that the recording starts at
+the wall clock of its capture (`start_wall_ns`, or now): Foxglove then shows when it was
+recorded, not 1970. The offset is in every channel's metadata and the start in a
+`glasses.recording` metadata record; readers subtract it, so replays see the original `t_ns`.
 """
 
 from __future__ import annotations
 
+import datetime
 import json
 import threading
+import time
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +32,15 @@ from streams.recording import codec
 
 LIBRARY = "glasses-agent streams.recording"
 DEFAULT_CHUNK_SIZE = 1024 * 1024
+# Generated scenes start on this date (2026-01-01T00:00:00Z), so their recordings are the same
+# bytes run after run; a capture from devices starts at the wall clock.
+GENERATED_START_NS = 1_767_225_600 * codec.NS_PER_S
+
+
+def iso_utc(wall_ns: int) -> str:
+    """A wall-clock time in ns since the Unix epoch as ISO 8601 UTC, e.g. 2026-01-01T00:00:00.000000Z."""
+    stamp = datetime.datetime.fromtimestamp(wall_ns // codec.NS_PER_S, tz=datetime.timezone.utc)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%S") + f".{wall_ns % codec.NS_PER_S // 1000:06d}Z"
 
 
 class McapRecorder:
@@ -45,13 +63,20 @@ class McapRecorder:
         chunk_size: int = DEFAULT_CHUNK_SIZE,
         chunk_span_s: float = 2.0,
         compression: str = "zstd",
+        start_wall_ns: int | None = None,
     ) -> None:
+        """`start_wall_ns`: the wall clock (ns since the Unix epoch) of the first message; None
+        takes the clock when the first message is written (a live capture)."""
         self.path = Path(path)
+        if start_wall_ns is not None and not 0 <= start_wall_ns < 2**63:
+            raise RecordingError(f"start_wall_ns {start_wall_ns} is not a time after 1970 that MCAP can hold")
+        self.start_wall_ns = start_wall_ns
+        self._offset_ns: int | None = None
         compressions = {"zstd": CompressionType.ZSTD, "lz4": CompressionType.LZ4, "none": CompressionType.NONE}
         if compression not in compressions:
             raise RecordingError(f"unknown compression {compression!r}; expected one of {', '.join(compressions)}")
         try:
-            self._file = open(self.path, "wb")  # noqa: SIM115 - closed in close()
+            self._file = open(self.path, "w+b")  # noqa: SIM115 - closed in close(); read back for the CRC
         except OSError as err:
             raise RecordingError(f"{self.path}: cannot write a recording here: {err.strerror or err}") from None
         self._writer = Writer(self._file, chunk_size=chunk_size, compression=compressions[compression])
@@ -81,17 +106,40 @@ class McapRecorder:
             self._closed = True
             try:
                 self._writer.finish()
+                self._seal_data_section()
             except OSError as err:
                 raise RecordingError(f"{self.path}: could not finish the recording: {err}") from None
             finally:
                 self._file.close()
+
+    def _seal_data_section(self) -> None:
+        """Fill in the data section's CRC, which mcap's writer leaves 0: with it every byte before
+        the summary is checked (message indexes and chunk headers too, not only chunk contents),
+        and the summary has its own CRC, so a flipped byte anywhere is found."""
+        self._file.flush()
+        end = self._file.seek(0, 2)
+        footer_at = end - 8 - 29  # closing magic (8) and the footer record (29)
+        self._file.seek(footer_at + 9)
+        summary_start = int.from_bytes(self._file.read(8), "little")
+        data_end_at = summary_start - 13 if summary_start else footer_at - 13  # DataEnd: 1 + 8 + crc 4
+        self._file.seek(data_end_at)
+        if self._file.read(1) != b"\x0f":  # not the DataEnd record where it should be: leave it
+            return
+        self._file.seek(0)
+        crc, left = 0, data_end_at
+        while left:
+            block = self._file.read(min(left, 1 << 20))
+            crc, left = zlib.crc32(block, crc), left - len(block)
+        self._file.seek(data_end_at + 9)
+        self._file.write(crc.to_bytes(4, "little"))
+        self._file.flush()
 
     # -- writing -----------------------------------------------------------------------------
 
     def write(self, frame: Frame) -> None:
         """Record one frame (any type of `streams.frames`) at its own `t_ns`."""
         kind = codec.kind_of(frame)
-        payload = codec.encode_payload(frame, kind)
+        payload = codec.encode_payload(frame, kind, self.wall_ns(frame.t_ns))
         # JSON payloads carry seq themselves; the protobuf ones only have MCAP's uint32 sequence.
         if kind in (codec.VIDEO, codec.AUDIO) and not 0 <= frame.seq < codec.UINT32_LIMIT:
             raise RecordingError(f"{frame.source}: seq {frame.seq} does not fit MCAP's uint32 sequence field")
@@ -99,6 +147,33 @@ class McapRecorder:
             self._check_open()
             channel_id = self._frame_channel(kind, frame.source)
             self._add(channel_id, frame.t_ns, frame.seq, payload, f"{kind} {frame.source!r}")
+
+    def wall_ns(self, t_ns: int) -> int:
+        """The log time (wall clock) of stream time `t_ns`; the first call fixes the offset."""
+        with self._lock:
+            if self._offset_ns is None:
+                self._check_open()
+                self._start(t_ns)
+            return t_ns + self._offset_ns  # type: ignore[operator]
+
+    def write_protobuf(self, topic: str, t_ns: int, message: Any, *, seq: int = 0) -> None:
+        """Record a protobuf message (e.g. a `foxglove.ImageAnnotations` or `foxglove.Log`) on
+        `topic` at `t_ns`; its schema (the type's FileDescriptorSet) goes in with the channel.
+        Timestamps inside the message are the caller's: use `wall_ns` to line them up."""
+        schema_name = type(message).DESCRIPTOR.full_name
+        payload = message.SerializeToString()
+        with self._lock:
+            self._check_open()
+            if self._offset_ns is None:
+                self._start(t_ns)
+            if topic in self._topics:
+                channel_id, existing = self._topics[topic]
+                if existing != schema_name:
+                    raise RecordingError(f"{topic} already carries {existing}, cannot write a {schema_name} there")
+            else:
+                schema_id = self._schema(schema_name, "protobuf", codec.protobuf_schema_data(type(message)))
+                channel_id = self._channel(topic, schema_name, schema_id, "protobuf", {})
+            self._add(channel_id, t_ns, seq, payload, topic)
 
     def write_json(
         self,
@@ -120,6 +195,8 @@ class McapRecorder:
         payload = codec.dump_json(obj, f"a message on {topic}")
         with self._lock:
             self._check_open()
+            if self._offset_ns is None:
+                self._start(t_ns)
             if topic in self._topics:
                 channel_id, existing = self._topics[topic]
                 if existing != schema_name:
@@ -137,15 +214,33 @@ class McapRecorder:
         if self._closed:
             raise RecordingError(f"{self.path}: the recorder is closed")
 
+    def _start(self, t_ns: int) -> None:
+        """Fix the log-time offset at the first message and say when the recording began."""
+        wall = self.start_wall_ns if self.start_wall_ns is not None else time.time_ns()
+        self._offset_ns = wall - t_ns
+        try:
+            self._writer.add_metadata(codec.START_METADATA, {
+                "wall_clock_start_ns": str(wall),
+                "wall_clock_start": iso_utc(wall),
+                "first_t_ns": str(t_ns),
+                codec.LOG_TIME_OFFSET: str(self._offset_ns),
+            })
+        except OSError as err:
+            raise RecordingError(f"{self.path}: writing failed: {err.strerror or err}") from None
+
     def _add(self, channel_id: int, t_ns: int, seq: int, payload: bytes, what: str) -> None:
-        if not 0 <= t_ns < 2**64:
+        if self._offset_ns is None:
+            self._start(t_ns)
+        log_time = t_ns + self._offset_ns  # type: ignore[operator]
+        if not 0 <= log_time < 2**64:
             raise RecordingError(f"{what}: t_ns {t_ns} is outside MCAP's unsigned 64-bit time")
         sequence = seq if 0 <= seq < codec.UINT32_LIMIT else 0
         if self._chunk_start_ns is None:
             self._chunk_start_ns = t_ns
         position = self._file.tell()
         try:
-            self._writer.add_message(channel_id, log_time=t_ns, data=payload, publish_time=t_ns, sequence=sequence)
+            self._writer.add_message(channel_id, log_time=log_time, data=payload, publish_time=log_time,
+                                     sequence=sequence)
             if abs(t_ns - self._chunk_start_ns) >= self._chunk_span_ns:
                 self._writer.flush()  # closes the chunk in progress and flushes the file
                 self._chunk_start_ns = None
@@ -163,6 +258,8 @@ class McapRecorder:
         return self._schemas[name]
 
     def _channel(self, topic: str, schema_name: str, schema_id: int, encoding: str, metadata: dict[str, str]) -> int:
+        # Channels are registered by the message that first uses them, after the offset is fixed.
+        metadata = {**metadata, codec.LOG_TIME_OFFSET: str(self._offset_ns or 0)}
         channel_id = self._writer.register_channel(
             topic=topic, message_encoding=encoding, schema_id=schema_id, metadata=metadata
         )

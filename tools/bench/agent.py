@@ -75,18 +75,24 @@ def bench_agent(args: argparse.Namespace) -> dict[str, Any]:
 
     perception = getattr(args, "perception", None)
     load_before = os.getloadavg()[0]
+    from tools.progress import Progress
+
     with tempfile.TemporaryDirectory(prefix="glasses-agent-bench-agent-") as tmp:
         recording, label = prepare_recording(args.file, Path(tmp))
         runs: dict[str, list[dict[str, Any]]] = {name: [] for name, *_ in BENCH_AGENT_VARIANTS}
         # The agent as it ships runs first, so the peak memory after its first run is its own.
         order = [BENCH_AGENT_VARIANTS[-1]] + list(BENCH_AGENT_VARIANTS[:-1])
         peak_shipped = None
-        for i in range(max(1, args.repeat)):
-            for name, options, read_ahead, when_read in order:
-                runs[name].append(_bench_agent_run(recording, Path(tmp), f"{name}-{i}", perception, options,
-                                                   read_ahead, when_read))
-                if peak_shipped is None:
-                    peak_shipped = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        repeat = max(1, args.repeat)
+        with Progress("bench agent", total=repeat * len(order)) as progress:
+            for i in range(repeat):
+                for name, options, read_ahead, when_read in order:
+                    runs[name].append(_bench_agent_run(recording, Path(tmp), f"{name}-{i}", perception, options,
+                                                       read_ahead, when_read))
+                    if peak_shipped is None:
+                        peak_shipped = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+                    progress.update(advance=1, note=f"{name} run {i + 1}: {runs[name][-1]['wall_s']:.1f} s",
+                                    important=True)
     load_after = os.getloadavg()[0]
 
     def figures(rs: list[dict[str, Any]]) -> dict[str, Any]:

@@ -15,16 +15,20 @@ from tools.commands.common import open_replay, run_replay
 
 def bench_replay(file: str | None, repeat: int) -> dict[str, Any]:
     """Median wall time of `repeat` lock-step replays of the recording (no model), and rates from it."""
+    from tools.progress import Progress
+
     with tempfile.TemporaryDirectory(prefix="glasses-agent-bench-") as tmp:
         recording, label = prepare_recording(file, Path(tmp))
         runs = []
-        for _ in range(max(1, repeat)):
-            t0 = time.perf_counter()
-            summary = run_replay(open_replay(recording), speed=None)
-            wall = time.perf_counter() - t0
-            frames = summary.frames
-            video = sum(n for src, n in frames.items() if src in ("camera", "video"))
-            runs.append({"wall_s": wall, "video_frames": video, "summary": summary})
+        with Progress("bench replay", total=max(1, repeat)) as progress:
+            for _ in range(max(1, repeat)):
+                t0 = time.perf_counter()
+                summary = run_replay(open_replay(recording), speed=None)
+                wall = time.perf_counter() - t0
+                frames = summary.frames
+                video = sum(n for src, n in frames.items() if src in ("camera", "video"))
+                runs.append({"wall_s": wall, "video_frames": video, "summary": summary})
+                progress.update(advance=1, note=f"{wall:.2f} s")
         wall = statistics.median(r["wall_s"] for r in runs)
         last = runs[-1]["summary"]
         audio_s = last.duration_s  # the stream's span; audio covers it in these recordings

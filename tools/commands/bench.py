@@ -1,6 +1,6 @@
 """`glasses-agent bench WHAT`: benchmarks that print their figures and write them as JSON.
 
-The benchmarks themselves live in tools/bench/ (and the simulator's in tools/sim/bench.py); each
+The benchmarks themselves live in tools/bench/ (the simulator's too: tools/bench/sim.py); each
 is a function that takes the parsed arguments and returns a JSON-able dict of figures. They are
 imported only when one runs, so `--help` stays fast.
 """
@@ -19,7 +19,7 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "bridge": ("tools.bench.bridge:bench_bridge", "MQTT bridge under K emulated devices for T s: messages/s, drops, prompt latency, memory, largest K"),
     "agent": ("tools.bench.agent:bench_agent", "the whole agent on the gopro clip at --speed max: real-time factor, stage latency, memory"),
     "encode": ("tools.bench.encode:bench_encode_command", "perception encode latency per tick (--file: a checkpoint)"),
-    "sim": ("tools.sim.bench:bench_sim", "the simulator at real-time pace, headless, real agent: frame age, drops, draw rate"),
+    "sim": ("tools.bench.sim:bench_sim", "the simulator at --speed 1, full agent, beside the agent without the UI: stream/wall, ticks skipped, frame age"),
     "false-alarms": ("tools.bench.false_alarms:bench_false_alarms", "world-model surprise alarms per minute on benign generated scenes and ../shared/data clips"),
 }
 

@@ -5,6 +5,7 @@
     glasses-agent broker start --dir broker/                       # run Mosquitto on that config
     glasses-agent bridge --mqtt mqtts://agent:PW@localhost:8883?ca=broker/ca.crt   # serve every device
     glasses-agent device --id dev1 --mqtt mqtts://dev1:PW@localhost:8883?ca=broker/ca.crt --replay walk.mcap
+    glasses-agent conformance --id dev1 --mqtt mqtts://agent:PW@localhost:8883?ca=broker/ca.crt   # check a device
 
 `glasses-agent run --mqtt URL` calls `serve(args)` here. aiomqtt, the agent and torch are
 imported inside the handlers so `--help` stays fast.
@@ -14,18 +15,18 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
 import secrets
 import sys
 from typing import Any
 
+from glasses_agent.identifiers import id_argument
 from tools.commands.common import add_agent_arguments, agent_home, broker_address, device_agent, open_replay, positive_float
 
 
 def register(subparsers: Any) -> None:
     """Add `device`, `bridge` and `broker` to the CLI."""
     dev = subparsers.add_parser("device", help="the reference device emulator: stream to the agent over MQTT, show prompts")
-    dev.add_argument("--id", required=True, dest="device_id", help="device id (its MQTT user name)")
+    dev.add_argument("--id", required=True, dest="device_id", type=id_argument("device id"), help="device id (its MQTT user name)")
     dev.add_argument("--mqtt", required=True, metavar="URL", help="mqtts://ID:PASSWORD@HOST:PORT[?ca=CA.crt]")
     _connection_options(dev)
     src = dev.add_mutually_exclusive_group(required=True)
@@ -37,13 +38,32 @@ def register(subparsers: Any) -> None:
     dev.add_argument("--feedback", action="append", default=[], metavar="KIND=LABEL",
                      help="answer prompts of KIND (or *) with helpful or dismissed; repeatable")
     dev.add_argument("--clock-skew", type=float, default=0.0, metavar="S", help="pretend the device clock is S seconds off")
+    from firmware_bridge.faults import FAULTS
+
+    dev.add_argument("--fault", action="append", default=[], choices=sorted(FAULTS), metavar="NAME",
+                     help="break the protocol on purpose, to try the conformance kit (repeatable): "
+                          + "; ".join(f"{k}: {v}" for k, v in FAULTS.items()))
     dev.set_defaults(handler=cmd_device)
+
+    conf = subparsers.add_parser("conformance", help="check a device against the protocol: play the agent's side, print a checklist")
+    conf.add_argument("--mqtt", required=True, metavar="URL", help="mqtts://agent:PASSWORD@HOST:PORT[?ca=CA.crt] (stop the bridge first)")
+    conf.add_argument("--id", required=True, dest="device_id", type=id_argument("device id"), help="the device to check")
+    _connection_options(conf)
+    conf.add_argument("--reconnect-wait", type=float, default=0.0, metavar="S",
+                      help="also check the will and the session: cut the device's network when told, wait up to S s (default: skip)")
+    conf.add_argument("--observe", type=positive_float, default=4.0, metavar="S", help="seconds of streams to check (default 4)")
+    conf.add_argument("--connect-timeout", type=positive_float, default=60.0, metavar="S",
+                      help="how long to wait for the device to come online (default 60)")
+    conf.set_defaults(handler=cmd_conformance)
 
     br = subparsers.add_parser("bridge", help="serve devices over MQTT: one agent per device (same as run --mqtt)")
     br.add_argument("--mqtt", required=True, metavar="URL", help="mqtts://agent:PASSWORD@HOST:PORT[?ca=CA.crt]")
     _connection_options(br)
     br.add_argument("--duration", type=positive_float, metavar="S", help="stop after S seconds")
     br.add_argument("--tick-hz", type=positive_float, default=10.0, help="ticks per second (default 10)")
+    br.add_argument("--log-format", choices=("text", "json"), default="text",
+                    help="one line per device event on stdout (online, offline, rejected, button, mode, prompt sent/"
+                         "acked/expired...): text, or json for log shippers (default text)")
     add_agent_arguments(br)
     br.set_defaults(handler=serve)
 
@@ -58,11 +78,11 @@ def register(subparsers: Any) -> None:
     init.add_argument("--agent-password", help="the bridge's password (default: generated and printed)")
     prov = bsub.add_parser("provision", help="add a device: its password (generated unless given) and ACL")
     prov.add_argument("--dir", required=True)
-    prov.add_argument("--id", required=True, dest="device_id")
+    prov.add_argument("--id", required=True, dest="device_id", type=id_argument("device id"))
     prov.add_argument("--password", help="default: a generated one, printed once")
     rev = bsub.add_parser("revoke", help="remove a device's login")
     rev.add_argument("--dir", required=True)
-    rev.add_argument("--id", required=True, dest="device_id")
+    rev.add_argument("--id", required=True, dest="device_id", type=id_argument("device id"))
     start = bsub.add_parser("start", help="run Mosquitto on the folder's configuration (foreground)")
     start.add_argument("--dir", required=True)
     broker.set_defaults(handler=cmd_broker)
@@ -71,6 +91,9 @@ def register(subparsers: Any) -> None:
 def _connection_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ca", metavar="CA.crt", help="CA certificate of the broker (or ?ca= in the URL, or $GLASSES_AGENT_MQTT_CA)")
     p.add_argument("--allow-plaintext", action="store_true", help="allow mqtt:// to a non-loopback broker")
+    p.add_argument("--retry", action="store_true",
+                   help="keep trying until the broker answers (a service started before its broker); without it a"
+                        " broker not reached on the first try is an error")
 
 
 # -- serving devices ---------------------------------------------------------------------------
@@ -95,14 +118,19 @@ def serve(args: argparse.Namespace) -> int:
         # Memory is partitioned per device: each wearer's glasses get their own file.
         return device_agent(args, device_id, home)
 
-    bridge = Bridge(address, agent_factory=make_agent, outbox_path=home / "bridge-outbox.sqlite3", tick_hz=args.tick_hz)
-    bridge.on_prompt = lambda device_id, r: print(f"{device_id:<12} {r['t_ns'] / 1e9:10.2f}s  {r['kind']:<12} {r['text']}", flush=True)
+    from firmware_bridge.events import EventLog
+
+    fmt = getattr(args, "log_format", "text")  # `run --mqtt` has no such flag: text
+    # JSON mode keeps stdout to event lines only; the banner and the summary go to stderr.
+    console = sys.stderr if fmt == "json" else sys.stdout
+    bridge = Bridge(address, agent_factory=make_agent, outbox_path=home / "bridge-outbox.sqlite3", tick_hz=args.tick_hz,
+                    events=EventLog(sys.stdout, fmt), wait_for_broker=getattr(args, "retry", False))
 
     async def main() -> None:
         stop = asyncio.Event()
         task = asyncio.create_task(bridge.run(stop))
         print(f"serving devices at {address.host}:{address.port} ({'TLS' if address.tls else 'plain'}); Ctrl-C to stop",
-              flush=True)
+              flush=True, file=console)
         try:
             if args.duration:
                 done, _ = await asyncio.wait([task], timeout=args.duration)
@@ -116,16 +144,28 @@ def serve(args: argparse.Namespace) -> int:
         asyncio.run(main())
     except KeyboardInterrupt:
         pass
-    _print_bridge_summary(bridge.summary())
+    _print_bridge_summary(bridge.summary(), console)
     return 0
 
 
-def _print_bridge_summary(summary: dict[str, Any]) -> None:
+def _print_bridge_summary(summary: dict[str, Any], out: Any = None) -> None:
+    out = out or sys.stdout
     print(f"prompts sent {summary['prompts_sent']}, pending {summary['prompts_pending']}, expired {summary['prompts_expired']};"
-          f" acks {summary['acks']}; rejected {summary['rejected'] or 'none'}")
+          f" acks {summary['acks']}; rejected {summary['rejected'] or 'none'}", file=out)
     for device_id, d in summary["devices"].items():
         print(f"  {device_id:<12} {d['state']:<8} messages {d['messages']} ticks {d['ticks_processed']}"
-              f" seq gaps {d['seq_gaps'] or 'none'} rejected {d['rejected'] or 'none'}")
+              f" seq gaps {d['seq_gaps'] or 'none'} rejected {d['rejected'] or 'none'}", file=out)
+
+
+def cmd_conformance(args: argparse.Namespace) -> int:
+    """`glasses-agent conformance`: the kit of firmware_bridge.conformance against one device."""
+    from firmware_bridge.conformance import run_checklist
+
+    address = broker_address(args)
+    print(f"conformance of device {args.device_id} at {address.host}:{address.port} (the bridge must not be running: "
+          "the kit logs in as the agent)", flush=True)
+    return run_checklist(address, args.device_id, reconnect_wait_s=args.reconnect_wait, observe_s=args.observe,
+                         connect_timeout_s=args.connect_timeout, say=lambda line: print(line, flush=True))
 
 
 # -- the device emulator -----------------------------------------------------------------------
@@ -175,7 +215,8 @@ def cmd_device(args: argparse.Namespace) -> int:
               f" haptic {record['haptic']})", flush=True)
 
     emulator = DeviceEmulator(address, args.device_id, frames, clock_skew_ns=int(args.clock_skew * 1e9),
-                              feedback=feedback, on_prompt=show, loop=args.loop)
+                              feedback=feedback, on_prompt=show, loop=args.loop, faults=args.fault,
+                              wait_for_broker=args.retry)
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -256,8 +297,5 @@ def cmd_broker(args: argparse.Namespace) -> int:
             raise setup.BrokerSetupError(f"no {layout.conf}: run `glasses-agent broker init --dir {args.dir}` first")
         setup.hand_to_mosquitto_user(layout)
         sys.stdout.flush()
-        try:
-            os.execvp("mosquitto", ["mosquitto", "-c", str(layout.conf)])
-        except FileNotFoundError:
-            raise setup.BrokerSetupError("mosquitto is not installed (apt-get install -y mosquitto)") from None
+        setup.run_in_foreground(layout)  # a Mosquitto that fails to start says why (its log, not the terminal)
     return 0

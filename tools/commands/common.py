@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
+from glasses_agent.identifiers import id_argument
 from streams.errors import SourceError
 from streams.pipeline import Pipeline, RunSummary
 from streams.sources.base import FrameSource
@@ -135,7 +136,8 @@ def add_agent_arguments(p: argparse.ArgumentParser) -> None:
     """The agent's own options, shared by `run`, `replay`, `bridge` and `sim`."""
     p.add_argument("--mode", default="explore", help="navigate, explore, read, social or quiet (default explore)")
     p.add_argument("--modes", metavar="FILE.toml", help="your own modes file (default: the shipped modes.toml)")
-    p.add_argument("--wearer", default="default", help="whose memory to use (default 'default')")
+    p.add_argument("--wearer", default="default", type=id_argument("wearer"),
+                   help="whose memory to use (default 'default'; letters, digits, '_' or '-')")
     p.add_argument("--memory", metavar="PATH", help="memory database (default: $GLASSES_AGENT_HOME/memory.sqlite3)")
     p.add_argument("--perception", metavar="CKPT", help="perception checkpoint ('none': run without the model)")
     p.add_argument("--world", metavar="CKPT", help="world-model checkpoint ('none': run without it)")
@@ -172,9 +174,12 @@ def run_agent(source: Any, agent: Any, *, speed: float | None, tick_hz: float = 
         if record_out:
             from streams.recording import McapRecorder
 
-            recorder = stack.enter_context(McapRecorder(record_out))
+            from tools.scene_recording import recording_start_ns
+
+            recorder = stack.enter_context(McapRecorder(record_out, start_wall_ns=recording_start_ns(source, live)))
             on_frame = recorder.write
-        outputs = AgentOutputStage(prompts_out=prompts_out, trace_out=trace_out, recorder=recorder, on_prompt=on_prompt)
+        outputs = AgentOutputStage(prompts_out=prompts_out, trace_out=trace_out, recorder=recorder, on_prompt=on_prompt,
+                                   upstream=agent.stages())
         stages = agent.stages() + [outputs]
         if speed is None and not live:
             from glasses_agent.agent.readahead import ReadAhead
@@ -220,8 +225,9 @@ def device_agent(args: argparse.Namespace, device_id: str, home: Path | None = N
 MEDIA_SUFFIXES = {".mp4", ".avi", ".mov", ".mkv", ".webm", ".gif", ".wav", ".ogg", ".oga", ".flac", ".mp3"}
 
 
-def open_replay(path: str | Path) -> FrameSource:
-    """An MCAP recording, or a media file decoded on the fly."""
+def open_replay(path: str | Path, *, include_truth: bool = False) -> FrameSource:
+    """An MCAP recording (with its ground truth if asked: a recording made from it keeps it), or a
+    media file decoded on the fly."""
     path = Path(path)
     if not path.exists():
         raise SourceError(f"{path}: no such file")
@@ -230,7 +236,7 @@ def open_replay(path: str | Path) -> FrameSource:
     if path.suffix.lower() == ".mcap":
         from streams.recording import McapReplaySource
 
-        return McapReplaySource(path)
+        return McapReplaySource(path, include_truth=include_truth)
     if path.suffix.lower() in MEDIA_SUFFIXES:
         from streams.sources.media_file import MediaFileSource
 
@@ -286,12 +292,12 @@ def write_all(frames: Iterable[Any], out: Path) -> int:
     return count
 
 
-def record_synthetic(out: Path, *, scenario: str, seed: int, duration_s: float) -> int:
-    """Generate a scene and record it into `out`; returns the number of messages written."""
-    from streams.sources.synthetic import SyntheticSource
+def record_synthetic(out: Path, *, scenario: str, seed: int, duration_s: float | None) -> int:
+    """Generate a scene (tools.scene_recording.SCENES) and record it into `out`, on the scenes'
+    fixed start date; returns the number of messages written."""
+    from tools.scene_recording import record_scene
 
-    source = SyntheticSource(seed=seed, duration_s=duration_s, scenario=scenario)
-    return write_all(source.frames(), out)
+    return record_scene(out, scene=scenario, seed=seed, duration_s=duration_s)
 
 
 # -- the MQTT broker ---------------------------------------------------------------------------
@@ -312,10 +318,15 @@ def broker_address(args: argparse.Namespace) -> Any:
 
 
 def write_results(path: str | Path, result: dict[str, Any]) -> Path:
-    """Write a command's figures as JSON (sorted keys, so runs diff cleanly); returns the path."""
+    """Write a command's figures as JSON (sorted keys, so runs diff cleanly), and beside it a PNG
+    when they make a picture (tools.figures: scores per kind, stage latencies, probe accuracy);
+    returns the JSON's path."""
+    from tools.figures import results_figure
+
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
+    results_figure(result, out.with_suffix(".png"))
     return out
 
 

@@ -97,7 +97,12 @@ def cmd_eval_probe(args: argparse.Namespace) -> int:
         settings.sounds_dir = Path(args.sounds)
     if args.noise:
         settings.noise_dir = Path(args.noise)
-    result = run_probe(settings, log=lambda text: print(text, file=sys.stderr, flush=True))
+    from tools.progress import Progress
+
+    # One probe run per seed and model; each finished one moves the bar and is printed in full.
+    with Progress("eval probe", total=settings.seeds * len(models)) as progress:
+        result = run_probe(settings, log=lambda text: progress.update(
+            advance=1 if text.startswith("seed ") else 0, note=text, important=True))
     print(format_table(result))
     out = write_results(args.out, result)
     print(f"written {out}")

@@ -25,6 +25,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from glasses_agent.identifiers import id_argument
 from glasses_agent.memory import MemoryStore, MemoryStoreError, NoDatabaseError, Sighting, UnknownNameError, clock_phrase
 
 DEFAULT_WEARER = "default"
@@ -35,7 +36,7 @@ class ConfirmationRequiredError(MemoryStoreError):
 
 
 def _common(parser: argparse.ArgumentParser, default: Any) -> None:
-    parser.add_argument("--wearer", metavar="ID", default=default, help=f"whose memory (default {DEFAULT_WEARER!r})")
+    parser.add_argument("--wearer", metavar="ID", default=default, type=id_argument("wearer"), help=f"whose memory (default {DEFAULT_WEARER!r})")
     parser.add_argument("--db", metavar="PATH", default=default, help="the memory database (default: $GLASSES_AGENT_HOME/memory.sqlite3 or ~/.local/share/glasses-agent/)")
 
 
@@ -118,6 +119,10 @@ def describe_sighting(sighting: Sighting, now: float | None = None) -> list[str]
 
 
 def _open(args: argparse.Namespace, create: bool = False) -> MemoryStore:
+    db = getattr(args, "db", None)
+    if db and not Path(db).expanduser().parent.is_dir():
+        # A database in a folder that does not exist is a typo, not an empty memory.
+        raise MemoryStoreError(f"--db {db}: no folder {Path(db).expanduser().parent}")
     return MemoryStore(getattr(args, "db", None), getattr(args, "wearer", None) or DEFAULT_WEARER, create=create)
 
 

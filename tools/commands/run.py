@@ -44,7 +44,8 @@ def register(subparsers: Any) -> None:
     run.add_argument("--tick-hz", type=positive_float, default=10.0, help="ticks per second (default 10)")
     run.add_argument("--prompts-out", metavar="F.jsonl", help="write each prompt as a JSON line")
     run.add_argument("--trace-out", metavar="T.jsonl", help="write one trace record per tick")
-    run.add_argument("--record-out", metavar="F.mcap", help="write the streams plus prompts and traces into MCAP")
+    run.add_argument("--record-out", metavar="F.mcap",
+                     help="write the streams (with /truth) plus the agent's prompts, traces and view into MCAP (Foxglove)")
     run.add_argument("--seed", type=int, default=3, help="scene seed for --demo (default 3)")
     add_agent_arguments(run)
     run.set_defaults(handler=cmd_run)
@@ -76,7 +77,7 @@ def cmd_run(args: argparse.Namespace) -> int:
               " prompts as they come:", flush=True)
         source = demo_source(args.seed)
     elif args.replay:
-        source = open_replay(args.replay)
+        source = open_replay(args.replay, include_truth=bool(args.record_out))
     else:
         from streams.sources.camera import CameraSource
 

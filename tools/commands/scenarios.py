@@ -49,8 +49,17 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
             from glasses_agent.scoring.scenes import UnknownScenarioError
 
             raise UnknownScenarioError(f"unknown scenario {unknown[0]!r}; see glasses-agent scenarios --list")
-    report = run_suite(shared=not args.no_shared, only=args.only, perception=args.perception or None,
-                       world=args.world or None)
+    from tools.progress import Progress
+
+    # The suite takes a while: a bar as runs finish (a line per run off a terminal).
+    with Progress("scenarios", total=None) as progress:
+
+        def finished(done: int, total: int, what: str) -> None:
+            progress.set_total(total)
+            progress.update(completed=done, note=what, important=True)
+
+        report = run_suite(shared=not args.no_shared, only=args.only, perception=args.perception or None,
+                           world=args.world or None, progress=finished)
     print(format_table(report.scores))
     if report.rates:
         print("\nunaltered clips (explore mode): prompts a minute")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from tools.commands.common import add_agent_arguments, positive_float, sim_speed
+from tools.commands.common import DEMO_SECONDS, add_agent_arguments, positive_float, sim_speed
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sim.add_argument("--trace", metavar="T.jsonl", help="with --replay: show this recorded trace instead of running the agent")
     sim.add_argument("--speed", type=sim_speed, default=1.0, metavar="X", help="times real time (default 1)")
     sim.add_argument("--seed", type=int, default=3, help="scene seed for --demo (default 3, as `run --demo`)")
-    sim.add_argument("--duration", type=positive_float, metavar="S", help="length of the --demo scene in seconds (default 60)")
+    sim.add_argument("--duration", type=positive_float, metavar="S", help=f"length of the --demo scene in seconds (default {DEMO_SECONDS:g}, as `run --demo`)")
     sim.add_argument("--paused", action="store_true", help="start paused (step with n)")
     sim.add_argument("--screenshot", metavar="FILE.svg", help="no window: step to --at seconds, save a screenshot, exit")
     sim.add_argument("--at", type=float, default=8.0, metavar="S", help="stream time for --screenshot (default 8)")

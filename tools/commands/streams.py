@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -38,12 +39,15 @@ def register(subparsers: Any) -> None:
     what = rec.add_mutually_exclusive_group(required=True)
     what.add_argument("--camera", metavar="SRC", help="live camera: device index, file or URL (MJPEG over HTTP)")
     what.add_argument("--video", metavar="FILE", help="import a media file (video and its audio track)")
-    what.add_argument("--synthetic", metavar="SCENARIO", help="generate a scene: mixed, approach, occlusion, quiet")
+    from tools.scene_recording import SCENES, scene_help
+
+    what.add_argument("--synthetic", metavar="SCENE", choices=list(SCENES), help=scene_help())
     rec.add_argument("--mic", metavar="DEV", help="live microphone: device name or index (with --camera)")
     rec.add_argument("--audio", metavar="FILE", help="audio file to use instead of the video's own track")
     rec.add_argument("--imu", metavar="CSV", help="IMU CSV (t_s,accel_x_mps2,...,gyro_z_rads) to import")
     rec.add_argument("--seed", type=int, default=0, help="seed for --synthetic")
-    rec.add_argument("--duration", type=positive_float, metavar="S", help="seconds to record (live, synthetic)")
+    rec.add_argument("--duration", type=positive_float, metavar="S",
+                     help="seconds to record (live; synthetic: default the scene's own length, 10 s for most)")
     rec.add_argument("--out", required=True, metavar="FILE.mcap", help="the recording to write")
     rec.set_defaults(handler=cmd_record)
 
@@ -57,7 +61,8 @@ def register(subparsers: Any) -> None:
     rep.add_argument("--prompts-out", metavar="F.jsonl", help="run the agent and write its prompts here")
     rep.add_argument("--agent", action="store_true",
                      help="run the agent (implied by --prompts-out); --trace-out then writes agent traces")
-    rep.add_argument("--record-out", metavar="F.mcap", help="with the agent: streams + prompts + traces into MCAP")
+    rep.add_argument("--record-out", metavar="F.mcap",
+                     help="run the agent and record the streams (with /truth) plus its prompts, traces and view into MCAP")
     add_agent_arguments(rep)
     rep.set_defaults(handler=cmd_replay)
 
@@ -73,8 +78,9 @@ def register(subparsers: Any) -> None:
 
 def cmd_replay(args: argparse.Namespace) -> int:
     """`glasses-agent replay FILE`: the pipeline (or, with --agent / --prompts-out, the agent) over a recording."""
-    source = open_replay(args.file)
-    if getattr(args, "prompts_out", None) or getattr(args, "agent", False):
+    record_out = getattr(args, "record_out", None)
+    source = open_replay(args.file, include_truth=bool(record_out))
+    if getattr(args, "prompts_out", None) or getattr(args, "agent", False) or record_out:  # --record-out records the agent
         return replay_with_agent(source, args)
     summary = run_replay(source, speed=args.speed, trace_out=args.trace_out, tick_hz=args.tick_hz)
     if args.json:
@@ -92,6 +98,12 @@ def format_info(info: dict[str, Any]) -> str:
     lines.append(f"duration   {info.get('duration_s', 0.0):.3f} s")
     if info.get("start_ns") is not None:
         lines.append(f"time       {info['start_ns']} .. {info['end_ns']} ns")
+    if info.get("wall_clock_start"):
+        lines.append(f"recorded   {info['wall_clock_start']} (wall clock at the first message)")
+    if info.get("crc"):
+        lines.append(f"crc        {info['crc']}")
+    if info.get("summary_note"):
+        lines.append(f"summary    {info['summary_note']}; the messages were read front to back")
     if info.get("recovered"):
         lines.append(f"recovered  {info.get('recovered_note', 'yes (the file was not closed cleanly)')}")
     lines.append("channels")
@@ -109,6 +121,11 @@ def cmd_info(args: argparse.Namespace) -> int:
 
     info = recording_info(path)
     print(json.dumps(info, indent=2, sort_keys=True, default=str) if args.json else format_info(info))
+    # What could be read is shown either way; a damaged file, or one with nothing readable, fails.
+    if info.get("damaged") or (info.get("recovered") and not info.get("messages")):
+        problem = info.get("recovered_note") or info.get("summary_note") or "damaged"
+        print(f"glasses-agent: error: {path}: {problem}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -153,7 +170,7 @@ def cmd_record(args: argparse.Namespace) -> int:
         count = write_all(MediaFileSource(args.video, audio_path=args.audio, imu_csv=args.imu).frames(), out)
         print(f"recorded {count} messages from {args.video}")
     else:
-        count = record_synthetic(out, scenario=args.synthetic, seed=args.seed, duration_s=args.duration or 10.0)
+        count = record_synthetic(out, scenario=args.synthetic, seed=args.seed, duration_s=args.duration)
         print(f"recorded {count} messages of a generated '{args.synthetic}' scene (seed {args.seed})")
     print(f"wrote {out}")
     return 0

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from typing import Any
 
 from tools.commands.common import positive_float, positive_int
@@ -62,30 +61,20 @@ def _add_perception(subparsers: Any) -> None:
     p.set_defaults(handler=cmd_train_perception)
 
 
-class _Progress:
-    """One updating line on stderr: step, loss, and the latest collapse figures."""
+def _train_with_progress(trainer: Any, out: str, steps: int) -> list[dict[str, Any]]:
+    """Run the trainer with a progress bar (ETA; plain lines at each evaluation off a terminal):
+    step, loss, and the latest held-out and collapse figures."""
+    from tools.progress import Progress
 
-    def __init__(self, total: int) -> None:
-        self.total = total
-        self.last: dict[str, float] = {}
-        self.tty = sys.stderr.isatty()
-        self.t0 = time.perf_counter()
+    latest: dict[str, float] = {}
+    with Progress("train perception", total=steps) as progress:
 
-    def __call__(self, record: dict[str, Any]) -> None:
-        self.last.update({k: v for k, v in record.items() if k in ("eval_loss", "std_min", "effective_rank")})
-        step = record["step"]
-        done = int(30 * step / self.total)
-        rate = step / max(1e-9, time.perf_counter() - self.t0)
-        line = (f"[{'#' * done}{'.' * (30 - done)}] {step}/{self.total} loss {record['loss']:.4f}"
-                + "".join(f" {k} {v:.4g}" for k, v in self.last.items()) + f" {rate:.1f} it/s")
-        if self.tty:
-            print("\r" + line, end="", file=sys.stderr, flush=True)
-        elif "eval_loss" in record:  # not a terminal (CI, pipes): one line per evaluation
-            print(line, file=sys.stderr, flush=True)
+        def on_record(record: dict[str, Any]) -> None:
+            latest.update({k: v for k, v in record.items() if k in ("eval_loss", "std_min", "effective_rank")})
+            note = f"loss {record['loss']:.4f}" + "".join(f" {k} {v:.4g}" for k, v in latest.items())
+            progress.update(completed=record["step"], note=note, important="eval_loss" in record)
 
-    def close(self) -> None:
-        if self.tty:
-            print(file=sys.stderr)
+        return trainer.run(out, on_record)
 
 
 def cmd_train_perception(args: argparse.Namespace) -> int:
@@ -114,9 +103,7 @@ def cmd_train_perception(args: argparse.Namespace) -> int:
         print(f"resumed at step {trainer.step}", file=sys.stderr)
     print(f"{len(train)} training clips, {len(held_out)} held out, from {len(names)} sources; "
           f"parameters {trainer.parameters}; objective {tc.objective}; device {device}", file=sys.stderr)
-    progress = _Progress(tc.steps)
-    history = trainer.run(args.out, progress)
-    progress.close()
+    history = _train_with_progress(trainer, args.out, tc.steps)
     final = next((r for r in reversed(history) if "eval_loss" in r), {}) if history else {}
     summary = {"out": args.out, "steps": trainer.step, "parameters": trainer.parameters,
                **{k: round(v, 4) for k, v in final.items() if k in ("eval_loss", "std_min", "effective_rank")}}

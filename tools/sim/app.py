@@ -1,5 +1,10 @@
-"""The simulator app: layout, keys and screens. All agent work happens in the controller's
-worker thread; this only draws `SimFrame`s and forwards keys."""
+"""The simulator app: layout, keys and screens. All agent work happens on the pacer's thread
+(streams.pacers.InteractivePacer, through the controller); this only draws `SimFrame`s, at most
+every `DRAW_INTERVAL_S`, each pane only when what it shows changed, and forwards keys.
+
+The layout follows the terminal: below 120 columns the two columns share the width equally; below
+34 rows the microphone and world panes give way (the camera, the glasses display, the critic and
+the stream health stay), so an 80x24 terminal still shows every figure whole."""
 
 from __future__ import annotations
 
@@ -9,7 +14,6 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
-from textual.widgets import Footer
 
 from tools.sim.controller import ManualClock, MonotonicClock, SessionController
 from tools.sim.drivers import Driver
@@ -20,6 +24,7 @@ from tools.sim.widgets.camera import CameraView
 from tools.sim.widgets.critic_log import CriticLog
 from tools.sim.widgets.health import HealthView
 from tools.sim.widgets.hud import HudView
+from tools.sim.widgets.key_bar import KeyBar
 from tools.sim.widgets.session_bar import SessionBar
 from tools.sim.widgets.world import WorldView
 
@@ -35,9 +40,11 @@ class SimApp(App):
     CSS_PATH = "sim.tcss"
     TITLE = "glasses-agent sim"
     ENABLE_COMMAND_PALETTE = False
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (34, "-tall")]
 
     BINDINGS = [
-        Binding("space", "toggle_pause", "pause/resume", priority=True),
+        Binding("space", "toggle_pause", "play/pause", priority=True),
         Binding("n,full_stop", "step", "step one tick"),
         Binding("plus,equals_sign", "faster", "faster"),
         Binding("minus", "slower", "slower"),
@@ -48,10 +55,16 @@ class SimApp(App):
         Binding("e", "enroll", "enroll"),
         Binding("f", "find", "find"),
         Binding("m", "mode", "mode"),
-        Binding("s", "screenshot_svg", "screenshot", show=False),
-        Binding("question_mark", "help", "help"),
+        Binding("s", "screenshot_svg", "screenshot"),
+        Binding("question_mark", "help", "all keys"),
         Binding("q", "quit", "quit"),
     ]
+
+    # The key bar, most pressed first (a narrow terminal keeps the first ones and "?"); pairs of
+    # opposite keys share one entry. Every binding's key is here or in the help screen (a test checks).
+    KEY_BAR = [("space", "play/pause"), ("n", "step"), ("?", "all keys"), ("q", "quit"), ("← →", f"seek {SEEK_S:g}s"),
+               ("+ -", "speed"), ("h", "helpful"), ("d", "dismissed"), ("e", "enroll"), ("f", "find"), ("m", "mode"),
+               ("s", "screenshot")]
 
     def __init__(
         self,
@@ -83,7 +96,7 @@ class SimApp(App):
                 yield WorldView(id="world")
                 yield CriticLog(id="critic")
                 yield HealthView(id="health")
-        yield Footer()
+        yield KeyBar(self.KEY_BAR, id="keys")
 
     def on_mount(self) -> None:
         titles = {"camera": "camera", "audio": "microphone", "hud": "glasses display", "world": "world model",
@@ -114,15 +127,22 @@ class SimApp(App):
             pass  # the window is closing: its panes are gone before the controller has stopped
 
     def _draw(self, frame: SimFrame) -> None:
+        """Each pane that is on screen, each only if what it shows changed (the panes compare)."""
         self.frames_shown += 1
         world = self.query_one(WorldView)
-        world.show(frame, goal=self.controller.goal, enrolled=self.controller.enrolled)
+        if world.display:
+            world.show(frame, goal=self.controller.goal, enrolled=self.controller.enrolled)
         self.query_one(CameraView).show(frame, self._selected_id())
-        self.query_one(AudioView).show(frame)
+        audio = self.query_one(AudioView)
+        if audio.display:
+            audio.show(frame)
         self.query_one(HudView).show(frame)
         self.query_one(HealthView).show(frame)
         if frame.t_ns != self._logged_t_ns:  # a redraw of the same tick (a new name) logs nothing twice
-            self.query_one(CriticLog).show(frame)
+            critic = self.query_one(CriticLog)
+            for earlier in frame.undrawn:  # ticks drawing skipped: their verdicts all the same
+                critic.show(earlier)
+            critic.show(frame)
             self._logged_t_ns = frame.t_ns
         self._show_state()
 

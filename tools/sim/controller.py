@@ -1,15 +1,10 @@
-"""The session controller: the simulator's clock, and the one place that talks to the driver.
+"""The session controller: between the simulator's UI and the interactive pacer that drives the agent.
 
-The agent must never wait on the UI, nor the UI on the agent, so the controller runs its own
-pacing thread. That thread owns the driver (reading frames, the agent's stages, the mel strip)
-and the stream clock; it hands each finished `SimFrame` to the UI latest-wins: when drawing
-falls behind, the UI skips to the newest frame while the agent still sees every tick.
-- Playing: tick k is due at wall time `anchor_wall + (t_k - anchor_stream) / speed`. When the
-  agent itself falls more than a tick behind, it skips to the newest due ticks (counted as
-  dropped), so what is shown stays within a tick or two of real time instead of drifting.
-- Paused: nothing advances; `step()` produces exactly one tick. Resuming re-anchors the clock
-  at the current tick, so a pause is not "caught up" afterwards.
-- Seeking re-opens the replay at a tick near the target and re-anchors.
+Pacing is not the simulator's: `streams.pacers.InteractivePacer` keeps the wall clock, the play
+state and the speed, and runs the driver (the tick core, the agent's stages, the mel strip) on
+its one thread. The controller turns each tick into a `SimFrame` there and hands it to the UI
+latest-wins: when drawing falls behind, the UI skips to the newest frame while the agent still
+sees every tick. Steps, seeks and the agent's actions go to the pacer's thread as commands.
 The wall clock is injected: `MonotonicClock` in the app, `ManualClock` in tests, so tests say
 "half a second passes" instead of sleeping.
 """
@@ -17,25 +12,33 @@ The wall clock is injected: `MonotonicClock` in the app, `ManualClock` in tests,
 from __future__ import annotations
 
 import asyncio
-import threading
+import time
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future
 from dataclasses import replace
 from typing import Any
 
 from glasses_agent.context import Entity
 from glasses_agent.errors import GlassesAgentError
+from streams.clock import ManualClock, MonotonicClock
 from streams.frames import NS_PER_S
-from tools.sim.clocks import ManualClock, MonotonicClock
+from streams.pacers.interactive import InteractivePacer
 from tools.sim.drivers import MODES, NOTHING_YET, Driver
 from tools.sim.view import HudTracker, SimFrame, build_frame
 
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
+# The screen is redrawn at most this often (real seconds), whatever the tick rate: drawing the
+# panes costs the UI thread time the agent's thread then cannot have (one interpreter), and a
+# person cannot follow more than a few pictures a second of a pane full of figures anyway.
+DRAW_INTERVAL_S = 0.15
+MAX_DRAW_INTERVAL_S = 1.0  # when the agent falls behind, drawing gives way, down to once a second
+UNDRAWN_KEPT = 200  # superseded frames whose verdicts wait for the next draw (bounded)
 __all__ = ["ManualClock", "MonotonicClock", "SessionController", "SPEEDS"]
 
 
 class SessionController:
+    """One simulator session: the pacer over a driver, and what the UI shows of it."""
+
     def __init__(
         self,
         driver: Driver,
@@ -49,10 +52,16 @@ class SessionController:
         self.driver = driver
         self.on_frame = on_frame
         self.on_state = on_state
-        self.speed = speed
         self.clock = clock or MonotonicClock()
-        self.playing = playing
-        self.ended = False
+        # A driver whose agent runs elsewhere brings its own pacer there (tools.sim.process_driver);
+        # ticks it pushes become frames through `_frame_of`, off the UI thread all the same.
+        make_pacer = getattr(driver, "make_pacer", None)
+        extra = {"convert": self._frame_of} if make_pacer is not None else {}
+        self.pacer = (make_pacer or InteractivePacer)(
+            self._produce, driver.feed, on_tick=self._hand_over, on_end=self._ended, on_error=self._report_error,
+            on_start=self._refresh_enrolled, on_close=driver.close, clock=self.clock, speed=speed, playing=playing,
+            **extra,
+        )
         self.frame: SimFrame | None = None  # the frame the UI shows
         self.error: str | None = None
         self.status = ""  # the last action's result, for the header
@@ -61,103 +70,51 @@ class SessionController:
         self.names: dict[int, str] = {}
         self.enrolled: list[str] = []  # every name the agent knows (its memory), for the world pane
         self._hud = HudTracker()
-        self._cv = threading.Condition()
-        self._commands: deque[tuple[Callable[..., Any], tuple, Future]] = deque()
-        self._closing = False
-        self._idle = threading.Event()
-        self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._anchor: tuple[float, int] | None = None  # (wall s, stream ns)
         self._latest: SimFrame | None = None  # produced, not yet shown
+        self._undrawn: list[SimFrame] = []  # superseded before drawn, with verdicts for the log
         self._delivery_pending = False
         self._produced_at: deque[float] = deque(maxlen=20)
         self._shown_at: deque[float] = deque(maxlen=20)
         self._process_s: deque[float] = deque(maxlen=20)
-        self.frames_not_shown = 0  # produced while the UI was still drawing an older one
-        self.clock.listen(self._poke)
+        self.frames_not_shown = 0  # produced, then superseded before the UI drew it
+        self.draw_interval_s = DRAW_INTERVAL_S  # adapts: see _adapt_draw_interval
+        self._dropped_seen = 0
+        self.ticks_produced = 0  # ticks the agent processed while playing
+        self.draws = 0  # frames drawn while playing (steps and seeks not counted)
+        self.ages_s: deque[float] = deque(maxlen=100_000)  # frame age of every frame drawn while playing
+        self._last_draw = float("-inf")  # time.monotonic() of the last draw: pacing the screen is real time
+
+    # -- the pacer's state, read by the app ------------------------------------------------------
+
+    @property
+    def playing(self) -> bool:
+        return self.pacer.playing
+
+    @property
+    def ended(self) -> bool:
+        return self.pacer.ended
+
+    @property
+    def speed(self) -> float:
+        return self.pacer.speed
 
     # -- lifecycle -----------------------------------------------------------------------------
 
     def start(self) -> None:
         self._loop = asyncio.get_running_loop()
-        self._thread = threading.Thread(target=self._pace, name="sim-pacer", daemon=True)
-        self._thread.start()
+        self.pacer.start()
 
     async def stop(self) -> None:
-        with self._cv:
-            self._closing = True
-            self._cv.notify_all()
-        if self._thread is not None:
-            await asyncio.get_running_loop().run_in_executor(None, self._thread.join)
-            self._thread = None
+        await asyncio.get_running_loop().run_in_executor(None, self.pacer.stop)
 
     async def wait_idle(self) -> None:
         """Until the pacer waits (on its clock, a pause or the end) and the UI has shown its
         newest frame. For tests, which move a ManualClock and then look."""
-        while not self._idle.is_set() or self._delivery_pending:
+        while not self.pacer.idle.is_set() or self._delivery_pending:
             await asyncio.sleep(0.001)
 
-    def _poke(self) -> None:
-        with self._cv:
-            self._idle.clear()
-            self._cv.notify_all()
-
-    # -- the pacing thread ---------------------------------------------------------------------
-
-    def _due_wall(self, t_ns: int) -> float:
-        wall, stream = self._anchor  # type: ignore[misc]
-        return wall + (t_ns - stream) / NS_PER_S / self.speed
-
-    def _stream_now(self) -> int | None:
-        if self._anchor is None:
-            return None
-        wall, stream = self._anchor
-        return stream + int((self.clock.now() - wall) * self.speed * NS_PER_S)
-
-    def _next_job(self) -> tuple[Callable[..., Any], tuple, Future | None] | None:
-        """Under the lock: wait until there is a command to run or a tick due; None to quit."""
-        while not self._closing:
-            if self._commands:
-                return self._commands.popleft()
-            if self.playing and not self.ended:
-                due_ns = self.driver.feed.next_tick_ns
-                if self._anchor is None or due_ns is None:
-                    return self._advance_paced, (), None
-                wait_s = self._due_wall(due_ns) - self.clock.now()
-                if wait_s <= 0:
-                    return self._advance_paced, (), None
-                self._idle.set()
-                self.clock.wait(self._cv, wait_s)
-            else:
-                self._idle.set()
-                self._cv.wait()
-        return None
-
-    def _pace(self) -> None:
-        try:
-            self._refresh_enrolled()
-            while True:
-                with self._cv:
-                    job = self._next_job()
-                    if job is None:
-                        return
-                    self._idle.clear()
-                fn, args, future = job
-                try:
-                    result = fn(*args)
-                except BaseException as err:  # noqa: BLE001 - reported to the caller or the UI
-                    if future is None:
-                        self._report_error(err)
-                    else:
-                        future.set_exception(err)
-                    continue
-                if future is not None:
-                    future.set_result(result)
-        finally:
-            try:
-                self.driver.close()
-            finally:
-                self._idle.set()
+    # -- on the pacer's thread -----------------------------------------------------------------
 
     def _refresh_enrolled(self) -> None:
         try:
@@ -166,56 +123,96 @@ class SessionController:
             pass
 
     def _report_error(self, err: BaseException) -> None:
-        self.playing = False
         self.error = f"{type(err).__name__}: {err}"
+        self._to_ui(self.on_state)
+
+    def _ended(self) -> None:
+        self.status = "end of stream"
         self._to_ui(self.on_state)
 
     def _to_ui(self, fn: Callable[..., Any], *args: Any) -> None:
         def unless_closing() -> None:
-            if not self._closing:  # the window is going: nothing left to draw on
+            if not self.pacer.closing:  # the window is going: nothing left to draw on
                 fn(*args)
 
         if self._loop is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(unless_closing)
 
-    def _advance_paced(self) -> None:
-        stream_now = self._stream_now()
-        # Behind by more than a tick: skip to the newest due ticks (latest-wins). A tick may be up
-        # to one tick late (the UI drawing holds the interpreter now and then) and still be seen.
-        not_before = None if stream_now is None else stream_now - self.driver.feed.tick_ns
-        frame = self._produce(not_before)
-        if frame is NOTHING_YET:
-            return  # live: no new tick within the driver's wait; look at commands, then ask again
-        if frame is None:
-            self.ended, self.playing = True, False
-            self.status = "end of stream"
-            self._to_ui(self.on_state)
-            return
-        if self._anchor is None:
-            self._anchor = (self.clock.now(), frame.t_ns)
+    def _hand_over(self, frame: SimFrame) -> None:
+        """Hand a produced frame to the UI latest-wins: if the UI has not taken the previous
+        one yet, it never will."""
         self._produced_at.append(self.clock.now())
-        # Hand over latest-wins: if the UI has not taken the previous frame yet, it never will.
-        with self._cv:
+        self.ticks_produced += 1
+        with self.pacer.cv:
             if self._latest is not None:
                 self.frames_not_shown += 1
+                if self._latest.ctx.proposals and len(self._undrawn) < UNDRAWN_KEPT:
+                    self._undrawn.append(self._latest)
             self._latest = frame
             schedule = not self._delivery_pending
             self._delivery_pending = True
         if schedule:
-            self._to_ui(self._deliver)
+            self._to_ui(self._deliver_soon)
+
+    def _deliver_soon(self) -> None:
+        """UI thread: draw now, or when the draw interval since the last draw has passed (the
+        newest frame by then is the one drawn)."""
+        self._adapt_draw_interval()
+        wait = self._last_draw + self.draw_interval_s - time.monotonic()
+        if wait <= 0 or self._loop is None:
+            self._deliver()
+        else:
+            self._loop.call_later(wait, self._deliver_unless_closing)
+
+    def _adapt_draw_interval(self) -> None:
+        """The agent before the picture: when the pacer had to skip ticks since the last look,
+        draw half as often again (the UI thread's time goes to the agent); when it keeps up,
+        creep back towards `DRAW_INTERVAL_S`."""
+        dropped = getattr(self.driver.feed, "dropped", 0)
+        if dropped > self._dropped_seen:
+            self.draw_interval_s = min(MAX_DRAW_INTERVAL_S, self.draw_interval_s * 1.5)
+        else:
+            self.draw_interval_s = max(DRAW_INTERVAL_S, self.draw_interval_s * 0.97)
+        self._dropped_seen = dropped
+
+    def _deliver_unless_closing(self) -> None:
+        if not self.pacer.closing:
+            self._deliver()
+
+    def _produce(self, not_before_ns: int | None) -> Any:
+        """The next TickContext and everything the panes need of it (a SimFrame; None at the
+        end; NOTHING_YET when a live stream had no new tick)."""
+        started = self.clock.now()  # the injected clock: a test's manual clock gives stable figures
+        ctx = self.driver.next(not_before_ns)
+        if ctx is None or ctx is NOTHING_YET:
+            return ctx
+        return self._frame_of(ctx, self.clock.now() - started)
+
+    def _frame_of(self, ctx: Any, spent_s: float) -> SimFrame:
+        """Everything the panes need of one tick; `spent_s` is the agent's time for it."""
+        self._process_s.append(spent_s)
+        return build_frame(ctx, self.driver.feed, self._hud, spent_s, self._process_s)
+
+    # -- on the UI thread ----------------------------------------------------------------------
 
     def _deliver(self) -> None:
-        """UI thread: show the newest produced frame, with how late it is shown."""
-        with self._cv:
+        """Show the newest produced frame, with how late it is shown."""
+        with self.pacer.cv:
             frame, self._latest = self._latest, None
+            undrawn, self._undrawn = tuple(self._undrawn), []
             self._delivery_pending = False
         if frame is None:
             return
+        if undrawn:
+            frame = replace(frame, undrawn=undrawn)
+        self._last_draw = time.monotonic()
+        self.draws += 1
         live_age = getattr(self.driver.feed, "age_s", None)
         if live_age is not None:
             age = live_age(frame.t_ns)  # live stamps are on the monotonic clock: age is exact
         else:
-            age = max(0.0, self.clock.now() - self._due_wall(frame.t_ns)) if self._anchor is not None else 0.0
+            age = self.pacer.age_s(frame.t_ns)
+        self.ages_s.append(age)
         self._show(frame, age)
 
     def _show(self, frame: SimFrame, age: float | None) -> None:
@@ -229,61 +226,39 @@ class SessionController:
         self.mode = frame.ctx.mode
         self.on_frame(self.frame)
 
-    def _produce(self, not_before_ns: int | None) -> Any:
-        """Pacing thread: the next TickContext and everything the panes need of it (a SimFrame;
-        None at the end; NOTHING_YET when a live stream had no new tick)."""
-        started = self.clock.now()  # the injected clock: a test's manual clock gives stable figures
-        ctx = self.driver.next(not_before_ns)
-        if ctx is None or ctx is NOTHING_YET:
-            return ctx
-        spent = self.clock.now() - started
-        self._process_s.append(spent)
-        return build_frame(ctx, self.driver.feed, self._hud, spent, self._process_s)
-
     async def _call_reporting(self, fn: Callable[..., Any], *args: Any) -> Any:
         """`_call`, but a failure of the agent (or a corrupt recording) becomes the error line and
         pauses the session instead of closing the window: the developer wants to see the state."""
         try:
             return await self._call(fn, *args)
         except Exception as err:  # noqa: BLE001
-            self.playing = False
+            self.pacer.set_state(playing=False)
             self.error = f"{type(err).__name__}: {err}"
             self.on_state()
             return NOTHING_YET
 
     async def _call(self, fn: Callable[..., Any], *args: Any) -> Any:
-        """Run `fn` on the pacing thread (the driver's only thread) and wait for its result."""
-        future: Future = Future()
-        with self._cv:
-            self._commands.append((fn, args, future))
-            self._idle.clear()
-            self._cv.notify_all()
-        return await asyncio.wrap_future(future)
+        """Run `fn` on the pacer's thread (the driver's only thread) and wait for its result."""
+        return await asyncio.wrap_future(self.pacer.call(fn, *args))
 
     # -- controls (UI thread) ------------------------------------------------------------------
 
-    def _reanchor(self) -> None:
-        """Make the tick shown now the stream time of this instant."""
-        current = self.frame.t_ns if self.frame is not None else None
-        self._anchor = None if current is None else (self.clock.now(), current)
+    def _current_ns(self) -> int | None:
+        """The tick shown now: where the pacer's clock is re-anchored on resume, speed and seek."""
+        return self.frame.t_ns if self.frame is not None else None
 
-    def _set(self, **state: Any) -> None:
-        with self._cv:
-            for name, value in state.items():
-                setattr(self, name, value)
-            self._idle.clear()
-            self._cv.notify_all()
+    def _set(self, status: str, **state: Any) -> None:
+        self.pacer.set_state(**state)
+        self.status = status
         self.on_state()
 
     def pause(self) -> None:
-        self._set(playing=False, status="paused")
+        self._set("paused", playing=False)
 
     def resume(self) -> None:
         if self.ended:
             return
-        with self._cv:
-            self._reanchor()
-        self._set(playing=True, status="")
+        self._set("", playing=True, anchor_ns=self._current_ns())
 
     def toggle(self) -> None:
         self.pause() if self.playing else self.resume()
@@ -304,7 +279,7 @@ class SessionController:
             self.on_state()
             return None
         if frame is None:
-            self._set(ended=True, status="end of stream")
+            self._set("end of stream", ended=True)
             return None
         self._show(frame, None)
         self.status = f"stepped to tick {self.frame.index}"
@@ -312,9 +287,7 @@ class SessionController:
         return self.frame
 
     def set_speed(self, speed: float) -> None:
-        with self._cv:
-            self._reanchor()
-        self._set(speed=speed, status=f"speed {speed:g}x")
+        self._set(f"speed {speed:g}x", speed=speed, anchor_ns=self._current_ns())
 
     def faster(self, direction: int) -> None:
         i = min(range(len(SPEEDS)), key=lambda k: abs(SPEEDS[k] - self.speed))
@@ -330,17 +303,16 @@ class SessionController:
         def seek_and_produce(target: int) -> SimFrame | None:
             self.driver.seek(target)
             self._hud.reset()
-            with self._cv:
+            with self.pacer.cv:
                 self._latest = None  # a frame from before the jump must not be shown after it
+                self._undrawn = []
             return self._produce(None)
 
         frame = await self._call_reporting(seek_and_produce, self.frame.t_ns + int(delta_s * NS_PER_S))
         if frame is None or frame is NOTHING_YET:
             return
         self._show(frame, None)
-        with self._cv:
-            self._reanchor()
-        self._set(ended=False, status=f"at {frame.stream_s:.1f} s")
+        self._set(f"at {frame.stream_s:.1f} s", ended=False, anchor_ns=self._current_ns())
 
     async def _act(self, fn: Callable[..., Any], *args: Any) -> bool:
         """A driver action on the pacing thread; a refusal (GlassesAgentError) becomes the status."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -21,11 +22,12 @@ from typing import Any, Protocol
 from glasses_agent.context import Entity, TickContext, Verdict, WorldState
 from glasses_agent.errors import GlassesAgentError
 from glasses_agent.prompts import InvalidPromptError, Prompt
+from streams.pacers.interactive import NO_TICK_YET
 from streams.sync import Tick
-from tools.sim.feed import TickFeed
+from streams.ticks import TickStream
 
 MODES = ("explore", "navigate", "read", "social", "quiet")
-NOTHING_YET = object()  # a live driver's `next` found no new tick yet (not the end of the stream)
+NOTHING_YET = NO_TICK_YET  # a live driver's `next` found no new tick yet (not the end of the stream)
 
 
 class SimError(GlassesAgentError):
@@ -33,7 +35,7 @@ class SimError(GlassesAgentError):
 
 
 class Driver(Protocol):
-    feed: TickFeed
+    feed: TickStream
     label: str  # what the header shows as the source ("replay scene.mcap", "demo", ...)
     seekable: bool
 
@@ -126,7 +128,7 @@ class TraceDriver:
 
     seekable = True
 
-    def __init__(self, feed: TickFeed, trace: dict[int, dict[str, Any]], label: str) -> None:
+    def __init__(self, feed: TickStream, trace: dict[int, dict[str, Any]], label: str) -> None:
         self.feed = feed
         self.trace = trace
         self.label = label
@@ -179,8 +181,10 @@ class AgentDriver:
 
     seekable = True
 
-    def __init__(self, feed: TickFeed, agent: Any, label: str, *, seekable: bool = True) -> None:
+    def __init__(self, feed: TickStream, agent: Any, label: str, *, seekable: bool = True,
+                 on_close: Callable[[], None] | None = None) -> None:
         self.feed = feed
+        self.on_close = on_close  # after the agent has closed (the demo's own memory folder goes)
         self.agent = agent
         self.label = label
         self.seekable = seekable
@@ -232,3 +236,6 @@ class AgentDriver:
         close = getattr(self.agent, "close", None)
         if callable(close):
             close()
+        if self.on_close is not None:
+            self.on_close()
+            self.on_close = None

@@ -1,6 +1,6 @@
 """Live sessions: live devices (`--camera --mic`) or a device served over MQTT (`--mqtt --device`).
 
-Here the world sets the pace, not the simulator: a real pipeline (`Pipeline.run_paced`, or the
+Here the world sets the pace, not the simulator: a real pipeline (`streams.pacers.RealtimePacer`, or the
 firmware bridge serving its devices) runs on its own event loop in a background thread, and a
 tap stage at the end of the agent's chain hands each TickContext to the simulator, latest-wins.
 Pausing only stops showing: the agent keeps serving the device. Actions (feedback, enrol, mode)

@@ -21,6 +21,7 @@ class HelpScreen(ModalScreen[None]):
     """Every key of the simulator, from the app's own bindings, so the list cannot go stale."""
 
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "close")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (34, "-tall")]  # short: the keys only, the prose gives way
 
     def __init__(self, bindings: list[Binding], about: str) -> None:
         super().__init__()

@@ -55,6 +55,9 @@ class SimFrame:
     last_prompt: Prompt | None  # the newest prompt delivered so far (what feedback applies to)
     health: Health = field(default_factory=Health)
     names: dict[int, str] = field(default_factory=dict)  # entity id -> name enrolled in this session
+    # Ticks produced since the last drawn one and never drawn themselves, that carried proposals:
+    # the critic's log still shows their verdicts (drawing is paced, verdicts are not dropped).
+    undrawn: tuple["SimFrame", ...] = ()
 
     @property
     def t_ns(self) -> int:

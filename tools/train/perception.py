@@ -229,33 +229,9 @@ class Trainer:
         self.history = json.loads(history_path.read_text()) if history_path.exists() else []
 
 
-def write_curves(history: list[dict[str, Any]], path: Path, size: tuple[int, int] = (1200, 300)) -> None:
-    """Training loss, held-out loss, min per-dimension std and effective rank side by side (OpenCV)."""
-    import cv2
+def write_curves(history: list[dict[str, Any]], path: Path) -> None:
+    """Training loss, held-out loss, min per-dimension std and effective rank against the step,
+    each on its own labelled axes (tools.figures)."""
+    from tools.figures import training_curves
 
-    w, h = size
-    panels = [("loss", "train loss"), ("eval_loss", "held-out loss"), ("std_min", "min per-dim std"),
-              ("effective_rank", "effective rank")]
-    image = np.full((h, w, 3), 255, np.uint8)
-    pw = w // len(panels)
-    for k, (key, title) in enumerate(panels):
-        x0 = k * pw
-        pts = [(r["step"], r[key]) for r in history if key in r and np.isfinite(r[key])]
-        cv2.putText(image, title, (x0 + 10, 20), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0), 1, cv2.LINE_AA)
-        cv2.rectangle(image, (x0 + 40, 30), (x0 + pw - 10, h - 30), (180, 180, 180), 1)
-        if len(pts) < 1:
-            continue
-        xs, ys = np.array([p[0] for p in pts], float), np.array([p[1] for p in pts], float)
-        lo, hi = float(ys.min()), float(ys.max())
-        span = hi - lo or 1.0
-        px = x0 + 40 + (xs - xs.min()) / max(1.0, xs.max() - xs.min()) * (pw - 50)
-        py = (h - 30) - (ys - lo) / span * (h - 60)
-        cv2.polylines(image, [np.stack([px, py], 1).astype(np.int32)], False, (200, 80, 20), 1, cv2.LINE_AA)
-        if len(pts) <= 50:  # sparse series (evaluations): mark each point
-            for x, y in zip(px, py):
-                cv2.circle(image, (int(x), int(y)), 3, (200, 80, 20), -1, cv2.LINE_AA)
-        for value, y in ((hi, 38), (lo, h - 32)):
-            cv2.putText(image, f"{value:.3g}", (x0 + 2, y), cv2.FONT_HERSHEY_SIMPLEX, 0.35, (0, 0, 0), 1, cv2.LINE_AA)
-        cv2.putText(image, f"step {int(xs.max())}", (x0 + pw - 90, h - 10), cv2.FONT_HERSHEY_SIMPLEX, 0.4,
-                    (0, 0, 0), 1, cv2.LINE_AA)
-    cv2.imwrite(str(path), image)
+    training_curves(history, path)

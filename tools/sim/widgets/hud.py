@@ -22,8 +22,16 @@ def prompt_style(prompt: Prompt) -> str:
 
 
 class HudView(TextPane):
+    """The prompt the glasses show now; redrawn only when it or its time left changes."""
+
+    _drawn: tuple | None = None
+
     def show(self, frame: SimFrame) -> None:
         prompt = frame.hud
+        key = None if prompt is None else (prompt.id, round(max(0.0, (prompt.expires_ns() - frame.t_ns) / 1e9), 1))
+        if key == self._drawn and self._drawn is not None or (key is None and self._drawn == ()):
+            return
+        self._drawn = () if key is None else key
         if prompt is None:
             body = Group(Text(""), Align.center(Text("·", style="rgb(60,90,70)")), Text(""))
             self.border_subtitle = ""

@@ -97,7 +97,8 @@ class WorldView(Vertical):
             seen = (frame.t_ns - e.last_seen_ns) / 1e9
             rows.append((
                 str(e.id), e.kind, Text(name, style="bold rgb(80,220,120)") if name else Text("—", style="dim"),
-                _where(e), "now" if seen <= 0.05 else f"{seen:.1f}s ago", _state(e),
+                # Whole seconds: the table is rebuilt (a costly repaint) only when a row changes.
+                _where(e), "now" if seen <= 0.05 else f"{seen:.0f}s ago", _state(e),
             ))
         self.border_subtitle = f"{len(entities)} tracked"
         if rows == self._rows:
