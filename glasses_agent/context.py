@@ -1,6 +1,7 @@
 """What flows between the agent's stages: one `TickContext` per tick, enriched stage by stage.
 
-    Tick -> perception (fills `percept`) -> world model (fills `world`) -> actor (`proposals`)
+    Tick -> context (`mode`, `walking`, `goal`, `budget`) -> perception (`percept`)
+         -> world model (`world`) -> senses (`detections`) -> actor (`proposals`)
          -> critic (`verdicts`, `prompts`) -> outputs (prompts file, trace, MQTT, simulator)
 
 Each stage reads what earlier ones left and adds its own part; a part that is None was not
@@ -11,12 +12,16 @@ holds numpy arrays only (never torch tensors), so the simulator and the bridge n
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from glasses_agent.motion import head_motion
 from glasses_agent.prompts import Prompt
 from streams.sync import Tick
+
+if TYPE_CHECKING:  # the detectors load OpenCV; the context itself needs none of it
+    from glasses_agent.detectors.base import Detections
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,7 @@ class Entity:
 
     @property
     def center(self) -> tuple[float, float]:
+        """The box's centre, (x, y) as fractions of the view."""
         x, y, w, h = self.box
         return x + w / 2, y + h / 2
 
@@ -70,7 +76,7 @@ class WorldState:
     entities: tuple[Entity, ...] = ()
     sounds: tuple[tuple[str, float], ...] = ()  # enrolled sounds heard now: (name, similarity)
     head_motion: tuple[float, float] = (0.0, 0.0)  # (yaw, pitch) rad/s from the IMU, 0 without one
-    walking: bool = False  # steps detected in the IMU
+    walking: bool = False  # the tick's `TickContext.walking`, as the world model saw it
 
 
 @dataclass(frozen=True)
@@ -86,15 +92,32 @@ class Verdict:
 
 @dataclass
 class TickContext:
+    """One tick on its way through the agent's chain: the tick's data and what each stage added.
+
+    The ContextStage sets `mode`, `walking`, `goal` and `budget`; perception `percept`; the world
+    model `world`; the senses `detections`; the actor `proposals`; the critic `verdicts` and
+    `prompts`. `extras` holds only diagnostics that go to the trace (the critic's context key).
+    """
+
     tick: Tick
     mode: str = "explore"
+    walking: bool = False  # steps in the IMU, decided once a tick (glasses_agent.motion)
+    goal: str | None = None  # the thing the wearer asked to find ("find NAME"), if any
+    budget: str | None = None  # why ticks are being skipped (battery low); None at full rate
     percept: Percept | None = None
     world: WorldState | None = None
+    detections: Detections | None = None  # the classical detectors' findings
     proposals: list[Prompt] = field(default_factory=list)
     verdicts: list[Verdict] = field(default_factory=list)
     prompts: list[Prompt] = field(default_factory=list)  # what reaches the wearer this tick
-    extras: dict[str, Any] = field(default_factory=dict)  # per-stage diagnostics for the trace
+    extras: dict[str, Any] = field(default_factory=dict)  # diagnostics that go to the trace only
 
     @property
     def t_ns(self) -> int:
+        """The tick's stream time."""
         return self.tick.t_ns
+
+    @property
+    def head_motion(self) -> tuple[float, float]:
+        """(yaw, pitch) rad/s over the tick from the IMU's gyro, (0, 0) without one."""
+        return head_motion(self.tick.imu)

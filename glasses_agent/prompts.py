@@ -55,6 +55,8 @@ def make_prompt_id(kind: str, t_ns: int, ordinal: int = 0) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Prompt:
+    """One prompt for the wearer, as written to --prompts-out and sent over MQTT; validated on creation."""
+
     id: str
     t_ns: int
     kind: str

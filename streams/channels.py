@@ -23,6 +23,8 @@ from streams.frames import Frame
 
 
 class Policy(enum.Enum):
+    """How a channel treats a full buffer: keep only the newest item (video) or keep all, bounded (audio)."""
+
     LATEST_WINS = "latest-wins"
     LOSSLESS = "lossless"
 

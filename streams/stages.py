@@ -19,6 +19,8 @@ import numpy as np
 
 @dataclass
 class StageStats:
+    """A stage's counters: calls, errors and recent latencies (p50/p99)."""
+
     calls: int = 0
     errors: int = 0
     latencies_ns: deque[int] = field(default_factory=lambda: deque(maxlen=4096), repr=False)

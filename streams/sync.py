@@ -46,6 +46,8 @@ class Tick:
 
 @dataclass
 class SyncStats:
+    """What the synchroniser counted: ticks, late frames, sequence gaps, out-of-order frames."""
+
     ticks: int = 0
     late_frames: int = 0  # arrived after the tick that should have held them was assembled
     seq_gaps: dict[str, int] = field(default_factory=dict)  # source -> frames missing by seq

@@ -51,6 +51,8 @@ class _Capture(Stage):
 
 @dataclass
 class TestRun:
+    """What `run_test` returns: the ticks, each stage's outputs by name, and the run's summary."""
+
     __test__ = False  # not a pytest test class
 
     ticks: list[Tick]

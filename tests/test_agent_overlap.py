@@ -162,7 +162,8 @@ def test_the_latent_prediction_made_beside_perception_is_the_one_the_step_would_
     from dataclasses import replace
 
     from glasses_agent.context import TickContext
-    from glasses_agent.perception import PerceptionStage, load_encoder
+    from glasses_agent.agent.stages.perception import PerceptionStage
+    from glasses_agent.perception import load_encoder
     from glasses_agent.world_model import WorldModel
     from streams.stages import FunctionStage
 

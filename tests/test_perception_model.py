@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from glasses_agent.context import TickContext
 from glasses_agent.errors import GlassesAgentError
-from glasses_agent.perception import CheckpointError, PerceptionStage, load_encoder
+from glasses_agent.agent.stages.perception import PerceptionStage
+from glasses_agent.perception import CheckpointError, load_encoder
 from glasses_agent.perception.checkpoint import save_checkpoint
 from glasses_agent.perception.config import ModelConfig
 from glasses_agent.perception.data import ticks_of

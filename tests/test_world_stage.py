@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from glasses_agent.agent.stages import WorldStage
 from glasses_agent.context import TickContext
-from glasses_agent.world_model import WorldModel, WorldModelStage
+from glasses_agent.motion import WalkingDetector
+from glasses_agent.world_model import WorldModel
 from glasses_agent.world_model.surprise import quadrant
 from streams.frames import NS_PER_S
 from streams.sources.synthetic import SyntheticSource
@@ -19,8 +21,10 @@ TICK_S = 0.1
 
 def _states(source, world: WorldModel | None = None):
     world = world or WorldModel(None, None)  # object memory alone: no perception checkpoint needed
-    to_context = FunctionStage(lambda tick: TickContext(tick=tick), name="context")
-    result = run_test(source, [to_context, WorldModelStage(world)])
+    walking = WalkingDetector()  # walking is decided once a tick, before the world model (the agent's ContextStage)
+    to_context = FunctionStage(lambda tick: TickContext(tick=tick, walking=walking.update(tick.imu, tick.t_ns)),
+                               name="context")
+    result = run_test(source, [to_context, WorldStage(world)])
     return [ctx.world for ctx in result.outputs["world"]]
 
 

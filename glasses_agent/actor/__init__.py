@@ -6,7 +6,7 @@ order (policy order, then each policy's own order), so a replay proposes identic
 
 from __future__ import annotations
 
-from glasses_agent.actor.base import Policy, View, fit, prompt
+from glasses_agent.actor.base import Planner, Policy, View, fit, prompt
 from glasses_agent.actor.hazard import HazardPolicy
 from glasses_agent.actor.scene import GuidancePolicy, LeftBehindPolicy, ObjectSeenPolicy, SoundPolicy, SurprisePolicy
 from glasses_agent.actor.senses import LowLightPolicy, PeoplePolicy, SpeechPolicy, TextReadPolicy
@@ -14,7 +14,10 @@ from glasses_agent.prompts import Prompt
 
 
 class Actor:
-    def __init__(self, planner=None) -> None:  # noqa: ANN001
+    """The actor: one Mode-1 policy per prompt kind; `propose(view)` runs those the mode enables, in a
+    fixed order. `planner` (the world model's `direction_to`, if loaded) guides toward a goal."""
+
+    def __init__(self, planner: Planner | None = None) -> None:
         self.policies: dict[str, Policy] = {
             p.kind: p
             for p in (
@@ -31,4 +34,4 @@ class Actor:
         return out
 
 
-__all__ = ["Actor", "Policy", "View", "fit", "prompt"]
+__all__ = ["Actor", "Planner", "Policy", "View", "fit", "prompt"]

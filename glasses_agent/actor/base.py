@@ -7,12 +7,17 @@ across ticks (onsets need the previous value). It proposes; the critic decides.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 from glasses_agent.configurator.modes import ModeSettings
-from glasses_agent.context import TickContext
+from glasses_agent.context import TickContext, WorldState
 from glasses_agent.detectors.base import Detections
 from glasses_agent.prompts import MAX_TEXT_CHARS, PRIORITY_NORMAL, Prompt, make_prompt_id
+
+
+# Where NAME is across the view (0 left .. 1 right) for this tick, None if unknown: the world
+# model's `direction_to`, which guidance asks.
+Planner = Callable[[TickContext, str], "float | None"]
 
 
 @dataclass
@@ -30,11 +35,14 @@ class View:
         return self.ctx.t_ns
 
     @property
-    def world(self):  # noqa: ANN201 - WorldState | None
+    def world(self) -> WorldState | None:
+        """The world model's state this tick (None without a world model)."""
         return self.ctx.world
 
 
 class Policy(Protocol):
+    """A Mode-1 policy: its prompt `kind` and `propose(view)`, which may keep state across ticks."""
+
     kind: str
 
     def propose(self, view: View) -> list[Prompt]: ...
@@ -60,6 +68,8 @@ def prompt(
     ordinal: int = 0,
     **evidence: Any,
 ) -> Prompt:
+    """A Prompt of `kind` at `t_ns`: its id from kind, time and `ordinal`, its text fitted to the
+    display, its evidence with floats rounded and None values left out."""
     clean = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in evidence.items() if v is not None}
     return Prompt(id=make_prompt_id(kind, t_ns, ordinal), t_ns=t_ns, kind=kind, text=fit(text), priority=priority,
                   haptic=haptic, ttl_ms=ttl_ms, evidence=clean)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from glasses_agent.actor.base import View, prompt
+from glasses_agent.context import WorldState
 from glasses_agent.detectors.base import Looming
 from glasses_agent.memory.describe import clock_hour, clock_phrase
 from glasses_agent.prompts import PRIORITY_SAFETY, Prompt
@@ -100,13 +101,16 @@ def looming_warning(cue: Looming | None, *, tau_limit_s: float, walking: bool,
 
 
 class HazardPolicy:
+    """Proposes a hazard prompt (safety priority) when something approaches fast: a growing world-model
+    track or a classical looming cue."""
+
     kind = "hazard"
 
     def __init__(self, ego: ForwardMotion | None = None) -> None:
         self._areas: dict[int, deque[tuple[int, float]]] = {}  # track id -> (t_ns, box area)
         self.ego = ego or WalkingExpansion()
 
-    def _box_growth(self, world, t_ns: int) -> dict[int, float]:  # noqa: ANN001 - WorldState
+    def _box_growth(self, world: WorldState, t_ns: int) -> dict[int, float]:
         """Each visible track's observed growth of log box area per second (over BOX_SPAN_NS or more)."""
         growth: dict[int, float] = {}
         for e in world.entities:

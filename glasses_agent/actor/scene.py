@@ -6,7 +6,7 @@ policies still run).
 
 from __future__ import annotations
 
-from glasses_agent.actor.base import View, prompt
+from glasses_agent.actor.base import Planner, View, prompt
 from glasses_agent.actor.senses import OCCURRENCE_GAP_NS
 from glasses_agent.memory.describe import clock_hour, clock_phrase
 from glasses_agent.prompts import PRIORITY_HIGH, PRIORITY_INFO, PRIORITY_NORMAL, Prompt
@@ -142,7 +142,7 @@ class GuidancePolicy:
 
     kind = "guidance"
 
-    def __init__(self, planner=None) -> None:  # noqa: ANN001 - the world model's planner, if any
+    def __init__(self, planner: Planner | None = None) -> None:  # the world model's, if any
         self.planner = planner
 
     def propose(self, view: View) -> list[Prompt]:

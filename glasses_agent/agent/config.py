@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class AgentConfig:
+    """What an agent is built from: who it serves, how it starts, which checkpoints and options it uses."""
+
     device_id: str = "default"
     wearer: str = "default"
     mode: str = "explore"
@@ -17,7 +19,7 @@ class AgentConfig:
     # eager, same tokens within 1e-5) when it exports and matches, else torch; "torch", "onnx".
     perception_backend: str = "auto"
     # Start the classical detectors and the world model's object memory at the start of a tick,
-    # beside perception (stages.py); False runs every stage after the one before (same prompts).
+    # beside perception (agent/stages/early.py); False runs every stage after the one before (same prompts).
     overlap: bool = True
     world_checkpoint: str | None = None  # None: the shipped default; "none": run without the world model
     modes_file: str | None = None  # None: the shipped glasses_agent/configurator/modes.toml

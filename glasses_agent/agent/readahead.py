@@ -25,24 +25,30 @@ from typing import Any
 
 from streams.errors import StreamError
 from streams.frames import EncodedVideoFrame, EndOfStream, Frame, TruthEvent, VideoFrame
+from streams.sources.base import FrameSource
 
 DEPTH = 64  # frames (video, audio, IMU alike): about 8 decoded camera frames of the gopro clip
 _END = object()
 
 
 class ReadAhead:
-    def __init__(self, source: Any, depth: int = DEPTH, tick_hz: float | None = None) -> None:
+    """A source whose frames are read (and the agent's video frames decoded) ahead on a thread: same
+    frames, same order."""
+
+    def __init__(self, source: FrameSource, depth: int = DEPTH, tick_hz: float | None = None) -> None:
         self.source = source
         self.depth = max(1, depth)
         self.tick_ns = int(round(1e9 / tick_hz)) if tick_hz else None
 
     def describe(self) -> dict[str, Any]:
+        """The wrapped source's description."""
         return self.source.describe()
 
     def __getattr__(self, name: str) -> Any:  # the wrapped source's other attributes (path, ...)
         return getattr(self.source, name)
 
     def frames(self) -> Iterator[Frame]:
+        """The source's frames in its order, read (and decoded) ahead on a thread."""
         items: queue.Queue = queue.Queue(maxsize=self.depth)
         stop = threading.Event()
 

@@ -24,6 +24,7 @@ def _entity(e: Entity) -> dict[str, Any]:
 
 
 def trace_record(ctx: TickContext) -> dict[str, Any]:
+    """One tick's trace record: belief, proposals, verdicts with reasons, prompts, detections."""
     world = ctx.world
     record: dict[str, Any] = {
         "t_ns": ctx.t_ns,
@@ -31,7 +32,7 @@ def trace_record(ctx: TickContext) -> dict[str, Any]:
         "mode": ctx.mode,
         "surprise": round(world.surprise, 4) if world is not None else None,
         "surprise_where": list(world.surprise_where) if world is not None and world.surprise_where else None,
-        "walking": bool(world.walking) if world is not None else bool(ctx.extras.get("walking", False)),
+        "walking": ctx.walking,
         "entities": [_entity(e) for e in world.entities] if world is not None else [],
         "proposals": [p.to_record() for p in ctx.proposals],
         "verdicts": [
@@ -41,10 +42,11 @@ def trace_record(ctx: TickContext) -> dict[str, Any]:
         "prompts": [p.id for p in ctx.prompts],
         **ctx.tick.counts(),  # what the tick held: video frames, audio samples, IMU samples, events
     }
-    detections = ctx.extras.get("detections")
-    if detections is not None:
-        record["detections"] = detections.as_dict()
-    for key in ("skipped", "context", "budget", "goal"):
-        if key in ctx.extras:
-            record[key] = ctx.extras[key]
+    if ctx.detections is not None:
+        record["detections"] = ctx.detections.as_dict()
+    if ctx.budget is not None:
+        record["budget"] = ctx.budget
+    if ctx.goal:
+        record["goal"] = ctx.goal
+    record.update(ctx.extras)  # the critic's context key
     return record

@@ -38,12 +38,18 @@ def battery_level(event: Event) -> float | None:
 
 @dataclass
 class Budget:
+    """The compute budget: process one tick in `tick_divisor`, and why (`reason`); set from the battery
+    level."""
+
     tick_divisor: int = 1  # process one tick in this many
     battery: float | None = None
     reason: str = "full rate"
 
 
 class Configurator:
+    """Which mode is in force (commanded, or switched by context such as walking) and the compute budget;
+    `settings` are the mode's."""
+
     def __init__(self, mode: str = "explore", modes_file: str | None = None, *, auto: bool = True) -> None:
         self.modes = load_modes(modes_file)
         self.commanded = self._check(mode)

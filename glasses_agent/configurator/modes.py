@@ -29,6 +29,9 @@ class ModesFileError(GlassesAgentError, ValueError):
 
 @dataclass(frozen=True)
 class ModeSettings:
+    """One mode's settings from modes.toml: its policies, the critic's limits, thresholds and detector
+    rates."""
+
     name: str
     description: str = ""
     policies: tuple[str, ...] = ()

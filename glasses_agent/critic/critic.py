@@ -17,6 +17,9 @@ from glasses_agent.prompts import Prompt
 
 
 class Critic:
+    """Decides which proposals reach the wearer: hard rules first (safety, gaps, repeats, rate, quiet
+    mode), then the learned critic; a verdict with its reason for each."""
+
     def __init__(self, memory: ShortTermMemory, learned: LearnedCritic | None = None) -> None:
         self.memory = memory
         self.learned = learned if learned is not None else LearnedCritic()

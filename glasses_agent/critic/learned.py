@@ -31,6 +31,9 @@ def _logit(p: float) -> float:
 
 @dataclass
 class LearnedCritic:
+    """How helpful each prompt kind is in each context, learned from the wearer's helpful/dismissed
+    feedback (a logistic offset per kind and context); persisted as params."""
+
     weights: dict[str, float] = field(default_factory=dict)  # "kind|context" -> logit offset
     counts: dict[str, int] = field(default_factory=dict)
     prior: float = PRIOR_HELPFUL

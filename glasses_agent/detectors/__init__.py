@@ -51,6 +51,9 @@ def _stronger(a: Looming | None, b: Looming | None) -> Looming | None:
 
 
 class DetectorSet:
+    """The classical detectors of one agent: looming and light every tick, voice, QR and faces on staggered
+    slower schedules (`run`)."""
+
     def __init__(self, *, qr: bool = True, people: bool = True, speech: bool = True) -> None:
         self.looming = LoomingCue()
         self.regions = RegionGrowthCue()  # holds up while the wearer walks, where change-finding does not

@@ -74,6 +74,8 @@ def time_to_contact(t: np.ndarray, size: np.ndarray) -> tuple[float, float]:
 
 @dataclass(frozen=True)
 class Looming:
+    """Something growing toward the wearer: how strongly, where in view, how fast it grows."""
+
     score: float  # 0..1: how strongly something grows toward the wearer
     box: tuple[float, float, float, float]  # (x, y, w, h) of the looming region
     growth_per_s: float  # relative growth of its size per second
@@ -120,6 +122,9 @@ def urgency(cue: Looming) -> tuple[float, float]:
 
 @dataclass(frozen=True)
 class Detections:
+    """What the classical detectors found on one tick; slow detectors not run this tick carry their last
+    value (`fresh` names those that ran)."""
+
     t_ns: int
     luma: float | None = None  # mean brightness 0..1 of the newest frame
     qr: tuple[tuple[str, float], ...] = ()  # decoded QR texts with their x in view

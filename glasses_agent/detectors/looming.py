@@ -54,6 +54,9 @@ class _BlobTrack:
 
 
 class LoomingCue:
+    """A region of change that keeps growing, frame after frame, with the head's pan removed; `update`
+    returns the cue or None."""
+
     def __init__(self) -> None:
         self._frames: deque[tuple[int, np.ndarray]] = deque()
         self._tracks: list[_BlobTrack] = []  # the largest blob's track first

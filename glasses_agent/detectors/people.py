@@ -15,6 +15,8 @@ CASCADE = "haarcascade_frontalface_default.xml"
 
 
 class PeopleCounter:
+    """Counts faces with OpenCV's Haar cascade (never who): how many and where across the view."""
+
     def __init__(self, min_face_px: int = 24) -> None:
         path = cv2.data.haarcascades + CASCADE  # type: ignore[attr-defined]
         self._cascade = cv2.CascadeClassifier(path)

@@ -7,6 +7,8 @@ import numpy as np
 
 
 class QrReader:
+    """Reads QR codes with OpenCV: decoded texts and where across the view."""
+
     def __init__(self) -> None:
         self._detector = cv2.QRCodeDetector()
 

@@ -48,6 +48,8 @@ TAU_MAX_SCATTER = 0.06  # relative scatter of 1/size around the fit above which 
 
 @dataclass(frozen=True)
 class Region:
+    """An even-coloured region of the reduced frame: its box, centre, size and mean Lab colour."""
+
     box: tuple[float, float, float, float]  # (x, y, w, h), fractions of the view
     center: tuple[float, float]
     size: float  # equivalent diameter: sqrt(4 area / pi), fraction of the view's height
@@ -126,6 +128,9 @@ def regions(image: np.ndarray, lab_flat: tuple[np.ndarray, np.ndarray] | None = 
 
 
 class RegionGrowthCue:
+    """Tracks even-coloured regions across frames; the one whose size grows fastest (a short time to
+    contact) is the cue."""
+
     def __init__(self) -> None:
         self._tracks: list[_Track] = []
         self._shape: tuple[int, ...] | None = None

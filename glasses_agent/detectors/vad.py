@@ -32,6 +32,8 @@ def silero_model_path() -> Path:
 
 
 class VoiceActivity:
+    """Silero VAD on onnxruntime: the probability that the last ~0.5 s of audio holds speech."""
+
     def __init__(self) -> None:
         import onnxruntime
 

@@ -20,6 +20,8 @@ from glasses_agent.memory.errors import SchemaError
 
 @dataclass(frozen=True)
 class Migration:
+    """One step of the memory schema: its version, what it changes, and the statements that apply it."""
+
     version: int
     description: str
     apply: Callable[[sqlite3.Connection], None]

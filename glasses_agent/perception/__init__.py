@@ -1,6 +1,6 @@
 """Multimodal JEPA perception: video + audio encoders, fusion, predictor, masks, objectives.
 
-    from glasses_agent.perception import load_encoder, PerceptionStage
+    from glasses_agent.perception import load_encoder
     encoder = load_encoder()            # the shipped default checkpoint
     percepts = encoder.encode(ticks)    # list[Percept], batched, deterministic
 
@@ -13,7 +13,7 @@ the probes tools/evals/probe/, the encode benchmark tools/bench/encode.py.
 
 from glasses_agent.perception.config import ModelConfig
 from glasses_agent.perception.errors import CheckpointError, EmptyDatasetError, PerceptionError
-from glasses_agent.perception.inference import PerceptionEncoder, PerceptionStage, load_encoder
+from glasses_agent.perception.inference import PerceptionEncoder, load_encoder
 
 __all__ = [
     "CheckpointError",
@@ -21,6 +21,5 @@ __all__ = [
     "ModelConfig",
     "PerceptionEncoder",
     "PerceptionError",
-    "PerceptionStage",
     "load_encoder",
 ]

@@ -14,6 +14,9 @@ from glasses_agent.perception.errors import CheckpointError
 
 @dataclass(frozen=True)
 class ModelConfig:
+    """The perception model's shapes: video clip and tubelets, audio spectrogram and patches, widths and
+    depths."""
+
     # video: `frames` frames at `frame_rate`, ending at the tick, `image_size` square, RGB
     frames: int = 4
     frame_rate: float = 10.0

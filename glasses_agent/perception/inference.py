@@ -2,7 +2,6 @@
 
     encoder = load_encoder()               # the shipped default; or a folder / .safetensors path
     percepts = encoder.encode(ticks)       # batched, inference mode, deterministic
-    stage = PerceptionStage(encoder)       # a pipeline stage: sets ctx.percept on its worker thread
 
 `load_encoder(backend="auto")` runs the encoder as an exported ONNX Runtime graph when one exports
 and matches torch (onnx_export.py: ~2x faster a tick), else torch eager; "torch" (the default for
@@ -19,10 +18,9 @@ import numpy as np
 import torch
 
 from streams.frames import NS_PER_S, VideoFrame
-from streams.stages import Stage
 from streams.sync import Tick
 
-from glasses_agent.context import Percept, TickContext
+from glasses_agent.context import Percept
 from glasses_agent.perception.checkpoint import load_module_state, read_checkpoint
 from glasses_agent.perception.config import ModelConfig
 from glasses_agent.perception.models.jepa import Encoder, count_parameters
@@ -194,19 +192,3 @@ class FrameHistory:
                 f = self.small[key]
             out.append(f)
         return tuple(out)
-
-
-class PerceptionStage(Stage):
-    """Takes a TickContext, sets `ctx.percept`, returns the ctx. Torch runs on the worker thread."""
-
-    name = "perception"
-
-    def __init__(self, encoder: PerceptionEncoder) -> None:
-        super().__init__()
-        self.encoder = encoder
-        self.history = FrameHistory(encoder.config)
-
-    async def process(self, ctx: TickContext) -> TickContext:
-        tick = self.history.extend(ctx.tick)
-        (ctx.percept,) = await self.run_in_worker(self.encoder.encode, [tick])
-        return ctx

@@ -47,6 +47,9 @@ def _ns(s: float) -> int:
 
 
 class Overlay:
+    """A scripted event over [start_s, end_s): paints the frames, mixes the audio, and says what the scorer
+    expects."""
+
     start_s: float
     end_s: float
 

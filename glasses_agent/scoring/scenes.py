@@ -28,12 +28,17 @@ HAZARD_GROWTH = 0.15  # ...while its size grows at least this fast (per second)
 
 
 class UnknownScenarioError(GlassesAgentError, KeyError):
+    """A scenario name the suite does not know."""
+
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""
 
 
 @dataclass
 class Scenario:
+    """A named scene for the suite: its source with overlays, duration, and any expectations beyond the
+    overlays'."""
+
     name: str
     source: OverlaySource
     duration_s: float

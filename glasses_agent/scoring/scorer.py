@@ -30,6 +30,9 @@ def hour_error(a: int, b: int) -> int:
 
 @dataclass
 class KindScore:
+    """How one prompt kind did against the expectations: recall, precision, latency in ticks, direction
+    errors."""
+
     kind: str
     expected: int = 0
     recalled: int = 0
@@ -101,6 +104,7 @@ def score(prompts: list[dict[str, Any]], expected: list[Expected], *, tick_ns: i
 
 
 def format_table(scores: dict[str, KindScore]) -> str:
+    """The scores per kind as the text table `glasses-agent scenarios` prints."""
     head = f"{'kind':<12} {'expected':>8} {'recall':>7} {'prompts':>7} {'precision':>9} {'onset(ticks) mean/max':>22} {'dir err(h) mean/max':>20}"
     lines = [head, "-" * len(head)]
 

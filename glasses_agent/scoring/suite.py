@@ -53,6 +53,8 @@ RATE_CLIPS = ("shared:gopro", "shared:gopro-noimu", "shared:vtest", "shared:sam2
 
 @dataclass
 class ScenarioResult:
+    """One run of the agent over one scenario and seed: its prompts and surprise figures."""
+
     name: str
     seed: int
     prompts: list[dict[str, Any]]
@@ -68,6 +70,8 @@ class ScenarioResult:
 
 @dataclass
 class SuiteReport:
+    """The suite's scores per kind, its runs, the prompt rates on quiet scenes, and what was skipped."""
+
     scores: dict[str, KindScore] = field(default_factory=dict)
     runs: list[ScenarioResult] = field(default_factory=list)
     rates: list[ScenarioResult] = field(default_factory=list)

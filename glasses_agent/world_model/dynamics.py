@@ -31,6 +31,9 @@ class WorldCheckpointError(GlassesAgentError):
 
 @dataclass(frozen=True)
 class DynamicsConfig:
+    """The latent dynamics' shapes: the perception grid and width, context ticks, hidden width, blocks,
+    action."""
+
     width: int = 128  # D: the perception model's width
     grid: tuple[int, int] = (6, 6)  # H, W of the perception model's video grid
     context: int = 2  # ticks of history the predictor sees
@@ -56,6 +59,8 @@ class DynamicsConfig:
 
 
 class ResidualBlock(nn.Module):
+    """A residual convolution block over the latent grid."""
+
     def __init__(self, hidden: int) -> None:
         super().__init__()
         self.conv1 = nn.Conv2d(hidden, hidden, 3, padding=1)
@@ -67,6 +72,9 @@ class ResidualBlock(nn.Module):
 
 
 class LatentDynamics(nn.Module):
+    """Predicts the next tick's latent grid from the last ticks' grids and the head motion (action-
+    conditioned, as V-JEPA 2-AC)."""
+
     def __init__(self, config: DynamicsConfig) -> None:
         super().__init__()
         self.config = config

@@ -25,6 +25,8 @@ MIN_AREA_FRACTION = 0.0008
 
 @dataclass
 class Detection:
+    """A foreground blob in work pixels: where, how big, its colour and how clearly it stands out."""
+
     x: float
     y: float
     box: tuple[int, int, int, int]  # x0, y0, x1, y1 in work pixels

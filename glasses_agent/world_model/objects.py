@@ -39,6 +39,9 @@ SALIENT_CONTRAST = 55.0  # tracks that stand out less (shadows, clutter, noise) 
 
 @dataclass
 class Track:
+    """One thing the object memory follows: its place and velocity, size, appearance, and whether it is
+    visible, hidden or out of view."""
+
     id: int
     x: float
     y: float
@@ -97,6 +100,9 @@ class Track:
 
 @dataclass(frozen=True)
 class Violation:
+    """What the object memory did not expect of a track (missing, teleport, changed, popup), how much and
+    where."""
+
     kind: str  # missing | teleport | changed | popup
     magnitude: float
     where: tuple[float, float]  # fractions of the view

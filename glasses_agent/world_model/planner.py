@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+FOV_RAD = math.radians(60)  # horizontal field of view assumed for head turns (the glasses' camera)
 HORIZON = 5  # ticks imagined
 TICK_S = 0.1
 MAX_RATE = 2.0  # rad/s: the fastest head turn sampled
@@ -29,6 +30,9 @@ SAMPLES = 64
 ELITES = 8
 ITERATIONS = 4
 TURN_COST = 0.02  # per radian turned
+
+
+# `world` is a WorldModel (world.py imports this module, so it is not imported here).
 
 
 def _prototype_latent(world: Any, name: str) -> np.ndarray | None:
@@ -57,7 +61,7 @@ def imagine(world: Any, name: str, actions: np.ndarray) -> np.ndarray:
         with torch.inference_mode():
             grids = world.dynamics.rollout(state, torch.from_numpy(actions.astype(np.float32)))[:, -1].numpy()
     w, h = world.objects.size if world.objects.size != (0, 0) else (160, 120)
-    px_per_rad = w / _fov()
+    px_per_rad = w / FOV_RAD
     turned = actions.sum(axis=1) * TICK_S  # (N, 2) radians: yaw (left +), pitch (up +)
     if place is not None:
         # Where NAME's place lies after the turn: turning left (yaw +) moves the view's content right.
@@ -83,12 +87,6 @@ def imagine(world: Any, name: str, actions: np.ndarray) -> np.ndarray:
             score += 1.0 - math.hypot(fx[k] - 0.5, fy[k] - 0.5)
         scores[k] = score - TURN_COST * float(np.abs(turned[k]).sum())
     return scores
-
-
-def _fov() -> float:
-    from glasses_agent.world_model.world import FOV_RAD
-
-    return FOV_RAD
 
 
 def plan_toward(world: Any, name: str, *, seed: int = 0) -> tuple[float, float] | None:

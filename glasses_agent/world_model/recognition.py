@@ -121,6 +121,8 @@ def _overlap(a: Box, b: Box) -> float:
 
 @dataclass(frozen=True)
 class Prototype:
+    """An enrolled thing or sound: its name, modality, descriptor vector and recognition threshold."""
+
     name: str
     modality: str
     vector: np.ndarray

@@ -11,30 +11,41 @@ forward over candidate head motions (planner.py).
 
 from __future__ import annotations
 
-import math
 from collections import deque
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from glasses_agent.context import Entity, Percept, TickContext, WorldState
+from glasses_agent.motion import head_motion
 from glasses_agent.world_model import recognition as rec
-from glasses_agent.world_model.objects import ObjectMemory
+from glasses_agent.world_model.objects import ObjectMemory, ObjectStep
+from glasses_agent.world_model.planner import FOV_RAD, plan_toward
 from glasses_agent.world_model.surprise import LatentSurprise, RunningStats, SoundChange, combine, quadrant
+from streams.sync import Tick
+
+if TYPE_CHECKING:  # torch comes with these: the checkpoint loader imports them
+    import torch
+
+    from glasses_agent.memory import MemoryStore
+    from glasses_agent.perception import PerceptionEncoder
+    from glasses_agent.world_model.dynamics import DynamicsConfig, LatentDynamics
+
+# predict_latent's result: (history version, head motion, predicted grid)
+Prediction = tuple[int, tuple[float, float], "torch.Tensor"]
 
 NS = 1_000_000_000
-FOV_RAD = math.radians(60)  # horizontal field of view assumed for head turns (the glasses' camera)
 SIGHTING_EVERY_NS = NS  # at most one sighting a second per name while it stays in view
 RECOGNISE_EVERY = 2  # ticks between looks for enrolled things (a sliding-window search)
-WALKING_STD = 0.6  # m/s^2 of accelerometer swing over 2 s that means steps
 NOT_OBSERVED = object()  # `step` without `observe_pixels` first: the object memory steps inside it
 
 
 class WorldModel:
     """The agent's world model. `dynamics` None runs on the object memory alone (no latents)."""
 
-    def __init__(self, dynamics: Any = None, config: Any = None, *, memory: Any = None, encoder: Any = None,
+    def __init__(self, dynamics: LatentDynamics | None = None, config: DynamicsConfig | None = None, *,
+                 memory: MemoryStore | None = None, encoder: PerceptionEncoder | None = None,
                  source: str = "", use_objects: bool = True, use_latent: bool = True,
                  latent_weight: float = 0.5) -> None:
         self.dynamics = dynamics
@@ -53,7 +64,9 @@ class WorldModel:
     # -- loading -------------------------------------------------------------------------------
 
     @classmethod
-    def load(cls, path: str | Path | None = None, *, memory: Any = None, encoder: Any = None, **kwargs: Any) -> WorldModel:
+    def load(cls, path: str | Path | None = None, *, memory: MemoryStore | None = None,
+             encoder: PerceptionEncoder | None = None,
+             **kwargs: Any) -> WorldModel:
         """The world model of a checkpoint (None: the shipped default)."""
         from glasses_agent.world_model.checkpoint import load_dynamics
 
@@ -77,7 +90,6 @@ class WorldModel:
         self.sound_change = SoundChange()
         self.history: deque[np.ndarray] = deque(maxlen=self.config.context if self.config else 2)
         self._history_version = 0  # counts what `history` took, so a prediction knows what it was made from
-        self.accel: deque[tuple[int, float]] = deque()
         self.last_state: WorldState | None = None
         self.last_grid: np.ndarray | None = None
         self.last_image: np.ndarray | None = None
@@ -87,7 +99,7 @@ class WorldModel:
 
     # -- one tick ------------------------------------------------------------------------------
 
-    def observe_pixels(self, tick: Any) -> Any:
+    def observe_pixels(self, tick: Tick) -> ObjectStep | None:
         """The object memory's step on the tick's newest frame. It needs no percept, so the agent
         runs it beside perception and hands the result to `step(ctx, pixels)` (same result)."""
         frame = tick.latest_video
@@ -95,21 +107,23 @@ class WorldModel:
             return None
         return self.objects.step(frame.image, tick.t_ns / NS)
 
-    def predict_latent(self, tick: Any) -> Any:
+    def predict_latent(self, tick: Tick) -> Prediction | None:
         """The latent dynamics' prediction of this tick's grid, from the last ticks' grids and the
         head motion: it needs no percept, so the agent makes it beside perception and hands it to
         `step(ctx, pixels, predicted)` (~0.9 ms a tick off the chain, same result). None before
         the history is full."""
         if not self.use_latent or len(self.history) != self.history.maxlen:
             return None
-        head = self._head_motion(tick)
+        head = head_motion(tick.imu)
         return (self._history_version, head, self._predict(head))
 
-    def step(self, ctx: TickContext, pixels: Any = NOT_OBSERVED, predicted: Any = None) -> WorldState:
+    def step(self, ctx: TickContext, pixels: ObjectStep | None | object = NOT_OBSERVED,
+             predicted: Prediction | None = None) -> WorldState:
+        """The world state after this tick. `pixels` and `predicted`: `observe_pixels`' and
+        `predict_latent`'s results for this tick when made beforehand (same result)."""
         tick = ctx.tick
         t_ns = tick.t_ns
-        head = self._head_motion(tick)
-        walking = self._walking(tick)
+        head = ctx.head_motion
         frame = tick.latest_video
         z_obj, where_obj, z_lat = 0.0, None, 0.0
         raw_obj = raw_lat = 0.0
@@ -137,14 +151,14 @@ class WorldModel:
             t_ns=t_ns, surprise=float(round(surprise, 4)), surprise_raw=float(round(raw_obj + (raw_lat or 0.0), 6)),
             surprise_where=(round(where[0], 4), round(where[1], 4)) if where else None,
             surprise_quadrant=quadrant(where), entities=tuple(entities), sounds=tuple(sounds),
-            head_motion=head, walking=walking,
+            head_motion=head, walking=ctx.walking,
         )
-        ctx.extras["world"] = {"z_objects": round(z_obj, 3), "z_latent": round(z_lat, 3)}
         self.last_state = state
         self._ticks += 1
         return state
 
-    def _latent_error(self, percept: Percept, head: tuple[float, float], predicted: Any = None) -> np.ndarray | None:
+    def _latent_error(self, percept: Percept, head: tuple[float, float],
+                      predicted: Prediction | None = None) -> np.ndarray | None:
         """The latent dynamics' per-cell error (H, W) on this tick, None until it has context.
         `predicted` is `predict_latent`'s for this tick: used if made from this same history and
         head motion, else the prediction is made here."""
@@ -165,26 +179,13 @@ class WorldModel:
         self._history_version += 1
         return cells
 
-    def _predict(self, head: tuple[float, float]) -> Any:
+    def _predict(self, head: tuple[float, float]) -> torch.Tensor:
         import torch
 
         state = torch.from_numpy(np.stack(self.history))[None]
         action = torch.tensor([head], dtype=torch.float32)
         with torch.inference_mode():
             return self.dynamics(state, action)
-
-    def _head_motion(self, tick: Any) -> tuple[float, float]:
-        if not tick.imu:
-            return (0.0, 0.0)
-        gyro = np.array([s.gyro for s in tick.imu], np.float64)
-        return (round(float(gyro[:, 1].mean()), 4), round(float(gyro[:, 0].mean()), 4))
-
-    def _walking(self, tick: Any) -> bool:
-        for s in tick.imu:
-            self.accel.append((s.t_ns, math.sqrt(sum(a * a for a in s.accel))))
-        while self.accel and self.accel[0][0] < tick.t_ns - 2 * NS:
-            self.accel.popleft()
-        return len(self.accel) >= 20 and float(np.std([m for _, m in self.accel])) >= WALKING_STD
 
     def _entities(self, named: dict[int, tuple[str, float]]) -> list[Entity]:
         out = []
@@ -258,7 +259,8 @@ class WorldModel:
             context["nearby"] = nearby
         self.memory.add_sighting(name, t_ns, box=tuple(round(v, 4) for v in box), context=context, source=self.recording)
 
-    def enroll_object(self, name: str, ctx_or_percept: Any, box: rec.Box, image: np.ndarray | None = None) -> rec.Prototype:
+    def enroll_object(self, name: str, ctx_or_percept: TickContext | Percept | None, box: rec.Box,
+                      image: np.ndarray | None = None) -> rec.Prototype:
         """Teach NAME from the thing inside `box` (fractions of the view). A face is refused."""
         box = rec.check_box(box)
         percept = ctx_or_percept.percept if isinstance(ctx_or_percept, TickContext) else ctx_or_percept
@@ -294,8 +296,7 @@ class WorldModel:
     # -- planning ------------------------------------------------------------------------------
 
     def plan_toward(self, name: str, ctx: TickContext | None = None, **kwargs: Any) -> tuple[float, float] | None:
-        from glasses_agent.world_model.planner import plan_toward
-
+        """The planned head turn (yaw, pitch) in radians toward NAME (planner.py), None if unknown."""
         return plan_toward(self, name, **kwargs)
 
     def direction_to(self, ctx: TickContext | None, name: str) -> float | None:

@@ -39,6 +39,8 @@ class RecoveredRecordingWarning(UserWarning):
 
 
 class JsonMessage(NamedTuple):
+    """One JSON message of a recording channel: stamp, sequence number, decoded data."""
+
     t_ns: int
     seq: int
     data: Any

@@ -19,6 +19,8 @@ Emit = Callable[[Frame], None]
 
 
 class FrameSource(Protocol):
+    """A source read front to back in stamp order (files, recordings, generated scenes)."""
+
     def frames(self) -> Iterator[Frame]:
         """Every frame of the source, ordered by `t_ns` (ties broken by source name, then seq)."""
         ...
@@ -29,6 +31,8 @@ class FrameSource(Protocol):
 
 
 class LiveSource(Protocol):
+    """A device that delivers frames from its own thread once started (camera, microphone)."""
+
     name: str
 
     def start(self, emit: Emit, now_ns: Callable[[], int]) -> None:

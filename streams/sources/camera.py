@@ -22,12 +22,16 @@ from streams.sources.base import Emit
 
 @dataclass
 class CameraStats:
+    """What a camera source has seen: frames, read failures, frames skipped to keep its rate."""
+
     frames: int = 0
     read_failures: int = 0
     skipped_for_rate: int = 0
 
 
 class CameraSource:
+    """A live camera through OpenCV (device index, file or MJPEG URL), stamped at capture."""
+
     def __init__(
         self,
         src: str | int,

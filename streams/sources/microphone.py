@@ -75,6 +75,8 @@ def list_input_devices() -> list[dict[str, Any]]:
 
 @dataclass
 class MicrophoneStats:
+    """What a microphone source has seen: chunks, samples, the device's rate, overflows, re-anchorings."""
+
     chunks: int = 0
     samples: int = 0
     device_rate: int = 0
@@ -105,6 +107,8 @@ class _Resampler:
 
 
 class MicrophoneSource:
+    """A live microphone through PortAudio, resampled to mono s16 at `sample_rate`, stamped at capture."""
+
     def __init__(
         self,
         device: str | int | None = None,

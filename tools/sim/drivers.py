@@ -89,12 +89,18 @@ def context_from_record(tick: Tick, rec: dict[str, Any]) -> TickContext:
         ]
     except (KeyError, TypeError, ValueError, InvalidPromptError) as err:
         raise SimError(f"trace record at t_ns={t_ns} is malformed: {err}") from None
-    extras = {k: rec[k] for k in ("goal", "skipped", "budget", "detections", "context", "walking") if k in rec}
+    # A trace holds the detectors' results as their recorded dict, not as Detections: it rides in
+    # extras (as it went to the trace); the typed hand-overs come back as typed fields.
+    extras = {k: rec[k] for k in ("detections", "context") if k in rec}
     if rec.get("surprise") is None and not world.entities:
         world = None  # recorded without a world model
     by_id = {p.id: p for p in proposals}
     prompts = [by_id[i] for i in rec.get("prompts", []) if isinstance(i, str) and i in by_id]
+    goal, budget = rec.get("goal"), rec.get("budget")
     return TickContext(tick=tick, mode=str(rec.get("mode", "explore")), world=world,
+                       walking=bool(rec.get("walking", False)),
+                       goal=goal if isinstance(goal, str) else None,
+                       budget=budget if isinstance(budget, str) else None,
                        proposals=proposals, verdicts=verdicts, prompts=prompts, extras=extras)
 
 
@@ -146,7 +152,7 @@ class TraceDriver:
         if self.mode is not None:
             ctx.mode = self.mode
         if self.goal is not None:
-            ctx.extras["goal"] = self.goal
+            ctx.goal = self.goal
         if self.names and ctx.world is not None:
             entities = tuple(
                 replace(e, name=self.names[e.id]) if e.id in self.names else e for e in ctx.world.entities

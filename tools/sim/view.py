@@ -67,7 +67,7 @@ class SimFrame:
 def detections_of(ctx: TickContext) -> dict[str, Any] | None:
     """The classical detectors' results (people count, speech, light, looming box) as a dict,
     whether the agent left its object or a trace left the recorded dict."""
-    found = ctx.extras.get("detections")
+    found = ctx.detections if ctx.detections is not None else ctx.extras.get("detections")
     if found is None:
         return None
     if hasattr(found, "as_dict"):

@@ -18,6 +18,8 @@ from glasses_agent.perception.config import ModelConfig
 
 
 class Attention(nn.Module):
+    """Multi-head self-attention (PyTorch's scaled dot-product attention)."""
+
     def __init__(self, width: int, heads: int) -> None:
         super().__init__()
         self.heads = heads
@@ -32,6 +34,8 @@ class Attention(nn.Module):
 
 
 class Block(nn.Module):
+    """A pre-norm transformer block: attention then MLP, each residual."""
+
     def __init__(self, width: int, heads: int, mlp_ratio: float) -> None:
         super().__init__()
         self.ln1 = nn.LayerNorm(width)
@@ -141,4 +145,5 @@ class Predictor(nn.Module):
 
 
 def count_parameters(module: nn.Module) -> int:
+    """How many parameters `module` has."""
     return sum(p.numel() for p in module.parameters())

@@ -220,6 +220,8 @@ class ObjectState:
 
 @dataclass(frozen=True, eq=False)
 class Rendered:
+    """One rendered frame of a generated scene: the image, its per-pixel labels, and each object's state."""
+
     image: np.ndarray  # H x W x 3 uint8 RGB
     labels: np.ndarray  # H x W int16: 0 background, object id, or OCCLUDER_LABEL_BASE + k
     objects: tuple[ObjectState, ...]

@@ -63,8 +63,8 @@ class WorldView(Vertical):
         summary.append("mode ", style="dim")
         summary.append(frame.ctx.mode, style="bold rgb(120,180,255)")
         summary.append("   goal ", style="dim")
-        summary.append(goal or frame.ctx.extras.get("goal") or "—", style="bold")
-        walking = world.walking if world is not None else bool(frame.ctx.extras.get("walking"))
+        summary.append(goal or frame.ctx.goal or "—", style="bold")
+        walking = frame.ctx.walking or (world is not None and world.walking)
         summary.append("   walking" if walking else "   standing", style="dim")
         found = detections_of(frame.ctx)
         if found:

@@ -1,0 +1,61 @@
+"""Step 3 of the chain (with a world checkpoint): the world model's belief, `ctx.world`.
+
+Surprise (where and how much), the tracked entities, enrolled things and sounds recognised,
+from the world model (glasses_agent.world_model.WorldModel.step).
+
+Two parts of its step need no percept and start at the ContextStage, beside perception, each on
+its own thread (they share no state): the object memory on the newest frame (`observe_pixels`)
+and the latent dynamics' prediction from the last ticks' grids and the head motion
+(`predict_latent`). The rest (the prediction's error, surprise, recognition) then waits for the
+percept. With both on one thread (~3.5 + 1.3 ms a tick alone on the gopro walk) they were the
+longest of the work beside perception, so each tick waited for them.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
+
+from glasses_agent.agent.stages.early import EarlyStart, start_in_worker
+from glasses_agent.context import TickContext
+from streams.stages import Stage, StageStats
+
+if TYPE_CHECKING:  # the world model's package loads torch; the agent imports it with a checkpoint
+    from glasses_agent.world_model import WorldModel
+
+
+class WorldStage(Stage, EarlyStart):
+    """Takes a TickContext, sets `ctx.world` (the world model's step on its worker thread)."""
+
+    name = "world"
+
+    def __init__(self, world: WorldModel) -> None:
+        Stage.__init__(self)
+        EarlyStart.__init__(self)
+        self.world = world
+        self.prediction_stats = StageStats()  # the latent prediction started early, on its own thread
+        self._prediction_worker: ThreadPoolExecutor | None = None
+
+    def begin(self, ctx: TickContext) -> None:
+        """Start the object memory's step and the latent prediction for this tick."""
+        pixels = start_in_worker(self, self.early_stats, self.world.observe_pixels, ctx.tick)
+        if self._prediction_worker is None:
+            self._prediction_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stage-world-predict")
+        predicted = start_in_worker(self, self.prediction_stats, self.world.predict_latent, ctx.tick,
+                                    worker=self._prediction_worker)
+        self._pending = (ctx, (pixels, predicted))
+
+    async def process(self, ctx: TickContext) -> TickContext:
+        started = self._take(ctx)
+        if started is None:
+            ctx.world = await self.run_in_worker(self.world.step, ctx)
+        else:
+            pixels, predicted = await started[0], await started[1]
+            ctx.world = await self.run_in_worker(self.world.step, ctx, pixels, predicted)
+        return ctx
+
+    async def stop(self) -> None:
+        if self._prediction_worker is not None:
+            self._prediction_worker.shutdown(wait=True)
+            self._prediction_worker = None
+        await super().stop()
