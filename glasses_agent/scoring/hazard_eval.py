@@ -147,7 +147,7 @@ def _hazard_ticks(clip: ClipTicks, lo: int, hi: int, overlay: Approach | None,
                   tau_limit_s: float) -> Iterator[tuple[int, Any]]:
     """Run the agent's hazard path over ticks lo..hi; yields (t_ns, warning or None) per tick."""
     from glasses_agent.actor.hazard import looming_warning
-    from glasses_agent.agent.motion import WalkingDetector
+    from glasses_agent.motion import WalkingDetector
     from glasses_agent.detectors import DetectorSet
     from streams.sync import Tick
 
