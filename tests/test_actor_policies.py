@@ -102,9 +102,14 @@ def test_hazard_from_a_world_track_or_the_looming_cue_and_only_when_enabled():
     said = Actor().propose(view(9, None, detections=det))
     assert [(p.kind, p.priority, p.haptic, p.evidence["clock"]) for p in said] == [("hazard", 3, "long", 2)]
     assert said[0].evidence["tau_s"] == 1.2
-    # Time to contact over the mode's 2 s: not yet, however steady its growth.
-    later = Detections(t_ns=t, looming=Looming(score=0.9, box=(0.6, 0.3, 0.3, 0.4), growth_per_s=0.5, tau_s=2.6))
-    assert Actor().propose(view(9, None, detections=later)) == []
+    # Time to contact over the mode's 2 s and growth that scores low: not yet.
+    weak = Looming(score=0.3, box=(0.6, 0.3, 0.3, 0.4), growth_per_s=0.3, tau_s=2.6)
+    assert Actor().propose(view(9, None, detections=Detections(t_ns=t, looming=weak, growing=weak))) == []
+    # Over 2 s but growing steadily enough to score (a thing closing at a steady ~3 s): the
+    # looming score's rule warns all the same, on the growing thing's side.
+    strong = Looming(score=0.9, box=(0.0, 0.3, 0.3, 0.4), growth_per_s=0.5, tau_s=2.6)
+    said = Actor().propose(view(9, None, detections=Detections(t_ns=t, looming=weak, growing=strong)))
+    assert [(p.kind, p.evidence["clock"], p.evidence["tau_s"]) for p in said] == [("hazard", 10, 2.6)]
     # While the wearer walks, the expansion the walk explains is taken off: 1.9 s is then ~2.7 s.
     walking_close = Detections(t_ns=t, looming=Looming(score=0.0, box=(0.6, 0.3, 0.3, 0.4), growth_per_s=0.0,
                                                        tau_s=1.9))

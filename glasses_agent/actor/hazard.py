@@ -88,16 +88,24 @@ def own_tau(tau_s: float, expansion_per_s: float) -> float:
 
 
 def looming_warning(cue: Looming | None, *, tau_limit_s: float, walking: bool,
-                    ego: ForwardMotion | None = None) -> LoomingWarning | None:
-    """A warning when the cue's time to contact, the wearer's own motion removed, is under
-    `tau_limit_s`; None otherwise."""
-    if cue is None:
-        return None
-    tau = own_tau(cue.tau_s, (ego or WalkingExpansion()).expansion_per_s(walking))
-    if tau > tau_limit_s:
-        return None
-    x, _ = cue.center
-    return LoomingWarning(x=x, tau_s=tau, score=cue.score)
+                    ego: ForwardMotion | None = None, growing: Looming | None = None,
+                    score_limit: float = math.inf) -> LoomingWarning | None:
+    """A warning when either looming rule holds; None otherwise.
+
+    Time to contact: the cue's tau (confirmed over ticks by the detectors), the wearer's own
+    motion removed, is under `tau_limit_s`. Steady growth: the strongest-growing cue's looming
+    score reaches `score_limit` (the rule hazards had before time to contact; it catches a thing
+    that keeps closing at a steady tau a little over the limit, which tau alone leaves until late).
+    Time to contact speaks first: it says when, and its box is the one closing soonest."""
+    if cue is not None:
+        tau = own_tau(cue.tau_s, (ego or WalkingExpansion()).expansion_per_s(walking))
+        if tau <= tau_limit_s:
+            x, _ = cue.center
+            return LoomingWarning(x=x, tau_s=tau, score=cue.score)
+    if growing is not None and growing.score >= score_limit:
+        x, _ = growing.center
+        return LoomingWarning(x=x, tau_s=own_tau(growing.tau_s, 0.0), score=growing.score)
+    return None
 
 
 class HazardPolicy:
@@ -151,11 +159,14 @@ class HazardPolicy:
                     best = (score, x, "world")
         det = view.detections
         tau = None
-        warning = looming_warning(det.looming if det is not None else None, walking=view.walking,
-                                  tau_limit_s=view.settings.threshold("hazard_tau_s", 2.0), ego=self.ego)
-        if warning is not None:  # time to contact under the limit: it speaks, whatever the tracks say
+        warning = None
+        if det is not None:
+            warning = looming_warning(det.looming, walking=view.walking, ego=self.ego, growing=det.growing,
+                                      tau_limit_s=view.settings.threshold("hazard_tau_s", 2.0),
+                                      score_limit=view.settings.threshold("hazard_looming", 0.5))
+        if warning is not None:  # a looming rule holds: it speaks, whatever the tracks say
             best = (warning.score, warning.x, "looming")
-            tau = warning.tau_s
+            tau = warning.tau_s if math.isfinite(warning.tau_s) else None
         if best is None:
             return []
         score, x, source = best

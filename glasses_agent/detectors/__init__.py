@@ -14,7 +14,7 @@ import time
 import cv2
 import numpy as np
 
-from glasses_agent.detectors.base import Detections, Looming, urgency
+from glasses_agent.detectors.base import Detections, Looming, strongest, urgency
 from glasses_agent.detectors.light import mean_luma
 from glasses_agent.detectors.looming import LoomingCue
 from glasses_agent.detectors.regions import RegionGrowthCue
@@ -88,6 +88,7 @@ class DetectorSet:
         timings: dict[str, float] = {}
         frame = tick.latest_video
         looming = self._last.looming if self._last is not None else None
+        growing = self._last.growing if self._last is not None else None
         luma = None
         if frame is not None and frame.image.size:
             t0 = time.perf_counter()
@@ -95,6 +96,7 @@ class DetectorSet:
             luma = mean_luma(cv2.cvtColor(small, cv2.COLOR_RGB2GRAY) if small.ndim == 3 else small)
             if frame.seq != self._last_video_seq:  # a new frame: the cue measures change between frames
                 looming = _stronger(self.looming.update(small, frame.t_ns), self.regions.update(small, frame.t_ns))
+                growing = strongest(self.looming.strongest, self.regions.strongest)
                 self._last_video_seq = frame.seq
             timings["looming_ms"] = (time.perf_counter() - t0) * 1e3
         last = self._last
@@ -131,7 +133,7 @@ class DetectorSet:
             timings["people_ms"] = (time.perf_counter() - t0) * 1e3
             fresh.add("people")
         out = Detections(t_ns=tick.t_ns, luma=luma, qr=qr, people=people, people_x=people_x, speech=speech,
-                         looming=looming, sounds=sounds, fresh=frozenset(fresh), timings_ms=timings)
+                         looming=looming, growing=growing, sounds=sounds, fresh=frozenset(fresh), timings_ms=timings)
         self._last = out
         return out
 

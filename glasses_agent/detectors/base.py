@@ -115,6 +115,15 @@ def confirmed_tau(history: deque[tuple[int, float]], t_ns: int, tau: float) -> f
     return tau
 
 
+def strongest(a: Looming | None, b: Looming | None) -> Looming | None:
+    """Of two cues, the one with the higher looming score (None when neither scores above 0)."""
+    a = a if a is not None and a.score > 0 else None
+    b = b if b is not None and b.score > 0 else None
+    if a is None or b is None:
+        return a or b
+    return a if a.score >= b.score else b
+
+
 def urgency(cue: Looming) -> tuple[float, float]:
     """Order looming cues by how soon contact comes, then by score (larger is more urgent)."""
     return (-min(cue.tau_s, 1e6), cue.score)
@@ -131,7 +140,10 @@ class Detections:
     people: int | None = None  # faces (or people) counted; never who
     people_x: tuple[float, ...] = ()
     speech: float | None = None  # voice-activity probability over the last audio
-    looming: Looming | None = None
+    looming: Looming | None = None  # the most urgent cue: the soonest time to contact, then the score
+    # The strongest steady growth (the looming score of the one rule hazards had before time to
+    # contact): a thing that closes at a steady tau over the mode's limit can still score here.
+    growing: Looming | None = None
     sounds: tuple[tuple[str, float], ...] = ()  # common alert sounds heard now (kind, score), no enrolling
     fresh: frozenset[str] = frozenset()  # the slow detectors that ran this tick; the rest carried over
     timings_ms: dict[str, float] = field(default_factory=dict, compare=False)
@@ -148,6 +160,10 @@ class Detections:
                 "box": [round(v, 3) for v in self.looming.box],
                 "growth_per_s": round(self.looming.growth_per_s, 3),
                 "tau_s": None if not math.isfinite(self.looming.tau_s) else round(self.looming.tau_s, 3),
+            },
+            "growing": None if self.growing is None or self.growing is self.looming else {
+                "score": round(self.growing.score, 3),
+                "box": [round(v, 3) for v in self.growing.box],
             },
             "sounds": [[k, round(v, 3)] for k, v in self.sounds],
         }

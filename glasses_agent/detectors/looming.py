@@ -17,7 +17,7 @@ from collections import deque
 import cv2
 import numpy as np
 
-from glasses_agent.detectors.base import Looming, confirmed_tau, robust_line, time_to_contact, urgency
+from glasses_agent.detectors.base import Looming, confirmed_tau, robust_line, strongest, time_to_contact, urgency
 from glasses_agent.detectors.regions import TAU_GREW
 
 DIFF_THRESHOLD = 28  # grey levels: below this a pixel did not change (sensor noise, compression)
@@ -60,14 +60,18 @@ class LoomingCue:
     def __init__(self) -> None:
         self._frames: deque[tuple[int, np.ndarray]] = deque()
         self._tracks: list[_BlobTrack] = []  # the largest blob's track first
+        self.strongest: Looming | None = None  # this frame's highest-scoring cue (the largest blob's growth)
 
     def reset(self) -> None:
         self._frames.clear()
         self._tracks.clear()
+        self.strongest = None
 
     def update(self, image: np.ndarray, t_ns: int) -> Looming | None:
         """Feed the newest reduced frame (RGB, or grey); returns the cue of the most urgent blob:
-        the soonest time to contact, else the largest blob's steady growth."""
+        the soonest time to contact, else the largest blob's steady growth (`strongest` keeps the
+        highest-scoring cue apart)."""
+        self.strongest = None
         gray = image
         if self._frames and self._frames[-1][1].shape != gray.shape:
             self.reset()
@@ -83,6 +87,7 @@ class LoomingCue:
         best: Looming | None = None
         for i, track in enumerate(self._tracks):
             cue = self._cue(track, t_ns, growth=i == 0)
+            self.strongest = strongest(self.strongest, cue)
             if cue is not None and (best is None or urgency(cue) > urgency(best)):
                 best = cue
         return best

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from glasses_agent.detectors.base import Looming, confirmed_tau, robust_line, time_to_contact, urgency
+from glasses_agent.detectors.base import Looming, confirmed_tau, robust_line, strongest, time_to_contact, urgency
 
 FLAT_GRADIENT = 96.0  # Sobel colour gradient (Lab, 3x3) under which a pixel is inside a region
 CHROMA_WEIGHT = 2.0  # 8-bit Lab squeezes colour: a dark thing on dark foliage differs mostly in hue
@@ -134,12 +134,15 @@ class RegionGrowthCue:
     def __init__(self) -> None:
         self._tracks: list[_Track] = []
         self._shape: tuple[int, ...] | None = None
+        self.strongest: Looming | None = None  # this frame's highest-scoring cue (fastest steady growth)
 
     def reset(self) -> None:
         self._tracks.clear()
+        self.strongest = None
 
     def update(self, image: np.ndarray, t_ns: int) -> Looming | None:
         """Feed the newest reduced RGB frame; returns the cue for the fastest-growing region."""
+        self.strongest = None
         if image.ndim != 3:
             return None  # colour is what holds a region together
         if image.shape != self._shape:
@@ -152,6 +155,7 @@ class RegionGrowthCue:
         best: Looming | None = None
         for track in self._tracks:
             cue = self._growth(track, t_ns)
+            self.strongest = strongest(self.strongest, cue)
             if cue is not None and (best is None or urgency(cue) > urgency(best)):
                 best = cue
         return best

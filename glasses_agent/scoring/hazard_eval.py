@@ -36,6 +36,7 @@ DEADLINE_S = 0.3  # the warning is due this long after the time to contact first
 HAZARD_GAP_S = 2.0  # the critic's min gap between hazards: false warnings are counted as prompts would be
 CONTRASTS = ("dark", "light", "texture")
 SPEEDS_K = (0.25, 0.4, 0.6)  # size (view heights) at 1 s from contact: small/far-fast .. big/near-slow
+SCORE_LIMIT = 0.5  # the looming score that is a hazard in explore (modes.toml's hazard_looming)
 DIRECTIONS = ((0.2, 0.3), (0.5, 0.5), (0.8, 0.7), (0.35, 0.6))  # (x at start, x at contact)
 
 
@@ -144,7 +145,7 @@ def approach_cases(clips: list[ClipTicks], textures: list[np.ndarray], seed: int
 
 
 def _hazard_ticks(clip: ClipTicks, lo: int, hi: int, overlay: Approach | None,
-                  tau_limit_s: float) -> Iterator[tuple[int, Any]]:
+                  tau_limit_s: float, score_limit: float = SCORE_LIMIT) -> Iterator[tuple[int, Any]]:
     """Run the agent's hazard path over ticks lo..hi; yields (t_ns, warning or None) per tick."""
     from glasses_agent.actor.hazard import looming_warning
     from glasses_agent.motion import WalkingDetector
@@ -165,7 +166,8 @@ def _hazard_ticks(clip: ClipTicks, lo: int, hi: int, overlay: Approach | None,
                     audio_coverage=0.0, imu=clip.imu[i])
         det = detectors.run(tick, want=frozenset())
         moving = walking.update(clip.imu[i], t_ns)
-        yield t_ns, looming_warning(det.looming, tau_limit_s=tau_limit_s, walking=moving)
+        yield t_ns, looming_warning(det.looming, tau_limit_s=tau_limit_s, walking=moving, growing=det.growing,
+                                    score_limit=score_limit)
 
 
 @dataclass
@@ -206,10 +208,10 @@ def run_case(clip: ClipTicks, case: Case, tau_limit_s: float = 2.0) -> CaseResul
     return CaseResult(case, due, warned, clock_hour(x_due), clock_w, false_before)
 
 
-def false_hazards(clip: ClipTicks, tau_limit_s: float = 2.0) -> list[int]:
+def false_hazards(clip: ClipTicks, tau_limit_s: float = 2.0, score_limit: float = SCORE_LIMIT) -> list[int]:
     """Warnings on an unaltered clip, with the critic's min gap between hazards applied."""
     out: list[int] = []
-    for t_ns, w in _hazard_ticks(clip, 0, len(clip.t_ns), None, tau_limit_s):
+    for t_ns, w in _hazard_ticks(clip, 0, len(clip.t_ns), None, tau_limit_s, score_limit):
         if w is not None and (not out or t_ns - out[-1] >= HAZARD_GAP_S * NS_PER_S):
             out.append(t_ns)
     return out
