@@ -38,6 +38,37 @@ def test_a_time_to_contact_is_given_only_when_the_ticks_before_agree():
     assert steady[:2] == [math.inf, math.inf] and steady[2:] == pytest.approx([2.2, 2.1, 2.0])
 
 
+def _closing_square(center_y: float, t_s: float, contact_s: float = 3.2) -> np.ndarray:
+    """A 128x72 grey view of still texture with a dark square closing at a steady speed (contact at
+    `contact_s`)."""
+    img = np.random.default_rng(0).integers(130, 210, (72, 128)).astype(np.uint8)  # the head's shift locks on it
+    side = min(140.0, 40.0 / max(contact_s - t_s, 0.05))  # pixels: size ~ 1 / distance
+    cy, cx = center_y * 72, 64
+    y0, y1 = int(round(cy - side / 2)), int(round(cy + side / 2))
+    x0, x1 = int(round(cx - side / 2)), int(round(cx + side / 2))
+    img[max(0, y0):max(0, y1), max(0, x0):x1] = 30
+    return img
+
+
+def _looming_taus(center_y: float) -> list[float]:
+    from glasses_agent.detectors.looming import LoomingCue
+
+    cue = LoomingCue()
+    out = []
+    for i in range(25):
+        found = cue.update(_closing_square(center_y, i / 10), i * S // 10)
+        out.append(found.tau_s if found is not None else math.inf)
+    return out
+
+
+def test_a_thing_coming_into_view_past_the_border_has_no_time_to_contact():
+    # The same closing square, once in the middle of the view and once with its top cut off by the
+    # view's upper border (a car driving in under a camera looking down): only the first is timed.
+    inside = _looming_taus(0.5)
+    assert any(tau < 2.0 for tau in inside), "a square closing in the middle of the view is timed"
+    assert all(tau == math.inf for tau in _looming_taus(0.0)), "a box cut by the border grows by what the edge uncovers"
+
+
 def test_utterances_closer_than_3_s_are_one_conversation_and_a_pause_opens_a_new_one():
     u = Utterances()
     began = []

@@ -47,6 +47,7 @@ class _BlobTrack:
     def __init__(self) -> None:
         self.boxes: deque[tuple[int, tuple[float, float], tuple[float, float, float, float]]] = deque(maxlen=HISTORY)
         self.taus: deque[tuple[int, float]] = deque()
+        self.cut = False  # the latest box reaches the view's border (see LoomingCue._changes)
 
     @property
     def center(self) -> tuple[float, float]:
@@ -92,18 +93,19 @@ class LoomingCue:
                 best = cue
         return best
 
-    def _follow(self, blobs: list[tuple[float, float, float, float]], t_ns: int) -> list[_BlobTrack]:
+    def _follow(self, blobs: list[tuple[tuple[float, float, float, float], bool]], t_ns: int) -> list[_BlobTrack]:
         """Each blob continues the nearest unclaimed track of last tick (a different blob: a new
         track, since growth across two blobs means nothing); tracks with no blob end."""
         free = list(self._tracks)
         out = []
-        for box in blobs:
+        for box, cut in blobs:
             center = (box[0] + box[2] / 2, box[1] + box[3] / 2)
             near = [tr for tr in free if math.dist(tr.center, center) <= SAME_BLOB]
             track = min(near, key=lambda tr: math.dist(tr.center, center)) if near else _BlobTrack()
             if near:
                 free.remove(track)
             track.boxes.append((t_ns, center, box))
+            track.cut = cut
             out.append(track)
         return out
 
@@ -129,8 +131,9 @@ class LoomingCue:
         return Looming(score=float(score), box=box, growth_per_s=rate, tau_s=tau)
 
     @staticmethod
-    def _changes(prev: np.ndarray, cur: np.ndarray) -> list[tuple[float, float, float, float]]:
-        """The boxes of the MAX_BLOBS largest blobs of change (largest first), head shift undone."""
+    def _changes(prev: np.ndarray, cur: np.ndarray) -> list[tuple[tuple[float, float, float, float], bool]]:
+        """The boxes of the MAX_BLOBS largest blobs of change (largest first), head shift undone,
+        each with whether it reaches the view's border."""
         # Colour matters: a red thing on a grey-green wall can have the wall's brightness.
         grey = (lambda im: cv2.cvtColor(im, cv2.COLOR_RGB2GRAY)) if cur.ndim == 3 else (lambda im: im)
         a, b = grey(prev).astype(np.float32), grey(cur).astype(np.float32)
@@ -165,14 +168,20 @@ class LoomingCue:
             x, y, bw, bh = int(bx.min()), int(by.min()), int(bx.max() - bx.min() + 1), int(by.max() - by.min() + 1)
             if (bw * bh) / float(w * h) > MAX_BLOB_FRACTION:
                 continue  # the whole view moving (walking), not an object
-            out.append((x / w, y / h, bw / w, bh / h))
+            # A blob that reaches the border (the band the shift filled in, or the next pixel) is
+            # coming into view or leaving it: its box grows or shrinks by what the frame's edge
+            # uncovers, not by closing in (the region cue keeps only regions wholly inside the
+            # view for the same reason).
+            edge = margin + 1
+            cut = x <= edge or y <= edge or x + bw >= w - edge or y + bh >= h - edge
+            out.append(((x / w, y / h, bw / w, bh / h), cut))
         return out
 
 
 def _tau(track: _BlobTrack, t_ns: int) -> float:
     """Time to contact of a blob over the last TAU_WINDOW_NS, growing on both axes (inf: none)."""
     short = [b for b in track.boxes if t_ns - b[0] <= TAU_WINDOW_NS]
-    if len(short) < TAU_POINTS:
+    if track.cut or len(short) < TAU_POINTS:
         return math.inf
     w = np.array([b[2][2] for b in short])
     h = np.array([b[2][3] for b in short])
