@@ -34,6 +34,10 @@ class Expected:
     clock: int | None = None
     clock_track: tuple[tuple[int, int], ...] = ()
     what: str = ""
+    # Prompts from here on (when earlier than onset_ns) are for this event too, though the onset
+    # deadline still counts from onset_ns: a hazard whose time to contact is under the hazard's
+    # limit from the moment it shows (something thrown) may rightly be warned of before it is near.
+    early_ns: int | None = None
 
     def clock_at(self, t_ns: int) -> int | None:
         if not self.clock_track:
@@ -128,6 +132,7 @@ class Looming(Overlay):
     size1: float = 0.7
     color: tuple[int, int, int] = (30, 30, 36)
     near: float = 0.25  # height from which it counts as a hazard
+    tau_warn_s: float = 2.0  # a time to contact under this is a hazard however small it still is (issue 18)
 
     def _at(self, t_s: float) -> tuple[float, float]:
         f = (t_s - self.start_s) / (self.end_s - self.start_s)
@@ -144,8 +149,14 @@ class Looming(Overlay):
     def expected(self) -> list[Expected]:
         growth = math.log(self.size1 / self.size0) / (self.end_s - self.start_s)
         onset_s = self.start_s + math.log(self.near / self.size0) / growth
-        track = tuple((_ns(t), clock_hour(self._at(t)[0])) for t in np.arange(onset_s, self.end_s + 0.5, 0.1))
-        return [Expected("hazard", _ns(onset_s), _ns(self.end_s + 1.0), clock_track=track, what="looming disc")]
+        # Its size grows exponentially: its time to contact is 1 / growth throughout. Under the
+        # hazard's limit, a warning while it is still small is early, not false; it is due (the
+        # onset the latency counts from) once it is near all the same.
+        early_s = self.start_s if 1.0 / growth < self.tau_warn_s else None
+        first = onset_s if early_s is None else early_s
+        track = tuple((_ns(t), clock_hour(self._at(t)[0])) for t in np.arange(first, self.end_s + 0.5, 0.1))
+        return [Expected("hazard", _ns(onset_s), _ns(self.end_s + 1.0), clock_track=track, what="looming disc",
+                         early_ns=None if early_s is None else _ns(early_s))]
 
 
 @dataclass(frozen=True)
