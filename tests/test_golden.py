@@ -57,12 +57,10 @@ def test_demo_is_golden(capsys, tmp_path):
 
 
 def test_generated_scene_replay_is_golden(capsys, tmp_path):
-    # The "mixed" scene (it walks; objects come and go): the "approach" scene's object keeps a
-    # time to contact of 3.9 s, under no mode's hazard limit, so it gave an empty prompts file.
-    rec, out = tmp_path / "mixed.mcap", _outputs(tmp_path)
-    _run(capsys, "record", "--synthetic", "mixed", "--seed", "1", "--duration", "12", "--out", str(rec))
+    rec, out = tmp_path / "approach.mcap", _outputs(tmp_path)
+    _run(capsys, "record", "--synthetic", "approach", "--seed", "1", "--duration", "12", "--out", str(rec))
     _run(capsys, "run", "--replay", str(rec), "--speed", "max", *_out_flags(out, tmp_path / "m.sqlite3"))
-    _check("mixed", out)
+    _check("approach", out)
 
 
 def test_gopro_replay_is_golden(capsys, tmp_path, shared_data):
@@ -77,5 +75,5 @@ def test_gopro_replay_is_golden(capsys, tmp_path, shared_data):
 @pytest.mark.skipif(REGEN, reason="regenerating")
 def test_golden_files_are_not_empty():
     """The demo and the generated scene say something: a golden file of nothing guards little."""
-    for name in ("demo", "mixed"):
+    for name in ("demo", "approach"):
         assert (GOLDEN / f"{name}.prompts.jsonl").read_text().strip(), name

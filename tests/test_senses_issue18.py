@@ -35,7 +35,7 @@ def test_a_time_to_contact_is_given_only_when_the_ticks_before_agree():
     assert [confirmed_tau(history, i * S // 10, tau) for i, tau in enumerate([1.5, 3.8, 1.2, 4.0, 1.4])] == [math.inf] * 5
     history.clear()
     steady = [confirmed_tau(history, i * S // 10, 2.4 - 0.1 * i) for i in range(5)]
-    assert steady[:2] == [math.inf, math.inf] and steady[2:] == pytest.approx([2.2, 2.1, 2.0])
+    assert steady[:3] == [math.inf] * 3 and steady[3:] == pytest.approx([2.1, 2.0])  # three before it agree
 
 
 def _closing_square(center_y: float, t_s: float, contact_s: float = 3.2) -> np.ndarray:

@@ -87,7 +87,7 @@ class Looming:
         return x + w / 2, y + h / 2
 
 
-TAU_AGREE = 2  # earlier estimates (one a tick) that must agree with this one before a time to contact is given
+TAU_AGREE = 3  # earlier estimates (one a tick) that must agree with this one before a time to contact is given
 TAU_TOLERANCE = 0.3  # relative disagreement allowed between an earlier estimate, aged to now, and this one
 
 
