@@ -109,7 +109,7 @@ def test_hazard_from_a_world_track_or_the_looming_cue_and_only_when_enabled():
     # looming score's rule warns all the same, on the growing thing's side.
     strong = Looming(score=0.9, box=(0.0, 0.3, 0.3, 0.4), growth_per_s=0.5, tau_s=2.6)
     said = Actor().propose(view(9, None, detections=Detections(t_ns=t, looming=weak, growing=strong)))
-    assert [(p.kind, p.evidence["clock"], p.evidence["tau_s"]) for p in said] == [("hazard", 10, 2.6)]
+    assert [(p.kind, p.evidence["clock"], p.evidence.get("tau_s")) for p in said] == [("hazard", 10, None)]
     # While the wearer walks, the expansion the walk explains is taken off: 1.9 s is then ~2.7 s.
     walking_close = Detections(t_ns=t, looming=Looming(score=0.0, box=(0.6, 0.3, 0.3, 0.4), growth_per_s=0.0,
                                                        tau_s=1.9))

@@ -104,7 +104,7 @@ def looming_warning(cue: Looming | None, *, tau_limit_s: float, walking: bool,
             return LoomingWarning(x=x, tau_s=tau, score=cue.score)
     if growing is not None and growing.score >= score_limit:
         x, _ = growing.center
-        return LoomingWarning(x=x, tau_s=own_tau(growing.tau_s, 0.0), score=growing.score)
+        return LoomingWarning(x=x, tau_s=math.inf, score=growing.score)  # not the time to contact's warning
     return None
 
 
