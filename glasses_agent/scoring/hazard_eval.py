@@ -96,6 +96,8 @@ def load_ticks(path: Path, max_s: float | None = None) -> ClipTicks:
 
 @dataclass(frozen=True)
 class Case:
+    """One flown object: the clip it is painted over, its `Approach` overlay and its contrast."""
+
     clip: Path
     overlay: Approach
     contrast: str
@@ -172,6 +174,8 @@ def _hazard_ticks(clip: ClipTicks, lo: int, hi: int, overlay: Approach | None,
 
 @dataclass
 class CaseResult:
+    """How the hazard path did on one `Case`: when the warning was due and came, and its direction."""
+
     case: Case
     due_ns: int
     warned_ns: int | None

@@ -56,6 +56,8 @@ def sound_onset(samples: np.ndarray) -> float:
 
 @dataclass(frozen=True)
 class Placed:
+    """A recording laid into a mix: its name, its alert kind (None: not an alert) and when it sounds."""
+
     name: str
     kind: str | None
     onset_s: float  # where it starts to sound in the mix
