@@ -1,4 +1,4 @@
-"""`glasses-agent eval probe`, `eval collapse` and `eval surprise`: the models' evaluations as tables.
+"""`glasses-agent eval ...`: the models' and detectors' evaluations as tables (every target below).
 
     glasses-agent eval probe [--quick]                                           frozen-feature linear probes
     glasses-agent eval collapse [--checkpoint CKPT]                              is the encoder collapsed?
@@ -6,6 +6,7 @@
     glasses-agent eval surprise --pairs DIR [--world CKPT] [--perception CKPT]   pairwise accuracy table
     glasses-agent eval make-pairs (--from CLIP... | --split tuning|reporting) --out DIR   pairs from real clips
     glasses-agent eval controls --pairs DIR                                      plausible controls vs the prompt bar
+    glasses-agent eval hazards | eval sounds                                     issue 18's hazard and alert-sound judges (senses_evals.py)
 
 The evaluations are tools/evals/; torch is imported inside the handlers, so `glasses-agent --help`
 stays fast.
@@ -19,19 +20,20 @@ from pathlib import Path
 from typing import Any
 
 from tools.commands.common import positive_int, write_results
+from tools.commands.make_pairs import add_targets as add_make_pairs_targets
+from tools.commands.senses_evals import add_targets as add_senses_targets
 
 
 def register(subparsers: Any) -> None:
-    """Add `eval` and its targets (probe, collapse, surprise, make-pairs, controls) to the CLI."""
+    """Add `eval` and its targets (probe, collapse, perception, surprise, make-pairs, controls, hazards, sounds) to the CLI."""
     evaluate = subparsers.add_parser("eval", help="evaluate models and print (and write) the tables")
     targets = evaluate.add_subparsers(dest="eval_target", metavar="TARGET", required=True)
     _add_perception(targets)
     _add_perception_tasks(targets)
     _add_surprise(targets)
-    from tools.commands.make_pairs import add_targets
-
-    add_targets(targets)  # make-pairs
+    add_make_pairs_targets(targets)
     _add_controls(targets)
+    add_senses_targets(targets)
 
 
 def _add_perception(subparsers: Any) -> None:
