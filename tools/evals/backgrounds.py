@@ -24,6 +24,7 @@ class BackgroundError(ValueError):
 
 @dataclass(frozen=True)
 class ClipInfo:
+    """A background clip's path, length in seconds and frame rate."""
     path: Path
     seconds: float
     fps: float

@@ -51,6 +51,8 @@ class Track:
 
 @dataclass
 class Occluder:
+    """A still occluder drawn over a pair's frames: its RGB image and alpha mask, its place, and what
+    the manifest records of it."""
     img: np.ndarray  # float RGB, sized
     alpha: np.ndarray
     x: float

@@ -37,6 +37,9 @@ ABOUT = (
 
 
 class SimApp(App):
+    """The Textual simulator: the camera with the world model's boxes, the microphone, the world state,
+    the critic's log and health, with keys to pause, step, seek, change speed and mode, and give
+    feedback."""
     CSS_PATH = "sim.tcss"
     TITLE = "glasses-agent sim"
     ENABLE_COMMAND_PALETTE = False

@@ -35,6 +35,8 @@ class SimError(GlassesAgentError):
 
 
 class Driver(Protocol):
+    """What the simulator reads ticks from: a replay or demo run through the agent, a recorded trace, or
+    a live device; each gives TickContexts and takes feedback."""
     feed: TickStream
     label: str  # what the header shows as the source ("replay scene.mcap", "demo", ...)
     seekable: bool

@@ -82,6 +82,8 @@ class LiveFeed:
 
 
 class LiveDriver:
+    """A driver over live input (camera and microphone, or a device behind the MQTT bridge): the agent
+    runs in real time on its own loop and the simulator shows its ticks; no seeking."""
     seekable = False
 
     def __init__(self, agent: Any, label: str, run: Callable[[TappedAgent, asyncio.Event, LiveFeed], Awaitable[Any]],
