@@ -159,6 +159,10 @@ class LiveDriver:
     def set_goal(self, name: str | None) -> None:
         self._in_loop(self.agent.set_goal, name)
 
+    def button(self, action: str) -> Any:
+        """The agent's ButtonOutcome (over MQTT the device's own prompt is not re-sent: the sim shows it)."""
+        return self._in_loop(self.agent.button, action)
+
     def enrolled(self) -> list[str]:
         return self._in_loop(enrolled_names, self.agent)
 
