@@ -46,6 +46,8 @@ def user_properties(message: Any) -> dict[str, str]:
 
 
 class Bridge:
+    """The agent side of the MQTT protocol: one connection to the broker, a DeviceSession (and agent)
+    per device that comes online, prompts out through the outbox, acks, feedback and buttons in."""
     def __init__(self, address: BrokerAddress, *, agent_factory: Callable[[str], Any], outbox_path: str | Path,
                  identifier: str = "glasses-agent-bridge", tick_hz: float = 10.0,
                  device_config: dict[str, Any] | None = None, events: EventLog | None = None,

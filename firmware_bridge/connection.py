@@ -23,6 +23,8 @@ class BridgeError(GlassesAgentError):
 
 @dataclass(frozen=True)
 class BrokerAddress:
+    """Where and how to reach the broker: host, port, TLS, login and the CA that signs the broker's
+    certificate."""
     host: str
     port: int
     tls: bool

@@ -50,6 +50,8 @@ def encode_jpeg(image: np.ndarray, quality: int = 80) -> bytes:
 
 @dataclass
 class ShownPrompt:
+    """A prompt the emulated device displayed, with when it arrived (on the agent's timeline) for
+    latency."""
     record: dict[str, Any]
     received_agent_ns: int  # when it arrived, on the agent's timeline (for latency)
 
@@ -60,6 +62,8 @@ class ShownPrompt:
 
 @dataclass
 class EmulatorStats:
+    """What the emulated device sent and received: messages per topic, prompts shown, duplicates,
+    expiries, error replies, configs, connections."""
     sent: dict[str, int] = field(default_factory=dict)
     shown: list[ShownPrompt] = field(default_factory=list)
     duplicates: int = 0
@@ -72,6 +76,9 @@ class EmulatorStats:
 
 
 class DeviceEmulator:
+    """The reference device: streams camera, audio and IMU frames over MQTT as the protocol says, shows
+    and acks prompts, answers time sync, presses buttons; `faults` break chosen rules on purpose for the
+    conformance kit."""
     def __init__(self, address: BrokerAddress, device_id: str, frames: Iterable[Frame] | None = None, *,
                  clock_skew_ns: int = 0, capabilities: dict[str, bool] | None = None,
                  feedback: dict[str, str] | None = None, on_prompt: Callable[[dict[str, Any]], None] | None = None,

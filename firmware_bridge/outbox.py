@@ -3,8 +3,8 @@
 A prompt leaves the outbox when the device acks it (displayed, dismissed, helpful) or when it
 expires (never shown late). An expired prompt is remembered (table `expired`) for
 FEEDBACK_GRACE_NS, so that a late ack is told apart from an ack for a prompt that was never sent,
-and a wearer's late `helpful` or `dismissed` still teaches the critic. Until then it is re-sent whenever the device (re)appears online or
-the bridge reconnects to the broker; the device de-duplicates by id, so a re-send is never shown
+and a wearer's late `helpful` or `dismissed` still teaches the critic. Until it leaves, a prompt is
+re-sent whenever the device (re)appears online or the bridge reconnects to the broker; the device de-duplicates by id, so a re-send is never shown
 twice. WAL mode and a commit per change: a bridge killed at any moment loses nothing it accepted.
 """
 
@@ -47,6 +47,9 @@ FEEDBACK_GRACE_NS = 600 * 1_000_000_000
 
 
 class Outbox:
+    """Prompts waiting for a device's ack, in SQLite (WAL): re-sent until acked or expired, and
+    expired ones remembered for the feedback grace period (see the module docstring)."""
+
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -31,6 +31,8 @@ MAX_CLOCK_SKEW_NS = 30 * 1_000_000_000
 
 @dataclass(frozen=True)
 class TopicSpec:
+    """One topic of the protocol under glasses/{device_id}/: direction, QoS, expiry, retained, binary or
+    JSON and its schema."""
     name: str  # the part after glasses/{device_id}/
     direction: str  # "up" (device -> agent) or "down" (agent -> device)
     qos: int

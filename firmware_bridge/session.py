@@ -71,6 +71,8 @@ class PromptSink(Stage):
 
 
 class DeviceSession:
+    """One device behind the bridge: its MQTT frame source, its agent's chain run by the real-time
+    pacer, and the sink that hands prompts to the bridge."""
     def __init__(self, device_id: str, agent: Any, clock: Any, deliver: Callable[[str, list[Any]], Awaitable[None]],
                  tick_hz: float = 10.0) -> None:
         self.device_id = device_id

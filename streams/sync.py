@@ -77,6 +77,7 @@ class TickSynchronizer:
     ) -> None:
         if tick_hz <= 0:
             raise ValueError(f"tick rate must be positive, got {tick_hz}")
+        self.tick_hz = float(tick_hz)
         self.tick_ns = int(round(NS_PER_S / tick_hz))
         self.video_frames = video_frames
         self.sample_rate = sample_rate
@@ -84,6 +85,10 @@ class TickSynchronizer:
         self.audio_window_ns = self.audio_window * NS_PER_S // sample_rate
         self.stats = SyncStats()
         self._next_tick_ns = start_ns
+        # Tick k falls at origin + round(k / tick_hz) seconds, not at k whole rounded periods: at 3 Hz
+        # a period of 333333333 ns drifts below frames stamped round(k / 3 s) and pushes them a tick late.
+        self._origin_ns = start_ns
+        self._ticks_from_origin = 0
         self._last_tick_ns: int | None = None
         self._index = 0
         # Buffers kept sorted by t_ns so out-of-order arrivals slot into place.
@@ -110,7 +115,9 @@ class TickSynchronizer:
         self._track_seq(frame)
         if self._next_tick_ns is None:
             # The first tick falls one tick after the first frame, so it already holds something.
-            self._next_tick_ns = frame.t_ns + self.tick_ns
+            self._origin_ns = frame.t_ns
+            self._ticks_from_origin = 1
+            self._next_tick_ns = self._tick_time(1)
         if self._last_tick_ns is not None and frame.t_ns <= self._last_tick_ns:
             if not isinstance(frame, AudioChunk) or frame.end_ns <= self._last_tick_ns - self.audio_window_ns:
                 self.stats.late_frames += 1
@@ -146,8 +153,12 @@ class TickSynchronizer:
         ticks = []
         while self._next_tick_ns is not None and self._next_tick_ns <= watermark_ns:
             ticks.append(self._assemble(self._next_tick_ns))
-            self._next_tick_ns += self.tick_ns
+            self._ticks_from_origin += 1
+            self._next_tick_ns = self._tick_time(self._ticks_from_origin)
         return ticks
+
+    def _tick_time(self, k: int) -> int:
+        return self._origin_ns + round(k * NS_PER_S / self.tick_hz)  # type: ignore[operator]
 
     def _assemble(self, t_ns: int) -> Tick:
         prev_ns = self._last_tick_ns if self._last_tick_ns is not None else t_ns - self.tick_ns

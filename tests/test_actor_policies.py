@@ -98,9 +98,23 @@ def test_hazard_from_a_world_track_or_the_looming_cue_and_only_when_enabled():
     # Growth the world model expected (a cup brought to the mouth) is no hazard.
     assert hazards(0.6, surprise=0.2) == []
     t = S
-    det = Detections(t_ns=t, looming=Looming(score=0.9, box=(0.6, 0.3, 0.3, 0.4), growth_per_s=0.5))
+    det = Detections(t_ns=t, looming=Looming(score=0.0, box=(0.6, 0.3, 0.3, 0.4), growth_per_s=0.0, tau_s=1.2))
     said = Actor().propose(view(9, None, detections=det))
     assert [(p.kind, p.priority, p.haptic, p.evidence["clock"]) for p in said] == [("hazard", 3, "long", 2)]
+    assert said[0].evidence["tau_s"] == 1.2
+    # Time to contact over the mode's 2 s and growth that scores low: not yet.
+    weak = Looming(score=0.3, box=(0.6, 0.3, 0.3, 0.4), growth_per_s=0.3, tau_s=2.6)
+    assert Actor().propose(view(9, None, detections=Detections(t_ns=t, looming=weak, growing=weak))) == []
+    # Over 2 s but growing steadily enough to score (a thing closing at a steady ~3 s): the
+    # looming score's rule warns all the same, on the growing thing's side.
+    strong = Looming(score=0.9, box=(0.0, 0.3, 0.3, 0.4), growth_per_s=0.5, tau_s=2.6)
+    said = Actor().propose(view(9, None, detections=Detections(t_ns=t, looming=weak, growing=strong)))
+    assert [(p.kind, p.evidence["clock"], p.evidence.get("tau_s")) for p in said] == [("hazard", 10, None)]
+    # While the wearer walks, the expansion the walk explains is taken off: 1.9 s is then ~2.7 s.
+    walking_close = Detections(t_ns=t, looming=Looming(score=0.0, box=(0.6, 0.3, 0.3, 0.4), growth_per_s=0.0,
+                                                       tau_s=1.9))
+    assert Actor().propose(view(9, None, detections=walking_close, walking=True)) == []
+    assert Actor().propose(view(9, None, detections=walking_close))
     read = load_modes()["read"]
     world = WorldState(t_ns=t, entities=(keys(0.8, t),), surprise=9.0)
     assert {p.kind for p in Actor().propose(view(9, world, detections=det, settings=read))} == {"hazard"}

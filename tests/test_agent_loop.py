@@ -108,7 +108,10 @@ def test_walking_switches_explore_to_navigate_but_never_a_commanded_mode(tmp_pat
         assert agent.mode == "navigate"
         modes = [c.mode for c in contexts]
         assert modes[0] == "explore" and modes[-1] == "navigate"
-        assert not any(p.kind in ("speech", "people", "text_read") for c in contexts[modes.index("navigate"):] for p in c.prompts)
+        navigating = [p for c in contexts[modes.index("navigate"):] for p in c.prompts]
+        assert not any(p.kind in ("people", "text_read") for p in navigating)
+        # Navigate tells of speech only as a new conversation (issue 18), never its continuation.
+        assert all(p.evidence.get("opens") for p in navigating if p.kind == "speech")
     finally:
         agent.close()
     agent = make_agent(tmp_path, mode="social")

@@ -111,3 +111,33 @@ def test_verdict_order_is_deterministic_whatever_the_proposal_order():
     r1 = judge(Critic(ShortTermMemory(horizon_s=120)), a)[0]
     r2 = judge(Critic(ShortTermMemory(horizon_s=120)), list(reversed(a)))[0]
     assert {k: replace(v) for k, v in r1.items()} == r2
+
+
+def test_a_new_conversation_passes_the_speech_gap_and_one_conversation_gets_two_prompts_a_minute():
+    critic = Critic(ShortTermMemory(horizon_s=120))
+    _, ok = judge(critic, [p("speech", 1, key="speech@1", occurrence=1, opens=True)])
+    assert ok
+    # 3.6 s later a new conversation opens (after 3 s of non-speech): told despite the 5 s gap.
+    _, ok = judge(critic, [p("speech", 4.6, key="speech@4.6", occurrence=4, opens=True)])
+    assert ok
+    # An utterance continuing that conversation meets the ordinary gap...
+    v, ok = judge(critic, [p("speech", 6, key="speech@6", occurrence=4, opens=False)])
+    assert not ok and v["speech-165a0bc00"].reason.startswith("min gap: speech sent 1.4 s ago")
+    _, ok = judge(critic, [p("speech", 10, key="speech@10", occurrence=4, opens=False)])
+    assert ok
+    # ...and a third prompt for the same conversation within the minute is refused in words.
+    v, ok = judge(critic, [p("speech", 20, key="speech@20", occurrence=4, opens=False)])
+    assert not ok
+    assert v["speech-4a817c800"].reason == "one conversation: 2 speech prompts for it in the last minute (at most 2)"
+    _, ok = judge(critic, [p("speech", 66, key="speech@66", occurrence=4, opens=False)])
+    assert ok, "a minute on, the conversation may be mentioned again"
+
+
+def test_a_sound_is_alerted_once_an_occurrence_and_each_new_occurrence_again():
+    critic = Critic(ShortTermMemory(horizon_s=120))
+    _, ok = judge(critic, [p("sound", 1, key="sound:alarm@1", occurrence=1, opens=True)])
+    assert ok
+    v, ok = judge(critic, [p("sound", 1.5, key="sound:alarm@1", occurrence=1, opens=True)])
+    assert not ok and v["sound-59682f00"].reason == "repeat within 30 s: sound:alarm@1"
+    _, ok = judge(critic, [p("sound", 6, key="sound:alarm@6", occurrence=6, opens=True)])
+    assert ok, "a new occurrence (the alarm went off again) is alerted"

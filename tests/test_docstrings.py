@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("glasses_agent", "streams")
+PACKAGES = ("glasses_agent", "streams", "firmware_bridge", "tools")
 
 
 def _files(package: str) -> list[Path]:

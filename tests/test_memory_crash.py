@@ -97,7 +97,9 @@ def test_sigkill_at_random_moments_loses_no_committed_write(tmp_path: Path):
         assert unreported in (0, 1), f"kill {kill_no}: {unreported} writes appeared that were never reported"
         ids_before, count_before = ids, count
     assert len(reported) > 100, "the writer should have got through many commits"
-    assert time.monotonic() - started < 30
+    # A guard against a writer or recovery that hangs, not a speed test: on a loaded 2-core
+    # machine the kills took 34 s, so the bound is wide.
+    assert time.monotonic() - started < 180
 
     with MemoryStore(db, "crash") as store:  # the survivor opens as a store, too
         assert store.stats()["sightings"] == len(ids_before)

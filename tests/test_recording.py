@@ -379,6 +379,37 @@ def test_every_flipped_byte_is_found(chunky, tmp_path):
         assert [frame_order_key(f) for f in got] == [frame_order_key(f) for f in expected[: len(got)]], position
 
 
+def _record_spans(path: Path) -> list[tuple[str, int]]:
+    """(record type, start byte) of each record ahead of the summary, in file order."""
+    spans, start = [], len(b"\x89MCAP0\r\n")
+    with open(path, "rb") as f:
+        for record in StreamReader(f, emit_chunks=True).records:
+            spans.append((type(record).__name__, start))
+            start = f.tell()
+    return spans
+
+
+def test_a_flipped_opcode_or_length_never_steps_over_a_chunk(chunky, tmp_path):
+    """mcap's reader skips a record of unknown opcode, and whatever a record's length claims
+    beyond its fields: a flip in a chunk's opcode or in a message index's length once came out
+    as frames with a gap (a whole chunk stepped over) instead of the prefix before the damage."""
+    src, expected, _ = chunky
+    clean = src.read_bytes()
+    spans = _record_spans(src)
+    chunk = next(start for kind, start in spans if kind == "Chunk")
+    index = next(start for kind, start in spans if kind == "MessageIndex")
+    path = tmp_path / "flipped.mcap"
+    # the chunk's opcode; the index's record length (second byte); its array's length field
+    for position in (chunk, index + 2, index + 1 + 8 + 2 + 1):
+        data = bytearray(clean)
+        data[position] ^= 0x20
+        path.write_bytes(bytes(data))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RecoveredRecordingWarning)
+            got = list(McapReplaySource(path, include_truth=True).frames())
+        assert [frame_order_key(f) for f in got] == [frame_order_key(f) for f in expected[: len(got)]], position
+
+
 def test_damaged_header_is_called_damaged_not_truncated(recording, tmp_path):
     data = bytearray(recording.read_bytes())
     data[9 + 8 : 9 + 12] = b"\xff\xff\xff\x7f"  # the profile string's length: far past the file
@@ -419,7 +450,8 @@ def test_recordings_of_one_scene_with_a_fixed_start_are_identical(tmp_path, fram
 def chunky(tmp_path_factory) -> tuple[Path, list[Frame], int]:
     """A recording in many small chunks (so truncation recovers many different prefixes)."""
     frames = make_frames(seconds=1.5)
-    path = record(tmp_path_factory.mktemp("chunky") / "chunky.mcap", frames, chunk_size=3000)
+    # A fixed capture date: the same bytes every run, so a flipped position means the same thing.
+    path = record(tmp_path_factory.mktemp("chunky") / "chunky.mcap", frames, chunk_size=3000, start_wall_ns=START)
     with open(path, "rb") as f:
         next(StreamReader(f).records)
         header_end = f.tell()

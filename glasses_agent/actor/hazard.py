@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from dataclasses import dataclass
+from typing import Protocol
 
 from glasses_agent.actor.base import View, prompt
 from glasses_agent.context import WorldState
+from glasses_agent.detectors.base import Looming
 from glasses_agent.memory.describe import clock_hour, clock_phrase
 from glasses_agent.prompts import PRIORITY_SAFETY, Prompt
 
@@ -45,14 +48,75 @@ def _steady_growth(points: deque[tuple[int, float]]) -> float:
     return slope if scatter <= MAX_SCATTER else 0.0
 
 
+# The wearer's own forward motion makes everything ahead expand: a walk at ~1.4 m/s gives a
+# wall 3 m ahead a time to contact of ~2 s. Only the expansion beyond what the walk explains is a
+# thing coming at the wearer. The world model's one ego-motion estimator (IMU or image) is to
+# say how fast the wearer moves; until it does, `WalkingExpansion` stands in behind the
+# `ForwardMotion` interface with the walking signal the agent already has.
+WALK_EXPANSION_PER_S = 0.15  # expansion rate (1/s) a walk lends the scenery ahead
+
+
+class ForwardMotion(Protocol):
+    """How fast the wearer's own forward motion makes the scene ahead expand (1/s)."""
+
+    def expansion_per_s(self, walking: bool) -> float: ...
+
+
+class WalkingExpansion:
+    """Stand-in ego-motion: the scene expands at WALK_EXPANSION_PER_S while the wearer walks."""
+
+    def expansion_per_s(self, walking: bool) -> float:
+        return WALK_EXPANSION_PER_S if walking else 0.0
+
+
+@dataclass(frozen=True)
+class LoomingWarning:
+    """A looming cue that warrants a warning: where it is (x across the view), its time to contact
+    with the wearer's own motion removed, and its score."""
+
+    x: float
+    tau_s: float
+    score: float
+
+
+def own_tau(tau_s: float, expansion_per_s: float) -> float:
+    """A time to contact once the expansion the wearer's motion explains is removed."""
+    if not math.isfinite(tau_s) or tau_s <= 0:
+        return math.inf
+    rate = 1.0 / tau_s - expansion_per_s
+    return 1.0 / rate if rate > 0 else math.inf
+
+
+def looming_warning(cue: Looming | None, *, tau_limit_s: float, walking: bool,
+                    ego: ForwardMotion | None = None, growing: Looming | None = None,
+                    score_limit: float = math.inf) -> LoomingWarning | None:
+    """A warning when either looming rule holds; None otherwise.
+
+    Time to contact: the cue's tau (confirmed over ticks by the detectors), the wearer's own
+    motion removed, is under `tau_limit_s`. Steady growth: the strongest-growing cue's looming
+    score reaches `score_limit` (the rule hazards had before time to contact; it catches a thing
+    that keeps closing at a steady tau a little over the limit, which tau alone leaves until late).
+    Time to contact speaks first: it says when, and its box is the one closing soonest."""
+    if cue is not None:
+        tau = own_tau(cue.tau_s, (ego or WalkingExpansion()).expansion_per_s(walking))
+        if tau <= tau_limit_s:
+            x, _ = cue.center
+            return LoomingWarning(x=x, tau_s=tau, score=cue.score)
+    if growing is not None and growing.score >= score_limit:
+        x, _ = growing.center
+        return LoomingWarning(x=x, tau_s=math.inf, score=growing.score)  # not the time to contact's warning
+    return None
+
+
 class HazardPolicy:
     """Proposes a hazard prompt (safety priority) when something approaches fast: a growing world-model
     track or a classical looming cue."""
 
     kind = "hazard"
 
-    def __init__(self) -> None:
+    def __init__(self, ego: ForwardMotion | None = None) -> None:
         self._areas: dict[int, deque[tuple[int, float]]] = {}  # track id -> (t_ns, box area)
+        self.ego = ego or WalkingExpansion()
 
     def _box_growth(self, world: WorldState, t_ns: int) -> dict[int, float]:
         """Each visible track's observed growth of log box area per second (over BOX_SPAN_NS or more)."""
@@ -94,14 +158,18 @@ class HazardPolicy:
                 if best is None or score > best[0]:
                     best = (score, x, "world")
         det = view.detections
-        if det is not None and det.looming is not None:
-            if det.looming.score >= view.settings.threshold("hazard_looming", 0.5):
-                x, _ = det.looming.center
-                if best is None or det.looming.score > best[0]:
-                    best = (det.looming.score, x, "looming")
+        tau = None
+        warning = None
+        if det is not None:
+            warning = looming_warning(det.looming, walking=view.walking, ego=self.ego, growing=det.growing,
+                                      tau_limit_s=view.settings.threshold("hazard_tau_s", 2.0),
+                                      score_limit=view.settings.threshold("hazard_looming", 0.5))
+        if warning is not None:  # a looming rule holds: it speaks, whatever the tracks say
+            best = (warning.score, warning.x, "looming")
+            tau = warning.tau_s if math.isfinite(warning.tau_s) else None
         if best is None:
             return []
         score, x, source = best
         return [prompt("hazard", view.t_ns, f"Look out! Coming {clock_phrase(x)}", priority=PRIORITY_SAFETY,
                        haptic="long", ttl_ms=3_000, x=x, clock=clock_hour(x), score=score, source=source,
-                       key=f"hazard@{clock_hour(x)}")]
+                       tau_s=tau, key=f"hazard@{clock_hour(x)}")]

@@ -7,6 +7,7 @@ policies still run).
 from __future__ import annotations
 
 from glasses_agent.actor.base import Planner, View, prompt
+from glasses_agent.actor.senses import OCCURRENCE_GAP_NS
 from glasses_agent.memory.describe import clock_hour, clock_phrase
 from glasses_agent.prompts import PRIORITY_HIGH, PRIORITY_INFO, PRIORITY_NORMAL, Prompt
 from streams.frames import NS_PER_S
@@ -41,24 +42,42 @@ class SurprisePolicy:
                        z=world.surprise, key=f"surprise@{where}", **extra)]
 
 
+COMMON_SOUND_TEXT = {"alarm": "Alarm ringing or beeping", "siren": "Siren"}
+
+
 class SoundPolicy:
-    """A sound the wearer enrolled (an alarm, a doorbell) is heard."""
+    """A sound is heard: one the wearer enrolled (an alarm, a doorbell), or a common alert the
+    detectors know without enrolling (alarm beeps and rings, sirens). One alert an occurrence: a
+    sound heard again after OCCURRENCE_GAP_NS of not hearing it is a new occurrence; while it
+    goes on it is not re-announced (the critic also holds an occurrence to two prompts a minute)."""
 
     kind = "sound"
 
     def __init__(self) -> None:
-        self._heard: set[str] = set()
+        self._last_heard: dict[str, int] = {}  # name -> t_ns it was last heard
+        self._onset: dict[str, int] = {}  # name -> its current occurrence's onset
 
     def propose(self, view: View) -> list[Prompt]:
-        world = view.world
-        if world is None:
-            return []
-        limit = view.settings.threshold("sound_similarity", 0.8)
-        now = {name: sim for name, sim in world.sounds if sim >= limit}
-        new = sorted(set(now) - self._heard)
-        self._heard = set(now)
-        return [prompt("sound", view.t_ns, f"Heard: {name}", priority=PRIORITY_HIGH, haptic="double_tap", ordinal=i,
-                       name=name, similarity=now[name], key=f"sound:{name}") for i, name in enumerate(new)]
+        now: dict[str, tuple[str, float, bool]] = {}  # name -> (text, score, enrolled)
+        if view.world is not None:
+            limit = view.settings.threshold("sound_similarity", 0.8)
+            now.update({name: (f"Heard: {name}", sim, True) for name, sim in view.world.sounds if sim >= limit})
+        det = view.detections
+        if det is not None and "sounds" in det.fresh:
+            for kind, score in det.sounds:
+                now.setdefault(kind, (COMMON_SOUND_TEXT.get(kind, f"Heard: {kind}"), score, False))
+        out = []
+        for i, name in enumerate(sorted(now)):
+            last = self._last_heard.get(name)
+            self._last_heard[name] = view.t_ns
+            if last is not None and view.t_ns - last < OCCURRENCE_GAP_NS:
+                continue  # the same occurrence, still going
+            self._onset[name] = view.t_ns
+            text, score, enrolled = now[name]
+            out.append(prompt("sound", view.t_ns, text, priority=PRIORITY_HIGH, haptic="double_tap", ordinal=i,
+                              name=name, similarity=score if enrolled else None, score=None if enrolled else score,
+                              occurrence=view.t_ns, opens=True, key=f"sound:{name}@{view.t_ns}"))
+        return out
 
 
 class ObjectSeenPolicy:

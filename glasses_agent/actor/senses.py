@@ -12,38 +12,81 @@ from glasses_agent.prompts import PRIORITY_HIGH, PRIORITY_INFO, PRIORITY_NORMAL,
 from streams.frames import NS_PER_S
 
 
-class SpeechPolicy:
-    """Someone starts speaking: voice activity holds over the threshold for two detector runs
-    (a click or a tone onset fools the VAD for one) after a quiet spell.
+CONVERSATION_GAP_NS = 3 * NS_PER_S  # utterances closer than this (non-speech between) are one conversation
+OCCURRENCE_GAP_NS = 3 * NS_PER_S  # a sound heard again after this long of not hearing it is a new occurrence
 
-    It keeps proposing for a short while after the onset (with one repeat key per utterance),
-    so an onset the critic held back for its min gap still gets through once the gap is over.
+
+class Utterances:
+    """Voice-activity runs turned into utterances (onset, end) and conversations.
+
+    An utterance begins when voice activity holds over the threshold for CONFIRM_RUNS detector
+    runs (a click, a clatter of dishes or a tone onset fools the VAD for a run or two; the
+    detectors run it on consecutive ticks while a possible onset is checked); its onset is the
+    first of them. It ends
+    at the first run well under the threshold (hysteresis). An utterance that begins less than
+    CONVERSATION_GAP_NS after the last one ended continues its conversation; otherwise it opens
+    a new one, named by its onset.
+    """
+
+    CONFIRM_RUNS = 3
+
+    def __init__(self) -> None:
+        self.onset_ns: int | None = None  # the current utterance's onset (None: no one speaking)
+        self.conversation: int | None = None  # the current conversation's first onset
+        self.opened = False  # whether the current utterance opened its conversation
+        self._first_above: int | None = None
+        self._above = 0
+        self._last_end: int | None = None
+
+    def update(self, t_ns: int, probability: float, limit: float) -> bool:
+        """Feed one detector run; True when an utterance begins on it."""
+        if self.onset_ns is not None:
+            if probability < limit * 0.5:
+                self._last_end, self.onset_ns = t_ns, None
+                self._above, self._first_above = 0, None
+            return False
+        if probability >= limit:
+            self._above += 1
+            self._first_above = t_ns if self._first_above is None else self._first_above
+        elif probability < limit * 0.5:
+            self._above, self._first_above = 0, None
+        if self._above < self.CONFIRM_RUNS:
+            return False
+        self.onset_ns = self._first_above
+        self.opened = self._last_end is None or self.onset_ns - self._last_end >= CONVERSATION_GAP_NS
+        if self.opened or self.conversation is None:
+            self.conversation = self.onset_ns
+        return True
+
+
+class SpeechPolicy:
+    """Someone starts speaking: a prompt when an utterance begins, saying whether it opens a new
+    conversation. The critic lets a conversation's opening through its min gap and holds any
+    conversation to two prompts a minute (`check_occurrence`).
+
+    It keeps proposing for a short while after the onset (one repeat key per utterance), so an
+    onset the per-tick budget held back still gets through once it allows.
     """
 
     kind = "speech"
-    CONFIRM_RUNS = 2
-    ONSET_WINDOW_NS = 2 * NS_PER_S
+    ONSET_WINDOW_NS = NS_PER_S
 
     def __init__(self) -> None:
-        self._onset_ns: int | None = None
-        self._above = 0
+        self.utterances = Utterances()
 
     def propose(self, view: View) -> list[Prompt]:
         det = view.detections
         if det is None or det.speech is None or "speech" not in det.fresh:
             return []
-        limit = view.settings.threshold("speech_prob", 0.6)
-        if det.speech >= limit:
-            self._above += 1
-        elif det.speech < limit * 0.5:
-            self._above = 0
-            self._onset_ns = None  # hysteresis: it ends well below where it starts
-        if self._onset_ns is None and self._above >= self.CONFIRM_RUNS:
-            self._onset_ns = view.t_ns
-        if self._onset_ns is None or view.t_ns - self._onset_ns > self.ONSET_WINDOW_NS:
+        u = self.utterances
+        u.update(view.t_ns, det.speech, view.settings.threshold("speech_prob", 0.6))
+        if u.onset_ns is None or view.t_ns - u.onset_ns > self.ONSET_WINDOW_NS:
             return []
-        return [prompt("speech", view.t_ns, "Someone is speaking", haptic="tap", probability=det.speech,
-                       key=f"speech@{self._onset_ns}")]
+        if not u.opened and view.settings.threshold("speech_continuations", 1) <= 0:
+            return []  # this mode tells of a conversation when it begins, not as it goes on
+        text = "Someone is speaking" if u.opened else "Someone is still speaking"
+        return [prompt("speech", view.t_ns, text, haptic="tap", probability=det.speech, occurrence=u.conversation,
+                       opens=u.opened, onset_ns=u.onset_ns, key=f"speech@{u.onset_ns}")]
 
 
 class LowLightPolicy:

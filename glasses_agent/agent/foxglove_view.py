@@ -101,8 +101,7 @@ def image_annotations(ctx: TickContext, wall_ns_of: Any) -> ImageAnnotations | N
             text = out.texts.add(position=Point2(x=x + diameter / 2, y=y), text=f"surprise z={world.surprise:.1f}",
                                  font_size=12.0, text_color=_colour(_SURPRISE), background_color=_TEXT_BACKGROUND)
             _stamp(text, wall_ns)
-    detections = ctx.extras.get("detections")
-    looming = getattr(detections, "looming", None)
+    looming = ctx.detections.looming if ctx.detections is not None else None
     if looming is not None:
         _box(out, looming.box, size, _LOOMING, f"looming {looming.score:.2f}", wall_ns, thickness=3.0)
     return out
@@ -121,8 +120,7 @@ def prompt_log(prompt: Prompt, wall_ns: int) -> Log:
 def tick_metrics(ctx: TickContext, tick_latency_ms: float) -> dict[str, Any]:
     """The numbers of this tick that a Plot panel draws as lines (see METRICS_SCHEMA)."""
     world = ctx.world
-    detections = ctx.extras.get("detections")
-    looming = getattr(detections, "looming", None)
+    looming = ctx.detections.looming if ctx.detections is not None else None
     entities = world.entities if world is not None else ()
     return {
         "t_ns": ctx.t_ns,

@@ -13,6 +13,9 @@ from glasses_agent.prompts import Prompt
 from streams.frames import NS_PER_S
 
 MINUTE_NS = 60 * NS_PER_S
+# A conversation (utterances less than 3 s apart) or one occurrence of a sound is one thing to the
+# wearer: told when it begins, then reminded at most this often a minute while it goes on.
+PER_OCCURRENCE_PER_MINUTE = 2
 IDENTITY_KEYS = ("person_name", "identity", "face_id")
 
 
@@ -38,14 +41,33 @@ def check_quiet(p: Prompt, *, settings: ModeSettings, **_: object) -> str | None
     return None
 
 
+def _occurrence_word(p: Prompt) -> str:
+    return "conversation" if p.kind == "speech" else f"{p.kind} occurrence"
+
+
 def check_min_gap(p: Prompt, *, settings: ModeSettings, memory: ShortTermMemory, **_: object) -> str | None:
     gap = settings.gap_ns(p.kind)
     if gap <= 0:
         return None
+    if p.evidence.get("opens") and p.evidence.get("occurrence") is not None:
+        return None  # a new conversation or a new sound is told when it begins; the gap spaces repeats
     last = [q for q in sent_before(memory, p.t_ns, gap) if q.kind == p.kind and q.t_ns < p.t_ns]
     if last:
         ago = (p.t_ns - last[-1].t_ns) / NS_PER_S
         return f"min gap: {p.kind} sent {ago:.1f} s ago (gap {gap / NS_PER_S:g} s)"
+    return None
+
+
+def check_occurrence(p: Prompt, *, memory: ShortTermMemory, **_: object) -> str | None:
+    """At most PER_OCCURRENCE_PER_MINUTE prompts for one conversation (or one sound's occurrence)."""
+    occurrence = p.evidence.get("occurrence")
+    if occurrence is None or p.is_safety:
+        return None
+    same = [q for q in sent_before(memory, p.t_ns, MINUTE_NS)
+            if q.kind == p.kind and q.evidence.get("occurrence") == occurrence]
+    if len(same) >= PER_OCCURRENCE_PER_MINUTE:
+        return (f"one {_occurrence_word(p)}: {len(same)} {p.kind} prompts for it in the last minute "
+                f"(at most {PER_OCCURRENCE_PER_MINUTE})")
     return None
 
 
@@ -69,4 +91,4 @@ def check_cap(p: Prompt, *, settings: ModeSettings, memory: ShortTermMemory, **_
     return None
 
 
-HARD_RULES = (check_identity, check_quiet, check_min_gap, check_repeat, check_cap)
+HARD_RULES = (check_identity, check_quiet, check_occurrence, check_min_gap, check_repeat, check_cap)

@@ -1,4 +1,5 @@
-"""Cheap classical detectors on reduced frames: low light, QR text, people count, voice, looming.
+"""Cheap classical detectors on reduced frames and the microphone: low light, QR text, people count,
+voice, common alert sounds, looming.
 
 `DetectorSet.run(tick, every)` returns one `Detections` per tick. The looming cue runs every
 tick (hazards must be timely; two cues, `looming` and `regions`, the stronger wins); the slow ones (voice, QR, faces) run on their own staggered
@@ -13,7 +14,7 @@ import time
 import cv2
 import numpy as np
 
-from glasses_agent.detectors.base import Detections, Looming
+from glasses_agent.detectors.base import Detections, Looming, strongest, urgency
 from glasses_agent.detectors.light import mean_luma
 from glasses_agent.detectors.looming import LoomingCue
 from glasses_agent.detectors.regions import RegionGrowthCue
@@ -24,6 +25,8 @@ QR_WIDTH = 320  # QR modules need a few pixels each
 PEOPLE_WIDTH = 240  # faces of a tenth of the view's width and up
 QR_EVERY = 4  # ticks between QR reads (offset 1)
 PEOPLE_EVERY = 10  # ticks between face counts (offset 2)
+MAYBE_SPEECH = 0.3  # voice activity from which the next tick checks again (a possible onset)
+SPEECH_CONFIRM_RUNS = 3  # ...until this many runs in a row (what SpeechPolicy's Utterances confirms on)
 
 
 def shrink(image: np.ndarray, width: int) -> np.ndarray:
@@ -44,7 +47,7 @@ def _stronger(a: Looming | None, b: Looming | None) -> Looming | None:
     """The two looming cues see different things (change that grows; a region that grows): either may warn."""
     if a is None or b is None:
         return a or b
-    return a if a.score >= b.score else b
+    return a if urgency(a) >= urgency(b) else b
 
 
 class DetectorSet:
@@ -69,8 +72,14 @@ class DetectorSet:
             from glasses_agent.detectors.vad import VoiceActivity
 
             self._vad = VoiceActivity()
+        self._sounds = None
+        if speech:  # the microphone's detectors come together
+            from glasses_agent.detectors.sounds import CommonSounds
+
+            self._sounds = CommonSounds()
         self._last: Detections | None = None
         self._last_video_seq: int | None = None
+        self._speech_run = 0  # voice-activity runs in a row at MAYBE_SPEECH or more
 
     def run(self, tick: Tick, every: int = 3, *, want: frozenset[str] = frozenset({"qr", "people", "speech"})) -> Detections:
         """This tick's detections. Voice runs every `every` ticks, QR codes every QR_EVERY and
@@ -79,6 +88,7 @@ class DetectorSet:
         timings: dict[str, float] = {}
         frame = tick.latest_video
         looming = self._last.looming if self._last is not None else None
+        growing = self._last.growing if self._last is not None else None
         luma = None
         if frame is not None and frame.image.size:
             t0 = time.perf_counter()
@@ -86,6 +96,7 @@ class DetectorSet:
             luma = mean_luma(cv2.cvtColor(small, cv2.COLOR_RGB2GRAY) if small.ndim == 3 else small)
             if frame.seq != self._last_video_seq:  # a new frame: the cue measures change between frames
                 looming = _stronger(self.looming.update(small, frame.t_ns), self.regions.update(small, frame.t_ns))
+                growing = strongest(self.looming.strongest, self.regions.strongest)
                 self._last_video_seq = frame.seq
             timings["looming_ms"] = (time.perf_counter() - t0) * 1e3
         last = self._last
@@ -93,11 +104,22 @@ class DetectorSet:
         people, people_x = (last.people, last.people_x) if last is not None else (None, ())
         speech = last.speech if last is not None else None
         fresh: set[str] = set()
+        sounds: tuple[tuple[str, float], ...] = ()
+        # Whatever the mode reads: alerts are cheap, and the sound policy runs in most modes.
+        if self._sounds is not None and tick.audio_coverage > 0 and tick.sample_rate == 16_000:
+            t0 = time.perf_counter()  # cheap (an FFT of the newest ~0.1 s): every tick, so onsets are prompt
+            sounds = self._sounds.update(tick.audio, tick.t_ns)
+            timings["sounds_ms"] = (time.perf_counter() - t0) * 1e3
+            fresh.add("sounds")
         i = tick.index
         has_image = frame is not None and frame.image.size > 0
-        if "speech" in want and self._vad is not None and i % max(1, every) == 0:
+        # Speech that may be starting is checked again on the next tick, not `every` ticks on:
+        # an utterance is confirmed by two runs and due to be told within a second of its onset.
+        maybe_onset = 0 < self._speech_run < SPEECH_CONFIRM_RUNS
+        if "speech" in want and self._vad is not None and (i % max(1, every) == 0 or maybe_onset):
             t0 = time.perf_counter()
             speech = self._vad.probability(tick.audio, tick.sample_rate) if tick.audio_coverage > 0 else 0.0
+            self._speech_run = self._speech_run + 1 if speech >= MAYBE_SPEECH else 0
             timings["speech_ms"] = (time.perf_counter() - t0) * 1e3
             fresh.add("speech")
         elif "qr" in want and self._qr is not None and has_image and i % QR_EVERY == 1:
@@ -111,7 +133,7 @@ class DetectorSet:
             timings["people_ms"] = (time.perf_counter() - t0) * 1e3
             fresh.add("people")
         out = Detections(t_ns=tick.t_ns, luma=luma, qr=qr, people=people, people_x=people_x, speech=speech,
-                         looming=looming, fresh=frozenset(fresh), timings_ms=timings)
+                         looming=looming, growing=growing, sounds=sounds, fresh=frozenset(fresh), timings_ms=timings)
         self._last = out
         return out
 

@@ -6,6 +6,8 @@ between runs the last record stands (with its own `t_ns`), so the actor always h
 
 from __future__ import annotations
 
+import math
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +28,50 @@ def robust_line(t: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     return slope, float(np.median(np.abs(y - slope * t - intercept)))
 
 
+def _median(values: list[float]) -> float:
+    v = sorted(values)
+    n = len(v)
+    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
+
+
+def _theil_sen(t: list[float], y: list[float]) -> tuple[float, float, float]:
+    """`robust_line` for a handful of points in plain Python (numpy's per-call overhead is most of
+    the cost at five points, and the cue fits every region it follows each tick): (slope,
+    intercept, median absolute residual); slope 0 and residual 1 when no pair is 0.15 s apart."""
+    slopes = [(y[j] - y[i]) / (t[j] - t[i]) for i in range(len(t)) for j in range(i + 1, len(t)) if t[j] - t[i] > 0.15]
+    if not slopes:
+        return 0.0, 0.0, 1.0
+    slope = _median(slopes)
+    intercept = _median([yi - slope * ti for ti, yi in zip(t, y)])
+    return slope, intercept, _median([abs(yi - slope * ti - intercept) for ti, yi in zip(t, y)])
+
+
+SPEEDING_BETTER = 0.5  # the speeding-up model's scatter must be under this share of the steady model's
+
+
+def time_to_contact(t: np.ndarray, size: np.ndarray) -> tuple[float, float]:
+    """Lee's tau at the last sighting, and how well the sizes fit it (relative scatter).
+
+    Two models of closing, the better-fitting one wins. Steady speed: the image size is
+    proportional to 1 / distance, so 1 / size falls on a straight line that reaches zero at
+    contact, tau = (1 / size now) / -(d(1/size)/dt); fitting that line instead of a growth rate
+    over a window has no lag (a steadily closing thing's growth rate rises as it comes; a
+    window's mean rate is that of its middle, late by half the window). Speeding up (thrown,
+    falling): log size grows at a steady rate, tau = 1 / that rate. Returns (inf, 1) when the
+    size does not grow.
+    """
+    ts = [float(v) for v in t]
+    sizes = [max(float(v), 1e-6) for v in size]
+    slope, intercept, resid = _theil_sen(ts, [1.0 / v for v in sizes])
+    now = intercept + slope * ts[-1]
+    steady = (now / -slope, resid / now) if slope < 0 and now > 0 else (math.inf, 1.0)
+    rate, _, log_resid = _theil_sen(ts, [math.log(v) for v in sizes])
+    speeding = (1.0 / rate, log_resid) if rate > 0 else (math.inf, 1.0)
+    # Steady closing is the common case (walking into things, things walking at you): speeding
+    # up has to fit clearly better to be believed.
+    return speeding if speeding[1] < SPEEDING_BETTER * steady[1] else steady
+
+
 @dataclass(frozen=True)
 class Looming:
     """Something growing toward the wearer: how strongly, where in view, how fast it grows."""
@@ -33,11 +79,54 @@ class Looming:
     score: float  # 0..1: how strongly something grows toward the wearer
     box: tuple[float, float, float, float]  # (x, y, w, h) of the looming region
     growth_per_s: float  # relative growth of its size per second
+    tau_s: float = math.inf  # time to contact (s) from its size's growth, before the wearer's motion is removed
 
     @property
     def center(self) -> tuple[float, float]:
         x, y, w, h = self.box
         return x + w / 2, y + h / 2
+
+
+TAU_AGREE = 3  # earlier estimates (one a tick) that must agree with this one before a time to contact is given
+TAU_TOLERANCE = 0.3  # relative disagreement allowed between an earlier estimate, aged to now, and this one
+
+
+def confirmed_tau(history: deque[tuple[int, float]], t_ns: int, tau: float) -> float:
+    """Record this tick's estimate in `history` and return it if the TAU_AGREE before it agree.
+
+    A thing closing steadily has a time to contact that falls by one second a second, tick after
+    tick (one thrown, faster: it holds); scenery of a walk (a patch of ground, a gap in the leaves) gives estimates that jump
+    around as its outline changes. An earlier estimate aged to now (tau_then - elapsed) must be
+    within TAU_TOLERANCE of this one; any missing one (inf) breaks the run."""
+    history.append((t_ns, tau))
+    while len(history) > TAU_AGREE + 1:
+        history.popleft()
+    if len(history) < TAU_AGREE + 1 or not math.isfinite(tau):
+        return math.inf
+    tol = TAU_TOLERANCE * max(tau, 0.5)
+    for t_then, tau_then in list(history)[:-1]:
+        if not math.isfinite(tau_then) or t_ns - t_then > (TAU_AGREE + 1) * 120_000_000:
+            return math.inf
+        # Steady closing ages the earlier estimate by the time passed; closing that speeds up
+        # (a thing thrown, growing exponentially) keeps it where it was. Either agrees.
+        aged = tau_then - (t_ns - t_then) / 1e9
+        if not aged - tol <= tau <= tau_then + tol:
+            return math.inf
+    return tau
+
+
+def strongest(a: Looming | None, b: Looming | None) -> Looming | None:
+    """Of two cues, the one with the higher looming score (None when neither scores above 0)."""
+    a = a if a is not None and a.score > 0 else None
+    b = b if b is not None and b.score > 0 else None
+    if a is None or b is None:
+        return a or b
+    return a if a.score >= b.score else b
+
+
+def urgency(cue: Looming) -> tuple[float, float]:
+    """Order looming cues by how soon contact comes, then by score (larger is more urgent)."""
+    return (-min(cue.tau_s, 1e6), cue.score)
 
 
 @dataclass(frozen=True)
@@ -51,7 +140,11 @@ class Detections:
     people: int | None = None  # faces (or people) counted; never who
     people_x: tuple[float, ...] = ()
     speech: float | None = None  # voice-activity probability over the last audio
-    looming: Looming | None = None
+    looming: Looming | None = None  # the most urgent cue: the soonest time to contact, then the score
+    # The strongest steady growth (the looming score of the one rule hazards had before time to
+    # contact): a thing that closes at a steady tau over the mode's limit can still score here.
+    growing: Looming | None = None
+    sounds: tuple[tuple[str, float], ...] = ()  # common alert sounds heard now (kind, score), no enrolling
     fresh: frozenset[str] = frozenset()  # the slow detectors that ran this tick; the rest carried over
     timings_ms: dict[str, float] = field(default_factory=dict, compare=False)
 
@@ -66,5 +159,11 @@ class Detections:
                 "score": round(self.looming.score, 3),
                 "box": [round(v, 3) for v in self.looming.box],
                 "growth_per_s": round(self.looming.growth_per_s, 3),
+                "tau_s": None if not math.isfinite(self.looming.tau_s) else round(self.looming.tau_s, 3),
             },
+            "growing": None if self.growing is None or self.growing is self.looming else {
+                "score": round(self.growing.score, 3),
+                "box": [round(v, 3) for v in self.growing.box],
+            },
+            "sounds": [[k, round(v, 3)] for k, v in self.sounds],
         }

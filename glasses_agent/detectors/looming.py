@@ -17,7 +17,8 @@ from collections import deque
 import cv2
 import numpy as np
 
-from glasses_agent.detectors.base import Looming, robust_line
+from glasses_agent.detectors.base import Looming, confirmed_tau, robust_line, strongest, time_to_contact, urgency
+from glasses_agent.detectors.regions import TAU_GREW
 
 DIFF_THRESHOLD = 28  # grey levels: below this a pixel did not change (sensor noise, compression)
 MIN_BLOB_FRACTION = 0.004  # blobs smaller than this share of the view are noise
@@ -30,6 +31,27 @@ GROUP_PX = 11  # change within this many pixels (of the reduced frame) is one th
 MIN_HISTORY = 6  # boxes of one blob before its growth is trusted
 BOTH_AXES = 0.4  # the slower axis must grow at least this fraction as fast as the faster
 MAX_RESIDUAL = 0.12  # median log-size scatter around the growth line at which trust reaches zero
+TAU_WINDOW_NS = 500_000_000  # boxes this recent give the time to contact (see base.time_to_contact)
+TAU_POINTS = 4
+TAU_MIN_SIZE = 0.06  # sqrt(w h) of the blob under which it is too few pixels to time
+TAU_MAX_SCATTER = 0.06
+
+
+MAX_BLOBS = 3  # blobs of change followed at once (people walking by beside the thing coming)
+SAME_BLOB = 0.25  # centre distance (fraction of the view) within which a blob is the one seen last tick
+
+
+class _BlobTrack:
+    """One blob of change followed tick to tick: its boxes and its time-to-contact estimates."""
+
+    def __init__(self) -> None:
+        self.boxes: deque[tuple[int, tuple[float, float], tuple[float, float, float, float]]] = deque(maxlen=HISTORY)
+        self.taus: deque[tuple[int, float]] = deque()
+        self.cut = False  # the latest box reaches the view's border (see LoomingCue._changes)
+
+    @property
+    def center(self) -> tuple[float, float]:
+        return self.boxes[-1][1]
 
 
 class LoomingCue:
@@ -38,14 +60,19 @@ class LoomingCue:
 
     def __init__(self) -> None:
         self._frames: deque[tuple[int, np.ndarray]] = deque()
-        self._boxes: deque[tuple[int, tuple[float, float], tuple[float, float, float, float]]] = deque(maxlen=HISTORY)
+        self._tracks: list[_BlobTrack] = []  # the largest blob's track first
+        self.strongest: Looming | None = None  # this frame's highest-scoring cue (the largest blob's growth)
 
     def reset(self) -> None:
         self._frames.clear()
-        self._boxes.clear()
+        self._tracks.clear()
+        self.strongest = None
 
     def update(self, image: np.ndarray, t_ns: int) -> Looming | None:
-        """Feed the newest reduced frame (RGB, or grey); returns the cue when a blob is growing."""
+        """Feed the newest reduced frame (RGB, or grey); returns the cue of the most urgent blob:
+        the soonest time to contact, else the largest blob's steady growth (`strongest` keeps the
+        highest-scoring cue apart)."""
+        self.strongest = None
         gray = image
         if self._frames and self._frames[-1][1].shape != gray.shape:
             self.reset()
@@ -56,32 +83,57 @@ class LoomingCue:
         prev_t, prev = self._frames[0]
         if t_ns - prev_t < lag_ns * 0.75:
             return None
-        blob = self._largest_change(prev, gray)
-        if blob is None:
-            self._boxes.clear()
-            return None
-        box, _ = blob
-        center = (box[0] + box[2] / 2, box[1] + box[3] / 2)
-        if self._boxes and math.dist(self._boxes[-1][1], center) > 0.25:
-            self._boxes.clear()  # a different blob: growth across two blobs means nothing
-        self._boxes.append((t_ns, center, box))
-        if len(self._boxes) < MIN_HISTORY or box[3] < MIN_SIZE:
-            return None
-        t = np.array([(ti - self._boxes[0][0]) / 1e9 for ti, _, _ in self._boxes])
-        (grow_w, resid_w), (grow_h, resid_h) = (
-            robust_line(t, np.log([b[k] for _, _, b in self._boxes])) for k in (2, 3))
-        resid = max(resid_w, resid_h)
-        growth = (grow_w + grow_h) / 2
-        # Looming expands on both axes at once; something coming out from behind an edge, or
-        # a gap opening in the parallax of a walk, grows along one.
-        if growth <= 0 or min(grow_w, grow_h) < BOTH_AXES * max(grow_w, grow_h):
-            return None
-        # Growth rate ~ 1 / time to contact, trusted as far as the growth is steady.
-        score = min(1.0, growth / GROWTH_FULL) * max(0.0, 1.0 - resid / MAX_RESIDUAL)
-        return Looming(score=float(score), box=box, growth_per_s=growth)
+        blobs = self._changes(prev, gray)
+        self._tracks = self._follow(blobs, t_ns)
+        best: Looming | None = None
+        for i, track in enumerate(self._tracks):
+            cue = self._cue(track, t_ns, growth=i == 0)
+            self.strongest = strongest(self.strongest, cue)
+            if cue is not None and (best is None or urgency(cue) > urgency(best)):
+                best = cue
+        return best
+
+    def _follow(self, blobs: list[tuple[tuple[float, float, float, float], bool]], t_ns: int) -> list[_BlobTrack]:
+        """Each blob continues the nearest unclaimed track of last tick (a different blob: a new
+        track, since growth across two blobs means nothing); tracks with no blob end."""
+        free = list(self._tracks)
+        out = []
+        for box, cut in blobs:
+            center = (box[0] + box[2] / 2, box[1] + box[3] / 2)
+            near = [tr for tr in free if math.dist(tr.center, center) <= SAME_BLOB]
+            track = min(near, key=lambda tr: math.dist(tr.center, center)) if near else _BlobTrack()
+            if near:
+                free.remove(track)
+            track.boxes.append((t_ns, center, box))
+            track.cut = cut
+            out.append(track)
+        return out
 
     @staticmethod
-    def _largest_change(prev: np.ndarray, cur: np.ndarray) -> tuple[tuple[float, float, float, float], float] | None:
+    def _cue(track: _BlobTrack, t_ns: int, growth: bool) -> Looming | None:
+        box = track.boxes[-1][2]
+        tau = confirmed_tau(track.taus, t_ns, _tau(track, t_ns))
+        cue = Looming(score=0.0, box=box, growth_per_s=0.0, tau_s=tau) if math.isfinite(tau) else None
+        if not growth or len(track.boxes) < MIN_HISTORY or box[3] < MIN_SIZE:
+            return cue
+        boxes = track.boxes
+        t = np.array([(ti - boxes[0][0]) / 1e9 for ti, _, _ in boxes])
+        (grow_w, resid_w), (grow_h, resid_h) = (
+            robust_line(t, np.log([b[k] for _, _, b in boxes])) for k in (2, 3))
+        resid = max(resid_w, resid_h)
+        rate = (grow_w + grow_h) / 2
+        # Looming expands on both axes at once; something coming out from behind an edge, or
+        # a gap opening in the parallax of a walk, grows along one.
+        if rate <= 0 or min(grow_w, grow_h) < BOTH_AXES * max(grow_w, grow_h):
+            return cue
+        # Growth rate ~ 1 / time to contact, trusted as far as the growth is steady.
+        score = min(1.0, rate / GROWTH_FULL) * max(0.0, 1.0 - resid / MAX_RESIDUAL)
+        return Looming(score=float(score), box=box, growth_per_s=rate, tau_s=tau)
+
+    @staticmethod
+    def _changes(prev: np.ndarray, cur: np.ndarray) -> list[tuple[tuple[float, float, float, float], bool]]:
+        """The boxes of the MAX_BLOBS largest blobs of change (largest first), head shift undone,
+        each with whether it reaches the view's border."""
         # Colour matters: a red thing on a grey-green wall can have the wall's brightness.
         grey = (lambda im: cv2.cvtColor(im, cv2.COLOR_RGB2GRAY)) if cur.ndim == 3 else (lambda im: im)
         a, b = grey(prev).astype(np.float32), grey(cur).astype(np.float32)
@@ -101,15 +153,42 @@ class LoomingCue:
         groups = cv2.dilate(mask, np.ones((GROUP_PX, GROUP_PX), np.uint8))
         n, labels = cv2.connectedComponents(groups, connectivity=8)
         if n <= 1:
-            return None
-        counts = np.bincount(labels[mask > 0], minlength=n)
+            return []
+        changed = labels[mask > 0]
+        counts = np.bincount(changed, minlength=n)
         counts[0] = 0
-        best = int(np.argmax(counts))
-        area = int(counts[best])
-        ys, xs = np.nonzero((labels == best) & (mask > 0))
-        x, y, bw, bh = int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1)
-        frac = area / float(w * h)
-        if frac < MIN_BLOB_FRACTION or (bw * bh) / float(w * h) > MAX_BLOB_FRACTION:
-            return None
-        box = (x / w, y / h, bw / w, bh / h)
-        return box, math.sqrt(box[2] * box[3])
+        ys, xs = np.nonzero(mask)
+        out = []
+        for best in np.argsort(-counts, kind="stable")[:MAX_BLOBS]:
+            area = int(counts[best])
+            if area < MIN_BLOB_FRACTION * w * h:
+                break
+            sel = changed == best
+            bx, by = xs[sel], ys[sel]
+            x, y, bw, bh = int(bx.min()), int(by.min()), int(bx.max() - bx.min() + 1), int(by.max() - by.min() + 1)
+            if (bw * bh) / float(w * h) > MAX_BLOB_FRACTION:
+                continue  # the whole view moving (walking), not an object
+            # A blob that reaches the border (the band the shift filled in, or the next pixel) is
+            # coming into view or leaving it: its box grows or shrinks by what the frame's edge
+            # uncovers, not by closing in (the region cue keeps only regions wholly inside the
+            # view for the same reason).
+            edge = margin + 1
+            cut = x <= edge or y <= edge or x + bw >= w - edge or y + bh >= h - edge
+            out.append(((x / w, y / h, bw / w, bh / h), cut))
+        return out
+
+
+def _tau(track: _BlobTrack, t_ns: int) -> float:
+    """Time to contact of a blob over the last TAU_WINDOW_NS, growing on both axes (inf: none)."""
+    short = [b for b in track.boxes if t_ns - b[0] <= TAU_WINDOW_NS]
+    if track.cut or len(short) < TAU_POINTS:
+        return math.inf
+    w = np.array([b[2][2] for b in short])
+    h = np.array([b[2][3] for b in short])
+    if math.sqrt(w[-1] * h[-1]) < TAU_MIN_SIZE or math.sqrt(w[-1] * h[-1] / (w[0] * h[0])) < TAU_GREW:
+        return math.inf  # too small, or grown too little over the span for a short time to contact
+    t = np.array([(b[0] - short[0][0]) / 1e9 for b in short])
+    (tau_w, sc_w), (tau_h, sc_h) = time_to_contact(t, w), time_to_contact(t, h)
+    if max(sc_w, sc_h) > TAU_MAX_SCATTER or not (math.isfinite(tau_w) and math.isfinite(tau_h)):
+        return math.inf
+    return max(tau_w, tau_h)  # both axes must close in: the slower one says when

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from glasses_agent.detectors.base import Looming, robust_line
+from glasses_agent.detectors.base import Looming, confirmed_tau, robust_line, strongest, time_to_contact, urgency
 
 FLAT_GRADIENT = 96.0  # Sobel colour gradient (Lab, 3x3) under which a pixel is inside a region
 CHROMA_WEIGHT = 2.0  # 8-bit Lab squeezes colour: a dark thing on dark foliage differs mostly in hue
@@ -37,6 +37,13 @@ MIN_SIZE = 0.2  # equivalent diameter (fraction of view height) under which noth
 GROWTH_FLOOR = 0.5  # size growth per second below which nothing is coming (time to contact over 2 s)
 GROWTH_FULL = 0.6  # growth per second that scores 1 (time to contact under ~1.7 s)
 MAX_RESIDUAL = 0.15  # median log-size scatter around the fit at which trust reaches zero
+# Time to contact is read off a shorter span, so it is due within a few ticks of the approach.
+TAU_WINDOW_NS = 500_000_000  # sizes this recent enter the time-to-contact fit
+TAU_POINTS = 4  # sightings in that span before a time to contact is given
+TAU_GREW = 1.1  # growth over the span under which no fit is made (tau ~4 s or more: no hazard soon)
+TAU_MIN_SIZE = 0.05  # equivalent diameter under which a region is too few pixels to time
+AXES_AGREE = 1.6  # the box's width and height must each give a time to contact within this factor of the size's
+TAU_MAX_SCATTER = 0.06  # relative scatter of 1/size around the fit above which the time is not given
 
 
 @dataclass(frozen=True)
@@ -55,6 +62,7 @@ class _Track:
     center: tuple[float, float]
     last_ns: int
     sightings: deque = field(default_factory=lambda: deque(maxlen=16))  # (t_ns, size, box)
+    taus: deque = field(default_factory=deque)  # (t_ns, time to contact) of the last ticks
 
 
 def _lab_and_flat(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -126,12 +134,15 @@ class RegionGrowthCue:
     def __init__(self) -> None:
         self._tracks: list[_Track] = []
         self._shape: tuple[int, ...] | None = None
+        self.strongest: Looming | None = None  # this frame's highest-scoring cue (fastest steady growth)
 
     def reset(self) -> None:
         self._tracks.clear()
+        self.strongest = None
 
     def update(self, image: np.ndarray, t_ns: int) -> Looming | None:
         """Feed the newest reduced RGB frame; returns the cue for the fastest-growing region."""
+        self.strongest = None
         if image.ndim != 3:
             return None  # colour is what holds a region together
         if image.shape != self._shape:
@@ -144,7 +155,8 @@ class RegionGrowthCue:
         best: Looming | None = None
         for track in self._tracks:
             cue = self._growth(track, t_ns)
-            if cue is not None and (best is None or cue.score > best.score):
+            self.strongest = strongest(self.strongest, cue)
+            if cue is not None and (best is None or urgency(cue) > urgency(best)):
                 best = cue
         return best
 
@@ -210,12 +222,33 @@ class RegionGrowthCue:
     def _growth(track: _Track, t_ns: int) -> Looming | None:
         if track.last_ns != t_ns:
             return None  # not seen this tick: no box to point at
+        tau = confirmed_tau(track.taus, t_ns, _tau(track, t_ns))
         recent = [s for s in track.sightings if t_ns - s[0] <= WINDOW_NS]
-        if len(recent) < MIN_POINTS or recent[-1][1] < MIN_SIZE:
+        score, growth = 0.0, 0.0
+        if len(recent) >= MIN_POINTS and recent[-1][1] >= MIN_SIZE:
+            t = np.array([(s[0] - recent[0][0]) / 1e9 for s in recent])
+            growth, resid = robust_line(t, np.log([s[1] for s in recent]))
+            if growth >= GROWTH_FLOOR:
+                score = min(1.0, growth / GROWTH_FULL) * max(0.0, 1.0 - resid / MAX_RESIDUAL)
+        if score <= 0.0 and not math.isfinite(tau):
             return None
-        t = np.array([(s[0] - recent[0][0]) / 1e9 for s in recent])
-        growth, resid = robust_line(t, np.log([s[1] for s in recent]))
-        if growth < GROWTH_FLOOR:
-            return None
-        score = min(1.0, growth / GROWTH_FULL) * max(0.0, 1.0 - resid / MAX_RESIDUAL)
-        return Looming(score=float(score), box=recent[-1][2], growth_per_s=float(growth))
+        return Looming(score=float(score), box=track.sightings[-1][2], growth_per_s=float(max(growth, 0.0)), tau_s=tau)
+
+
+def _tau(track: _Track, t_ns: int) -> float:
+    """The track's time to contact over the last TAU_WINDOW_NS (inf: not growing, too few or too
+    small sightings, or sizes too scattered to time)."""
+    short = [s for s in track.sightings if t_ns - s[0] <= TAU_WINDOW_NS]
+    if len(short) < TAU_POINTS or short[-1][1] < TAU_MIN_SIZE or short[-1][1] < TAU_GREW * short[0][1]:
+        return math.inf  # (grown too little over the span for a short time to contact: most regions end here)
+    t = np.array([(s[0] - short[0][0]) / 1e9 for s in short])
+    tau, scatter = time_to_contact(t, np.array([s[1] for s in short]))
+    if scatter > TAU_MAX_SCATTER:
+        return math.inf
+    # A thing coming closer grows on both axes alike; a patch of floor or shadow that stretches
+    # (or runs into a neighbour along one side) does not.
+    for k in (2, 3):
+        tau_k, _ = time_to_contact(t, np.array([s[2][k] for s in short]))
+        if not tau / AXES_AGREE <= tau_k <= tau * AXES_AGREE:
+            return math.inf
+    return tau

@@ -34,6 +34,10 @@ class Expected:
     clock: int | None = None
     clock_track: tuple[tuple[int, int], ...] = ()
     what: str = ""
+    # Prompts from here on (when earlier than onset_ns) are for this event too, though the onset
+    # deadline still counts from onset_ns: a hazard whose time to contact is under the hazard's
+    # limit from the moment it shows (something thrown) may rightly be warned of before it is near.
+    early_ns: int | None = None
 
     def clock_at(self, t_ns: int) -> int | None:
         if not self.clock_track:
@@ -128,6 +132,7 @@ class Looming(Overlay):
     size1: float = 0.7
     color: tuple[int, int, int] = (30, 30, 36)
     near: float = 0.25  # height from which it counts as a hazard
+    tau_warn_s: float = 2.0  # a time to contact under this is a hazard however small it still is (issue 18)
 
     def _at(self, t_s: float) -> tuple[float, float]:
         f = (t_s - self.start_s) / (self.end_s - self.start_s)
@@ -144,8 +149,83 @@ class Looming(Overlay):
     def expected(self) -> list[Expected]:
         growth = math.log(self.size1 / self.size0) / (self.end_s - self.start_s)
         onset_s = self.start_s + math.log(self.near / self.size0) / growth
-        track = tuple((_ns(t), clock_hour(self._at(t)[0])) for t in np.arange(onset_s, self.end_s + 0.5, 0.1))
-        return [Expected("hazard", _ns(onset_s), _ns(self.end_s + 1.0), clock_track=track, what="looming disc")]
+        # Its size grows exponentially: its time to contact is 1 / growth throughout. Under the
+        # hazard's limit, a warning while it is still small is early, not false; it is due (the
+        # onset the latency counts from) once it is near all the same.
+        early_s = self.start_s if 1.0 / growth < self.tau_warn_s else None
+        first = onset_s if early_s is None else early_s
+        track = tuple((_ns(t), clock_hour(self._at(t)[0])) for t in np.arange(first, self.end_s + 0.5, 0.1))
+        return [Expected("hazard", _ns(onset_s), _ns(self.end_s + 1.0), clock_track=track, what="looming disc",
+                         early_ns=None if early_s is None else _ns(early_s))]
+
+
+@dataclass(frozen=True)
+class Approach(Overlay):
+    """Something flown at the wearer at a steady speed: its image size is `k / (contact_s - t)`
+    (a thing of width W at distance Z closing at speed v has angular size ~ W / Z = (W / v) / tau),
+    so its time to contact is exactly `contact_s - t`: the ground truth the hazard is judged on.
+
+    Painted from `start_s` until it fills `max_size` of the view's height (or `contact_s`), as a
+    disc of flat `color` or, with `texture`, a real image crop (any RGB array) scaled to size;
+    it drifts from `x0` to `x1` (and `y0` to `y1`) as it comes.
+    """
+
+    start_s: float
+    contact_s: float
+    k: float = 0.3  # its size (fraction of view height) when 1 s from contact
+    x0: float = 0.5
+    x1: float = 0.5
+    y0: float = 0.5
+    y1: float = 0.5
+    color: tuple[int, int, int] = (30, 30, 36)
+    texture: np.ndarray | None = field(default=None, repr=False, compare=False)
+    max_size: float = 0.9
+    tau_warn_s: float = 2.0  # the hazard is due once the time to contact falls under this
+
+    @property
+    def end_s(self) -> float:  # type: ignore[override]
+        # The size reaches max_size when contact_s - t = k / max_size.
+        return max(self.start_s, self.contact_s - self.k / self.max_size)
+
+    def at(self, t_s: float) -> tuple[float, float, float]:
+        """(x, y, size) at stream time t_s."""
+        span = max(1e-6, self.end_s - self.start_s)
+        f = min(1.0, max(0.0, (t_s - self.start_s) / span))
+        size = self.k / max(1e-3, self.contact_s - t_s)
+        return self.x0 + (self.x1 - self.x0) * f, self.y0 + (self.y1 - self.y0) * f, size
+
+    def paint(self, image: np.ndarray, t_s: float) -> np.ndarray:
+        h, w = image.shape[:2]
+        x, y, size = self.at(t_s)
+        r = max(1, int(round(size * h / 2)))
+        cx, cy = int(x * w), int(y * h)
+        out = image.copy()
+        if self.texture is None:
+            cv2.circle(out, (cx, cy), r, self.color, -1, lineType=cv2.LINE_AA)
+            return out
+        patch = cv2.resize(self.texture, (2 * r, 2 * r), interpolation=cv2.INTER_AREA if r < 32 else cv2.INTER_LINEAR)
+        mask = np.zeros((2 * r, 2 * r), np.uint8)
+        cv2.circle(mask, (r, r), r, 255, -1, lineType=cv2.LINE_AA)
+        x0, y0 = cx - r, cy - r
+        sx0, sy0 = max(0, -x0), max(0, -y0)
+        dx0, dy0 = max(0, x0), max(0, y0)
+        dx1, dy1 = min(w, x0 + 2 * r), min(h, y0 + 2 * r)
+        if dx1 <= dx0 or dy1 <= dy0:
+            return out
+        m = mask[sy0:sy0 + dy1 - dy0, sx0:sx0 + dx1 - dx0, None].astype(np.float32) / 255.0
+        p = patch[sy0:sy0 + dy1 - dy0, sx0:sx0 + dx1 - dx0].astype(np.float32)
+        region = out[dy0:dy1, dx0:dx1].astype(np.float32)
+        out[dy0:dy1, dx0:dx1] = (p * m + region * (1 - m)).astype(np.uint8)
+        return out
+
+    def warn_s(self) -> float:
+        """When the time to contact first falls under tau_warn_s while it is in view."""
+        return max(self.start_s, self.contact_s - self.tau_warn_s)
+
+    def expected(self) -> list[Expected]:
+        onset = self.warn_s()
+        track = tuple((_ns(t), clock_hour(self.at(t)[0])) for t in np.arange(onset, self.end_s + 0.5, 0.1))
+        return [Expected("hazard", _ns(onset), _ns(self.end_s + 1.0), clock_track=track, what="object flown at wearer")]
 
 
 @dataclass(frozen=True)
@@ -193,10 +273,31 @@ class Voice(Overlay):
     gain: float = 1.0
     label: str = "speech"
     is_speech: bool = True  # False: a sound that must not be taken for speech (a siren)
+    # Conversations: with `announce_s`, the speech prompt is due within this long of the voice's
+    # own onset (where it starts to sound, not where its file starts) when it `opens` a
+    # conversation; an utterance that continues one may be told (excused) but is not due.
+    announce_s: float | None = None
+    opens: bool = True
+    # A common alert sound (alarm, siren): a "sound" prompt is right while it plays (excused);
+    # with `sound_due`, one is due within `announce_s` of its onset (without, while it plays).
+    sound_kind: str | None = None
+    sound_due: bool = False
 
     @property
     def end_s(self) -> float:  # type: ignore[override]
         return self.start_s + len(self.samples) / 16_000
+
+    @property
+    def voice_onset_s(self) -> float:
+        """Where the recording starts to sound: the first 20 ms frame whose RMS reaches a tenth
+        of its loudest frame's (files carry lead-in silence of their own)."""
+        frame = 320
+        n = len(self.samples) // frame
+        if n == 0:
+            return self.start_s
+        rms = np.sqrt((self.samples[: n * frame].astype(np.float32).reshape(n, frame) ** 2).mean(axis=1))
+        first = int(np.argmax(rms >= 0.1 * rms.max())) if rms.max() > 0 else 0
+        return self.start_s + first * frame / 16_000
 
     def mix(self, samples: np.ndarray, t0_ns: int, sample_rate: int) -> np.ndarray:
         if sample_rate != 16_000:
@@ -211,8 +312,24 @@ class Voice(Overlay):
 
     def expected(self) -> list[Expected]:
         if not self.is_speech:
+            if self.sound_kind is not None and self.sound_due:
+                onset = self.voice_onset_s
+                end = onset + self.announce_s if self.announce_s is not None else self.end_s
+                return [Expected("sound", _ns(onset), _ns(end), what=self.sound_kind)]
             return []
+        if self.announce_s is not None:
+            if not self.opens:
+                return []
+            onset = self.voice_onset_s
+            return [Expected("speech", _ns(onset), _ns(onset + self.announce_s), what=f"{self.label} (opens)")]
         return [Expected("speech", _ns(self.start_s), _ns(self.end_s), what=self.label)]
+
+    def excused(self) -> list[Expected]:
+        if self.is_speech and self.announce_s is not None:
+            return [Expected("speech", _ns(self.voice_onset_s), _ns(self.end_s), what=self.label)]
+        if self.sound_kind is not None:
+            return [Expected("sound", _ns(self.voice_onset_s), _ns(self.end_s + 0.5), what=self.sound_kind)]
+        return []
 
 
 class OverlaySource:
@@ -222,14 +339,17 @@ class OverlaySource:
     scorer; the pipeline's synchroniser drops it before the agent.
     """
 
-    def __init__(self, base: Any, overlays: list[Overlay] = ()) -> None:
+    def __init__(self, base: Any, overlays: list[Overlay] = (), until_s: float | None = None) -> None:
         self.base = base
         self.overlays = list(overlays)
         self.truth: list[TruthEvent] = []
+        self.until_ns = None if until_s is None else _ns(until_s)  # frames after this are not passed on
 
     def frames(self) -> Iterator[Frame]:
         self.truth = []
         for frame in self.base.frames():
+            if self.until_ns is not None and frame.t_ns > self.until_ns:
+                break
             if isinstance(frame, TruthEvent):
                 self.truth.append(frame)
             elif isinstance(frame, VideoFrame):

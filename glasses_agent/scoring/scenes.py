@@ -20,6 +20,9 @@ from glasses_agent.scoring.speechlike import speech_like
 from streams.frames import NS_PER_S, TruthEvent
 
 SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+# The shared recordings that are common alert sounds (the rest are just sounds).
+ALERT_KINDS = {"freedesktop_alarm-clock-elapsed": "alarm", "freedesktop_phone-incoming-call": "alarm",
+               "tuxpaint_firetruck": "siren"}
 NEAR = 0.25  # an approaching object taller than this share of the view is a hazard
 HAZARD_GROWTH = 0.15  # ...while its size grows at least this fast (per second)
 
@@ -206,9 +209,10 @@ def _gopro_speech(seed: int, d: float) -> Scenario:
 
 
 def _gopro_siren(seed: int, d: float) -> Scenario:
-    siren = Voice(1.0, _speech_file("sounds/tuxpaint_firetruck.ogg", 8.0), gain=0.8, label="siren", is_speech=False)
+    siren = Voice(1.0, _speech_file("sounds/tuxpaint_firetruck.ogg", 8.0), gain=0.8, label="siren", is_speech=False,
+                  sound_kind="siren", sound_due=True)  # a siren alert is due while it sounds
     return Scenario("gopro+siren", OverlaySource(_media("gopro_max-heromode.mp4"), [siren]), 10.5,
-                    "a fire truck's siren: not speech, so no speech prompt")
+                    "a fire truck's siren: a sound alert, and no speech prompt")
 
 
 def _gopro_appears(seed: int, d: float) -> Scenario:
@@ -217,6 +221,101 @@ def _gopro_appears(seed: int, d: float) -> Scenario:
     overlay = Appears(start, start + 3.0, x=x, y=(0.45, 0.6)[seed % 2])  # gone before the turn at 10 s
     return Scenario("gopro+appears", OverlaySource(_media("gopro_max-heromode.mp4"), [overlay]), 10.5,
                     "the gopro walk with a red block appearing out of nowhere")
+
+
+def split_files(kind: str, half: str) -> list[str]:
+    """The repository's split (splits.toml, as tools.data_splits reads it; the runtime package
+    may not import tools): paths under ../shared/data of one kind in one half."""
+    import tomllib
+
+    with (Path(__file__).resolve().parents[2] / "splits.toml").open("rb") as f:
+        return list(tomllib.load(f)[kind][half])
+
+
+def _media_with_audio(video: str, audio: str):  # noqa: ANN202
+    from streams.sources.media_file import MediaFileSource
+
+    return MediaFileSource(_shared(video), audio_path=_shared(audio))
+
+
+def _talk_between_sounds(half: str) -> Callable[[int, float], Scenario]:
+    """Three utterances 4-5 s of non-speech apart, a sound between each two, over a noise bed:
+    three conversations, each due within 1 s of its first word. Speech, sounds, noise and video
+    all come from one half of the split."""
+
+    def build_talk(seed: int, d: float) -> Scenario:
+        import random
+
+        rng = random.Random(seed)
+        speech = split_files("speech", half)
+        sounds = split_files("sounds", half)
+        noise = split_files("noise", half)[0]
+        video = split_files("video", half)[1 if half == "tuning" else 2]  # vtest / one-by-one-person
+        overlays: list = []
+        onset = 1.5  # where the next utterance's first word falls
+        for i in range(3):
+            words = _speech_file(speech[(seed + i) % len(speech)].removeprefix("audio/"), 4.0)
+            lead_in = Voice(0.0, words).voice_onset_s
+            voice = Voice(onset - lead_in, words, label=f"utterance {i + 1}", announce_s=1.0)
+            overlays.append(voice)
+            gap = rng.uniform(4.0, 5.0)
+            sound = _speech_file(sounds[(seed * 3 + i) % len(sounds)].removeprefix("audio/"), min(2.5, gap - 1.5))
+            name = sounds[(seed * 3 + i) % len(sounds)]
+            overlays.append(Voice(voice.end_s + 0.5, sound, gain=0.6, label="sound between", is_speech=False,
+                                  sound_kind=ALERT_KINDS.get(Path(name).stem)))
+            onset = voice.end_s + gap
+        end = onset - 1.0
+        return Scenario(f"talk+sounds ({half})", OverlaySource(_media_with_audio(video, noise), overlays, until_s=end),
+                        end, "three utterances 4-5 s apart with sounds between, over a noise bed")
+
+    return build_talk
+
+
+def _alarm_over_noise(half: str) -> Callable[[int, float], Scenario]:
+    """That half's alarm recording (the alarm clock / the ringing phone) over its noise bed, twice,
+    8-10 s apart: two occurrences, each due as a sound alert within 1 s of its onset (explore)."""
+
+    def build_alarm(seed: int, d: float) -> Scenario:
+        import random
+
+        rng = random.Random(seed)
+        name = next(f for f in split_files("sounds", half) if ALERT_KINDS.get(Path(f).stem) == "alarm")
+        noise = split_files("noise", half)[0]
+        video = split_files("video", half)[4 if half == "tuning" else 3]  # bottle / car: fixed cameras
+        ring = _speech_file(name.removeprefix("audio/"), 3.0)
+        first = rng.uniform(1.5, 3.0)
+        overlays = [Voice(t, ring, gain=rng.uniform(0.3, 0.6), label="alarm", is_speech=False, sound_kind="alarm",
+                          sound_due=True, announce_s=1.0)
+                    for t in (first, first + len(ring) / 16_000 + rng.uniform(5.0, 7.0))]
+        end = overlays[-1].end_s + 2.0
+        return Scenario(f"alarm ({half})", OverlaySource(_media_with_audio(video, noise), overlays, until_s=end), end,
+                        "an alarm sounding twice over a noise bed: two alerts")
+
+    return build_alarm
+
+
+def _approach_over(half: str) -> Callable[[int, float], Scenario]:
+    """An object flown at the wearer at a steady speed (its time to contact known exactly) over
+    a clip of that half: the hazard is due from when the time to contact falls under 2 s."""
+
+    def build_approach(seed: int, d: float) -> Scenario:
+        import random
+
+        from glasses_agent.scoring.overlays import Approach
+
+        rng = random.Random(seed)
+        clips = split_files("video", half)[:4]
+        clip = clips[seed % len(clips)].removeprefix("video/")
+        start = rng.uniform(1.0, 2.5)
+        x0 = (0.25, 0.5, 0.75, 0.4)[seed % 4]
+        colour = ((30, 30, 36), (235, 232, 225))[seed % 2]
+        overlay = Approach(start, start + rng.uniform(3.5, 4.5), k=(0.3, 0.45, 0.6)[seed % 3], x0=x0,
+                           x1=0.5 + (x0 - 0.5) * 0.7, y0=rng.uniform(0.4, 0.6), y1=0.5, color=colour)
+        end = overlay.end_s + 1.5
+        return Scenario(f"approach over {clip} ({half})", OverlaySource(_media(clip), [overlay], until_s=end), end,
+                        "an object flown at the wearer at a steady speed over a real clip")
+
+    return build_approach
 
 
 def _clip(name: str, imu: bool = True) -> Callable[[int, float], Scenario]:
@@ -241,6 +340,12 @@ CATALOGUE: dict[str, tuple[Callable[[int, float], Scenario], float]] = {
     "shared:gopro+speech": (_gopro_speech, 10.5),
     "shared:gopro+siren": (_gopro_siren, 10.5),
     "shared:gopro+appears": (_gopro_appears, 10.5),
+    "shared:talk+sounds": (_talk_between_sounds("tuning"), 22.0),
+    "shared:alarm": (_alarm_over_noise("tuning"), 15.0),
+    "shared:alarm-reporting": (_alarm_over_noise("reporting"), 15.0),
+    "shared:approach": (_approach_over("tuning"), 8.0),
+    "shared:approach-reporting": (_approach_over("reporting"), 8.0),
+    "shared:talk+sounds-reporting": (_talk_between_sounds("reporting"), 22.0),
     "shared:gopro": (_clip("gopro_max-heromode.mp4"), 10.5),
     "shared:gopro-noimu": (_clip("gopro_max-heromode.mp4", imu=False), 10.5),  # glasses without an IMU
     "shared:vtest": (_clip("vtest.avi"), 79.5),

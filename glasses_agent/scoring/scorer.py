@@ -1,7 +1,8 @@
 """The scenario scorer: prompts against expected events, per kind.
 
 - A prompt of kind K is a true positive when it falls in the window of an expected K event
-  (from its onset, minus a small allowance, to its end); else a false positive. Repeats inside
+  (from its onset, minus a small allowance, or from its `early_ns` where it has one, to its
+  end); else a false positive. Repeats inside
   one event's window are fine (a hazard re-announced while it still comes).
 - An expected event is recalled when at least one prompt of its kind falls in its window.
   Events marked optional (e.g. surprise where no world model runs) excuse prompts but are not
@@ -78,7 +79,8 @@ def score(prompts: list[dict[str, Any]], expected: list[Expected], *, tick_ns: i
         return out[kind]
 
     def inside(p: dict[str, Any], e: Expected) -> bool:
-        return p["kind"] == e.kind and e.onset_ns - EARLY_NS <= p["t_ns"] <= e.end_ns
+        start = e.onset_ns - EARLY_NS if e.early_ns is None else min(e.early_ns, e.onset_ns - EARLY_NS)
+        return p["kind"] == e.kind and start <= p["t_ns"] <= e.end_ns
 
     by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for p in sorted(prompts, key=lambda r: r["t_ns"]):

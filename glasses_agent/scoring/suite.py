@@ -35,6 +35,16 @@ SHARED: tuple[tuple[str, tuple[int, ...]], ...] = (
     ("shared:gopro+siren", (0,)),
     ("shared:gopro+appears", (0, 1, 2, 3)),
 )
+# Issue 18's cases, each in a tuning and a reporting version (splits.toml): scored apart, per half,
+# and kept out of the table the earlier targets are checked on.
+HALVES: tuple[tuple[str, str, tuple[int, ...]], ...] = (
+    ("shared:approach", "tuning", (0, 1, 2, 3, 4, 5, 6, 7)),
+    ("shared:approach-reporting", "reporting", (0, 1, 2, 3, 4, 5, 6, 7)),
+    ("shared:talk+sounds", "tuning", (0, 1, 2)),
+    ("shared:talk+sounds-reporting", "reporting", (0, 1, 2)),
+    ("shared:alarm", "tuning", (0, 1)),
+    ("shared:alarm-reporting", "reporting", (0, 1)),
+)
 ALARM_Z = 3.0  # the configurator's default surprise_z: where the surprise policy would speak
 # Unaltered: at most a few prompts a minute. The gopro walk also without its IMU (glasses without
 # one), where nothing tells the world model that the wearer walks.
@@ -66,10 +76,12 @@ class SuiteReport:
     runs: list[ScenarioResult] = field(default_factory=list)
     rates: list[ScenarioResult] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    halves: dict[str, dict[str, KindScore]] = field(default_factory=dict)  # half -> kind -> score (HALVES)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "kinds": {k: s.as_dict() for k, s in sorted(self.scores.items())},
+            "halves": {h: {k: s.as_dict() for k, s in sorted(t.items())} for h, t in sorted(self.halves.items())},
             "runs": [{"scenario": r.name, "seed": r.seed, "prompts": len(r.prompts), "duration_s": r.duration_s,
                       "kinds": [p["kind"] for p in r.prompts], "t_s": [round(p["t_ns"] / 1e9, 2) for p in r.prompts]}
                      for r in self.runs],
@@ -125,6 +137,9 @@ def run_suite(*, memory_dir: str | None = None, shared: bool = True, perception:
     report = SuiteReport()
     world_model = perception != "none" and world != "none"  # the agent loads no world without perception
     plan = list(GENERATED) + (list(SHARED) if shared else [])
+    halves = {name: half for name, half, _ in HALVES}
+    if shared:
+        plan += [(name, seeds) for name, _, seeds in HALVES]
     if only:
         plan = [(n, s) for n, s in plan if n in only]
     total = sum(len(seeds) for _, seeds in plan) + (len(RATE_CLIPS) if shared and not only else 0)
@@ -155,8 +170,8 @@ def run_suite(*, memory_dir: str | None = None, shared: bool = True, perception:
                 if not world_model:  # surprise is the world model's: without it, excused but not due
                     optional = optional + [e for e in required if e.kind == "surprise"]
                     required = [e for e in required if e.kind != "surprise"]
-                score(result.prompts, required, optional=optional, scores=report.scores,
-                      tick_ns=NS_PER_S // 10)
+                table = report.halves.setdefault(halves[name], {}) if name in halves else report.scores
+                score(result.prompts, required, optional=optional, scores=table, tick_ns=NS_PER_S // 10)
                 report.runs.append(result)
                 step(f"{name} seed {seed}: {len(result.prompts)} prompts")
         if shared and not only:
@@ -175,6 +190,28 @@ def run_suite(*, memory_dir: str | None = None, shared: bool = True, perception:
 HAZARD_TARGETS = {"recall": 0.95, "precision": 0.8, "onset_ticks_max": 3, "direction_error_max": 1}
 OTHER_TARGETS = {"recall": 0.8, "precision": 0.8}
 MAX_PER_MINUTE = 6.0
+
+
+# Issue 18's targets on its cases, per half: hazards within 0.3 s of the time to contact falling
+# under 2 s; each new conversation and each alarm told within 1 s.
+HALF_TARGETS = {"hazard": {"recall": 0.95, "onset_ticks_max": 3, "direction_error_max": 1},
+                "speech": {"recall": 0.95, "onset_ticks_max": 10}, "sound": {"recall": 0.9, "precision": 0.9,
+                                                                             "onset_ticks_max": 10}}
+
+
+def missed_half_targets(report: SuiteReport) -> list[str]:
+    """Issue 18's targets its cases miss, per half (reported; `--check` holds the earlier ones)."""
+    out = []
+    for half, table in sorted(report.halves.items()):
+        for kind, s in sorted(table.items()):
+            d = s.as_dict()
+            for name, limit in HALF_TARGETS.get(kind, {}).items():
+                value = d.get(name)
+                if value is None:
+                    continue
+                if (value > limit) if name.endswith("_max") else (value < limit):
+                    out.append(f"{half}: {kind} {name} {value} (target {'<=' if name.endswith('_max') else '>='} {limit})")
+    return out
 
 
 def missed_targets(report: SuiteReport) -> list[str]:

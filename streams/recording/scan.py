@@ -14,13 +14,19 @@ import zlib
 from collections.abc import Iterator
 from typing import IO
 
+from mcap.data_stream import RecordBuilder
 from mcap.exceptions import EndOfFile
+from mcap.opcode import Opcode
 from mcap.records import Channel, Chunk, DataEnd, Footer, Message, Metadata, Schema
 from mcap.stream_reader import CRCValidationError, StreamReader, breakup_chunk
 
 MCAP_MAGIC = b"\x89MCAP0\r\n"
 # Footer record: opcode (1) + length (8) + summary start (8) + summary offset start (8) + crc (4).
 FOOTER_AND_MAGIC = 29 + len(MCAP_MAGIC)
+# mcap's reader skips records of an unknown opcode without a word (forward compatibility); in a
+# file of ours an unknown opcode is a flipped byte, and skipping it would drop a whole chunk and
+# read on past the gap, so the scan stops there instead.
+KNOWN_OPCODES = frozenset(int(op) for op in Opcode)
 
 
 class Scan:
@@ -45,7 +51,12 @@ class Scan:
         channels: dict[int, Channel] = {}
         records = reader.records
         data_ended = False
+        record_start: int | None = None  # where the next record begins (known after the header)
         while True:
+            declared = self._next_record_head() if record_start is not None else None
+            if declared is not None and declared[0] not in KNOWN_OPCODES:
+                self._stop(ValueError(f"a record of unknown opcode 0x{declared[0]:02x} at byte {record_start}"))
+                return
             try:
                 record = next(records)
                 inner = [record]
@@ -62,6 +73,14 @@ class Scan:
             except Exception as err:  # noqa: BLE001 - mcap, zstd and lz4 each fail their own way
                 self._stop(err)
                 return
+            if declared is not None and not isinstance(record, Footer) and (
+                    held := _encoded_size(record)) != (claimed := 9 + declared[1]):
+                # mcap's reader skips whatever a record's length claims beyond its fields, and reads on
+                # past it when a field's own length is flipped larger: either way it would step
+                # silently over the chunks behind it.
+                self._stop(ValueError(f"the record at byte {record_start} claims {claimed} bytes but holds {held}"))
+                return
+            record_start = self._f.tell()
             if isinstance(record, DataEnd):
                 data_ended = True
                 self.data_crc = "ok" if record.data_section_crc else "absent"  # a wrong one raised above
@@ -86,6 +105,14 @@ class Scan:
                     yield schemas.get(channel.schema_id), channel, item
             self.good_bytes = self._f.tell()
 
+    def _next_record_head(self) -> tuple[int, int] | None:
+        """The opcode and declared length of the record the reader reads next (None where fewer
+        than 9 bytes are left: the reader then says how the file ends)."""
+        at = self._f.tell()
+        head = self._f.read(9)
+        self._f.seek(at)
+        return (head[0], int.from_bytes(head[1:], "little")) if len(head) == 9 else None
+
     def _stop(self, err: Exception) -> None:
         self.stopped_by = _describe_error(err)
         # A file that just ends (its writer never finished) runs out of bytes inside its last
@@ -100,6 +127,13 @@ class Scan:
         if len(head) < 9:
             return True
         return self.good_bytes + 9 + int.from_bytes(head[1:], "little") > self._size
+
+
+def _encoded_size(record: object) -> int:
+    """The bytes a record takes written out again (opcode and length included)."""
+    builder = RecordBuilder()
+    record.write(builder)  # type: ignore[attr-defined]
+    return len(builder.end())
 
 
 def _describe_error(err: Exception) -> str:

@@ -1,8 +1,12 @@
-"""`glasses-agent eval probe`, `eval collapse` and `eval surprise`: the models' evaluations as tables.
+"""`glasses-agent eval ...`: the models' and detectors' evaluations as tables (every target below).
 
     glasses-agent eval probe [--quick]                                           frozen-feature linear probes
     glasses-agent eval collapse [--checkpoint CKPT]                              is the encoder collapsed?
+    glasses-agent eval perception [--checkpoint LABEL=CKPT[,CKPT,CKPT]]        the agent's tasks, reporting clips
     glasses-agent eval surprise --pairs DIR [--world CKPT] [--perception CKPT]   pairwise accuracy table
+    glasses-agent eval make-pairs (--from CLIP... | --split tuning|reporting) --out DIR   pairs from real clips
+    glasses-agent eval controls --pairs DIR                                      plausible controls vs the prompt bar
+    glasses-agent eval hazards | eval sounds                                     issue 18's hazard and alert-sound judges (senses_evals.py)
 
 The evaluations are tools/evals/; torch is imported inside the handlers, so `glasses-agent --help`
 stays fast.
@@ -16,14 +20,20 @@ from pathlib import Path
 from typing import Any
 
 from tools.commands.common import add_object_slots_argument, positive_int, write_results
+from tools.commands.make_pairs import add_targets as add_make_pairs_targets
+from tools.commands.senses_evals import add_targets as add_senses_targets
 
 
 def register(subparsers: Any) -> None:
-    """Add `eval` and its targets (probe, collapse, surprise) to the CLI."""
+    """Add `eval` and its targets (probe, collapse, perception, surprise, make-pairs, controls, hazards, sounds) to the CLI."""
     evaluate = subparsers.add_parser("eval", help="evaluate models and print (and write) the tables")
     targets = evaluate.add_subparsers(dest="eval_target", metavar="TARGET", required=True)
     _add_perception(targets)
+    _add_perception_tasks(targets)
     _add_surprise(targets)
+    add_make_pairs_targets(targets)
+    _add_controls(targets)
+    add_senses_targets(targets)
 
 
 def _add_perception(subparsers: Any) -> None:
@@ -62,6 +72,59 @@ def _add_perception(subparsers: Any) -> None:
     c.add_argument("--out", default="bench-results/collapse.json")
     c.add_argument("--threads", type=positive_int, default=1)
     c.set_defaults(handler=cmd_eval_collapse)
+
+
+def _add_perception_tasks(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "perception",
+        help="the perception model in the agent's tasks: object re-id, sound re-id, appearance change",
+        description="On the reporting half of splits.toml: object re-identification (real object crops "
+        "composited over real clips, mAP), sound re-identification (shared sounds over a noise bed they "
+        "were not enrolled over, among other sounds and speech, mAP) and appearance change (voe_dev "
+        "constancy pairs, pairwise accuracy of the box feature's cosine change), for each checkpoint, the "
+        "same encoder untrained, and raw input (the box's pixels, the mean log-mel). Mean ± std over seeds.",
+    )
+    p.add_argument("--checkpoint", action="append", default=None, metavar="LABEL=CKPT[,CKPT...]",
+                   help="a row: one checkpoint, or one per seed (comma-separated); repeatable "
+                   "(default: shipped=the shipped checkpoint)")
+    p.add_argument("--seeds", type=positive_int, default=3, help="seeds (default 3)")
+    p.add_argument("--episodes", type=positive_int, default=2, help="object episodes per reporting clip (default 2)")
+    p.add_argument("--pairs", default=None, help="folder of constancy pairs (default ../shared/data/voe_dev)")
+    p.add_argument("--readout", choices=("frame", "crop"), default="frame",
+                   help="frame: the whole view encoded, its tokens pooled in the box, as the agent reads them "
+                   "(default); crop: the box cut out and encoded as the view")
+    p.add_argument("--quick", action="store_true", help="a smoke run: one seed, two clips and two pairs")
+    p.add_argument("--out", default="bench-results/perception-tasks.json", help="JSON to write")
+    p.add_argument("--threads", type=positive_int, default=1)
+    p.set_defaults(handler=cmd_eval_perception_tasks)
+
+
+def cmd_eval_perception_tasks(args: argparse.Namespace) -> int:
+    """`glasses-agent eval perception`: the three task measures, every feature source, mean ± std over seeds."""
+    import torch
+
+    from glasses_agent.perception.errors import PerceptionError
+    from tools.evals.perception.run import EvalSettings, format_table, run_perception_eval, winners
+
+    torch.set_num_threads(args.threads)
+    settings = EvalSettings(seeds=1 if args.quick else args.seeds, episodes_per_clip=1 if args.quick else args.episodes,
+                            max_clips=2 if args.quick else None, readout=args.readout)
+    if args.checkpoint:
+        settings.checkpoints = {}
+        for item in args.checkpoint:
+            label, sep, paths = item.partition("=")
+            if not sep or not label or not paths or label in ("untrained", "raw"):
+                raise PerceptionError(f"--checkpoint wants LABEL=CKPT[,CKPT...] (label not untrained/raw), got {item!r}")
+            settings.checkpoints[label] = paths.split(",")
+    if args.pairs:
+        settings.voe_dir = Path(args.pairs)
+    result = run_perception_eval(settings, log=lambda text: print(text, file=sys.stderr, flush=True))
+    print(format_table(result))
+    for task, label in winners(result).items():
+        print(f"best on {task}: {label}")
+    out = write_results(args.out, result)
+    print(f"written {out}")
+    return 0
 
 
 def cmd_eval_probe(args: argparse.Namespace) -> int:
@@ -200,6 +263,8 @@ def cmd_eval_surprise(args: argparse.Namespace) -> int:
         world_surprise,
     )
 
+    from tools.evals.frame_rate import tick_hz_for
+
     pairs = find_pairs(args.pairs)
     encoder, dynamics, untrained_encoder, untrained_dynamics, notes = _load_models(args)
     full = WorldModel(dynamics, dynamics.config if dynamics is not None else None, use_slots=args.object_slots)
@@ -211,7 +276,7 @@ def cmd_eval_surprise(args: argparse.Namespace) -> int:
         if path not in cache:
             cache.clear()  # pairs are evaluated one at a time: keep only the pair at hand
         if path not in cache:
-            ticks = clip_ticks(path)
+            ticks = clip_ticks(path, tick_hz=tick_hz_for(path))  # a 3 fps clip is judged at 3 ticks a second
             cache[path] = {
                 "ticks": ticks,
                 "trained": encoder.encode(ticks) if encoder is not None else None,
@@ -243,4 +308,47 @@ def cmd_eval_surprise(args: argparse.Namespace) -> int:
             print(f"{row['name']:<32} {cells}")
     out = write_results(args.out, result)
     print(f"written {out}")
+    return 0
+
+
+def _add_controls(subparsers: Any) -> None:
+    c = subparsers.add_parser(
+        "controls", help="plausible controls of a make-pairs folder: does any lift surprise over the prompt bar?",
+        description="For each control in DIR/manifest.json, runs the world model on the control and on its bare "
+        "reference and counts the controls whose surprise crosses the prompt threshold where the reference "
+        "does not, or that raise more alarms than the reference.")
+    c.add_argument("--pairs", required=True, metavar="DIR", help="a folder made by 'eval make-pairs'")
+    c.add_argument("--world", default=None, metavar="CKPT", help="world checkpoint (default: the shipped one)")
+    c.add_argument("--perception", default=None, metavar="CKPT", help="perception checkpoint (default: the shipped one)")
+    c.add_argument("--threshold", type=float, default=None, help="prompt threshold on z (default the actor's, 3.0)")
+    c.add_argument("--out", default="bench-results/controls.json", help="JSON to write (default bench-results/controls.json)")
+    c.add_argument("--threads", type=positive_int, default=1, help="torch CPU threads (default 1)")
+    c.set_defaults(handler=cmd_eval_controls)
+
+
+def cmd_eval_controls(args: argparse.Namespace) -> int:
+    """`glasses-agent eval controls --pairs DIR`: the world model on each control and its bare reference."""
+    import torch
+
+    torch.set_num_threads(args.threads)
+    from glasses_agent.world_model import WorldModel
+    from glasses_agent.world_model.recordings import clip_ticks
+    from tools.evals.controls import PROMPT_Z, evaluate_controls, format_controls, load_controls
+    from tools.evals.frame_rate import tick_hz_for
+    from tools.evals.surprise_pairs import world_surprise
+
+    load_controls(args.pairs)  # a bad folder fails before the models load
+    encoder, dynamics, _, _, notes = _load_models(args)
+    world = WorldModel(dynamics, dynamics.config if dynamics is not None else None)
+
+    def surprise(path: Path) -> list[float]:
+        ticks = clip_ticks(path, tick_hz=tick_hz_for(path))
+        return world_surprise(world, ticks, encoder.encode(ticks) if encoder is not None else None)
+
+    result = evaluate_controls(args.pairs, surprise, PROMPT_Z if args.threshold is None else args.threshold)
+    result["notes"] = notes
+    for note in notes:
+        print(f"note: {note}")
+    print(format_controls(result))
+    print(f"written {write_results(args.out, result)}")
     return 0

@@ -33,7 +33,7 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
     """Run the suite (or list it), print the table; with --check exit 1 when a target is missed."""
     from glasses_agent.scoring.scenes import CATALOGUE, build
     from glasses_agent.scoring.scorer import format_table
-    from glasses_agent.scoring.suite import missed_targets, run_suite
+    from glasses_agent.scoring.suite import missed_half_targets, missed_targets, run_suite
 
     if args.list:
         for name in CATALOGUE:
@@ -70,6 +70,12 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
                   f"({kinds}{world})")
     for s in report.skipped:
         print(f"skipped    {s}")
+    for half, table in sorted(report.halves.items()):
+        print(f"\nissue 18 cases, {half} half")
+        print(format_table(table))
+    if report.halves:
+        half_missed = missed_half_targets(report)
+        print("\nissue 18   " + ("all met" if not half_missed else "missed: " + "; ".join(half_missed)))
     missed = missed_targets(report)
     print("\ntargets    " + ("all met" if not missed else "MISSED: " + "; ".join(missed)))
     if args.out:

@@ -37,7 +37,8 @@ def _add_perception(subparsers: Any) -> None:
         "history.json and curves.png into --out, at every evaluation.",
     )
     p.add_argument("--data", nargs="+", default=DEFAULT_DATA, metavar="PATH",
-                   help="MCAP recordings, media files, folders, or synthetic:SCENARIO[:SEEDS] "
+                   help="MCAP recordings, media files, folders, synthetic:SCENARIO[:SEEDS], or real:tuning "
+                   "(the tuning half of splits.toml streamed from the files, augmented) "
                    f"(default: {' '.join(DEFAULT_DATA)})")
     p.add_argument("--out", required=True, help="checkpoint folder to write")
     p.add_argument("--steps", type=positive_int, default=2000, help="optimiser steps in all (default 2000)")
@@ -56,6 +57,10 @@ def _add_perception(subparsers: Any) -> None:
                    help="torch CPU threads (default 1: on a shared machine more threads spin against other work)")
     p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when present)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out up to --steps")
+    p.add_argument("--init", default=None, metavar="CKPT",
+                   help="start from this checkpoint's encoder (and predictor, when it holds one) instead of a seeded init")
+    p.add_argument("--generated-share", type=float, default=0.25,
+                   help="with real:tuning in --data, the share of each batch from the other (generated) specs (default 0.25)")
     p.add_argument("--export", default=None, metavar="DIR",
                    help="at the end, also write the encoder alone (what inference loads) into DIR")
     p.set_defaults(handler=cmd_train_perception)
@@ -91,17 +96,25 @@ def cmd_train_perception(args: argparse.Namespace) -> int:
     if not 0 < args.holdout < 1:
         raise PerceptionError(f"--holdout must be between 0 and 1, got {args.holdout}")
     mc = ModelConfig()
-    print(f"loading clips from {' '.join(args.data)} ...", file=sys.stderr)
-    clips, names = load_clips(args.data, mc, clip_seconds=args.clip_seconds)
-    train, held_out = clips.split(args.holdout)
+    real = [s for s in args.data if s.startswith("real")]
+    other = [s for s in args.data if not s.startswith("real")]
+    if real:
+        train, held_out, names = _real_mix(real, other, mc, args)
+    else:
+        print(f"loading clips from {' '.join(args.data)} ...", file=sys.stderr)
+        clips, names = load_clips(args.data, mc, clip_seconds=args.clip_seconds)
+        train, held_out = clips.split(args.holdout)
     tc = TrainConfig(objective=args.objective, steps=args.steps, batch_size=args.batch_size, lr=args.lr,
                      sigreg_lambda=args.sigreg_lambda, seed=args.seed, eval_every=args.eval_every,
                      warmup=min(100, max(1, args.steps // 10)), device=device)
     trainer = Trainer(mc, tc, train, held_out)
+    if args.init and not args.resume:
+        trainer.init_from(args.init)
     if args.resume:
         trainer.resume(args.out)
         print(f"resumed at step {trainer.step}", file=sys.stderr)
-    print(f"{len(train)} training clips, {len(held_out)} held out, from {len(names)} sources; "
+    count = "streamed" if real else f"{len(train)}"
+    print(f"{count} training clips, {len(held_out)} held out, from {len(names)} sources; "
           f"parameters {trainer.parameters}; objective {tc.objective}; device {device}", file=sys.stderr)
     history = _train_with_progress(trainer, args.out, tc.steps)
     final = next((r for r in reversed(history) if "eval_loss" in r), {}) if history else {}
@@ -113,6 +126,30 @@ def cmd_train_perception(args: argparse.Namespace) -> int:
         summary["export"] = str(export_encoder(args.out, args.export))
     print(json.dumps(summary))
     return 0
+
+
+def _real_mix(real: list[str], other: list[str], mc: Any, args: argparse.Namespace) -> tuple[Any, Any, list[str]]:
+    """The real stream (with the other specs' clips as one source among them) and a fixed held-out set."""
+    from glasses_agent.perception.data import ClipSet, load_clips
+    from glasses_agent.perception.errors import PerceptionError
+    from tools.train.real_data import MixedClips, real_stream
+
+    if len(real) > 1:
+        raise PerceptionError("give real:tuning once")
+    if not 0 <= args.generated_share < 1:
+        raise PerceptionError(f"--generated-share must be in [0, 1), got {args.generated_share}")
+    print(f"streaming {real[0]} ...", file=sys.stderr)
+    stream = real_stream(real[0], mc, seed=args.seed)
+    generated, names = None, list(stream.names)
+    held_real = stream.fixed_set(96)
+    held = [held_real]
+    if other:
+        print(f"loading clips from {' '.join(other)} ...", file=sys.stderr)
+        clips, more = load_clips(other, mc, clip_seconds=args.clip_seconds)
+        generated, held_gen = clips.split(args.holdout)
+        held.append(held_gen.take(slice(0, 32)))
+        names += more
+    return MixedClips(stream, generated, args.generated_share, seed=args.seed), ClipSet.concat(held), names
 
 
 def _add_world(subparsers: Any) -> None:

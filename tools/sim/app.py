@@ -15,6 +15,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 
+from tools.sim.buttons import BUTTON_KEYS
 from tools.sim.controller import ManualClock, MonotonicClock, SessionController
 from tools.sim.drivers import Driver
 from tools.sim.screens import HelpScreen, NamePrompt
@@ -37,6 +38,9 @@ ABOUT = (
 
 
 class SimApp(App):
+    """The Textual simulator: the camera with the world model's boxes, the microphone, the world state,
+    the critic's log and health, with keys to pause, step, seek, change speed and mode, and give
+    feedback."""
     CSS_PATH = "sim.tcss"
     TITLE = "glasses-agent sim"
     ENABLE_COMMAND_PALETTE = False
@@ -55,6 +59,7 @@ class SimApp(App):
         Binding("e", "enroll", "enroll"),
         Binding("f", "find", "find"),
         Binding("m", "mode", "mode"),
+        *(Binding(key, f"button('{action}')", description) for key, action, description in BUTTON_KEYS),
         Binding("s", "screenshot_svg", "screenshot"),
         Binding("question_mark", "help", "all keys"),
         Binding("q", "quit", "quit"),
@@ -64,7 +69,7 @@ class SimApp(App):
     # opposite keys share one entry. Every binding's key is here or in the help screen (a test checks).
     KEY_BAR = [("space", "play/pause"), ("n", "step"), ("?", "all keys"), ("q", "quit"), ("← →", f"seek {SEEK_S:g}s"),
                ("+ -", "speed"), ("h", "helpful"), ("d", "dismissed"), ("e", "enroll"), ("f", "find"), ("m", "mode"),
-               ("s", "screenshot")]
+               ("s", "screenshot"), ("1 2 3", "button press·double·long")]
 
     def __init__(
         self,
@@ -221,6 +226,12 @@ class SimApp(App):
 
     async def action_mode(self) -> None:
         await self.controller.cycle_mode()
+
+    async def action_button(self, action: str) -> None:
+        """A glasses button: what it did goes to the critic log (the mode to the session bar)."""
+        note = await self.controller.button(action)
+        if note is not None:
+            self.query_one(CriticLog).note(note)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(list(self.BINDINGS), ABOUT))

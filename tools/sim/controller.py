@@ -23,6 +23,7 @@ from glasses_agent.errors import GlassesAgentError
 from streams.clock import ManualClock, MonotonicClock
 from streams.frames import NS_PER_S
 from streams.pacers.interactive import InteractivePacer
+from tools.sim.buttons import button_note
 from tools.sim.drivers import MODES, NOTHING_YET, Driver
 from tools.sim.view import HudTracker, SimFrame, build_frame
 
@@ -366,6 +367,22 @@ class SessionController:
         self.status = f"mode {mode}"
         self.on_state()
         return mode
+
+    async def button(self, action: str) -> str | None:
+        """Press a glasses button (press, double_press, long_press) on the agent; returns the log's
+        line for what it did (None: refused, the reason is the status)."""
+        try:
+            outcome = await self._call(self.driver.button, action)
+        except GlassesAgentError as err:
+            self.status = str(err)
+            self.on_state()
+            return None
+        prompt = self.frame.last_prompt if self.frame is not None else None
+        note = button_note(outcome, self.mode, None if prompt is None else prompt.text)
+        self.mode = outcome.mode
+        self.status = note
+        self.on_state()
+        return note
 
 
 def _rate(stamps: deque[float]) -> float:

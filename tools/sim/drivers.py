@@ -19,6 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
 
+from glasses_agent.configurator import ButtonOutcome, Configurator
 from glasses_agent.context import Entity, TickContext, Verdict, WorldState
 from glasses_agent.errors import GlassesAgentError
 from glasses_agent.prompts import InvalidPromptError, Prompt
@@ -35,6 +36,8 @@ class SimError(GlassesAgentError):
 
 
 class Driver(Protocol):
+    """What the simulator reads ticks from: a replay or demo run through the agent, a recorded trace, or
+    a live device; each gives TickContexts and takes feedback."""
     feed: TickStream
     label: str  # what the header shows as the source ("replay scene.mcap", "demo", ...)
     seekable: bool
@@ -45,6 +48,7 @@ class Driver(Protocol):
     def enroll(self, name: str, ctx: TickContext, entity: Entity) -> None: ...
     def set_mode(self, mode: str) -> None: ...
     def set_goal(self, name: str | None) -> None: ...
+    def button(self, action: str) -> ButtonOutcome: ...
     def close(self) -> None: ...
     def enrolled(self) -> list[str]: ...
 
@@ -142,6 +146,8 @@ class TraceDriver:
         self.names: dict[int, str] = {}
         self.mode: str | None = None
         self.goal: str | None = None
+        self._shown_mode: str | None = None  # the last tick's (recorded) mode: where buttons start
+        self._buttons: Configurator | None = None
 
     def next(self, not_before_ns: int | None = None) -> TickContext | None:
         tick = self.feed.next_tick(not_before_ns)
@@ -151,6 +157,7 @@ class TraceDriver:
         ctx = context_from_record(tick, rec) if rec is not None else TickContext(tick=tick)
         if self.mode is not None:
             ctx.mode = self.mode
+        self._shown_mode = ctx.mode
         if self.goal is not None:
             ctx.goal = self.goal
         if self.names and ctx.world is not None:
@@ -171,6 +178,17 @@ class TraceDriver:
 
     def set_mode(self, mode: str) -> None:
         self.mode = mode
+
+    def button(self, action: str) -> ButtonOutcome:
+        """A recorded trace has no agent: the agent's own button meanings (a Configurator, not
+        auto-switching) turn the press into the mode the replay shows from the next tick on."""
+        if self._buttons is None:
+            self._buttons = Configurator(self.mode or self._shown_mode or "explore", auto=False)
+        elif self.mode is not None and self.mode != self._buttons.mode:
+            self._buttons.set_mode(self.mode)  # the mode key switched it since
+        outcome = self._buttons.button(action)
+        self.mode = outcome.mode
+        return outcome
 
     def set_goal(self, name: str | None) -> None:
         self.goal = name
@@ -229,6 +247,9 @@ class AgentDriver:
 
     def set_goal(self, name: str | None) -> None:
         self.agent.set_goal(name)
+
+    def button(self, action: str) -> ButtonOutcome:
+        return self.agent.button(action)
 
     def enrolled(self) -> list[str]:
         return enrolled_names(self.agent)

@@ -82,6 +82,8 @@ class LiveFeed:
 
 
 class LiveDriver:
+    """A driver over live input (camera and microphone, or a device behind the MQTT bridge): the agent
+    runs in real time on its own loop and the simulator shows its ticks; no seeking."""
     seekable = False
 
     def __init__(self, agent: Any, label: str, run: Callable[[TappedAgent, asyncio.Event, LiveFeed], Awaitable[Any]],
@@ -156,6 +158,10 @@ class LiveDriver:
 
     def set_goal(self, name: str | None) -> None:
         self._in_loop(self.agent.set_goal, name)
+
+    def button(self, action: str) -> Any:
+        """The agent's ButtonOutcome (over MQTT the device's own prompt is not re-sent: the sim shows it)."""
+        return self._in_loop(self.agent.button, action)
 
     def enrolled(self) -> list[str]:
         return self._in_loop(enrolled_names, self.agent)

@@ -273,6 +273,10 @@ class ProcessDriver:
     def set_goal(self, name: str | None) -> None:
         self._call("set_goal", name)
 
+    def button(self, action: str) -> Any:
+        """The child's agent presses it; its ButtonOutcome comes back over the pipe."""
+        return self._call("button", action)
+
     def enrolled(self) -> list[str]:
         return self._call("enrolled")
 

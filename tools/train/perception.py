@@ -204,6 +204,18 @@ class Trainer:
         (out / "history.json").write_text(json.dumps(self.history) + "\n")
         write_curves(self.history, out / "curves.png")
 
+    def init_from(self, source: str | Path) -> None:
+        """Start from a checkpoint's weights (same shape): its encoder, and its predictor when it holds one
+        of this objective's shape; the optimiser, schedule and step start afresh."""
+        config, tensors, _ = read_checkpoint(source)
+        if config != self.mc:
+            raise CheckpointError(f"{source}: checkpoint of another shape than this run's model config")
+        load_module_state(self.encoder, tensors, "encoder", str(source))
+        if any(k.startswith("predictor.") for k in tensors):
+            load_module_state(self.predictor, tensors, "predictor", str(source))
+        if self.target is not None:
+            self.target.load_state_dict(self.encoder.state_dict())
+
     def resume(self, folder: str | Path) -> None:
         """Continue a run saved in `folder` (same model shape and objective) from its last step."""
         folder = Path(folder)

@@ -41,6 +41,8 @@ def meter(level_db: float, width: int) -> list[Segment]:
 
 
 class AudioView(Widget):
+    """The microphone pane: a mel strip of the tick's audio window and its level, redrawn only when the
+    window changed."""
     DEFAULT_CSS = "AudioView { height: 10; }"
 
     def __init__(self, **kwargs) -> None:

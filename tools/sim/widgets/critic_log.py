@@ -49,7 +49,8 @@ def entry_text(entry: Entry) -> Text:
     """The entry as the pane writes it: time, verdict, kind, the reason, the count; the prompt's
     words on a line of their own (the reason, why, and the words, what, both stay readable)."""
     if entry.mark == "↳":
-        return Text(f"   ↳ {entry.reason}", style="rgb(230,200,120)")
+        times = f" ×{entry.count}" if entry.count > 1 else ""  # the same action again (a button pressed twice)
+        return Text(f"   ↳ {entry.reason}{times}", style="rgb(230,200,120)")
     line = Text()
     span = f"{entry.stream_s:.1f}–{entry.last_s:.1f}s" if entry.count > 1 else f"{entry.stream_s:.1f}s"
     line.append(f"{span:>7} ", style="dim")

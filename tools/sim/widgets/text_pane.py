@@ -11,6 +11,7 @@ from textual.widget import Widget
 
 
 class TextPane(Widget):
+    """A pane that shows one Rich renderable and redraws when it is replaced."""
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._renderable: RenderableType = ""

@@ -34,6 +34,8 @@ def _state(entity: Entity) -> Text:
 
 
 class WorldView(Vertical):
+    """The world pane: a summary line (surprise, mode, goal, walking) over a table of the entities the
+    world model tracks."""
     def compose(self) -> ComposeResult:
         yield TextPane(id="world-summary")
         table = DataTable(id="entities", cursor_type="row", zebra_stripes=True)

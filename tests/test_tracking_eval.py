@@ -1,0 +1,78 @@
+"""Hand-labelled tracks (tests/fixtures/tracks) and the CLEAR-MOT evaluator (tools.evals.tracking):
+id switches and fragmentations at IoU 0.5, counted on the labelled frames."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("motmetrics")
+
+from tools.evals.tracking import TrackLabelsError, evaluate_tracks, iou, read_mot  # noqa: E402
+
+TRACKS = Path(__file__).parent / "fixtures" / "tracks"
+BOX = TRACKS / "box.txt"
+BOX_FPS = 29.97
+
+
+def test_box_labels_cover_every_10th_frame_inside_the_image():
+    rows = read_mot(BOX)
+    frames = sorted({f for f, _, _ in rows})
+    assert frames == list(range(1, 452, 10))  # decoded frames 0, 10, ..., 450 of box.mp4
+    assert {t for _, t, _ in rows} == {1, 2}  # the box, the pen
+    assert sum(1 for _, t, _ in rows if t == 1) == len(frames)  # the box is in every labelled frame
+    for _, _, (x, y, w, h) in rows:
+        assert 0 <= x and 0 <= y and x + w <= 640 and y + h <= 480
+
+
+def test_person_labels_are_six_people_one_at_a_time():
+    rows = read_mot(TRACKS / "one-by-one-person-detection.txt")
+    assert {t for _, t, _ in rows} == set(range(1, 7))
+    frames = [f for f, _, _ in rows]
+    assert len(frames) == len(set(frames))  # never two people at once
+    assert all((f - 1) % 10 == 0 for f in frames)
+    firsts = [min(f for f, t, _ in rows if t == k) for k in range(1, 7)]
+    assert firsts == sorted(firsts)  # ids in the order people come in
+    for _, _, (x, y, w, h) in rows:
+        assert 0 <= x and 0 <= y and x + w <= 768 and y + h <= 432
+
+
+def test_the_labels_as_a_tracker_score_perfectly():
+    score = evaluate_tracks(read_mot(BOX), BOX, fps=BOX_FPS)
+    assert (score.id_switches, score.fragmentations, score.misses, score.false_positives) == (0, 0, 0, 0)
+    assert score.mota == 1.0 and score.switches_per_track_minute == 0.0
+
+
+def test_a_new_id_midway_is_one_switch_on_that_track():
+    rows = [(f, 7 if (t == 1 and f > 200) else t, b) for f, t, b in read_mot(BOX)]
+    score = evaluate_tracks(rows, BOX, fps=BOX_FPS)
+    assert score.id_switches == 1 and score.switches_per_track == {1: 1, 2: 0}
+    assert score.switches_per_track_minute == pytest.approx(1 / ((451 - 1) / BOX_FPS / 60))
+
+
+def test_a_gap_in_a_track_is_a_fragmentation_and_misses():
+    rows = [(f, t, b) for f, t, b in read_mot(BOX) if not (t == 1 and 101 <= f <= 151)]
+    score = evaluate_tracks(rows, BOX, fps=BOX_FPS)
+    assert score.fragmentations == 1 and score.misses == 6 and score.id_switches == 0
+
+
+def test_boxes_that_overlap_less_than_half_do_not_match():
+    shifted = [(f, t, (x + w * 0.6, y, w, h)) for f, t, (x, y, w, h) in read_mot(BOX)]
+    score = evaluate_tracks(shifted, BOX, fps=BOX_FPS)
+    assert score.matches == 0 and score.misses == len(read_mot(BOX))
+    # Unlabelled frames are not scored: extra rows on them change nothing.
+    extra = read_mot(BOX) + [(5, 9, (0.0, 0.0, 50.0, 50.0))]
+    assert evaluate_tracks(extra, BOX, fps=BOX_FPS).false_positives == 0
+
+
+def test_iou_of_known_boxes():
+    assert iou([[0, 0, 10, 10]], [[5, 0, 10, 10]])[0, 0] == pytest.approx(50 / 150)
+    assert iou([[0, 0, 10, 10]], [[20, 20, 5, 5]])[0, 0] == 0.0
+
+
+def test_a_broken_label_file_is_one_clear_error(tmp_path):
+    bad = tmp_path / "bad.txt"
+    bad.write_text("1,1,10,10,5,5,1,-1,-1,-1\n2,x,10,10\n")
+    with pytest.raises(TrackLabelsError, match=r"bad.txt:2"):
+        read_mot(bad)

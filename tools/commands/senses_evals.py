@@ -1,0 +1,98 @@
+"""`glasses-agent eval hazards` and `eval sounds`: issue 18's judges on real material (targets of the eval family).
+
+    glasses-agent eval hazards                 # objects flown at the wearer over every shared clip, per half,
+                                               # and false hazards over the six unaltered clips
+    glasses-agent eval sounds --seeds 8        # alarm/siren alerts over the noise beds, per half
+
+Both read the repository's split (tools.data_splits): the `tuning` half tuned the detectors,
+the `reporting` half's figures are the held-out ones.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+FALSE_ALARM_CLIPS = ("video/gopro_max-heromode.mp4", "video/vtest.avi", "video/intel/one-by-one-person-detection.mp4",
+                     "video/intel/car-detection.mp4", "video/sam2_03_blocks.mp4", "video/sam2_04_coffee.mp4")
+
+
+def add_targets(subparsers: Any) -> None:
+    """Add `eval hazards` and `eval sounds` (called by tools.commands.evals.register)."""
+    p = subparsers.add_parser("hazards", help="time-to-contact hazards on objects flown at the wearer over real clips")
+    p.add_argument("--max-s", type=float, default=20.0, help="seconds of each clip the flown objects may use")
+    p.add_argument("--out", metavar="FILE.json", help="also write the figures as JSON")
+    p.set_defaults(handler=cmd_eval_hazards)
+    s = subparsers.add_parser("sounds", help="common alert sounds (alarm, siren) over real noise beds, per half")
+    s.add_argument("--seeds", type=int, default=8, help="mixes per half")
+    s.add_argument("--out", metavar="FILE.json", help="also write the figures as JSON")
+    s.set_defaults(handler=cmd_eval_sounds)
+
+
+def _shared_or_exit() -> Path:
+    from tools.data_splits import SHARED_DATA
+
+    if not SHARED_DATA.exists():
+        from glasses_agent.errors import GlassesAgentError
+
+        raise GlassesAgentError(f"{SHARED_DATA}: missing (these evaluations need ../shared/data)")
+    return SHARED_DATA
+
+
+def cmd_eval_hazards(args: argparse.Namespace) -> int:
+    from glasses_agent.scoring import hazard_eval as he
+    from tools.data_splits import clips
+
+    data = _shared_or_exit()
+    out: dict[str, Any] = {"false_hazards": [], "halves": {}}
+    seconds = count = 0.0
+    for rel in FALSE_ALARM_CLIPS:
+        clip = he.load_ticks(data / rel)
+        found = he.false_hazards(clip)
+        seconds += clip.duration_s
+        count += len(found)
+        out["false_hazards"].append({"clip": rel, "seconds": round(clip.duration_s, 1), "hazards": len(found),
+                                     "at_s": [round(t / 1e9, 1) for t in found]})
+        print(f"unaltered  {rel:<48} {len(found):>2} hazards in {clip.duration_s:5.1f} s")
+    out["false_per_minute"] = he.per_minute(int(count), seconds)
+    print(f"unaltered  {int(count)} false hazards in {seconds / 60:.2f} min = {out['false_per_minute']}/min (target <= 0.5)")
+    for half in ("tuning", "reporting"):
+        loaded = [he.load_ticks(p, max_s=args.max_s) for p in clips("video", half, data)]
+        textures = he.texture_crops(loaded, 12, 1 if half == "tuning" else 2)
+        cases = he.approach_cases(loaded, textures, seed=0)
+        by_path = {c.path: c for c in loaded}
+        results = [he.run_case(by_path[case.clip], case) for case in cases]
+        summary = he.summarize(results)
+        summary["clips_used"] = sorted({c.clip.name for c in cases})
+        summary["clips_too_short"] = sorted(c.path.name for c in loaded if c.path not in {k.clip for k in cases})
+        out["halves"][half] = summary
+        print(f"{half:<10} {summary['cases']} flown objects: recall {summary['recall']} (target >= 0.95; warned "
+              f"{summary['warned']}), delay median {summary['delay_s_median']} s, max {summary['delay_s_max']} s, "
+              f"direction misses {summary['direction_misses']}; by {summary['by']}")
+    if args.out:
+        Path(args.out).write_text(json.dumps(out, indent=2, sort_keys=True) + "\n")
+        print(f"written    {args.out}")
+    return 0
+
+
+def cmd_eval_sounds(args: argparse.Namespace) -> int:
+    from glasses_agent.scoring.sound_eval import evaluate
+    from tools.data_splits import clips
+
+    data = _shared_or_exit()
+    out = {}
+    for half in ("tuning", "reporting"):
+        report = evaluate(clips("sounds", half, data), clips("speech", half, data), clips("noise", half, data)[0],
+                          range(args.seeds))
+        out[half] = report
+        for kind, s in report["kinds"].items():
+            print(f"{half:<10} {kind:<6} occurrences {s['occurrences']:>3} recall {s['recall']} alerts {s['alerts']:>3} "
+                  f"precision {s['precision']} onset max {s['onset_s_max']} s")
+        for line in report["false_alerts"]:
+            print(f"{half:<10} false  {line}")
+    if args.out:
+        Path(args.out).write_text(json.dumps(out, indent=2, sort_keys=True) + "\n")
+        print(f"written    {args.out}")
+    return 0
