@@ -37,6 +37,10 @@ GHOST_TICKS = 25  # foreground that held still this long is background (a ghost,
 
 @dataclass
 class Blob:
+    """One connected region that differs from the ego-motion-warped background on this tick: its
+    centre and box in work-frame pixels, area, appearance descriptor, whether it touches the view's
+    border, and how strongly it stands out."""
+
     x: float
     y: float
     box: tuple[int, int, int, int]  # x0, y0, x1, y1 (work px)
