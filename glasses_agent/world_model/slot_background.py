@@ -19,6 +19,7 @@ import numpy as np
 
 from glasses_agent.world_model.egomotion import Motion
 from glasses_agent.world_model.foreground import WORK_WIDTH as FG_WORK_WIDTH
+from glasses_agent.world_model.foreground import BackgroundModel
 
 WORK_WIDTH = FG_WORK_WIDTH  # the object memory's work frames: the world model shrinks each frame once for both
 FG_MIN = 22.0  # colour distance (RGB L2) below which nothing is foreground
@@ -81,13 +82,8 @@ class MovingBackground:
         self.size = (0, 0)
         self.calm = True
 
-    @staticmethod
-    def work_image(image: np.ndarray) -> np.ndarray:
-        h, w = image.shape[:2]
-        scale = min(1.0, WORK_WIDTH / w)
-        size = (max(8, round(w * scale)), max(8, round(h * scale)))
-        small = cv2.resize(image, size, interpolation=cv2.INTER_AREA) if size != (w, h) else image
-        return cv2.GaussianBlur(small.astype(np.float32), (3, 3), 0)
+    # The object memory's own shrink: the world model shrinks each frame once for both.
+    work_image = staticmethod(BackgroundModel.work_image)
 
     def _start(self, img: np.ndarray) -> None:
         self.background = img.copy()
