@@ -19,6 +19,7 @@ import json
 import threading
 import time
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -166,13 +167,8 @@ class McapRecorder:
             self._check_open()
             if self._offset_ns is None:
                 self._start(t_ns)
-            if topic in self._topics:
-                channel_id, existing = self._topics[topic]
-                if existing != schema_name:
-                    raise RecordingError(f"{topic} already carries {existing}, cannot write a {schema_name} there")
-            else:
-                schema_id = self._schema(schema_name, "protobuf", codec.protobuf_schema_data(type(message)))
-                channel_id = self._channel(topic, schema_name, schema_id, "protobuf", {})
+            channel_id = self._topic_channel(topic, schema_name, "protobuf", "protobuf",
+                                             lambda: codec.protobuf_schema_data(type(message)))
             self._add(channel_id, t_ns, seq, payload, topic)
 
     def write_json(
@@ -197,18 +193,24 @@ class McapRecorder:
             self._check_open()
             if self._offset_ns is None:
                 self._start(t_ns)
-            if topic in self._topics:
-                channel_id, existing = self._topics[topic]
-                if existing != schema_name:
-                    raise RecordingError(f"{topic} already carries {existing}, cannot write a {schema_name} there")
-            else:
-                schema_id = self._schema(schema_name, "jsonschema", json.dumps(
-                    schema if schema is not None else {"title": schema_name, "type": "object"}
-                ).encode())
-                channel_id = self._channel(topic, schema_name, schema_id, "json", {})
+            channel_id = self._topic_channel(topic, schema_name, "jsonschema", "json", lambda: json.dumps(
+                schema if schema is not None else {"title": schema_name, "type": "object"}
+            ).encode())
             self._add(channel_id, t_ns, seq, payload, topic)
 
     # -- internals (called with the lock held) ---------------------------------------------
+
+    def _topic_channel(self, topic: str, schema_name: str, schema_encoding: str, message_encoding: str,
+                       schema_data: Callable[[], bytes]) -> int:
+        """The channel of an agent topic: made with its schema on first use; a later write of
+        another schema on the same topic is refused."""
+        if topic in self._topics:
+            channel_id, existing = self._topics[topic]
+            if existing != schema_name:
+                raise RecordingError(f"{topic} already carries {existing}, cannot write a {schema_name} there")
+            return channel_id
+        schema_id = self._schema(schema_name, schema_encoding, schema_data())
+        return self._channel(topic, schema_name, schema_id, message_encoding, {})
 
     def _check_open(self) -> None:
         if self._closed:
