@@ -15,24 +15,18 @@ import threading
 import numpy as np
 
 from streams.clock import ManualClock
-from streams.frames import NS_PER_S, AudioChunk, TruthEvent, VideoFrame
+from streams.frames import NS_PER_S, TruthEvent
 from streams.pacers import InteractivePacer
 from streams.stages import FunctionStage
 from streams.testing import FrameList, run_test
 from streams.ticks import TickStream
+from tests.support.small_scene import camera_and_mic
 
-SR = 16_000
 
 
 def scene(seconds: float = 2.0) -> list:
-    frames = [
-        VideoFrame(t_ns=int(i * NS_PER_S / 30), seq=i, source="camera", image=np.full((4, 4, 3), i % 255, np.uint8))
-        for i in range(int(30 * seconds))
-    ]
-    frames += [
-        AudioChunk(t_ns=i * NS_PER_S // 10, seq=i, source="mic", samples=np.full(SR // 10, i, np.int16), sample_rate=SR)
-        for i in range(int(10 * seconds))
-    ]
+    """The usual camera + microphone scene with one ground-truth event, in stamp order."""
+    frames = camera_and_mic(seconds)
     frames.append(TruthEvent(t_ns=NS_PER_S // 2, seq=0, source="truth", name="door", data={}))
     return sorted(frames, key=lambda f: (f.t_ns, f.source))
 

@@ -5,29 +5,18 @@ from __future__ import annotations
 import asyncio
 import time
 
-import numpy as np
 import pytest
 
 from streams.clock import RealClock, VirtualClock
-from streams.frames import NS_PER_S, AudioChunk, VideoFrame
 from streams.pipeline import Pipeline, PipelineError
 from streams.stages import FunctionStage, Stage
 from streams.testing import FrameList, run_test
 from streams.trace import TickTraceStage
+from tests.support.small_scene import camera_and_mic
 
-SR = 16_000
 
 
-def scene(seconds: float = 2.0) -> list:
-    frames = [
-        VideoFrame(t_ns=int(i * NS_PER_S / 30), seq=i, source="camera", image=np.full((4, 4, 3), i % 255, np.uint8))
-        for i in range(int(30 * seconds))
-    ]
-    frames += [
-        AudioChunk(t_ns=i * NS_PER_S // 10, seq=i, source="mic", samples=np.full(SR // 10, i, np.int16), sample_rate=SR)
-        for i in range(int(10 * seconds))
-    ]
-    return frames
+scene = camera_and_mic  # the tests' usual scene
 
 
 def test_run_test_returns_ticks_and_stage_outputs():
