@@ -20,8 +20,9 @@ from glasses_agent.motion import head_motion
 from glasses_agent.prompts import Prompt
 from streams.sync import Tick
 
-if TYPE_CHECKING:  # the detectors load OpenCV; the context itself needs none of it
+if TYPE_CHECKING:  # the detectors and ego-motion load OpenCV; the context itself needs none of it
     from glasses_agent.detectors.base import Detections
+    from glasses_agent.world_model.egomotion import Motion
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ class TickContext:
     """One tick on its way through the agent's chain: the tick's data and what each stage added.
 
     The ContextStage sets `mode`, `walking`, `goal` and `budget`; perception `percept`; the world
-    model `world`; the senses `detections`; the actor `proposals`; the critic `verdicts` and
+    model `world` and `view_motion`; the senses `detections`; the actor `proposals`; the critic `verdicts` and
     `prompts`. `extras` holds only diagnostics that go to the trace (the critic's context key).
     """
 
@@ -106,6 +107,9 @@ class TickContext:
     budget: str | None = None  # why ticks are being skipped (battery low); None at full rate
     percept: Percept | None = None
     world: WorldState | None = None
+    # The view's motion since the last tick from the world model's one ego-motion estimator (IMU
+    # or image): the same `Motion` its object memory and latent dynamics use. None without a world model.
+    view_motion: Motion | None = None
     detections: Detections | None = None  # the classical detectors' findings
     proposals: list[Prompt] = field(default_factory=list)
     verdicts: list[Verdict] = field(default_factory=list)

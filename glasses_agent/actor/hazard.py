@@ -13,13 +13,16 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING
 
 from glasses_agent.actor.base import View, prompt
 from glasses_agent.context import WorldState
 from glasses_agent.detectors.base import Looming
 from glasses_agent.memory.describe import clock_hour, clock_phrase
 from glasses_agent.prompts import PRIORITY_SAFETY, Prompt
+
+if TYPE_CHECKING:  # OpenCV comes with it; the policy reads only its scale
+    from glasses_agent.world_model.egomotion import Motion as ViewMotion
 
 CENTRAL = 0.3  # |x - 0.5| within this counts as "in the wearer's path"
 # A track's smoothed `approach` can outlive the growth that raised it (scenery on a walk keeps
@@ -50,23 +53,38 @@ def _steady_growth(points: deque[tuple[int, float]]) -> float:
 
 # The wearer's own forward motion makes everything ahead expand: a walk at ~1.4 m/s gives a
 # wall 3 m ahead a time to contact of ~2 s. Only the expansion beyond what the walk explains is a
-# thing coming at the wearer. The world model's one ego-motion estimator (IMU or image) is to
-# say how fast the wearer moves; until it does, `WalkingExpansion` stands in behind the
-# `ForwardMotion` interface with the walking signal the agent already has.
-WALK_EXPANSION_PER_S = 0.15  # expansion rate (1/s) a walk lends the scenery ahead
+# thing coming at the wearer. How fast the scene expands comes from the world model's one
+# ego-motion estimator (world_model/egomotion.py, IMU or image): the scale part of the homography
+# it fits to the background between ticks. The world stage hands its `Motion` on in
+# `TickContext.view_motion`; without a world model there is none, and nothing is removed.
+EXPANSION_SPAN_NS = 500_000_000  # ticks of ego-motion whose median scale change is the scene's expansion
+EXPANSION_KEEP = 8  # at most this many ticks kept (10 Hz: the span, and a little over)
 
 
-class ForwardMotion(Protocol):
-    """How fast the wearer's own forward motion makes the scene ahead expand (1/s)."""
+class SceneExpansion:
+    """How fast the wearer's own motion makes the scene ahead expand (1/s), from the world model's
+    ego-motion: the median over the last EXPANSION_SPAN_NS of each tick's log scale change per
+    second (one tick's fit, jolted by a step or a thing crossing the view, moves nothing), never
+    below 0. Ticks whose fit was not believed are left out; none believed: 0."""
 
-    def expansion_per_s(self, walking: bool) -> float: ...
+    def __init__(self) -> None:
+        self._rates: deque[tuple[int, float]] = deque(maxlen=EXPANSION_KEEP)
 
-
-class WalkingExpansion:
-    """Stand-in ego-motion: the scene expands at WALK_EXPANSION_PER_S while the wearer walks."""
-
-    def expansion_per_s(self, walking: bool) -> float:
-        return WALK_EXPANSION_PER_S if walking else 0.0
+    def update(self, t_ns: int, motion: ViewMotion | None) -> float:
+        """Take this tick's ego-motion (None: none measured); returns the expansion rate now."""
+        if motion is not None and motion.ok and motion.dt > 0:
+            self._rates.append((t_ns, math.log(max(motion.zoom, 1e-6)) / motion.dt))
+        while self._rates and self._rates[0][0] < t_ns - EXPANSION_SPAN_NS:
+            self._rates.popleft()
+        if not self._rates:
+            return 0.0
+        rates = sorted(r for _, r in self._rates)
+        n = len(rates)
+        median = rates[n // 2] if n % 2 else (rates[n // 2 - 1] + rates[n // 2]) / 2
+        # A view that shrinks is rarely the wearer backing away: on a still camera it is the fit
+        # locking onto things that move off (cars driving away took it to -0.6/s), and removing a
+        # negative expansion would shorten every time to contact in view.
+        return max(0.0, median)
 
 
 @dataclass(frozen=True)
@@ -87,18 +105,20 @@ def own_tau(tau_s: float, expansion_per_s: float) -> float:
     return 1.0 / rate if rate > 0 else math.inf
 
 
-def looming_warning(cue: Looming | None, *, tau_limit_s: float, walking: bool,
-                    ego: ForwardMotion | None = None, growing: Looming | None = None,
-                    score_limit: float = math.inf) -> LoomingWarning | None:
-    """A warning when either looming rule holds; None otherwise.
+def looming_warning(cue: Looming | None, *, tau_limit_s: float, expansion_per_s: float = 0.0,
+                    growing: Looming | None = None, score_limit: float = math.inf) -> LoomingWarning | None:
+    """A warning when either looming rule holds; None otherwise. `expansion_per_s`: how fast the
+    wearer's own motion makes the scene expand (`SceneExpansion`), removed from the time to contact.
 
     Time to contact: the cue's tau (confirmed over ticks by the detectors), the wearer's own
     motion removed, is under `tau_limit_s`. Steady growth: the strongest-growing cue's looming
-    score reaches `score_limit` (the rule hazards had before time to contact; it catches a thing
-    that keeps closing at a steady tau a little over the limit, which tau alone leaves until late).
-    Time to contact speaks first: it says when, and its box is the one closing soonest."""
+    score reaches `score_limit` (the rule hazards had before time to contact; the earlier scenario
+    targets need it: their approaching thing closes at a steady tau of ~4 s. It raises every false
+    hazard left on the unaltered clips, people strolling at a still camera; requiring its growth
+    to be a time to contact under the limit too removed those and failed those scenarios). Time to
+    contact speaks first: it says when, and its box is the one closing soonest."""
     if cue is not None:
-        tau = own_tau(cue.tau_s, (ego or WalkingExpansion()).expansion_per_s(walking))
+        tau = own_tau(cue.tau_s, expansion_per_s)
         if tau <= tau_limit_s:
             x, _ = cue.center
             return LoomingWarning(x=x, tau_s=tau, score=cue.score)
@@ -114,9 +134,9 @@ class HazardPolicy:
 
     kind = "hazard"
 
-    def __init__(self, ego: ForwardMotion | None = None) -> None:
+    def __init__(self) -> None:
         self._areas: dict[int, deque[tuple[int, float]]] = {}  # track id -> (t_ns, box area)
-        self.ego = ego or WalkingExpansion()
+        self.expansion = SceneExpansion()
 
     def _box_growth(self, world: WorldState, t_ns: int) -> dict[int, float]:
         """Each visible track's observed growth of log box area per second (over BOX_SPAN_NS or more)."""
@@ -160,8 +180,9 @@ class HazardPolicy:
         det = view.detections
         tau = None
         warning = None
+        expansion = self.expansion.update(view.t_ns, view.ctx.view_motion)
         if det is not None:
-            warning = looming_warning(det.looming, walking=view.walking, ego=self.ego, growing=det.growing,
+            warning = looming_warning(det.looming, expansion_per_s=expansion, growing=det.growing,
                                       tau_limit_s=view.settings.threshold("hazard_tau_s", 2.0),
                                       score_limit=view.settings.threshold("hazard_looming", 0.5))
         if warning is not None:  # a looming rule holds: it speaks, whatever the tracks say

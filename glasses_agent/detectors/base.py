@@ -88,6 +88,7 @@ class Looming:
 
 
 TAU_AGREE = 3  # earlier estimates (one a tick) that must agree with this one before a time to contact is given
+TAU_GAPS = 1  # of those, this many may be missing (a tick where the outline touched a neighbour)
 TAU_TOLERANCE = 0.3  # relative disagreement allowed between an earlier estimate, aged to now, and this one
 
 
@@ -104,9 +105,10 @@ def confirmed_tau(history: deque[tuple[int, float]], t_ns: int, tau: float) -> f
     if len(history) < TAU_AGREE + 1 or not math.isfinite(tau):
         return math.inf
     tol = TAU_TOLERANCE * max(tau, 0.5)
-    for t_then, tau_then in list(history)[:-1]:
-        if not math.isfinite(tau_then) or t_ns - t_then > (TAU_AGREE + 1) * 120_000_000:
-            return math.inf
+    earlier = [(t_then, tau_then) for t_then, tau_then in list(history)[:-1] if math.isfinite(tau_then)]
+    if len(earlier) < TAU_AGREE - TAU_GAPS or t_ns - history[0][0] > (TAU_AGREE + 1) * 120_000_000:
+        return math.inf
+    for t_then, tau_then in earlier:
         # Steady closing ages the earlier estimate by the time passed; closing that speeds up
         # (a thing thrown, growing exponentially) keeps it where it was. Either agrees.
         aged = tau_then - (t_ns - t_then) / 1e9

@@ -25,6 +25,7 @@ import numpy as np
 from glasses_agent.detectors.base import Looming, confirmed_tau, robust_line, strongest, time_to_contact, urgency
 
 FLAT_GRADIENT = 96.0  # Sobel colour gradient (Lab, 3x3) under which a pixel is inside a region
+RIM_PX = 1.5  # the rim (px) of an even region the gradient's own support (3x3 blur, 3x3 Sobel) leaves out of the flat mask
 CHROMA_WEIGHT = 2.0  # 8-bit Lab squeezes colour: a dark thing on dark foliage differs mostly in hue
 MIN_AREA_PX = 12  # regions smaller than this (reduced pixels) are texture, not things
 MIN_FILL = 0.4  # share of its box a region fills: lower is a thin sprawl (a kerb, a branch)
@@ -54,6 +55,9 @@ class Region:
     center: tuple[float, float]
     size: float  # equivalent diameter: sqrt(4 area / pi), fraction of the view's height
     colour: tuple[float, float, float]  # mean Lab
+    # Width and height from the pixels' spread (4 standard deviations: a disc's diameter), fractions
+    # of the view: a thin run into a neighbour moves the box's edge by pixels, the spread hardly.
+    extent: tuple[float, float] = (0.0, 0.0)
 
 
 @dataclass
@@ -61,7 +65,7 @@ class _Track:
     colour: tuple[float, float, float]
     center: tuple[float, float]
     last_ns: int
-    sightings: deque = field(default_factory=lambda: deque(maxlen=16))  # (t_ns, size, box)
+    sightings: deque = field(default_factory=lambda: deque(maxlen=16))  # (t_ns, size, box, extent)
     taus: deque = field(default_factory=deque)  # (t_ns, time to contact) of the last ticks
 
 
@@ -103,9 +107,14 @@ def colour_distance(labf: np.ndarray, colour: np.ndarray) -> np.ndarray:
 
 
 def _region(x: int, y: int, bw: int, bh: int, area: int, centroid: np.ndarray, colour: tuple[float, float, float],
-            w: int, h: int) -> Region:
-    return Region(box=(x / w, y / h, bw / w, bh / h), center=(float(centroid[0]) / w, float(centroid[1]) / h),
-                  size=math.sqrt(4 * area / math.pi) / h, colour=colour)
+            w: int, h: int, std: tuple[float, float]) -> Region:
+    # The flat mask stops RIM_PX short of the region's edge on every side: measured without its rim,
+    # a small thing's size is too small by a constant, its growth too fast and its time to contact
+    # too short (half the truth at 8 px).
+    return Region(box=((x - RIM_PX) / w, (y - RIM_PX) / h, (bw + 2 * RIM_PX) / w, (bh + 2 * RIM_PX) / h),
+                  center=(float(centroid[0]) / w, float(centroid[1]) / h),
+                  size=(math.sqrt(4 * area / math.pi) + 2 * RIM_PX) / h, colour=colour,
+                  extent=((4 * std[0] + 2 * RIM_PX) / w, (4 * std[1] + 2 * RIM_PX) / h))
 
 
 def regions(image: np.ndarray, lab_flat: tuple[np.ndarray, np.ndarray] | None = None) -> list[Region]:
@@ -121,8 +130,14 @@ def regions(image: np.ndarray, lab_flat: tuple[np.ndarray, np.ndarray] | None = 
     counts = np.bincount(flat_labels, minlength=n).astype(np.float32)
     means = [np.bincount(flat_labels, weights=labf[..., c].reshape(-1), minlength=n) / np.maximum(counts, 1)
              for c in range(3)]
+    # ...and the spread of each region's pixels along x and y (their second moments, the same way).
+    gy, gx = np.indices((h, w), dtype=np.float32)
+    std = []
+    for g, c in ((gx.reshape(-1), centroids[:, 0]), (gy.reshape(-1), centroids[:, 1])):
+        second = np.bincount(flat_labels, weights=g * g, minlength=n) / np.maximum(counts, 1)
+        std.append(np.sqrt(np.maximum(second - c * c, 0.0)))
     out = [_region(*(int(v) for v in stats[k]), centroids[k], (float(means[0][k]), float(means[1][k]), float(means[2][k])),
-                   w, h) for k in keep]
+                   w, h, (float(std[0][k]), float(std[1][k]))) for k in keep]
     out.sort(key=lambda r: -r.size)
     return out
 
@@ -154,7 +169,7 @@ class RegionGrowthCue:
             self._refind(track, lab_flat, t_ns)
         best: Looming | None = None
         for track in self._tracks:
-            cue = self._growth(track, t_ns)
+            cue = self._growth(track, t_ns, image.shape[:2])
             self.strongest = strongest(self.strongest, cue)
             if cue is not None and (best is None or urgency(cue) > urgency(best)):
                 best = cue
@@ -210,19 +225,21 @@ class RegionGrowthCue:
         size = math.sqrt(4 * area / math.pi) / h
         if not _inside(x, y, bw, bh, area, w, h) or not 0.7 * last_size <= size <= 1.6 * last_size:
             return  # not the same thing any more (or not all of it in view)
-        mean = tuple(float(v) for v in labf[labels == k].mean(axis=0))
-        self._see(track, _region(x, y, bw, bh, area, centroids[k], mean, w, h), t_ns)
+        mine = labels == k
+        mean = tuple(float(v) for v in labf[mine].mean(axis=0))
+        ys, xs = np.nonzero(mine)
+        self._see(track, _region(x, y, bw, bh, area, centroids[k], mean, w, h, (float(xs.std()), float(ys.std()))), t_ns)
 
     @staticmethod
     def _see(track: _Track, r: Region, t_ns: int) -> None:
         track.colour, track.center, track.last_ns = r.colour, r.center, t_ns
-        track.sightings.append((t_ns, r.size, r.box))
+        track.sightings.append((t_ns, r.size, r.box, r.extent))
 
     @staticmethod
-    def _growth(track: _Track, t_ns: int) -> Looming | None:
+    def _growth(track: _Track, t_ns: int, shape: tuple[int, int]) -> Looming | None:
         if track.last_ns != t_ns:
             return None  # not seen this tick: no box to point at
-        tau = confirmed_tau(track.taus, t_ns, _tau(track, t_ns))
+        tau = confirmed_tau(track.taus, t_ns, _tau(track, t_ns, shape))
         recent = [s for s in track.sightings if t_ns - s[0] <= WINDOW_NS]
         score, growth = 0.0, 0.0
         if len(recent) >= MIN_POINTS and recent[-1][1] >= MIN_SIZE:
@@ -235,20 +252,32 @@ class RegionGrowthCue:
         return Looming(score=float(score), box=track.sightings[-1][2], growth_per_s=float(max(growth, 0.0)), tau_s=tau)
 
 
-def _tau(track: _Track, t_ns: int) -> float:
+def _tau(track: _Track, t_ns: int, shape: tuple[int, int]) -> float:
     """The track's time to contact over the last TAU_WINDOW_NS (inf: not growing, too few or too
-    small sightings, or sizes too scattered to time)."""
+    small sightings, sizes too scattered to time, or a box that does not grow on both axes)."""
     short = [s for s in track.sightings if t_ns - s[0] <= TAU_WINDOW_NS]
     if len(short) < TAU_POINTS or short[-1][1] < TAU_MIN_SIZE or short[-1][1] < TAU_GREW * short[0][1]:
         return math.inf  # (grown too little over the span for a short time to contact: most regions end here)
     t = np.array([(s[0] - short[0][0]) / 1e9 for s in short])
     tau, scatter = time_to_contact(t, np.array([s[1] for s in short]))
-    if scatter > TAU_MAX_SCATTER:
+    if scatter > TAU_MAX_SCATTER or not _both_axes(short, shape):
         return math.inf
-    # A thing coming closer grows on both axes alike; a patch of floor or shadow that stretches
-    # (or runs into a neighbour along one side) does not.
-    for k in (2, 3):
-        tau_k, _ = time_to_contact(t, np.array([s[2][k] for s in short]))
-        if not tau / AXES_AGREE <= tau_k <= tau * AXES_AGREE:
-            return math.inf
     return tau
+
+
+def _both_axes(short: list, shape: tuple[int, int]) -> bool:
+    """A thing coming closer grows on both axes alike; a patch of floor or shadow that stretches
+    (or runs into a neighbour along one side) does not. Each axis of the region's extent (its
+    pixels' spread, not its box: a box's sides are whole pixels and jump when a thin strip of a
+    neighbour joins; timing each side of the box on its own threw out a third of the estimates
+    of real approaches over real footage) must grow over the span by the size's growth within a
+    factor AXES_AGREE (log scale), give or take a pixel."""
+    grew = math.log(short[-1][1] / short[0][1])
+    for k, px in ((0, shape[1]), (1, shape[0])):
+        first = (short[0][3][k] + short[1][3][k]) / 2  # two sightings each end: half the jitter
+        last = (short[-1][3][k] + short[-2][3][k]) / 2
+        axis = math.log(max(last, 1e-6) / max(first, 1e-6))
+        slack = 1.0 / max(px * first, 1.0)  # one pixel, as a log change of this side
+        if not grew / AXES_AGREE - slack <= axis <= grew * AXES_AGREE + slack:
+            return False
+    return True

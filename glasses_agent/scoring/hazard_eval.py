@@ -2,8 +2,8 @@
 
 Each case paints one `Approach` overlay (a steady-speed approach, so its time to contact is
 known exactly from the overlay's own script) over a stretch of a real clip and runs the
-agent's own hazard path on it tick by tick (the looming cues of `DetectorSet`, the walking
-signal from the clip's IMU, `hazard.looming_warning`); the unaltered clips give the false
+agent's own hazard path on it tick by tick (the looming cues of `DetectorSet`, the world
+model's ego-motion step for the wearer's own approach, `hazard.looming_warning`); the unaltered clips give the false
 hazards a minute. The cues see exactly what they see in the agent: the newest frame each
 10 Hz tick, reduced as `DetectorSet` reduces it. (The perception model and the world model's
 tracks are left out: the hazard's deadline is met by the looming cues or not at all.)
@@ -149,27 +149,36 @@ def approach_cases(clips: list[ClipTicks], textures: list[np.ndarray], seed: int
 def _hazard_ticks(clip: ClipTicks, lo: int, hi: int, overlay: Approach | None,
                   tau_limit_s: float, score_limit: float = SCORE_LIMIT) -> Iterator[tuple[int, Any]]:
     """Run the agent's hazard path over ticks lo..hi; yields (t_ns, warning or None) per tick."""
-    from glasses_agent.actor.hazard import looming_warning
-    from glasses_agent.motion import WalkingDetector
+    from glasses_agent.actor.hazard import SceneExpansion, looming_warning
     from glasses_agent.detectors import DetectorSet
-    from streams.sync import Tick
+    from glasses_agent.world_model import WorldModel
 
     detectors = DetectorSet(qr=False, people=False, speech=False)
-    walking = WalkingDetector()
+    # The world model's own ego-motion step, as the agent's world stage runs it (no latents, no objects).
+    world = WorldModel(use_objects=False, use_latent=False)
+    expansion = SceneExpansion()
     for i in range(lo, hi):
         t_ns = clip.t_ns[i]
         # Unaltered: the frame exactly as the agent's detectors reduce it. Painted: at PAINT_WIDTH,
         # then reduced (painting every full-size frame of every case would not fit in memory).
-        image = clip.images[i] if overlay is not None else clip.reduced[i]
+        painted = clip.images[i]
         if overlay is not None and overlay.active(t_ns):
-            image = overlay.paint(image, t_ns / NS_PER_S)
-        frame = VideoFrame(t_ns=t_ns, seq=i, source="camera", image=image)
-        tick = Tick(index=i, t_ns=t_ns, video=(frame,), audio=np.zeros(0, np.int16), sample_rate=16_000,
-                    audio_coverage=0.0, imu=clip.imu[i])
-        det = detectors.run(tick, want=frozenset())
-        moving = walking.update(clip.imu[i], t_ns)
-        yield t_ns, looming_warning(det.looming, tau_limit_s=tau_limit_s, walking=moving, growing=det.growing,
+            painted = overlay.paint(painted, t_ns / NS_PER_S)
+        image = painted if overlay is not None else clip.reduced[i]
+        det = detectors.run(_tick(i, t_ns, image, clip.imu[i]), want=frozenset())
+        # The world model shrinks each frame to its own work width: from the painted width here.
+        pixels = world.observe_pixels(_tick(i, t_ns, painted, clip.imu[i]))
+        rate = expansion.update(t_ns, pixels.motion if pixels is not None else None)
+        yield t_ns, looming_warning(det.looming, tau_limit_s=tau_limit_s, expansion_per_s=rate, growing=det.growing,
                                     score_limit=score_limit)
+
+
+def _tick(i: int, t_ns: int, image: np.ndarray, imu: tuple[ImuSample, ...]) -> Any:
+    from streams.sync import Tick
+
+    frame = VideoFrame(t_ns=t_ns, seq=i, source="camera", image=image)
+    return Tick(index=i, t_ns=t_ns, video=(frame,), audio=np.zeros(0, np.int16), sample_rate=16_000,
+                audio_coverage=0.0, imu=imu)
 
 
 @dataclass

@@ -25,7 +25,8 @@ if TYPE_CHECKING:  # the world model's package loads torch; the agent imports it
 
 
 class WorldStage(Stage, EarlyStart):
-    """Takes a TickContext, sets `ctx.world` (the world model's step on its worker thread)."""
+    """Takes a TickContext, sets `ctx.world` (the world model's step on its worker thread) and
+    `ctx.view_motion` (the ego-motion that step measured)."""
 
     name = "world"
 
@@ -52,6 +53,7 @@ class WorldStage(Stage, EarlyStart):
         else:
             pixels, predicted = await started[0], await started[1]
             ctx.world = await self.run_in_worker(self.world.step, ctx, pixels, predicted)
+        ctx.view_motion = self.world.motion  # the step's ego-motion: the hazard policy removes the wearer's own approach with it
         return ctx
 
     async def stop(self) -> None:

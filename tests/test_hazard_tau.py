@@ -1,0 +1,108 @@
+"""Hazards from time to contact with the wearer's own approach removed (issue 18, item 1).
+
+The flown object and the unaltered walk run the agent's hazard path over real shared clips
+(`scoring.hazard_eval`: the detectors, the world model's ego-motion step, `looming_warning`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from glasses_agent.actor.hazard import SceneExpansion, looming_warning
+from glasses_agent.detectors.base import Looming, confirmed_tau
+from glasses_agent.detectors.regions import regions
+from glasses_agent.world_model.egomotion import EgoMotion
+
+S = 1_000_000_000
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+needs_shared = pytest.mark.skipif(not SHARED.exists(), reason="../shared/data is absent")
+
+
+def _wall(seed: int = 0) -> np.ndarray:
+    """A textured wall (blurred noise: corners everywhere), 480x270 RGB."""
+    noise = np.random.default_rng(seed).integers(0, 255, (270, 480, 3)).astype(np.uint8)
+    return cv2.GaussianBlur(noise, (0, 0), 3)
+
+
+def _zoomed(image: np.ndarray, scale: float) -> np.ndarray:
+    h, w = image.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), 0.0, scale)
+    return cv2.warpAffine(image, m, (w, h), borderMode=cv2.BORDER_REFLECT)
+
+
+def test_the_scene_expansion_of_a_walk_toward_a_wall_is_measured_by_the_world_models_ego_motion():
+    wall = _wall()
+    ego, expansion = EgoMotion(), SceneExpansion()
+    rate = 0.4  # the wall's image grows 4% a tick: its time to contact is 2.5 s
+    for i in range(8):
+        motion = ego.update(_zoomed(wall, math.exp(rate * i / 10)), i / 10)
+        measured = expansion.update(i * S // 10, motion)
+    assert measured == pytest.approx(rate, rel=0.15)
+    # A thing on that wall grows with it (tau 1 / 0.4 = 2.5 s, under 2.5 s only by rounding): no warning;
+    # one growing twice as fast as the wall (tau 1.25 s before, 2.5 s after the walk is removed) is none
+    # either, and one three times as fast (tau 0.83 s, 1.25 s after) is a hazard.
+    cue = lambda tau: Looming(score=0.0, box=(0.4, 0.4, 0.2, 0.2), growth_per_s=0.0, tau_s=tau)
+    assert looming_warning(cue(1 / rate), tau_limit_s=2.0, expansion_per_s=measured) is None
+    assert looming_warning(cue(1 / (2 * rate)), tau_limit_s=2.0, expansion_per_s=measured) is None
+    warning = looming_warning(cue(1 / (3 * rate)), tau_limit_s=2.0, expansion_per_s=measured)
+    assert warning is not None and warning.tau_s == pytest.approx(1 / (2 * rate), rel=0.2)
+    # Without the walk removed the wall itself would have been a hazard at its 1.8 s.
+    assert looming_warning(cue(1.8), tau_limit_s=2.0) is not None
+    assert looming_warning(cue(1.8), tau_limit_s=2.0, expansion_per_s=measured) is None
+
+
+def test_a_shrinking_view_lends_no_urgency():
+    wall = _wall(1)
+    ego, expansion = EgoMotion(), SceneExpansion()
+    for i in range(6):
+        measured = expansion.update(i * S // 10, ego.update(_zoomed(wall, math.exp(-0.4 * i / 10)), i / 10))
+    assert measured == 0.0
+    assert SceneExpansion().update(0, None) == 0.0  # no world model: nothing is removed
+
+
+def test_one_missing_estimate_does_not_break_a_steady_approach_but_two_do():
+    history: deque = deque()
+    steady = [2.6, 2.5, math.inf, 2.3, 2.2]
+    got = [confirmed_tau(history, i * S // 10, tau) for i, tau in enumerate(steady)]
+    assert got[:3] == [math.inf] * 3 and got[3:] == pytest.approx([2.3, 2.2])  # two of the three before agree
+    history.clear()
+    gappy = [2.6, math.inf, math.inf, 2.3, 2.2]
+    assert all(v == math.inf for v in (confirmed_tau(history, i * S // 10, t) for i, t in enumerate(gappy)))
+
+
+def test_an_even_region_is_measured_at_its_own_size():
+    # The flat mask leaves the rim out; a disc of 11 px must not be read as 7 px (tau would be
+    # read ~40% short, and a small thing's warning would come early or from nothing).
+    for background in (120, 200):
+        for diameter in (11, 15, 21):
+            img = np.full((72, 128, 3), background, np.uint8)
+            cv2.circle(img, (64, 36), diameter // 2, (30, 30, 36), -1, lineType=cv2.LINE_AA)
+            found = [r for r in regions(img) if abs(r.center[0] - 0.5) < 0.05]
+            assert found and found[0].size * 72 == pytest.approx(diameter, abs=1.5), (background, diameter)
+
+
+@needs_shared
+def test_a_dark_disc_flown_at_the_wearer_over_a_real_clip_is_warned_of_in_time():
+    from glasses_agent.scoring import hazard_eval as he
+    from glasses_agent.scoring.overlays import Approach
+
+    clip = he.load_ticks(SHARED / "video/box.mp4", max_s=8.0)
+    t0 = clip.t_ns[0] / S
+    for x0, x1 in ((0.5, 0.5), (0.3, 0.35)):
+        case = he.Case(clip.path, Approach(t0 + 1.0, t0 + 5.0, k=0.4, x0=x0, x1=x1, y0=0.5, y1=0.5), "dark")
+        result = he.run_case(clip, case)
+        assert result.hit, (x0, result.warned_ns, result.due_ns)  # <= 0.3 s after tau < 2 s, within an hour
+        assert result.false_before == 0
+
+
+@needs_shared
+def test_the_unaltered_gopro_walk_raises_no_hazard():
+    from glasses_agent.scoring import hazard_eval as he
+
+    assert he.false_hazards(he.load_ticks(SHARED / "video/gopro_max-heromode.mp4")) == []
