@@ -110,10 +110,15 @@ def test_hazard_from_a_world_track_or_the_looming_cue_and_only_when_enabled():
     strong = Looming(score=0.9, box=(0.0, 0.3, 0.3, 0.4), growth_per_s=0.5, tau_s=2.6)
     said = Actor().propose(view(9, None, detections=Detections(t_ns=t, looming=weak, growing=strong)))
     assert [(p.kind, p.evidence["clock"], p.evidence.get("tau_s")) for p in said] == [("hazard", 10, None)]
-    # While the wearer walks, the expansion the walk explains is taken off: 1.9 s is then ~2.7 s.
+    # While the wearer walks, the expansion the world model's ego-motion measures (the view scaled
+    # 1.5% a tick: 0.15/s) is taken off: 1.9 s is then ~2.7 s.
+    from glasses_agent.world_model.egomotion import Motion
+
     walking_close = Detections(t_ns=t, looming=Looming(score=0.0, box=(0.6, 0.3, 0.3, 0.4), growth_per_s=0.0,
                                                        tau_s=1.9))
-    assert Actor().propose(view(9, None, detections=walking_close, walking=True)) == []
+    walked = view(9, None, detections=walking_close, walking=True)
+    walked.ctx.view_motion = Motion(np.diag([1.015, 1.015, 1.0]), ok=True, dt=0.1, width=160)
+    assert Actor().propose(walked) == []
     assert Actor().propose(view(9, None, detections=walking_close))
     read = load_modes()["read"]
     world = WorldState(t_ns=t, entities=(keys(0.8, t),), surprise=9.0)
