@@ -66,6 +66,20 @@ def test_a_big_thing_that_only_moves_or_grows_slowly_does_not_warn():
         assert not [c for c in _run(discs) if c is not None and c.score >= 0.5]
 
 
+def test_a_patch_that_stretches_along_one_axis_does_not_warn():
+    # A shadow lengthening, or a patch running into its neighbour along one side: it widens
+    # fast (4x a second) while its height holds. A thing coming closer grows on both axes.
+    cue, scenery = RegionGrowthCue(), _scenery()
+    cues = []
+    for i in range(22):
+        image = _frame(scenery, i, None)
+        half_w = int(0.15 * np.exp(1.4 * i / 10) * H / 2)
+        cv2.ellipse(image, (W // 2, H // 2), (half_w, int(0.3 * H / 2)), 0, 0, 360, (30, 30, 36), -1,
+                    lineType=cv2.LINE_AA)
+        cues.append(cue.update(image, i * TICK_NS))
+    assert not [c for c in cues if c is not None and (c.score >= 0.5 or c.tau_s < 10)]
+
+
 def test_scenery_alone_gives_no_region_and_no_warning():
     scenery = _scenery(1)
     assert all(r.size < MIN_SIZE for r in regions(_frame(scenery, 0, None)))

@@ -245,7 +245,9 @@ class RegionGrowthCue:
         if len(recent) >= MIN_POINTS and recent[-1][1] >= MIN_SIZE:
             t = np.array([(s[0] - recent[0][0]) / 1e9 for s in recent])
             growth, resid = robust_line(t, np.log([s[1] for s in recent]))
-            if growth >= GROWTH_FLOOR:
+            # Growing on one axis (a shadow lengthening, a patch that ran into its neighbour
+            # along one side) is not coming closer: the same check as the time to contact's.
+            if growth >= GROWTH_FLOOR and _both_axes(recent, shape):
                 score = min(1.0, growth / GROWTH_FULL) * max(0.0, 1.0 - resid / MAX_RESIDUAL)
         if score <= 0.0 and not math.isfinite(tau):
             return None
