@@ -3,7 +3,10 @@ world states (the world model itself is tested by its own part)."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+import pytest
 
 from glasses_agent.actor import Actor, View
 from glasses_agent.configurator import load_modes
@@ -93,6 +96,8 @@ def test_hazard_from_a_world_track_or_the_looming_cue_and_only_when_enabled():
     assert said[0].t_ns >= 5 * S // 10  # after half a second of growth seen, not on one tick's word
     # The track claims an approach but its box does not grow: a stale figure, not a hazard.
     assert hazards(0.0) == []
+    # Its box grows steadily, but at a rate that means contact in 3.3 s: over the mode's 2 s.
+    assert hazards(0.3) == []
     # While the wearer walks, the tracker's boxes grow with the walk: the looming cues decide.
     assert hazards(0.6, walking=True) == []
     # Growth the world model expected (a cup brought to the mouth) is no hazard.
@@ -105,11 +110,15 @@ def test_hazard_from_a_world_track_or_the_looming_cue_and_only_when_enabled():
     # Time to contact over the mode's 2 s and growth that scores low: not yet.
     weak = Looming(score=0.3, box=(0.6, 0.3, 0.3, 0.4), growth_per_s=0.3, tau_s=2.6)
     assert Actor().propose(view(9, None, detections=Detections(t_ns=t, looming=weak, growing=weak))) == []
-    # Over 2 s but growing steadily enough to score (a thing closing at a steady ~3 s): the
-    # looming score's rule warns all the same, on the growing thing's side.
-    strong = Looming(score=0.9, box=(0.0, 0.3, 0.3, 0.4), growth_per_s=0.5, tau_s=2.6)
+    # Steady growth is a time to contact too (1 / its rate): a thing growing steadily at 0.3/s
+    # (contact in 3.3 s, people strolling at a still camera) is not yet a hazard, however steady;
+    # one growing at 0.6/s (1.7 s) is, on the growing thing's side, with that time to contact.
+    steady_far = Looming(score=0.9, box=(0.0, 0.3, 0.3, 0.4), growth_per_s=0.3, tau_s=math.inf)
+    assert Actor().propose(view(9, None, detections=Detections(t_ns=t, looming=weak, growing=steady_far))) == []
+    strong = Looming(score=0.9, box=(0.0, 0.3, 0.3, 0.4), growth_per_s=0.6, tau_s=math.inf)
     said = Actor().propose(view(9, None, detections=Detections(t_ns=t, looming=weak, growing=strong)))
-    assert [(p.kind, p.evidence["clock"], p.evidence.get("tau_s")) for p in said] == [("hazard", 10, None)]
+    assert [(p.kind, p.evidence["clock"]) for p in said] == [("hazard", 10)]
+    assert said[0].evidence["tau_s"] == pytest.approx(1 / 0.6, abs=0.01)
     # While the wearer walks, the expansion the world model's ego-motion measures (the view scaled
     # 1.5% a tick: 0.15/s) is taken off: 1.9 s is then ~2.7 s.
     from glasses_agent.world_model.egomotion import Motion
@@ -120,6 +129,10 @@ def test_hazard_from_a_world_track_or_the_looming_cue_and_only_when_enabled():
     walked.ctx.view_motion = Motion(np.diag([1.015, 1.015, 1.0]), ok=True, dt=0.1, width=160)
     assert Actor().propose(walked) == []
     assert Actor().propose(view(9, None, detections=walking_close))
+    # So is it from steady growth: 0.6/s less the walk's 0.15/s is contact in 2.2 s.
+    walked = view(9, None, detections=Detections(t_ns=t, looming=weak, growing=strong), walking=True)
+    walked.ctx.view_motion = Motion(np.diag([1.015, 1.015, 1.0]), ok=True, dt=0.1, width=160)
+    assert Actor().propose(walked) == []
     read = load_modes()["read"]
     world = WorldState(t_ns=t, entities=(keys(0.8, t),), surprise=9.0)
     assert {p.kind for p in Actor().propose(view(9, world, detections=det, settings=read))} == {"hazard"}

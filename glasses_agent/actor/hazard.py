@@ -4,8 +4,10 @@ Two sources of evidence, either suffices: the world model's tracks (an entity ne
 box has grown steadily and fast while it is at or moving toward the centre of view, with the
 world model's surprise rising; not while the wearer walks) and the classical looming cues (a
 region of change that keeps growing; an even-coloured region whose size grows exponentially,
-i.e. a short time to contact, which holds up while the wearer walks). Direction is a clock
-position from where it is in view.
+i.e. a short time to contact, which holds up while the wearer walks). Either way it is a hazard
+only when what it measures is a time to contact, the wearer's own motion removed, under the
+mode's `hazard_tau_s` (issue 18: 2 s in navigate and explore); steady growth means one too (its
+inverse). Direction is a clock position from where it is in view.
 """
 
 from __future__ import annotations
@@ -107,24 +109,26 @@ def own_tau(tau_s: float, expansion_per_s: float) -> float:
 
 def looming_warning(cue: Looming | None, *, tau_limit_s: float, expansion_per_s: float = 0.0,
                     growing: Looming | None = None, score_limit: float = math.inf) -> LoomingWarning | None:
-    """A warning when either looming rule holds; None otherwise. `expansion_per_s`: how fast the
-    wearer's own motion makes the scene expand (`SceneExpansion`), removed from the time to contact.
+    """A warning when something's time to contact, the wearer's own motion removed, is under
+    `tau_limit_s` (the mode's hazard_tau_s); None otherwise. `expansion_per_s`: how fast the
+    wearer's own motion makes the scene expand (`SceneExpansion`).
 
-    Time to contact: the cue's tau (confirmed over ticks by the detectors), the wearer's own
-    motion removed, is under `tau_limit_s`. Steady growth: the strongest-growing cue's looming
-    score reaches `score_limit` (the rule hazards had before time to contact; the earlier scenario
-    targets need it: their approaching thing closes at a steady tau of ~4 s. It raises every false
-    hazard left on the unaltered clips, people strolling at a still camera; requiring its growth
-    to be a time to contact under the limit too removed those and failed those scenarios). Time to
-    contact speaks first: it says when, and its box is the one closing soonest."""
+    Two readings of the time to contact: the cue's tau (confirmed over ticks by the detectors),
+    and the steadiest-growing cue's growth rate (its size's log growth per second is the inverse
+    of its time to contact), believed where its looming score reaches `score_limit` (the growth
+    was steady over a second). Growth that means contact further off than the limit is no hazard
+    however steady it is: people strolling at a still camera grow steadily at 4-5 s to contact.
+    The cue's tau speaks first: its box is the one closing soonest."""
     if cue is not None:
         tau = own_tau(cue.tau_s, expansion_per_s)
         if tau <= tau_limit_s:
             x, _ = cue.center
             return LoomingWarning(x=x, tau_s=tau, score=cue.score)
-    if growing is not None and growing.score >= score_limit:
-        x, _ = growing.center
-        return LoomingWarning(x=x, tau_s=math.inf, score=growing.score)  # not the time to contact's warning
+    if growing is not None and growing.score >= score_limit and growing.growth_per_s > 0:
+        tau = own_tau(1.0 / growing.growth_per_s, expansion_per_s)
+        if tau <= tau_limit_s:
+            x, _ = growing.center
+            return LoomingWarning(x=x, tau_s=tau, score=growing.score)
     return None
 
 
@@ -156,8 +160,10 @@ class HazardPolicy:
         return growth
 
     def propose(self, view: View) -> list[Prompt]:
-        best: tuple[float, float, str] | None = None  # (score, x, source)
+        best: tuple[float, float, str, float] | None = None  # (score, x, source, time to contact)
         world = view.world
+        tau_limit = view.settings.threshold("hazard_tau_s", 2.0)
+        expansion = self.expansion.update(view.t_ns, view.ctx.view_motion)
         # While the wearer walks, everything ahead grows in the tracker's boxes (about as fast as
         # a thing thrown at them, measured on the gopro walk), and the tracker does not undo the
         # walk; the looming cues below do, so they alone speak for hazards then.
@@ -169,28 +175,29 @@ class HazardPolicy:
             for e in world.entities:
                 if not e.visible or e.approach < limit or e.kind == "qr" or e.box[3] < NEAR_HEIGHT:
                     continue
-                if grown.get(e.id, 0.0) < limit:
+                growth = grown.get(e.id, 0.0)
+                if growth < limit:
                     continue  # the box has not grown as the track's approach says
+                # Its area grows at twice its size's rate: contact in 2 / growth, which must be
+                # under the mode's limit as any hazard's must.
+                tau = own_tau(2.0 / growth, expansion)
+                if tau > tau_limit:
+                    continue
                 x, _ = e.center
                 if abs(x - 0.5) > CENTRAL + e.box[2] / 2:
                     continue  # growing, but passing by at the edge of view
                 score = min(1.0, e.approach / (2 * limit))
                 if best is None or score > best[0]:
-                    best = (score, x, "world")
+                    best = (score, x, "world", tau)
         det = view.detections
-        tau = None
-        warning = None
-        expansion = self.expansion.update(view.t_ns, view.ctx.view_motion)
         if det is not None:
-            warning = looming_warning(det.looming, expansion_per_s=expansion, growing=det.growing,
-                                      tau_limit_s=view.settings.threshold("hazard_tau_s", 2.0),
+            warning = looming_warning(det.looming, expansion_per_s=expansion, growing=det.growing, tau_limit_s=tau_limit,
                                       score_limit=view.settings.threshold("hazard_looming", 0.5))
-        if warning is not None:  # a looming rule holds: it speaks, whatever the tracks say
-            best = (warning.score, warning.x, "looming")
-            tau = warning.tau_s if math.isfinite(warning.tau_s) else None
+            if warning is not None:  # a looming rule holds: it speaks, whatever the tracks say
+                best = (warning.score, warning.x, "looming", warning.tau_s)
         if best is None:
             return []
-        score, x, source = best
+        score, x, source, tau = best
         return [prompt("hazard", view.t_ns, f"Look out! Coming {clock_phrase(x)}", priority=PRIORITY_SAFETY,
                        haptic="long", ttl_ms=3_000, x=x, clock=clock_hour(x), score=score, source=source,
                        tau_s=tau, key=f"hazard@{clock_hour(x)}")]
