@@ -162,6 +162,32 @@ def test_approaching_object_grows() -> None:
     assert last["center"] == pytest.approx([80, 60], abs=2)
 
 
+def test_the_approaching_object_closes_at_a_steady_speed_and_its_truth_says_when_it_arrives() -> None:
+    # Steady closing: the image size is inversely proportional to the distance, so size x time to
+    # contact holds while it comes, and the time to contact falls a second a second.
+    scenes = [f for f in SyntheticSource(seed=4, duration_s=10.0, scenario="approach").frames()
+              if f.source == "truth" and f.name == "scene"]
+    coming = [(f.t_ns / 1e9, f.data["objects"][0]) for f in scenes if f.data["objects"][0]["approaching"]]
+    assert len(coming) > 0.8 * len(scenes)
+    products = [o["size"] * o["tau_s"] for _, o in coming]
+    assert max(products) == pytest.approx(min(products), rel=0.01)
+    (t0, first), (t1, last) = coming[0], coming[-1]
+    assert first["tau_s"] - last["tau_s"] == pytest.approx(t1 - t0, abs=0.002)
+    assert 0.5 < last["tau_s"] < 1.0  # it fills the view before it would arrive
+    assert all(o["tau_s"] is None for f in scenes if not (o := f.data["objects"][0])["approaching"])
+
+
+def test_the_approach_scenario_makes_a_hazard_due_when_its_time_to_contact_falls_under_2_s() -> None:
+    from glasses_agent.scoring.scenes import build
+
+    scenario = build("approach", 4)
+    truth = [f for f in scenario.source.frames() if f.source == "truth" and f.name == "scene"]
+    (hazard,) = [e for e in scenario.expectations()[0] if e.kind == "hazard"]
+    due = next(f.t_ns for f in truth if (tau := f.data["objects"][0]["tau_s"]) is not None and tau < 2.0)
+    assert hazard.onset_ns == due
+    assert 6.5 < due / 1e9 < 7.5  # late in the 10 s scene: before then nothing is due
+
+
 def test_occlusion_scenario_hides_then_reveals() -> None:
     frames = list(SyntheticSource(seed=5, duration_s=5.0, scenario="occlusion").frames())
     events = [f.name for f in frames if f.source == "truth" and f.name != "scene"]

@@ -225,7 +225,9 @@ class Approach(Overlay):
     def expected(self) -> list[Expected]:
         onset = self.warn_s()
         track = tuple((_ns(t), clock_hour(self.at(t)[0])) for t in np.arange(onset, self.end_s + 0.5, 0.1))
-        return [Expected("hazard", _ns(onset), _ns(self.end_s + 1.0), clock_track=track, what="object flown at wearer")]
+        # A warning up to a second before is early, not false (as `eval hazards` counts it).
+        return [Expected("hazard", _ns(onset), _ns(self.end_s + 1.0), clock_track=track, what="object flown at wearer",
+                         early_ns=_ns(max(self.start_s, onset - 1.0)))]
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,10 @@ SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 # The shared recordings that are common alert sounds (the rest are just sounds).
 ALERT_KINDS = {"freedesktop_alarm-clock-elapsed": "alarm", "freedesktop_phone-incoming-call": "alarm",
                "tuxpaint_firetruck": "siren"}
-NEAR = 0.25  # an approaching object taller than this share of the view is a hazard
-HAZARD_GROWTH = 0.15  # ...while its size grows at least this fast (per second)
+HAZARD_TAU_S = 2.0  # an approaching object is a hazard once its time to contact is under this (issue 18)
+# A warning this long before then is early, not false (`eval hazards` allows the same): a time to
+# contact read off a few pixels' growth is seldom better than +-30% at 2-3 s.
+HAZARD_EARLY_S = 1.0
 
 
 class UnknownScenarioError(GlassesAgentError, KeyError):
@@ -60,23 +62,24 @@ class Scenario:
 
 
 def hazards_from_truth(truth: list[TruthEvent], duration_s: float, size: tuple[int, int]) -> list[Expected]:
-    """One hazard per approaching object, from the first frame it is near (taller than NEAR)."""
-    w, h = size
+    """One hazard per approaching object, due from the first frame that shows it with its time
+    to contact (the scene's own script, in the truth's `tau_s`) under HAZARD_TAU_S; a warning
+    up to HAZARD_EARLY_S before that is for it too."""
+    w, _ = size
     onset: dict[int, int] = {}
     tracks: dict[int, list[tuple[int, int]]] = {}
     for ev in truth:
         if ev.name != "scene":
             continue
         for obj in ev.data.get("objects", []):
-            if not obj.get("approaching") or not obj.get("visible"):
+            tau = obj.get("tau_s")
+            if not obj.get("approaching") or not obj.get("visible") or tau is None or tau >= HAZARD_TAU_S:
                 continue
-            x0, y0, x1, y1 = obj["visible_bbox"]
-            if (y1 - y0) / h >= NEAR:
-                onset.setdefault(obj["id"], ev.t_ns)
-                tracks.setdefault(obj["id"], []).append((ev.t_ns, clock_hour(obj["center"][0] / w)))
+            onset.setdefault(obj["id"], ev.t_ns)
+            tracks.setdefault(obj["id"], []).append((ev.t_ns, clock_hour(obj["center"][0] / w)))
     end = int((duration_s + 1.0) * NS_PER_S)
-    return [Expected("hazard", t, end, clock_track=tuple(tracks[oid]), what=f"object {oid} approaching")
-            for oid, t in sorted(onset.items())]
+    return [Expected("hazard", t, end, clock_track=tuple(tracks[oid]), what=f"object {oid} approaching",
+                     early_ns=t - int(HAZARD_EARLY_S * NS_PER_S)) for oid, t in sorted(onset.items())]
 
 
 def surprises_from_truth(truth: list[TruthEvent]) -> list[Expected]:

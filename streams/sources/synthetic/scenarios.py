@@ -97,20 +97,28 @@ def mixed(seed: int, duration_s: float, width: int, height: int) -> Scene:
                  occluders=occluders, sounds=tuple(sounds), head=head)
 
 
+APPROACH_K = 0.7  # the approaching object's width (view heights) 1 s before it would reach the wearer
+
+
 def approach(seed: int, duration_s: float, width: int, height: int) -> Scene:
-    """One object looms: it heads for the centre of the view and grows ninefold, humming louder
-    as it comes (a hazard to warn about). The wearer stands still."""
+    """One object comes at the wearer at a steady speed, humming louder as it comes (a hazard to
+    warn about): it heads for the centre of the view, APPROACH_K / (time to contact) view heights
+    wide, until it fills 90% of the view's height at 85% of the scene (0.78 s before it would
+    reach the wearer). Its time to contact falls under 2 s 1.22 s before that (in a 10 s scene at
+    7.3 s, the object then 35% of the view's height). The wearer stands still."""
     rng = _rng(seed)
     background = make_background(rng, width, height)
     name, color = _colors(rng)[0]
     angle = rng.uniform(0, 2 * math.pi)
     start = (width / 2 + 0.35 * width * math.cos(angle), height / 2 + 0.3 * height * math.sin(angle))
     arrive = 0.85 * duration_s
-    size0, size1 = 0.05 * height, 0.45 * height
+    radius_at_1s = APPROACH_K / 2 * height  # the radius 1 s from contact; at tau it is this / tau
+    size1 = 0.45 * height
+    contact = arrive + radius_at_1s / size1
     obj = SceneObject(
         id=1, shape=SHAPES[int(rng.integers(len(SHAPES)))], color=color, color_name=name, position=start,
-        size=size0, path=((0.0, *start), (arrive, width / 2, height / 2)),
-        growth=math.log(size1 / size0) / arrive, max_size=size1,
+        size=radius_at_1s / contact, path=((0.0, *start), (arrive, width / 2, height / 2)),
+        contact_s=contact, max_size=size1,
     )
     sounds = (SoundEvent(start_s=0.05 * duration_s, duration_s=0.9 * duration_s, kind="tone", freq=180.0,
                          freq_end=180.0, amplitude=0.3, envelope="rise", object_id=1, cause="approaching"),)

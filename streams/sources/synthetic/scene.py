@@ -43,9 +43,12 @@ ABSENT, OUT_OF_VIEW, OCCLUDED, VISIBLE = "absent", "out_of_view", "occluded", "v
 class SceneObject:
     """One object. Motion is, by priority: `path` keyframes (t, x, y), piecewise linear and
     held after the last; else `position` + `velocity` * t, reflected inside `bounds` (x0, y0, x1, y1
-    for the centre) when given. `size` is the half-extent (radius) in pixels at t=0; after
-    `grow_from_s` it multiplies by exp(`growth` * dt) up to `max_size`: a constant-speed
-    approach looks like that (looming). Nearer objects (smaller `depth`) hide farther ones.
+    for the centre) when given. `size` is the half-extent (radius) in pixels at t=0. Two ways to
+    come at the wearer (looming), from `grow_from_s` up to `max_size`: with `contact_s`, at a
+    steady speed that would reach the wearer then (the image size is inversely proportional to the
+    distance: it grows as 1 / (contact_s - t), and the time to contact is contact_s - t); else
+    with `growth`, speeding up so that the size multiplies by exp(`growth` * dt) (a time to
+    contact of 1 / growth throughout). Nearer objects (smaller `depth`) hide farther ones.
     """
 
     id: int
@@ -63,23 +66,40 @@ class SceneObject:
     grow_from_s: float = 0.0
     max_size: float = math.inf
     color_name: str = ""
+    contact_s: float | None = None
 
     def __post_init__(self) -> None:
         if self.shape not in SHAPES:
             raise ValueError(f"unknown shape {self.shape!r}; expected one of {SHAPES}")
         if not 1 <= self.id < OCCLUDER_LABEL_BASE:
             raise ValueError(f"object id must be in 1..{OCCLUDER_LABEL_BASE - 1}, got {self.id}")
+        if self.contact_s is not None and (not math.isfinite(self.max_size) or self.contact_s <= self.grow_from_s):
+            raise ValueError("a steady approach needs a finite max_size and contact_s after grow_from_s")
 
     def exists_at(self, t: float) -> bool:
         return t >= self.appear_s and (self.vanish_s is None or t < self.vanish_s)
 
     def approaching_at(self, t: float) -> bool:
-        return self.growth > 0 and t >= self.grow_from_s and self.size_at(t) < self.max_size
+        coming = self.growth > 0 or self.contact_s is not None
+        return coming and t >= self.grow_from_s and self.size_at(t) < self.max_size
 
     def size_at(self, t: float) -> float:
-        if self.growth == 0.0 or t <= self.grow_from_s:
+        if t <= self.grow_from_s:
+            return self.size
+        if self.contact_s is not None:
+            if t >= self.contact_s:
+                return self.max_size
+            return min(self.max_size, self.size * (self.contact_s - self.grow_from_s) / (self.contact_s - t))
+        if self.growth == 0.0:
             return self.size
         return min(self.max_size, self.size * math.exp(self.growth * (t - self.grow_from_s)))
+
+    def tau_at(self, t: float) -> float:
+        """Time to contact (s) at `t` from the script itself: contact_s - t for a steady approach,
+        1 / growth for a speeding one; inf while it does not approach."""
+        if not self.approaching_at(t):
+            return math.inf
+        return self.contact_s - t if self.contact_s is not None else 1.0 / self.growth
 
     def position_at(self, t: float) -> tuple[float, float]:
         if self.path:

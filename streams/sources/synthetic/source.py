@@ -171,8 +171,9 @@ class SyntheticSource:
                 if change is not None:
                     yield truth(t_ns, change, self._object_payload(i, state))
                 if state.approaching and not prev_approaching.get(state.id, False):
+                    tau = scene.object(state.id).tau_at(t)
                     yield truth(t_ns, "approaching", {**self._object_payload(i, state),
-                                                      "growth_per_s": _r(scene.object(state.id).growth, 4)})
+                                                      "growth_per_s": _r(1.0 / tau, 4), "tau_s": _r(tau, 3)})
                 prev_approaching[state.id] = state.approaching
             next_t_ns = self.frame_t_ns(i + 1) if i + 1 < self.n_frames else end_ns
             while next_sound < len(sounds) and sounds[next_sound][0] < next_t_ns:
@@ -210,6 +211,8 @@ class SyntheticSource:
                 "velocity": [_r(state.velocity[0]), _r(state.velocity[1])],
                 "image_velocity": [_r(state.image_velocity[0]), _r(state.image_velocity[1])],
                 "approaching": state.approaching,
+                # Its time to contact from the scene's script (None: not coming at the wearer).
+                "tau_s": _r(obj.tau_at(t), 3) if state.approaching else None,
                 "depth": obj.depth,
             })
         pan = scene.pan_px(t)
