@@ -50,7 +50,7 @@ def _closing_square(center_y: float, t_s: float, contact_s: float = 3.2) -> np.n
     return img
 
 
-def _looming_taus(center_y: float) -> list[float]:
+def _looming_taus(center_y: float, scores: list[float] | None = None) -> list[float]:
     from glasses_agent.detectors.looming import LoomingCue
 
     cue = LoomingCue()
@@ -58,6 +58,8 @@ def _looming_taus(center_y: float) -> list[float]:
     for i in range(25):
         found = cue.update(_closing_square(center_y, i / 10), i * S // 10)
         out.append(found.tau_s if found is not None else math.inf)
+        if scores is not None:
+            scores.append(cue.strongest.score if cue.strongest is not None else 0.0)
     return out
 
 
@@ -66,7 +68,10 @@ def test_a_thing_coming_into_view_past_the_border_has_no_time_to_contact():
     # view's upper border (a car driving in under a camera looking down): only the first is timed.
     inside = _looming_taus(0.5)
     assert any(tau < 2.0 for tau in inside), "a square closing in the middle of the view is timed"
-    assert all(tau == math.inf for tau in _looming_taus(0.0)), "a box cut by the border grows by what the edge uncovers"
+    cut_scores: list[float] = []
+    assert all(tau == math.inf for tau in _looming_taus(0.0, cut_scores)), "a box cut by the border grows by what the edge uncovers"
+    # ...nor does its growth score (a person walking into a fixed camera's view scored 0.68).
+    assert max(cut_scores) == 0.0
 
 
 def test_utterances_closer_than_3_s_are_one_conversation_and_a_pause_opens_a_new_one():

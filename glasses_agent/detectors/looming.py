@@ -114,8 +114,8 @@ class LoomingCue:
         box = track.boxes[-1][2]
         tau = confirmed_tau(track.taus, t_ns, _tau(track, t_ns))
         cue = Looming(score=0.0, box=box, growth_per_s=0.0, tau_s=tau) if math.isfinite(tau) else None
-        if not growth or len(track.boxes) < MIN_HISTORY or box[3] < MIN_SIZE:
-            return cue
+        if not growth or track.cut or len(track.boxes) < MIN_HISTORY or box[3] < MIN_SIZE:
+            return cue  # (cut: coming into view or leaving it, its box grows by what the edge uncovers)
         boxes = track.boxes
         t = np.array([(ti - boxes[0][0]) / 1e9 for ti, _, _ in boxes])
         (grow_w, resid_w), (grow_h, resid_h) = (
