@@ -5,7 +5,8 @@
 - `results_figure`: a PNG beside a command's JSON (`write_results`), when the result holds
   something worth a picture: per-kind recall and precision (scenarios), per-stage latency p50/p99
   (bench agent, bench replay), probe accuracy per model and task with its spread over seeds
-  (eval probe). Other results get no picture.
+  (eval probe), the simulator's pace with and without the UI against its targets (bench sim).
+  Other results get no picture.
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ def results_figure(result: dict[str, Any], path: Path) -> Path | None:
         _stage_latencies(result["stages"], path, result.get("benchmark", ""))
     elif isinstance(result.get("results"), dict) and "jepa" in result["results"]:
         _probe(result["results"], path)
+    elif isinstance(result.get("ui"), dict) and isinstance(result.get("headless"), dict) and "targets" in result:
+        _sim_pace(result, path)
     else:
         return None
     return path
@@ -110,5 +113,37 @@ def _probe(results: dict[str, dict[str, dict[str, Any]]], path: Path) -> None:
     ax.set_ylim(0, 1)
     ax.set_title("linear probes on frozen features")
     ax.legend()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def _sim_pace(result: dict[str, Any], path: Path) -> None:
+    """bench sim: the three paced figures of the UI run and the run without the UI, each panel
+    with its target as a dashed line, and the machine's load in the title (it moves them)."""
+    plt = _pyplot()
+    runs = [("with the UI", result["ui"]), ("without the UI", result["headless"])]
+    targets = result["targets"]
+    panels = [
+        ("stream s per wall s", "stream_per_wall", targets.get("stream_per_wall_min"), "at least"),
+        ("ticks skipped (%)", "ticks_skipped_pct", targets.get("ticks_skipped_max_pct"), "at most"),
+        ("frame age p99 (ms)", "frame_age_p99_ms", targets.get("frame_age_p99_max_ms"), "under"),
+    ]
+    fig, axes = plt.subplots(1, len(panels), figsize=(12, 3.4), constrained_layout=True)
+    for ax, (title, key, target, sense) in zip(axes, panels):
+        names = [name for name, run in runs if run.get(key) is not None]
+        values = [run[key] for _, run in runs if run.get(key) is not None]
+        ax.bar(names, values, color=["tab:blue", "tab:gray"][: len(values)])
+        for i, v in enumerate(values):
+            ax.text(i, v, f"{v:g}", ha="center", va="bottom", fontsize=9)
+        if target is not None:
+            ax.axhline(target, color="tab:red", linestyle="--", linewidth=1, label=f"target: {sense} {target:g}")
+            ax.legend(loc="lower right", fontsize=8)
+        ax.set_title(title)
+        ax.set_ylabel(title)
+        ax.set_ylim(0, max([*values, target or 0]) * 1.25 or 1)
+    machine = result.get("machine", {})
+    load = (f"load average {machine.get('load_average_1min_before', '?')} before, "
+            f"{machine.get('load_average_1min_after', '?')} after")
+    fig.suptitle(f"bench sim: --speed 1, full agent, {result.get('terminal', '')} ({load})")
     fig.savefig(path, dpi=100)
     plt.close(fig)
