@@ -41,3 +41,10 @@ def test_bench_sim_draws_both_runs_against_the_targets(tmp_path):
               "machine": {"load_average_1min_before": 2.5, "load_average_1min_after": 3.0}}
     assert results_figure(result, tmp_path / "sim.png") is not None
     assert (tmp_path / "sim.png").read_bytes().startswith(PNG)
+
+
+def test_scenarios_with_halves_draw_a_panel_a_half(tmp_path):
+    row = {"recall": 1.0, "precision": 0.5}
+    result = {"kinds": {"hazard": row}, "halves": {"tuning": {"hazard": row}, "reporting": {"hazard": {**row, "recall": None}}}}
+    assert results_figure(result, tmp_path / "scenarios.png") is not None
+    assert (tmp_path / "scenarios.png").read_bytes().startswith(PNG)

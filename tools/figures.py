@@ -49,7 +49,7 @@ def results_figure(result: dict[str, Any], path: Path) -> Path | None:
     """Draw `result` into `path` (a .png) if it is a kind with a picture; returns the path or None."""
     kinds = result.get("kinds")
     if isinstance(kinds, dict) and kinds and all(isinstance(k, dict) and "recall" in k for k in kinds.values()):
-        _kind_scores(result["kinds"], path)
+        _kind_scores(result["kinds"], path, result.get("halves"))
     elif isinstance(result.get("stages"), dict) and any("p50_ms" in s for s in result["stages"].values()):
         _stage_latencies(result["stages"], path, result.get("benchmark", ""))
     elif isinstance(result.get("results"), dict) and "jepa" in result["results"]:
@@ -61,21 +61,33 @@ def results_figure(result: dict[str, Any], path: Path) -> Path | None:
     return path
 
 
-def _kind_scores(kinds: dict[str, dict[str, Any]], path: Path) -> None:
+def _kind_scores(kinds: dict[str, dict[str, Any]], path: Path,
+                 halves: dict[str, dict[str, dict[str, Any]]] | None = None) -> None:
+    """Recall and precision per prompt kind: the suite's table, and beside it each half of
+    splits.toml's table where the result has them (scenarios: issue 18's cases)."""
     plt = _pyplot()
-    names = sorted(kinds)
-    x = np.arange(len(names))
-    fig, ax = plt.subplots(figsize=(max(6, 1.1 * len(names)), 3.8), constrained_layout=True)
-    for offset, key in ((-0.2, "recall"), (0.2, "precision")):
-        values = [kinds[n].get(key) for n in names]
-        ax.bar(x + offset, [v if v is not None else 0 for v in values], 0.4, label=key)
-        for xi, v in zip(x + offset, values):
-            ax.text(xi, (v or 0) + 0.02, "-" if v is None else f"{v:.2f}", ha="center", fontsize=8)
-    ax.set_xticks(x, names, rotation=20)
-    ax.set_ylim(0, 1.15)
-    ax.set_ylabel("share")
-    ax.set_title("scenario suite: recall and precision per prompt kind")
-    ax.legend(loc="lower right")
+    panels = [("scenario suite", kinds)]
+    named = {"tuning": "tuning half", "reporting": "reporting half (held out)"}
+    order = sorted((halves or {}).items(), key=lambda item: (item[0] != "tuning", item[0]))
+    panels += [(f"issue 18's cases, {named.get(half, half)}", table) for half, table in order if table]
+    widest = max(len(table) for _, table in panels)
+    fig, axes = plt.subplots(1, len(panels), figsize=(max(6, 1.1 * widest) * len(panels) * 0.8, 3.8),
+                             constrained_layout=True, squeeze=False)
+    for ax, (title, table) in zip(axes[0], panels):
+        names = sorted(table)
+        x = np.arange(len(names))
+        for offset, key in ((-0.2, "recall"), (0.2, "precision")):
+            values = [table[n].get(key) for n in names]
+            ax.bar(x + offset, [v if v is not None else 0 for v in values], 0.4, label=key)
+            for xi, v in zip(x + offset, values):
+                ax.text(xi, (v or 0) + 0.02, "-" if v is None else f"{v:.2f}", ha="center", fontsize=8)
+        ax.set_xticks(x, names, rotation=20)
+        ax.set_ylim(0, 1.15)
+        ax.set_ylabel("share")
+        ax.set_title(title, fontsize=10)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside upper right", fontsize=8, ncols=2)
+    fig.suptitle("recall and precision per prompt kind (-: nothing expected, or no prompt)", fontsize=11)
     fig.savefig(path, dpi=100)
     plt.close(fig)
 
