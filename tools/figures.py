@@ -148,9 +148,8 @@ def _sim_pace(result: dict[str, Any], path: Path) -> None:
         for i, v in enumerate(values):
             ax.text(i, v, f"{v:g}", ha="center", va="bottom", fontsize=9)
         if target is not None:
-            ax.axhline(target, color="tab:red", linestyle="--", linewidth=1, label=f"target: {sense} {target:g}")
-            ax.legend(loc="lower right", fontsize=8)
-        ax.set_title(title)
+            ax.axhline(target, color="tab:red", linestyle="--", linewidth=1)
+        ax.set_title(title if target is None else f"{title}\ntarget (dashed): {sense} {target:g}", fontsize=10)
         ax.set_ylabel(title)
         ax.set_ylim(0, max([*values, target or 0]) * 1.25 or 1)
     machine = result.get("machine", {})
