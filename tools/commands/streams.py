@@ -99,8 +99,9 @@ def format_info(info: dict[str, Any]) -> str:
     if info.get("start_ns") is not None:
         lines.append(f"time       {info['start_ns']} .. {info['end_ns']} ns")
     if info.get("wall_clock_start"):
-        came_from = info.get("wall_clock_start_from") or "the wall clock at the first message"
-        lines.append(f"recorded   {info['wall_clock_start']} (from {came_from})")
+        came_from = info.get("wall_clock_start_from")  # older recordings do not say
+        lines.append(f"recorded   {info['wall_clock_start']} (wall clock at the first message"
+                     + (f", from {came_from})" if came_from else ")"))
     if info.get("crc"):
         lines.append(f"crc        {info['crc']}")
     if info.get("summary_note"):
