@@ -108,8 +108,8 @@ class WorldView(Vertical):
         previous_rows, self._rows = self._rows, rows
         table = self.table
         if previous_rows is not None and [r[0] for r in previous_rows] == [r[0] for r in rows]:
-            # The same entities: change only the cells that changed. Rebuilding the table would
-            # change its size for a moment, and a size change re-lays and redraws every pane.
+            # The same entities: change only the cells that changed. A rebuild measures every
+            # cell again and resizes the table, and a size change re-lays the whole screen.
             for before, after in zip(previous_rows, rows):
                 for column, old, new in zip(self._columns, before, after):
                     if old != new:
