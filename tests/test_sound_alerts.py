@@ -130,3 +130,14 @@ def test_the_fire_truck_over_a_noise_bed_is_told_as_a_siren():
                         0.6, (2.0,), 14.0)
     told = _prompts(mix)
     assert ("Siren" in [text for _, text in told]), told
+
+
+@needs_shared
+@pytest.mark.parametrize("spec, message", [("dog=/usr/share/sounds", "KIND one of alarm, siren"),
+                                           ("alarm=/no/such/ring.ogg", "/no/such/ring.ogg is not a file")])
+def test_eval_sounds_refuses_a_bad_extra_recording_in_one_line(capsys, spec, message):
+    from tools.cli import main
+
+    code = main(["eval", "sounds", "--seeds", "1", "--extra", spec])
+    err = capsys.readouterr().err
+    assert code != 0 and message in err and len(err.strip().splitlines()) == 1, err

@@ -24,9 +24,9 @@ places as the loudest.
   glide too, but a syllable's ridge ends within a few tenths of a second, a held tone does not
   cover the range, and a ridge wandering through noise is not smooth.
 
-Tuned on the tuning half of splits.toml only (the alarm clock over the dishes bed; the rings of
-Debian's oxygen-sounds and gnome-audio for the ring rule); `glasses-agent eval sounds` reports
-both halves. The detector keeps only peaks and ridges of the audio it has not seen before (the
+Tuned on the tuning half of splits.toml (the alarm clock and the other sounds over the dishes
+bed; the README says which choices that half could not make); `glasses-agent eval sounds`
+reports both halves. The detector keeps only peaks and ridges of the audio it has not seen before (the
 ticks' windows overlap), so each run costs one FFT of ~0.1 s and a few list operations.
 """
 
