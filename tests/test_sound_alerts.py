@@ -66,7 +66,7 @@ def test_clinks_at_one_pitch_a_wobbling_whine_and_a_low_hum_are_no_alarm():
     assert _occurrences(hum + noise) == []
 
 
-def test_the_detector_keeps_its_cost_low_and_its_memory_bounded():
+def test_the_detector_lets_old_ridges_go():
     det = CommonSounds()
     rng = np.random.default_rng(4)
     x = _pcm(rng.normal(0, 0.1, 60 * SR) + _tone(np.full(60 * SR, 2000.0)) * 0.5)
