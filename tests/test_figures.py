@@ -32,3 +32,19 @@ def test_a_picture_beside_the_json_only_when_there_is_one_to_draw(tmp_path):
     assert results_figure(probe, tmp_path / "probe.png") is not None
     write_results(tmp_path / "plain.json", {"real_time_factor": 0.2})
     assert not (tmp_path / "plain.png").exists()
+
+
+def test_bench_sim_draws_both_runs_against_the_targets(tmp_path):
+    pace = {"stream_per_wall": 0.99, "ticks_skipped_pct": 0.3, "frame_age_p99_ms": 180.0}
+    result = {"ui": pace, "headless": {**pace, "frame_age_p99_ms": None}, "terminal": "160x50",
+              "targets": {"stream_per_wall_min": 0.98, "ticks_skipped_max_pct": 1.0, "frame_age_p99_max_ms": 250.0},
+              "machine": {"load_average_1min_before": 2.5, "load_average_1min_after": 3.0}}
+    assert results_figure(result, tmp_path / "sim.png") is not None
+    assert (tmp_path / "sim.png").read_bytes().startswith(PNG)
+
+
+def test_scenarios_with_halves_draw_a_panel_a_half(tmp_path):
+    row = {"recall": 1.0, "precision": 0.5}
+    result = {"kinds": {"hazard": row}, "halves": {"tuning": {"hazard": row}, "reporting": {"hazard": {**row, "recall": None}}}}
+    assert results_figure(result, tmp_path / "scenarios.png") is not None
+    assert (tmp_path / "scenarios.png").read_bytes().startswith(PNG)

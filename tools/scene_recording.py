@@ -49,27 +49,31 @@ def scene_source(name: str, *, seed: int, duration_s: float | None) -> Any:
 def record_scene(out: Path, *, scene: str, seed: int, duration_s: float | None) -> int:
     """Write scene `scene` into the MCAP file `out`; returns the number of messages."""
     from streams.recording import McapRecorder
-    from streams.recording.writer import GENERATED_START_NS
+    from streams.recording.writer import FROM_GENERATED, GENERATED_START_NS
 
     count = 0
-    with McapRecorder(out, start_wall_ns=GENERATED_START_NS) as recorder:
+    with McapRecorder(out, start_wall_ns=GENERATED_START_NS, start_wall_from=FROM_GENERATED) as recorder:
         for frame in scene_source(scene, seed=seed, duration_s=duration_s).frames():
             recorder.write(frame)
             count += 1
     return count
 
 
-def recording_start_ns(source: Any, live: Any = None) -> int | None:
-    """The wall clock a recording made from `source` starts at: a replayed recording's own start
-    (so a re-recording keeps the capture date), the fixed date for a generated scene, and None
-    (now) for live devices and media files."""
-    from streams.recording.writer import GENERATED_START_NS
+def recording_start(source: Any, live: Any = None) -> dict[str, Any]:
+    """The wall clock a recording made from `source` starts at, and where that came from, as
+    McapRecorder's `start_wall_ns` / `start_wall_from`: a replayed recording's own start (so a
+    re-recording keeps the capture date), a media file's capture date, the fixed date for a
+    generated scene, and now for live devices."""
+    from streams.recording.writer import FROM_GENERATED, GENERATED_START_NS
     from streams.sources.synthetic import SyntheticSource
 
     if live:
-        return None
+        return {"start_wall_ns": None, "start_wall_from": None}
     start = getattr(source, "wall_clock_start_ns", None)
     if start is not None:
-        return start
+        came_from = getattr(source, "wall_clock_start_from", None) or "the recording it was made from"
+        return {"start_wall_ns": start, "start_wall_from": came_from}
     base = getattr(source, "base", source)  # a scoring scene wraps the synthetic source in overlays
-    return GENERATED_START_NS if isinstance(base, SyntheticSource) else None
+    if isinstance(base, SyntheticSource):
+        return {"start_wall_ns": GENERATED_START_NS, "start_wall_from": FROM_GENERATED}
+    return {"start_wall_ns": None, "start_wall_from": None}

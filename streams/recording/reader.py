@@ -68,6 +68,7 @@ class _Index:
     crc: dict[str, Any] = field(default_factory=dict)  # what the CRC checks covered
     offset_ns: int = 0  # log time - t_ns (the recording's wall-clock offset; 0 in older files)
     wall_start_ns: int | None = None  # the wall clock of the first message, when the file says
+    wall_start_from: str | None = None  # where that date came from, when the file says
 
     @property
     def messages(self) -> int:
@@ -214,6 +215,7 @@ def _read_index(path: Path) -> _Index:
         started = scan.metadata.get(codec.START_METADATA, {})
         if started.get("wall_clock_start_ns", "").isdigit():
             index.wall_start_ns = int(started["wall_clock_start_ns"])
+            index.wall_start_from = started.get("wall_clock_start_from") or None
         elif first_log is not None and (index.offset_ns or first_log >= _YEAR_2000_NS):
             index.wall_start_ns = first_log  # other writers log the wall clock itself
         return index
@@ -254,6 +256,7 @@ def _describe(index: _Index, frame_kinds: Iterable[str]) -> dict[str, Any]:
         "duration_s": index.duration_s,
         "wall_clock_start_ns": index.wall_start_ns,
         "wall_clock_start": iso_utc(index.wall_start_ns) if index.wall_start_ns is not None else None,
+        "wall_clock_start_from": index.wall_start_from,
         "log_time_offset_ns": index.offset_ns,
         "crc": index.crc_note(),
         "damaged": index.damaged,
@@ -323,6 +326,11 @@ class McapReplaySource:
         """When the recording started by the wall clock (ns since the Unix epoch), if it says;
         a recording made from this replay keeps it, so it shows the original capture date."""
         return self._index.wall_start_ns
+
+    @property
+    def wall_clock_start_from(self) -> str | None:
+        """Where the recording's start date came from, if it says (a re-recording keeps it)."""
+        return self._index.wall_start_from
 
     def describe(self) -> dict[str, Any]:
         return _describe(self._index, self._kinds)

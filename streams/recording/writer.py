@@ -36,6 +36,10 @@ DEFAULT_CHUNK_SIZE = 1024 * 1024
 # Generated scenes start on this date (2026-01-01T00:00:00Z), so their recordings are the same
 # bytes run after run; a capture from devices starts at the wall clock.
 GENERATED_START_NS = 1_767_225_600 * codec.NS_PER_S
+# Where a recording's start date came from (`wall_clock_start_from` in its metadata); media files
+# say theirs (streams.sources.capture_date).
+FROM_LIVE_CLOCK = "the wall clock when the first message was written"
+FROM_GENERATED = "the fixed date of generated scenes, so their recordings are the same bytes every time"
 
 
 def iso_utc(wall_ns: int) -> str:
@@ -65,13 +69,16 @@ class McapRecorder:
         chunk_span_s: float = 2.0,
         compression: str = "zstd",
         start_wall_ns: int | None = None,
+        start_wall_from: str | None = None,
     ) -> None:
         """`start_wall_ns`: the wall clock (ns since the Unix epoch) of the first message; None
-        takes the clock when the first message is written (a live capture)."""
+        takes the clock when the first message is written (a live capture). `start_wall_from`
+        says where the date came from (a media file's creation_time, ...), kept in the metadata."""
         self.path = Path(path)
         if start_wall_ns is not None and not 0 <= start_wall_ns < 2**63:
             raise RecordingError(f"start_wall_ns {start_wall_ns} is not a time after 1970 that MCAP can hold")
         self.start_wall_ns = start_wall_ns
+        self.start_wall_from = start_wall_from or (FROM_LIVE_CLOCK if start_wall_ns is None else "set by the writer")
         self._offset_ns: int | None = None
         compressions = {"zstd": CompressionType.ZSTD, "lz4": CompressionType.LZ4, "none": CompressionType.NONE}
         if compression not in compressions:
@@ -224,6 +231,7 @@ class McapRecorder:
             self._writer.add_metadata(codec.START_METADATA, {
                 "wall_clock_start_ns": str(wall),
                 "wall_clock_start": iso_utc(wall),
+                "wall_clock_start_from": self.start_wall_from,
                 "first_t_ns": str(t_ns),
                 codec.LOG_TIME_OFFSET: str(self._offset_ns),
             })

@@ -24,6 +24,7 @@ import numpy as np
 from streams.errors import SourceError
 from streams.frames import NS_PER_S, AudioChunk, Frame, ImuSample, VideoFrame
 from streams.sources.base import merge_by_time
+from streams.sources.capture_date import capture_start
 from streams.sources.imu_csv import read_imu_csv
 
 CAMERA, MIC, IMU = "camera", "mic", "imu"
@@ -103,10 +104,12 @@ def _stream_duration_s(stream: Any, container: Any) -> float | None:
     return None
 
 
-def _probe(path: Path, *, want_video: bool, want_audio: bool) -> tuple[_Track | None, _Track | None]:
-    """The first usable video and/or audio track of `path`, sharing the file's zero."""
+def _probe(path: Path, *, want_video: bool, want_audio: bool) -> tuple[_Track | None, _Track | None, str | None]:
+    """The first usable video and/or audio track of `path`, sharing the file's zero, and the
+    container's `creation_time` if it says."""
     container = _open(path)
     try:
+        created = (container.metadata or {}).get("creation_time")
         video = _usable_video(container) if want_video else None
         audio = _usable_audio(container) if want_audio else None
         starts = {s.index: _stream_start_ns(s, container) for s in (video, audio) if s is not None}
@@ -126,7 +129,7 @@ def _probe(path: Path, *, want_video: bool, want_audio: bool) -> tuple[_Track | 
                 codec=audio.codec_context.name, duration_s=_stream_duration_s(audio, container),
                 sample_rate=int(audio.rate), channels=int(audio.codec_context.channels),
             )
-        return v_track, a_track
+        return v_track, a_track, created
     finally:
         container.close()
 
@@ -149,6 +152,8 @@ class MediaFileSource:
     from another file instead (wav, ogg/oga, flac, mp3, or any container PyAV reads); its zero is
     its own start. `max_size` (longest side in pixels, or a (w, h) box) downsizes larger frames.
     Opening probes the files, so a bad path fails here with one line, not mid-replay.
+    `wall_clock_start_ns` is the capture date of the first frame and `wall_clock_start_from` says
+    where it came from (the container's creation_time, else the file's modification time).
     """
 
     def __init__(
@@ -180,18 +185,25 @@ class MediaFileSource:
 
         self._video: _Track | None = None
         self._audio: _Track | None = None
+        created: str | None = None
         if self.video_path is not None:
             _check_file(self.video_path, "media")
-            self._video, self._audio = _probe(self.video_path, want_video=True, want_audio=self.audio_path is None)
+            self._video, self._audio, created = _probe(self.video_path, want_video=True,
+                                                       want_audio=self.audio_path is None)
         if self.audio_path is not None:
             _check_file(self.audio_path, "audio")
-            _, self._audio = _probe(self.audio_path, want_video=False, want_audio=True)
+            _, self._audio, audio_created = _probe(self.audio_path, want_video=False, want_audio=True)
+            created = created if self.video_path is not None else audio_created
             if self._audio is None:
                 raise SourceError(f"{self.audio_path}: no audio track")
         if self._video is None and self._audio is None:
             raise SourceError(f"{self.video_path}: no video or audio track")
         # The IMU file is small (~200 Hz); reading it now reports its errors at open time.
         self._imu: list[ImuSample] = read_imu_csv(self.imu_path, source=IMU) if self.imu_path is not None else []
+        # The capture date is the video's (the audio's when there is no video): a recording
+        # imported from these files starts there, not on the day of the import.
+        self.wall_clock_start_ns, self.wall_clock_start_from = capture_start(self.video_path or self.audio_path,
+                                                                             created)
 
     # -- FrameSource ---------------------------------------------------------------------------
 
@@ -221,6 +233,8 @@ class MediaFileSource:
             "sample_rate": self.sample_rate if a else None,
             "duration_s": max(ends, default=0.0),
             "frames": {name: n for name, n in ((CAMERA, v.frames if v else 0), (IMU, len(self._imu))) if n},
+            "wall_clock_start_ns": self.wall_clock_start_ns,
+            "wall_clock_start_from": self.wall_clock_start_from,
         }
         if v:
             info[CAMERA] = {"path": str(v.path), "codec": v.codec, "fps": v.fps, "source_size": [v.width, v.height],

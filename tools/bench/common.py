@@ -31,14 +31,14 @@ def prepare_recording(file: str | None, tmp: Path) -> tuple[Path, str]:
         from streams.sources.media_file import MediaFileSource
 
         out = tmp / "bench.mcap"
-        write_all(MediaFileSource(path).frames(), out)
+        write_all(MediaFileSource(path), out)
         return out, str(path)
     out = tmp / "bench.mcap"
     if SHARED_GOPRO.exists():
         from streams.sources.media_file import MediaFileSource
 
         imu = SHARED_GOPRO.with_suffix(".imu.csv")
-        write_all(MediaFileSource(SHARED_GOPRO, imu_csv=imu if imu.exists() else None).frames(), out)
+        write_all(MediaFileSource(SHARED_GOPRO, imu_csv=imu if imu.exists() else None), out)
         return out, f"{SHARED_GOPRO.name} (imported to MCAP with its IMU)"
     record_synthetic(out, scenario="mixed", seed=0, duration_s=30.0)
     return out, "generated 30 s 'mixed' scene (../shared/data absent)"

@@ -182,9 +182,9 @@ def run_agent(source: Any, agent: Any, *, speed: float | None, tick_hz: float = 
         if record_out:
             from streams.recording import McapRecorder
 
-            from tools.scene_recording import recording_start_ns
+            from tools.scene_recording import recording_start
 
-            recorder = stack.enter_context(McapRecorder(record_out, start_wall_ns=recording_start_ns(source, live)))
+            recorder = stack.enter_context(McapRecorder(record_out, **recording_start(source, live)))
             on_frame = recorder.write
         outputs = AgentOutputStage(prompts_out=prompts_out, trace_out=trace_out, recorder=recorder, on_prompt=on_prompt,
                                    upstream=agent.stages())
@@ -289,13 +289,17 @@ def format_summary(summary: RunSummary) -> str:
     return "\n".join(lines)
 
 
-def write_all(frames: Iterable[Any], out: Path) -> int:
-    """Write every frame into a new MCAP recording; returns how many were written."""
+def write_all(source: Any, out: Path) -> int:
+    """Write every frame of `source` into a new MCAP recording that starts on the source's own
+    date (a media file's capture date; tools.scene_recording.recording_start); returns how many
+    frames were written."""
     from streams.recording import McapRecorder
 
+    from tools.scene_recording import recording_start
+
     count = 0
-    with McapRecorder(out) as recorder:
-        for frame in frames:
+    with McapRecorder(out, **recording_start(source)) as recorder:
+        for frame in source.frames():
             recorder.write(frame)
             count += 1
     return count

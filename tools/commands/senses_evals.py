@@ -3,6 +3,7 @@
     glasses-agent eval hazards                 # objects flown at the wearer over every shared clip, per half,
                                                # and false hazards over the six unaltered clips
     glasses-agent eval sounds --seeds 8        # alarm/siren alerts over the noise beds, per half
+    glasses-agent eval sounds --extra alarm=/usr/share/sounds/phone.wav   # + a Debian package's ring
 
 Both read the repository's split (tools.data_splits): the `tuning` half tuned the detectors,
 the `reporting` half's figures are the held-out ones.
@@ -27,6 +28,9 @@ def add_targets(subparsers: Any) -> None:
     p.set_defaults(handler=cmd_eval_hazards)
     s = subparsers.add_parser("sounds", help="common alert sounds (alarm, siren) over real noise beds, per half")
     s.add_argument("--seeds", type=int, default=8, help="mixes per half")
+    s.add_argument("--extra", action="append", default=[], metavar="KIND=FILE",
+                   help="also lay this recording (of alarm or siren), from outside the shared data (a Debian "
+                        "package's sound), over the tuning half's noise bed, in mixes of their own")
     s.add_argument("--out", metavar="FILE.json", help="also write the figures as JSON")
     s.set_defaults(handler=cmd_eval_sounds)
 
@@ -77,15 +81,35 @@ def cmd_eval_hazards(args: argparse.Namespace) -> int:
     return 0
 
 
+def _extra_recordings(specs: list[str]) -> dict[Path, str]:
+    """KIND=FILE pairs -> {file: kind}; a bad pair or a missing file is one clear error."""
+    from glasses_agent.errors import GlassesAgentError
+    from glasses_agent.scoring.sound_eval import DETECTED
+
+    out = {}
+    for spec in specs:
+        kind, _, name = spec.partition("=")
+        if kind not in DETECTED or not name:
+            raise GlassesAgentError(f"--extra {spec}: expected KIND=FILE with KIND one of {', '.join(DETECTED)}")
+        if not Path(name).is_file():
+            raise GlassesAgentError(f"--extra {spec}: {name} is not a file")
+        out[Path(name)] = kind
+    return out
+
+
 def cmd_eval_sounds(args: argparse.Namespace) -> int:
     from glasses_agent.scoring.sound_eval import evaluate
     from tools.data_splits import clips
 
     data = _shared_or_exit()
+    extra = _extra_recordings(args.extra)
+    runs = {half: (clips("sounds", half, data), clips("speech", half, data), clips("noise", half, data)[0], None)
+            for half in ("tuning", "reporting")}
+    if extra:  # their own mixes, so the halves' figures stay what they are without them
+        runs["extra"] = (list(extra), [], clips("noise", "tuning", data)[0], {p.stem: k for p, k in extra.items()})
     out = {}
-    for half in ("tuning", "reporting"):
-        report = evaluate(clips("sounds", half, data), clips("speech", half, data), clips("noise", half, data)[0],
-                          range(args.seeds))
+    for half, (sounds, speech, noise, kinds) in runs.items():
+        report = evaluate(sounds, speech, noise, range(args.seeds), kinds=kinds)
         out[half] = report
         for kind, s in report["kinds"].items():
             print(f"{half:<10} {kind:<6} occurrences {s['occurrences']:>3} recall {s['recall']} alerts {s['alerts']:>3} "

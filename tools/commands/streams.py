@@ -99,7 +99,9 @@ def format_info(info: dict[str, Any]) -> str:
     if info.get("start_ns") is not None:
         lines.append(f"time       {info['start_ns']} .. {info['end_ns']} ns")
     if info.get("wall_clock_start"):
-        lines.append(f"recorded   {info['wall_clock_start']} (wall clock at the first message)")
+        came_from = info.get("wall_clock_start_from")  # older recordings do not say
+        lines.append(f"recorded   {info['wall_clock_start']} (wall clock at the first message"
+                     + (f", from {came_from})" if came_from else ")"))
     if info.get("crc"):
         lines.append(f"crc        {info['crc']}")
     if info.get("summary_note"):
@@ -167,8 +169,12 @@ def cmd_record(args: argparse.Namespace) -> int:
             raise SourceError("--mic goes with --camera; to import audio use --audio FILE")
         from streams.sources.media_file import MediaFileSource
 
-        count = write_all(MediaFileSource(args.video, audio_path=args.audio, imu_csv=args.imu).frames(), out)
-        print(f"recorded {count} messages from {args.video}")
+        from streams.recording.writer import iso_utc
+
+        source = MediaFileSource(args.video, audio_path=args.audio, imu_csv=args.imu)
+        count = write_all(source, out)
+        print(f"recorded {count} messages from {args.video}, captured {iso_utc(source.wall_clock_start_ns)} "
+              f"(from {source.wall_clock_start_from})")
     else:
         count = record_synthetic(out, scenario=args.synthetic, seed=args.seed, duration_s=args.duration)
         print(f"recorded {count} messages of a generated '{args.synthetic}' scene (seed {args.seed})")

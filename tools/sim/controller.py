@@ -33,6 +33,9 @@ SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
 # person cannot follow more than a few pictures a second of a pane full of figures anyway.
 DRAW_INTERVAL_S = 0.15
 MAX_DRAW_INTERVAL_S = 1.0  # when the agent falls behind, drawing gives way, down to once a second
+# A frame that came too soon after the last draw waits for a fresher one, which is drawn as it
+# comes; only if none comes within this (a pause, the end, a stalled source) is the waiting one drawn.
+STALL_S = 0.25
 UNDRAWN_KEPT = 200  # superseded frames whose verdicts wait for the next draw (bounded)
 __all__ = ["ManualClock", "MonotonicClock", "SessionController", "SPEEDS"]
 
@@ -74,12 +77,15 @@ class SessionController:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._latest: SimFrame | None = None  # produced, not yet shown
         self._undrawn: list[SimFrame] = []  # superseded before drawn, with verdicts for the log
-        self._delivery_pending = False
+        self._delivery_pending = False  # a produced frame waits to be drawn
+        self._check_queued = False  # a look at it (_deliver_soon) is queued on the UI's loop
+        self._stall_timer: asyncio.TimerHandle | None = None
         self._produced_at: deque[float] = deque(maxlen=20)
         self._shown_at: deque[float] = deque(maxlen=20)
         self._process_s: deque[float] = deque(maxlen=20)
         self.frames_not_shown = 0  # produced, then superseded before the UI drew it
         self.draw_interval_s = DRAW_INTERVAL_S  # adapts: see _adapt_draw_interval
+        self.stall_s = STALL_S
         self._dropped_seen = 0
         self.ticks_produced = 0  # ticks the agent processed while playing
         self.draws = 0  # frames drawn while playing (steps and seeks not counted)
@@ -150,20 +156,29 @@ class SessionController:
                 if self._latest.ctx.proposals and len(self._undrawn) < UNDRAWN_KEPT:
                     self._undrawn.append(self._latest)
             self._latest = frame
-            schedule = not self._delivery_pending
             self._delivery_pending = True
+            schedule = not self._check_queued
+            self._check_queued = True
         if schedule:
             self._to_ui(self._deliver_soon)
 
     def _deliver_soon(self) -> None:
-        """UI thread: draw now, or when the draw interval since the last draw has passed (the
-        newest frame by then is the one drawn)."""
-        self._adapt_draw_interval()
+        """UI thread, as each frame comes: draw it now if the draw interval since the last draw
+        has passed. If not, it is not drawn late: the next frame takes its place and is drawn as
+        it comes (so what is drawn is always fresh, and the screen is redrawn less often than
+        ticks come); only if no next frame comes within `stall_s` is this one drawn."""
+        with self.pacer.cv:
+            self._check_queued = False
+            waiting = self._latest is not None
+        if not waiting:
+            return
         wait = self._last_draw + self.draw_interval_s - time.monotonic()
         if wait <= 0 or self._loop is None:
             self._deliver()
-        else:
-            self._loop.call_later(wait, self._deliver_unless_closing)
+            return
+        if self._stall_timer is not None:
+            self._stall_timer.cancel()
+        self._stall_timer = self._loop.call_later(max(wait, self.stall_s), self._deliver_unless_closing)
 
     def _adapt_draw_interval(self) -> None:
         """The agent before the picture: when the pacer had to skip ticks since the last look,
@@ -202,10 +217,14 @@ class SessionController:
             frame, self._latest = self._latest, None
             undrawn, self._undrawn = tuple(self._undrawn), []
             self._delivery_pending = False
+        if self._stall_timer is not None:
+            self._stall_timer.cancel()
+            self._stall_timer = None
         if frame is None:
             return
         if undrawn:
             frame = replace(frame, undrawn=undrawn)
+        self._adapt_draw_interval()
         self._last_draw = time.monotonic()
         self.draws += 1
         live_age = getattr(self.driver.feed, "age_s", None)

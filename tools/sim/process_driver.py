@@ -13,8 +13,9 @@ and pushes each tick's context to the UI's process, which only turns it into a p
 - `ProcessDriver.make_pacer` gives the controller a `RemotePacer`: the same controls as the
   interactive pacer (play, pause, speed, re-anchor, commands), forwarded to the child's pacer.
 With each message the child sends the tick core's figures (`FeedState`); older video frames of a
-tick travel without their pixels (only the newest is drawn), and the child keeps the full
-contexts of the last ticks so enrolling works on what the agent saw.
+tick travel without their pixels (only the newest is drawn, and it no larger than a pane shows),
+the perception latents stay behind, and the child keeps the full contexts of the last ticks so
+enrolling works on what the agent saw.
 """
 
 from __future__ import annotations
@@ -35,9 +36,11 @@ import numpy as np
 from glasses_agent.context import Entity, TickContext
 from glasses_agent.errors import GlassesAgentError
 from streams.clock import MonotonicClock
+from streams.frames import EncodedVideoFrame, VideoFrame
 from streams.pacers.interactive import NO_TICK_YET, InteractivePacer
 
 KEEP_CONTEXTS = 64  # ticks whose full context the child keeps for enrolling
+SENT_SIZE = (320, 240)  # the newest camera frame goes to the UI fitted into this (a pane of 320x120 cells)
 NO_TICK = "no tick yet"  # NO_TICK_YET as it crosses the pipe
 
 
@@ -88,14 +91,32 @@ def _feed_state(feed: Any) -> FeedState:
     )
 
 
+def _sent_image(frame: VideoFrame) -> VideoFrame:
+    """The newest frame as the UI gets it: pixels the agent decoded, shrunk to fit SENT_SIZE (the
+    camera pane draws two pixels a cell, so a bigger picture only costs the pipe and the UI's
+    resize); a frame whose pixels were never read goes as its JPEG, which is smaller still."""
+    if isinstance(frame, EncodedVideoFrame) and not frame.decoded:
+        return frame
+    image = frame.image
+    height, width = image.shape[:2]
+    scale = min(SENT_SIZE[0] / max(1, width), SENT_SIZE[1] / max(1, height))
+    if image.size == 0 or scale >= 1.0:
+        return frame if frame.jpeg is None else VideoFrame(frame.t_ns, frame.seq, frame.source, image)
+    import cv2
+
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return VideoFrame(frame.t_ns, frame.seq, frame.source, cv2.resize(image, size, interpolation=cv2.INTER_AREA))
+
+
 def _light(ctx: TickContext) -> TickContext:
-    """The context to send: the tick's older video frames without their pixels."""
+    """The context to send: the tick's older video frames without their pixels, the newest one
+    no larger than the pane can show, and no perception latents (the panes never read them)."""
     video = ctx.tick.video
-    if len(video) > 1:
+    if video:
         empty = np.zeros((0, 0, 3), np.uint8)
-        lighter = tuple(replace(f, image=empty) for f in video[:-1]) + (video[-1],)
+        lighter = tuple(VideoFrame(f.t_ns, f.seq, f.source, empty) for f in video[:-1]) + (_sent_image(video[-1]),)
         ctx = replace(ctx, tick=replace(ctx.tick, video=lighter))
-    return ctx
+    return replace(ctx, percept=None)
 
 
 def _portable(err: BaseException) -> BaseException:

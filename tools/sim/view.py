@@ -1,14 +1,16 @@
 """One tick as the panes need it, built off the UI thread.
 
-The controller turns each `TickContext` into a `SimFrame`: the newest camera image, the mel
-strip and level of the tick's audio window, the prompt the HUD shows now, and the stream health
-figures. Widgets only draw what is here, so they stay cheap and never touch the agent.
+The controller turns each `TickContext` into a `SimFrame`: the newest camera image, the level
+of the tick's audio window (its mel strip is made only for the frames that are drawn), the prompt
+the HUD shows now, and the stream health figures. Widgets only draw what is here, so they stay
+cheap and never touch the agent.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -49,7 +51,7 @@ class SimFrame:
     stream_s: float  # seconds since the start of the stream
     duration_s: float | None  # length of a replay, None live
     image: np.ndarray | None  # newest camera image, RGB uint8
-    mel_db: np.ndarray  # (MEL_BANDS, frames) of the tick's audio window
+    mel_db: np.ndarray | None  # (MEL_BANDS, frames) of the tick's audio window; None: made when drawn (`mel`)
     level_db: float
     hud: Prompt | None  # what the glasses display shows at this tick (latest live prompt)
     last_prompt: Prompt | None  # the newest prompt delivered so far (what feedback applies to)
@@ -63,6 +65,13 @@ class SimFrame:
     def t_ns(self) -> int:
         return self.ctx.t_ns
 
+    @cached_property
+    def mel(self) -> np.ndarray:
+        """The mel strip of the tick's audio window, computed on first use: most ticks are never
+        drawn (the screen is redrawn less often than ticks come), and they need none."""
+        return self.mel_db if self.mel_db is not None else log_mel(self.ctx.tick.audio, self.ctx.tick.sample_rate,
+                                                                     n_mels=MEL_BANDS)
+
 
 def detections_of(ctx: TickContext) -> dict[str, Any] | None:
     """The classical detectors' results (people count, speech, light, looming box) as a dict,
@@ -73,15 +82,6 @@ def detections_of(ctx: TickContext) -> dict[str, Any] | None:
     if hasattr(found, "as_dict"):
         return found.as_dict()
     return found if isinstance(found, dict) else None
-
-
-def audio_view(ctx: TickContext) -> tuple[np.ndarray, float]:
-    """The mel strip and level of a tick's audio window (numpy only)."""
-    audio = ctx.tick.audio
-    rate = ctx.tick.sample_rate
-    mel = log_mel(audio, rate, n_mels=MEL_BANDS)
-    recent = audio[-max(1, int(rate * LEVEL_WINDOW_S)) :]
-    return mel, level_dbfs(recent)
 
 
 def camera_fps(ctx: TickContext) -> float:
@@ -124,7 +124,8 @@ class HudTracker:
 def build_frame(ctx: TickContext, feed: Any, hud: HudTracker, spent_s: float, recent_s: Sequence[float]) -> SimFrame:
     """Everything the panes need of one tick (off the UI thread): `spent_s` is the agent's time
     for it, `recent_s` its times for the last few ticks (for the real-time factor)."""
-    mel, level = audio_view(ctx)
+    audio, rate = ctx.tick.audio, ctx.tick.sample_rate
+    level = level_dbfs(audio[-max(1, int(rate * LEVEL_WINDOW_S)) :])
     latest = ctx.tick.latest_video
     shown = hud.update(ctx)
     sync = feed.sync.stats
@@ -144,7 +145,7 @@ def build_frame(ctx: TickContext, feed: Any, hud: HudTracker, spent_s: float, re
         stream_s=(ctx.t_ns - (feed.first_ns or 0)) / NS_PER_S,
         duration_s=feed.duration_s,
         image=None if latest is None else latest.image,
-        mel_db=mel,
+        mel_db=None,  # SimFrame.mel, for the frames that are drawn
         level_db=level,
         hud=shown,
         last_prompt=hud.last,

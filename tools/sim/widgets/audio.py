@@ -68,7 +68,7 @@ class AudioView(Widget):
             return self._strips
         strips = [Strip([label, *meter(self.frame.level_db, width - 6)], width)]
         rows = height - 1
-        image = resize_nearest(colorize(self.frame.mel_db), width, rows * 2)
+        image = resize_nearest(colorize(self.frame.mel), width, rows * 2)
         strips += [Strip(segments, width) for segments in halfblock_lines(image)]
         self._strips = strips
         return strips

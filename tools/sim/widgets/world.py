@@ -39,7 +39,7 @@ class WorldView(Vertical):
     def compose(self) -> ComposeResult:
         yield TextPane(id="world-summary")
         table = DataTable(id="entities", cursor_type="row", zebra_stripes=True)
-        table.add_columns(*COLUMNS)
+        self._columns = table.add_columns(*COLUMNS)
         yield table
 
     def __init__(self, **kwargs) -> None:
@@ -104,12 +104,20 @@ class WorldView(Vertical):
             ))
         self.border_subtitle = f"{len(entities)} tracked"
         if rows == self._rows:
-            return  # rebuilding a table costs a full repaint of the pane: only when it changed
-        self._rows = rows
+            return  # the same rows: nothing to draw
+        previous_rows, self._rows = self._rows, rows
         table = self.table
+        if previous_rows is not None and [r[0] for r in previous_rows] == [r[0] for r in rows]:
+            # The same entities: change only the cells that changed. A rebuild measures every
+            # cell again and resizes the table, and a size change re-lays the whole screen.
+            for before, after in zip(previous_rows, rows):
+                for column, old, new in zip(self._columns, before, after):
+                    if old != new:
+                        table.update_cell(after[0], column, new, update_width=True)
+            return
         table.clear()
         for row in rows:
-            table.add_row(*row)
+            table.add_row(*row, key=row[0])
         if previous is not None:
             for row, e in enumerate(entities):
                 if e.id == previous.id:

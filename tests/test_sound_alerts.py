@@ -1,0 +1,143 @@
+"""Common alert sounds without enrolling (issue 18): what the DSP detectors tell apart, and one alert
+per occurrence on real recordings laid over real noise beds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from glasses_agent.detectors.sounds import CommonSounds
+
+SR = 16_000
+S = 1_000_000_000
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+needs_shared = pytest.mark.skipif(not SHARED.exists(), reason="../shared/data is absent")
+
+
+def _tone(freq_hz: np.ndarray, amplitude: float = 0.3) -> np.ndarray:
+    return amplitude * np.sin(2 * np.pi * np.cumsum(freq_hz) / SR)
+
+
+def _pcm(x: np.ndarray) -> np.ndarray:
+    return np.clip(x * 32767, -32768, 32767).astype(np.int16)
+
+
+def _occurrences(x: np.ndarray) -> list[tuple[str, float]]:
+    from glasses_agent.scoring.sound_eval import detect_occurrences
+
+    return detect_occurrences(_pcm(x) if x.dtype != np.int16 else x)
+
+
+def test_a_smoke_alarms_temporal_three_is_one_alarm_told_within_a_second():
+    rng = np.random.default_rng(1)
+    t = np.arange(10 * SR) / SR
+    # 3.1 kHz, three 0.5 s beeps 0.5 s apart, then 1.5 s of quiet, over and over, from t = 1 s.
+    phase = (t - 1.0) % 4.0
+    gate = ((t >= 1.0) & (phase < 2.5) & (phase % 1.0 < 0.5)).astype(float)
+    heard = _occurrences(_tone(np.full(len(t), 3100.0)) * gate + rng.normal(0, 0.02, len(t)))
+    assert [k for k, _ in heard] == ["alarm"], heard  # its 1.5 s pauses do not make new occurrences
+    assert heard[0][1] - 1.0 <= 1.0
+
+
+def test_a_wailing_siren_is_one_siren_and_no_alarm():
+    rng = np.random.default_rng(2)
+    t = np.arange(8 * SR) / SR
+    wail = _tone(900 + 350 * np.sin(2 * np.pi * t / 3.0)) * (t >= 1.0)
+    heard = _occurrences(wail + rng.normal(0, 0.02, len(t)))
+    assert [k for k, _ in heard] == ["siren"], heard
+    assert heard[0][1] - 1.0 <= 1.5
+
+
+def test_clinks_at_one_pitch_a_wobbling_whine_and_a_low_hum_are_no_alarm():
+    rng = np.random.default_rng(3)
+    t = np.arange(6 * SR) / SR
+    noise = rng.normal(0, 0.01, len(t))
+    # A glass struck every 0.4 s: the same pitch again and again, but each strike decays.
+    since_strike = t % 0.4
+    clinks = _tone(np.full(len(t), 1500.0)) * np.exp(-since_strike / 0.05)
+    assert _occurrences(clinks + noise) == []
+    # A machine's whine: a held tone whose pitch wavers by a few percent with its load.
+    waver = 0.02 * np.sin(2 * np.pi * 3.1 * t) + 0.02 * np.sin(2 * np.pi * 4.7 * t + 1.0)
+    assert _occurrences(_tone(1200 * (1 + waver)) + noise) == []
+    # A motor's steady hum under 800 Hz, with its overtones.
+    hum = _tone(np.full(len(t), 220.0)) + 0.5 * _tone(np.full(len(t), 440.0)) + 0.3 * _tone(np.full(len(t), 880.0))
+    assert _occurrences(hum + noise) == []
+
+
+def test_the_detector_lets_old_ridges_go():
+    det = CommonSounds()
+    rng = np.random.default_rng(4)
+    x = _pcm(rng.normal(0, 0.1, 60 * SR) + _tone(np.full(60 * SR, 2000.0)) * 0.5)
+    for i in range(1, 600):
+        det.update(x[max(0, i * 1600 - SR):i * 1600], i * S // 10)
+    assert len(det._ended) + len(det._active) < 400  # ridges older than KEEP_S are let go
+
+
+def _laid(rel: str, bed_rel: str, gain: float, at_s: tuple[float, ...], seconds: float) -> tuple[np.ndarray, list[float]]:
+    """The recording laid at each of `at_s` over the start of the noise bed, peak `gain` of full scale;
+    returns the mix and the onsets where it starts to sound."""
+    from glasses_agent.scoring.sound_eval import load_audio, sound_onset
+
+    x = load_audio(SHARED / rel, 8.0)
+    bed = load_audio(SHARED / bed_rel, seconds + 1.0)[: int(seconds * SR)].astype(np.float32)
+    y = x.astype(np.float32) * gain * 32767 / float(np.abs(x).max())
+    for a in at_s:
+        i = int(a * SR)
+        bed[i:i + len(y)] += y[: len(bed) - i]
+    return np.clip(bed, -32768, 32767).astype(np.int16), [a + sound_onset(x) for a in at_s]
+
+
+def _prompts(mix: np.ndarray) -> list[tuple[float, str]]:
+    """The sound prompts the agent's sound policy proposes over the mix, ticks at 10 Hz."""
+    from glasses_agent.actor.base import View
+    from glasses_agent.actor.scene import SoundPolicy
+    from glasses_agent.configurator import load_modes
+    from glasses_agent.context import TickContext
+    from glasses_agent.detectors.base import Detections
+    from streams.sync import Tick
+
+    det, policy, mode, out = CommonSounds(), SoundPolicy(), load_modes()["explore"], []
+    for i in range(1, len(mix) // 1600 + 1):
+        t = i * S // 10
+        audio = mix[max(0, i * 1600 - SR):i * 1600]
+        d = Detections(t_ns=t, sounds=det.update(audio, t), fresh=frozenset({"sounds"}))
+        ctx = TickContext(tick=Tick(index=i, t_ns=t, video=(), audio=audio))
+        out += [(q.t_ns / S, q.text) for q in policy.propose(View(ctx, d, mode, False))]
+    return out
+
+
+@needs_shared
+@pytest.mark.parametrize("rel, bed", [
+    ("audio/sounds/freedesktop_alarm-clock-elapsed.oga", "audio/noise/speechcommands_doing_the_dishes.wav"),
+    ("audio/sounds/freedesktop_phone-incoming-call.oga", "audio/noise/speechcommands_exercise_bike.wav"),
+])
+def test_each_real_alarm_is_told_once_per_occurrence_about_a_second_after_it_starts(rel, bed):
+    mix, onsets = _laid(rel, bed, 0.6, (2.0, 14.0), 24.0)
+    told = _prompts(mix)
+    assert [text for _, text in told] == ["Alarm ringing or beeping"] * 2, told  # not one a tick
+    delays = [t - onset for (t, _), onset in zip(told, onsets)]
+    assert all(-0.3 <= d <= 1.5 for d in delays), delays
+    # Within the issue's second where the bed does not mask the first beeps (14 s into the dishes
+    # bed a clatter hides the alarm clock's first pair; `eval sounds` measures the share).
+    assert min(delays) <= 1.0, delays
+
+
+@needs_shared
+def test_the_fire_truck_over_a_noise_bed_is_told_as_a_siren():
+    mix, onsets = _laid("audio/sounds/tuxpaint_firetruck.ogg", "audio/noise/speechcommands_doing_the_dishes.wav",
+                        0.6, (2.0,), 14.0)
+    told = _prompts(mix)
+    assert ("Siren" in [text for _, text in told]), told
+
+
+@needs_shared
+@pytest.mark.parametrize("spec, message", [("dog=/usr/share/sounds", "KIND one of alarm, siren"),
+                                           ("alarm=/no/such/ring.ogg", "/no/such/ring.ogg is not a file")])
+def test_eval_sounds_refuses_a_bad_extra_recording_in_one_line(capsys, spec, message):
+    from tools.cli import main
+
+    code = main(["eval", "sounds", "--seeds", "1", "--extra", spec])
+    err = capsys.readouterr().err
+    assert code != 0 and message in err and len(err.strip().splitlines()) == 1, err
