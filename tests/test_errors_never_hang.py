@@ -112,11 +112,13 @@ def test_replay_record_out_alone_records_the_agent_and_keeps_truth(capsys, scene
     out = tmp_path / "mind.mcap"
     code, stdout, err = cli(capsys, "replay", str(scene), "--record-out", str(out), "--memory", str(tmp_path / "m.sqlite3"))
     assert code == 0, err
-    assert "prompts    4" in stdout  # the README's example: the demo scene's four prompts
+    # The README's example: the demo scene's five prompts (its looming disc is warned of twice,
+    # at 11 and then 12 o'clock as it keeps coming: tests/golden/demo.prompts.jsonl).
+    assert "prompts    5" in stdout
     code, stdout, _ = cli(capsys, "info", str(out), "--json")
     info = json.loads(stdout)
     counts = {c["topic"]: c["messages"] for c in info["channels"]}
-    assert counts["/agent/prompts"] == 4 and counts["/agent/log"] == 4
+    assert counts["/agent/prompts"] == 5 and counts["/agent/log"] == 5
     assert counts["/truth"] > 0 and counts["/agent/annotations"] > 0
     assert info["wall_clock_start"] == "2026-01-01T00:00:00.000000Z"  # the scene's date, kept
 
