@@ -59,7 +59,7 @@ def test_eval_reads_gif_avi_and_mcap_pairs_of_any_size(tmp_path):
     out = tmp_path / "r.json"
     assert main(["eval", "surprise", "--pairs", str(folder), "--out", str(out)]) == 0
     result = json.loads(out.read_text())
-    assert result["types"] == ["permanence"]  # the type comes from NAME's first word
+    assert result["types"] == ["permanence"]  # the type comes from NAME's first known word
     assert result["accuracy"]["world model"]["permanence"]["accuracy_max"] == 1.0
 
 
@@ -89,3 +89,14 @@ def test_unreadable_clip_and_missing_folder_get_one_clear_line(tmp_path, capsys)
     assert "x_plausible.mp4" in _one_error_line(capsys)
     assert main(["eval", "surprise", "--pairs", str(tmp_path / "nowhere")]) == 1
     assert "no such folder" in _one_error_line(capsys)
+
+
+def test_the_violation_type_is_the_first_known_word_of_the_pair_name(tmp_path):
+    """voe_dev's names lead with "real_": its pairs are still judged per violation type."""
+    from tools.evals.surprise_pairs import find_pairs
+
+    for name in ("real_permanence_box_0", "real_constancy_cup_1", "walk_3"):
+        for kind in ("plausible", "implausible"):
+            (tmp_path / f"{name}_{kind}.mp4").write_bytes(b"")
+    types = {p.name: p.violation for p in find_pairs(tmp_path)}
+    assert types == {"real_permanence_box_0": "permanence", "real_constancy_cup_1": "constancy", "walk_3": "all"}

@@ -4,7 +4,7 @@ A folder holds pairs NAME_plausible.EXT / NAME_implausible.EXT (MP4, AVI, GIF or
 and size). Every model turns each clip into a surprise per tick; a pair counts as right for a
 model when the plausible clip got the lower surprise, judged by the mean and by the max over
 time. The violation type comes from NAME.json ("violation") where the generator wrote one, else
-from NAME's first word when that is a known type.
+from the first of NAME's words (split at "_") that is a known type.
 
 Models compared on the same pairs:
     world model      object memory + trained latent dynamics (what the agent runs)
@@ -80,9 +80,8 @@ def find_pairs(folder: str | Path) -> list[ClipPair]:
             except (OSError, ValueError):
                 meta = {}
         violation = str(meta.get("violation") or "")
-        if not violation:
-            first = name.split("_")[0].lower()
-            violation = first if first in KNOWN_TYPES else "all"
+        if not violation:  # the first of NAME's words that is a known type ("real_permanence_box_0")
+            violation = next((w for w in name.lower().split("_") if w in KNOWN_TYPES), "all")
         pairs.append(ClipPair(name, violation, found["plausible"], found["implausible"], meta))
     return pairs
 
