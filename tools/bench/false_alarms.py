@@ -1,9 +1,11 @@
 """`glasses-agent bench false-alarms`: surprise alarms per minute where nothing impossible happens.
 
 Benign generated scenes (objects passing behind a bar and out again, looming, bouncing, a
-turning and walking wearer, an empty room) and the unaltered clips of ../shared/data, each run
-through the world model's object memory; an alarm is a rise of the surprise z-score over the
-configurator's default threshold (3.0). Also the time per tick.
+turning and walking wearer, an empty room) and six unaltered clips of ../shared/data, each run
+through the world model's pixel channels alone; an alarm is a rise of the surprise z-score over
+the configurator's default threshold (3.0). Also the time per tick. Then every clip under
+../shared/data/video (intel/ included) through the whole agent with the shipped models: its
+surprise alarms and the surprise prompts that reached the wearer, a minute of footage at a time.
 """
 
 from __future__ import annotations
@@ -15,6 +17,14 @@ from typing import Any
 SURPRISE_Z = 3.0
 SHARED_VIDEO = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "video"
 SHARED_CLIPS = ("box.mp4", "cup.mp4", "vtest.avi", "gopro_max-heromode.mp4", "sam2_03_blocks.mp4", "sam2_04_coffee.mp4")
+MEDIA_SUFFIXES = (".mp4", ".avi", ".mkv", ".mov", ".webm")
+
+
+def every_shared_clip(folder: Path = SHARED_VIDEO) -> list[str]:
+    """Every video under the shared clips' folder, subfolders included, as paths relative to it."""
+    if not folder.is_dir():
+        return []
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.suffix.lower() in MEDIA_SUFFIXES)
 
 
 def bench_false_alarms(args: Any) -> dict[str, Any]:
@@ -66,8 +76,9 @@ def bench_false_alarms(args: Any) -> dict[str, Any]:
     }
 
 
-def shipped_model_alarms(object_slots: bool | None = None) -> dict[str, Any] | None:
-    """The same unaltered clips through the whole agent as `glasses-agent run --replay CLIP` runs it
+def shipped_model_alarms(object_slots: bool | None = None, clips: list[str] | None = None) -> dict[str, Any] | None:
+    """Unaltered clips (default: every one under ../shared/data/video) through the whole agent as
+    `glasses-agent run --replay CLIP` runs it
     (shipped perception and world model, no IMU): the world's surprise alarms and the surprise
     prompts that reached the wearer. None where the checkpoints cannot be loaded. `object_slots`:
     the world model's object slots on/off (None: its default)."""
@@ -85,7 +96,7 @@ def shipped_model_alarms(object_slots: bool | None = None) -> dict[str, Any] | N
 
     rows: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="false-alarms-") as tmp:
-        for clip in SHARED_CLIPS:
+        for clip in every_shared_clip() if clips is None else clips:
             path = SHARED_VIDEO / clip
             if not path.exists():
                 continue
@@ -99,7 +110,7 @@ def shipped_model_alarms(object_slots: bool | None = None) -> dict[str, Any] | N
                 return ctx
 
             try:
-                agent = Agent(AgentConfig(mode="explore", memory_path=f"{tmp}/{clip}.sqlite3", perception_checkpoint=None,
+                agent = Agent(AgentConfig(mode="explore", memory_path=f"{tmp}/{clip.replace('/', '_')}.sqlite3", perception_checkpoint=None,
                                           world_checkpoint=None, object_slots=object_slots, auto_mode=False,
                                           log_prompts=False))
             except GlassesAgentError:
@@ -117,6 +128,7 @@ def shipped_model_alarms(object_slots: bool | None = None) -> dict[str, Any] | N
                           "surprise_prompts": prompts.count("surprise")}
     seconds = sum(r["seconds"] for r in rows.values())
     alarms = sum(r["alarms"] for r in rows.values())
+    prompts = sum(r["surprise_prompts"] for r in rows.values())
     return {"seconds": round(seconds, 1), "alarms": alarms,
-            "per_minute": round(alarms / seconds * 60, 2) if seconds else None,
-            "surprise_prompts": sum(r["surprise_prompts"] for r in rows.values()), "clips": rows}
+            "per_minute": round(alarms / seconds * 60, 2) if seconds else None, "surprise_prompts": prompts,
+            "prompts_per_minute": round(prompts / seconds * 60, 2) if seconds else None, "clips": rows}
