@@ -61,15 +61,25 @@ def test_scripted_violation_is_surprising_within_two_ticks_in_the_right_quadrant
     assert _alarms(plausible) == []
 
 
+def _popups(source: SyntheticSource) -> list[float]:
+    """When things of the scene pop into plain view from nowhere (the mixed scene's latecomer)."""
+    return [o.appear_s for o in source.scene.objects if getattr(o, "appear_s", None)]
+
+
 def test_benign_generated_scenes_raise_under_one_false_alarm_a_minute():
     """4 minutes of scenes where nothing impossible happens (things pass behind a bar and come out,
-    loom, bounce; the head turns; the wearer walks)."""
+    loom, bounce; the head turns; the wearer walks) but for the mixed scene's latecomer, which pops
+    up in plain view: an alarm within 0.3 s of that is no false one, and it comes every time."""
     total_alarms, total_seconds, rates = 0, 0.0, {}
     for scenario in ("occlusion", "approach", "quiet", "mixed"):
         alarms, seconds = 0, 0.0
         for seed in (0, 1, 2):
-            states = _states(SyntheticSource(seed=seed, scenario=scenario, duration_s=20.0))
-            alarms += len(_alarms(states))
+            source = SyntheticSource(seed=seed, scenario=scenario, duration_s=20.0)
+            states = _states(source)
+            raised = _alarms(states)
+            popups = _popups(source)
+            alarms += len([t for t in raised if not any(-0.05 <= t - p <= 0.3 for p in popups)])
+            assert all(any(-0.05 <= t - p <= 0.3 for t in raised) for p in popups), (scenario, seed, popups, raised)
             seconds += (states[-1].t_ns - states[0].t_ns) / NS_PER_S
         rates[scenario] = alarms / seconds * 60
         total_alarms += alarms

@@ -1,10 +1,12 @@
 """The world model: what is where, what comes next, what was not expected, and what it is called.
 
 Per tick (`step`): the object memory follows things in view and carries hidden ones forward
-(objects.py); the latent dynamics predicts this tick's latent grid from the last ones and the
-head motion (dynamics.py); both prediction errors become z-scores (surprise.py) and the larger
-one is the tick's surprise, with where it happened when the object memory saw it (the latent
-grid's error does not localise). Enrolled things are looked for in the view
+(objects.py); the last frames' motion, carried forward, foretells this frame and what it did
+not foretell is measured (extrapolation.py); the latent dynamics predicts this tick's latent grid
+from the last ones and the head motion (dynamics.py); the prediction errors become z-scores
+(surprise.py) and the largest (the latent's and the extrapolation's weighted) is the tick's
+surprise, with where it happened when a pixel channel saw it (the latent grid's error does not
+localise). Enrolled things are looked for in the view
 (recognition.py) and sightings written to persistent memory. `plan_toward` rolls the model
 forward over candidate head motions (planner.py).
 """
@@ -22,11 +24,12 @@ from glasses_agent.context import Entity, Percept, TickContext, WorldState
 from glasses_agent.motion import head_motion
 from glasses_agent.world_model import recognition as rec
 from glasses_agent.world_model.egomotion import EgoMotion, Motion
+from glasses_agent.world_model.extrapolation import NOTHING, MotionExtrapolation, Unexplained
 from glasses_agent.world_model.foreground import BackgroundModel
 from glasses_agent.world_model.objects import ObjectMemory, ObjectStep
 from glasses_agent.world_model.planner import FOV_RAD, plan_toward
 from glasses_agent.world_model.slots import SlotEvent, SlotTracker
-from glasses_agent.world_model.surprise import LatentSurprise, RunningStats, SoundChange, combine, quadrant
+from glasses_agent.world_model.surprise import LatentSurprise, RunningStats, SoundChange, beyond_ordinary, combine, quadrant
 from streams.sync import Tick
 
 if TYPE_CHECKING:  # torch comes with these: the checkpoint loader imports them
@@ -48,15 +51,30 @@ NOT_OBSERVED = object()  # `step` without `observe_pixels` first: the object mem
 # splitting read as vanish/jump) against ~1.4 without, and cost ~10x the world stage's time.
 # `--object-slots` (agent CLI, `eval surprise`) turns them on to measure both side by side.
 OBJECT_SLOTS_DEFAULT = False
+# The latent dynamics' z counts a quarter (it was a half): on real footage it tells the broken twin
+# of a pair no better than its untrained copy (voe_dev 47.9% both), and at a half its peaks on the
+# plausible twins hid the pixel channels' finding in 8 of 48 pairs (world model 70.8% at 0.5, 83.3%
+# at 0.25, 87.5% without it). It still speaks where the whole grid misses hugely (z >= 12).
+LATENT_WEIGHT = 0.25
+# What the last motion did not foretell (extrapolation.py), as a z-score against the clip's own
+# running statistics, weighted as the latent dynamics' is: a region of unforetold change is also
+# what a hand that starts to move or a person stepping out of a door gives, so it needs twice the
+# z of the object memory's broken expectations to reach the prompt's 3.
+EXTRAPOLATION_WEIGHT = 0.5
+EXTRAPOLATION_FLOOR = 0.03  # the score's smallest believed spread
+EXTRAPOLATION_HALFLIFE = 50
+EXTRAPOLATION_WARMUP = 20  # two seconds of a recording before its z means anything
 
 
 @dataclass(frozen=True)
 class PixelStep:
-    """What the pixel half of a tick found: the head's motion, the object memory's step, the slots' surprises."""
+    """What the pixel half of a tick found: the head's motion, the object memory's step, the slots'
+    surprises and what the last motion did not foretell."""
 
     motion: Motion
     objects: ObjectStep | None
     events: tuple[SlotEvent, ...]
+    unexplained: Unexplained = NOTHING
 
 
 class WorldModel:
@@ -65,7 +83,7 @@ class WorldModel:
     def __init__(self, dynamics: LatentDynamics | None = None, config: DynamicsConfig | None = None, *,
                  memory: MemoryStore | None = None, encoder: PerceptionEncoder | None = None,
                  source: str = "", use_objects: bool = True, use_latent: bool = True,
-                 latent_weight: float = 0.5, use_slots: bool | None = None, ego_action: bool = True) -> None:
+                 latent_weight: float = LATENT_WEIGHT, use_slots: bool | None = None, ego_action: bool = True) -> None:
         self.dynamics = dynamics
         self.config = config
         self.memory = memory
@@ -109,6 +127,9 @@ class WorldModel:
         self.slots = SlotTracker()
         self.motion = Motion()
         self.object_stats = RunningStats(halflife=50, floor=0.1, warmup=5)
+        self.extrapolation = MotionExtrapolation()
+        self.extrapolation_stats = RunningStats(halflife=EXTRAPOLATION_HALFLIFE, floor=EXTRAPOLATION_FLOOR,
+                                                warmup=EXTRAPOLATION_WARMUP)
         self.latent_surprise = LatentSurprise()
         self.sound_change = SoundChange()
         self.history: deque[np.ndarray] = deque(maxlen=self.config.context if self.config else 2)
@@ -135,7 +156,8 @@ class WorldModel:
         motion = self.ego.update(work, t, tick.imu)
         objects = self.objects.step(frame.image, t, work) if self.use_objects else None
         events = tuple(self.slots.step(frame.image, t, motion, work)) if self.use_objects and self.use_slots else ()
-        return PixelStep(motion, objects, events)
+        unexplained = self.extrapolation.step(work, frame.t_ns / NS, motion) if self.use_objects else NOTHING
+        return PixelStep(motion, objects, events, unexplained)
 
     def predict_latent(self, tick: Tick) -> Prediction | None:
         """The latent dynamics' prediction of this tick's grid, from the last ticks' grids and the
@@ -160,8 +182,9 @@ class WorldModel:
         head = self._head_motion(tick, motion)
         self.motion = motion
         frame = tick.latest_video
-        z_obj, where_obj, z_lat, z_slot = 0.0, None, 0.0, 0.0
+        z_obj, where_obj, z_lat, z_slot, z_ext = 0.0, None, 0.0, 0.0, 0.0
         raw_obj = raw_lat = 0.0
+        unexplained = pixels.unexplained if pixels is not None else NOTHING
         events: tuple[SlotEvent, ...] = ()
         if pixels is not None and pixels.objects is not None:
             step = pixels.objects
@@ -170,6 +193,8 @@ class WorldModel:
             if step.violations:
                 where_obj = max(step.violations, key=lambda v: v.magnitude).where
             self.last_image = frame.image
+        if pixels is not None and self.use_objects:
+            z_ext = EXTRAPOLATION_WEIGHT * self.extrapolation_stats.z(unexplained.score)
         if pixels is not None and pixels.events:
             events = pixels.events
             strongest = max(events, key=lambda e: e.z)
@@ -182,11 +207,13 @@ class WorldModel:
                 raw_lat = float(cells.mean())
                 z_lat = self.latent_surprise.step(cells, head, sound_changed)
         self.last_grid = grid
-        surprise = combine(max(z_obj, z_slot), z_lat, self.latent_weight) if self.use_objects else z_lat
-        # Only the object memory and the slots know where: the latent grid's error does not localise (surprise.py).
+        surprise = combine(max(beyond_ordinary(z_obj), z_slot, z_ext), z_lat, self.latent_weight) if self.use_objects else z_lat
+        # Only the pixel channels know where: the latent grid's error does not localise (surprise.py).
         where = where_obj if z_obj > 0 else None
         if z_slot > 0 and z_slot >= z_obj:
             where = max(events, key=lambda e: e.z).where
+        if z_ext > 0 and z_ext >= max(z_obj, z_slot) and unexplained.where is not None:
+            where = unexplained.where
         named, sounds = self._recognise(ctx, grid)
         entities = self._entities(named)
         state = WorldState(
@@ -195,6 +222,9 @@ class WorldModel:
             surprise_quadrant=quadrant(where), entities=tuple(entities), sounds=tuple(sounds),
             head_motion=head, walking=ctx.walking,
         )
+        if z_ext > 0 and unexplained.where is not None:  # into the trace: the unforetold region, its z and place
+            ctx.extras["unforetold"] = {"z": round(z_ext, 3), "where": [round(v, 4) for v in unexplained.where],
+                                        "area": round(unexplained.area, 4)}
         if events:  # into the trace: each slot's surprise with its reason, z and clock position
             ctx.extras["slot_surprise"] = [e.as_dict() for e in events]
         self.last_state = state
