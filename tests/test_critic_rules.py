@@ -141,3 +141,13 @@ def test_a_sound_is_alerted_once_an_occurrence_and_each_new_occurrence_again():
     assert not ok and v["sound-59682f00"].reason == "repeat within 30 s: sound:alarm@1"
     _, ok = judge(critic, [p("sound", 6, key="sound:alarm@6", occurrence=6, opens=True)])
     assert ok, "a new occurrence (the alarm went off again) is alerted"
+
+
+def test_a_surprise_in_the_seconds_after_a_hazard_warning_is_held_back():
+    critic = Critic(ShortTermMemory(horizon_s=120))
+    _, allowed = judge(critic, [p("hazard", 10)])
+    assert [a.kind for a in allowed] == ["hazard"]
+    verdicts, allowed = judge(critic, [p("surprise", 11.5, key="s1")])
+    assert allowed == [] and verdicts["surprise-" + format(int(11.5 * S), "x")].reason.startswith("hazard warned 1.5 s ago")
+    _, allowed = judge(critic, [p("surprise", 13.5, key="s2")])
+    assert [a.kind for a in allowed] == ["surprise"]  # 3.5 s on: news again

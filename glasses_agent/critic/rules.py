@@ -17,6 +17,10 @@ MINUTE_NS = 60 * NS_PER_S
 # wearer: told when it begins, then reminded at most this often a minute while it goes on.
 PER_OCCURRENCE_PER_MINUTE = 2
 IDENTITY_KEYS = ("person_name", "identity", "face_id")
+# After a hazard warning the wearer is busy with the hazard: a surprise in the next seconds is about
+# the same thing (the world model finds a looming thing's end, or its rush into view, unforetold:
+# in the scenario suite five of eight approaches drew a surprise 0.5-2 s after their warning).
+HAZARD_SHADOW_S = 3.0
 
 
 def identifies_person(p: Prompt) -> bool:
@@ -82,6 +86,17 @@ def check_repeat(p: Prompt, *, settings: ModeSettings, memory: ShortTermMemory, 
     return None
 
 
+def check_after_hazard(p: Prompt, *, memory: ShortTermMemory, **_: object) -> str | None:
+    """No surprise within HAZARD_SHADOW_S after a hazard warning."""
+    if p.kind != "surprise":
+        return None
+    hazards = [q for q in sent_before(memory, p.t_ns, int(HAZARD_SHADOW_S * NS_PER_S)) if q.kind == "hazard"]
+    if hazards:
+        ago = (p.t_ns - hazards[-1].t_ns) / NS_PER_S
+        return f"hazard warned {ago:.1f} s ago: a surprise now is about the same thing (within {HAZARD_SHADOW_S:g} s)"
+    return None
+
+
 def check_cap(p: Prompt, *, settings: ModeSettings, memory: ShortTermMemory, **_: object) -> str | None:
     if p.is_safety:
         return None
@@ -91,4 +106,4 @@ def check_cap(p: Prompt, *, settings: ModeSettings, memory: ShortTermMemory, **_
     return None
 
 
-HARD_RULES = (check_identity, check_quiet, check_occurrence, check_min_gap, check_repeat, check_cap)
+HARD_RULES = (check_identity, check_quiet, check_occurrence, check_min_gap, check_after_hazard, check_repeat, check_cap)
