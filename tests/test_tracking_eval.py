@@ -3,6 +3,7 @@ id switches and fragmentations at IoU 0.5, counted on the labelled frames."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,8 @@ pytest.importorskip("motmetrics")
 from tools.evals.tracking import TrackLabelsError, evaluate_tracks, iou, read_mot  # noqa: E402
 
 TRACKS = Path(__file__).parent / "fixtures" / "tracks"
+LABELS = TRACKS
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 BOX = TRACKS / "box.txt"
 BOX_FPS = 29.97
 
@@ -76,3 +79,25 @@ def test_a_broken_label_file_is_one_clear_error(tmp_path):
     bad.write_text("1,1,10,10,5,5,1,-1,-1,-1\n2,x,10,10\n")
     with pytest.raises(TrackLabelsError, match=r"bad.txt:2"):
         read_mot(bad)
+
+
+@pytest.mark.skipif(not (SHARED / "video" / "box.mp4").exists(), reason="../shared/data is not here")
+def test_eval_tracking_scores_the_world_models_tracks_on_a_labelled_clip(tmp_path, capsys):
+    from tools.cli import main
+
+    out = tmp_path / "t.json"
+    assert main(["eval", "tracking", "--clip", str(SHARED / "video" / "box.mp4"),
+                 "--labels", str(LABELS / "box.txt"), "--out", str(out)]) == 0
+    (row,) = json.loads(out.read_text())["clips"]
+    assert row["clip"] == "box.mp4" and row["frames"] == 46 and row["labelled_tracks"] == 2
+    assert row["matches"] + row["id_switches"] + row["misses"] == sum(1 for line in (LABELS / "box.txt").read_text().splitlines()
+                                                 if line.strip() and not line.startswith("#"))
+    assert "id switches" in capsys.readouterr().out
+
+
+def test_eval_tracking_wants_clip_and_labels_together(capsys):
+    from tools.cli import main
+
+    assert main(["eval", "tracking", "--clip", "x.mp4"]) != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--labels" in err[0]

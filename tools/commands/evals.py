@@ -7,6 +7,7 @@
     glasses-agent eval make-pairs (--from CLIP... | --split tuning|reporting) --out DIR   pairs from real clips
     glasses-agent eval controls --pairs DIR                                      plausible controls vs the prompt bar
     glasses-agent eval hazards | eval sounds                                     issue 18's hazard and alert-sound judges (senses_evals.py)
+    glasses-agent eval tracking [--clip CLIP --labels FILE]                      tracks against hand labels (tracking_eval.py)
 
 The evaluations are tools/evals/; torch is imported inside the handlers, so `glasses-agent --help`
 stays fast.
@@ -22,10 +23,12 @@ from typing import Any
 from tools.commands.common import add_object_slots_argument, positive_int, write_results
 from tools.commands.make_pairs import add_targets as add_make_pairs_targets
 from tools.commands.senses_evals import add_targets as add_senses_targets
+from tools.commands.tracking_eval import add_targets as add_tracking_targets
 
 
 def register(subparsers: Any) -> None:
-    """Add `eval` and its targets (probe, collapse, perception, surprise, make-pairs, controls, hazards, sounds) to the CLI."""
+    """Add `eval` and its targets (probe, collapse, perception, surprise, make-pairs, controls, hazards, sounds,
+    tracking) to the CLI."""
     evaluate = subparsers.add_parser("eval", help="evaluate models and print (and write) the tables")
     targets = evaluate.add_subparsers(dest="eval_target", metavar="TARGET", required=True)
     _add_perception(targets)
@@ -34,6 +37,7 @@ def register(subparsers: Any) -> None:
     add_make_pairs_targets(targets)
     _add_controls(targets)
     add_senses_targets(targets)
+    add_tracking_targets(targets)
 
 
 def _add_perception(subparsers: Any) -> None:
