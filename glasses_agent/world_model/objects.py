@@ -39,6 +39,8 @@ STEADY_SIGHTINGS = 5  # whole sightings a path must have before it is carried be
 STEADY_SPAN_S = 0.4  # ... over this long at least
 STEADY_FIT = 0.2  # ... lying within this much of its radius of a straight, even-paced line (rms)
 STEADY_GAP_S = 0.35  # ... with no longer gap between them
+STEADY_PACE = 0.5  # ... at a pace within this share of the velocity it is carried with (the last, partial
+# sightings as it goes behind something pull that velocity by a quarter on the generated pairs)
 
 
 @dataclass
@@ -118,7 +120,7 @@ class Track:
             pace.append(float(coef[1]))
         # And the velocity it would be carried with is the one those sightings show (a thing seen
         # whole while still, then only in part as it rushed off, has no pace to hold it to).
-        agrees = math.hypot(pace[0] - self.vx, pace[1] - self.vy) <= STEADY_FIT * max(math.hypot(self.vx, self.vy), 5.0)
+        agrees = math.hypot(pace[0] - self.vx, pace[1] - self.vy) <= STEADY_PACE * max(math.hypot(self.vx, self.vy), 5.0)
         return agrees and math.sqrt(residual) <= STEADY_FIT * max(self.radius, 2.0)
 
     def predict(self, dt: float) -> tuple[float, float]:
