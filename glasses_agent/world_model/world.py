@@ -46,10 +46,11 @@ NS = 1_000_000_000
 SIGHTING_EVERY_NS = NS  # at most one sighting a second per name while it stays in view
 RECOGNISE_EVERY = 2  # ticks between looks for enrolled things (a sliding-window search)
 NOT_OBSERVED = object()  # `step` without `observe_pixels` first: the object memory steps inside it
-# Object slots (slots.py) off by default: on voe_dev they lift the world model from ~52% to ~71%,
-# but on the unaltered shared clips they raise ~3 surprise prompts a minute (people merging and
-# splitting read as vanish/jump) against ~1.4 without, and cost ~10x the world stage's time.
-# `--object-slots` (agent CLI, `eval surprise`) turns them on to measure both side by side.
+# Object slots (slots.py) off by default: measured before the motion extrapolation, they lifted the
+# world model on voe_dev from ~52% to ~71% but raised surprise prompts on the unaltered shared clips
+# (people merging and splitting read as vanish/jump) and cost ~10x the world stage's time; the
+# extrapolation now carries voe_dev (95.8% without them). `--object-slots` (agent CLI, `eval
+# surprise`) turns them on to measure both side by side.
 OBJECT_SLOTS_DEFAULT = False
 # The latent dynamics' z counts a quarter (it was a half): on real footage it tells the broken twin
 # of a pair no better than its untrained copy (voe_dev 47.9% both), and at a half its peaks on the
