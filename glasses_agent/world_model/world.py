@@ -55,7 +55,8 @@ OBJECT_SLOTS_DEFAULT = False
 # The latent dynamics' z counts a quarter (it was a half): on real footage it tells the broken twin
 # of a pair no better than its untrained copy (voe_dev 47.9% both), and at a half its peaks on the
 # plausible twins hid the pixel channels' finding in 8 of 48 pairs (world model 70.8% at 0.5, 83.3%
-# at 0.25, 87.5% without it). It still speaks where the whole grid misses hugely (z >= 12).
+# at 0.25, 95.8% once only what lies beyond its wobble counts, surprise.beyond_ordinary). It still
+# speaks where the whole grid misses hugely (z >= 16 reaches the prompt's 3).
 LATENT_WEIGHT = 0.25
 # What the last motion did not foretell (extrapolation.py), as a z-score against the clip's own
 # running statistics, weighted as the latent dynamics' is: a region of unforetold change is also
@@ -157,6 +158,8 @@ class WorldModel:
         motion = self.ego.update(work, t, tick.imu)
         objects = self.objects.step(frame.image, t, work) if self.use_objects else None
         events = tuple(self.slots.step(frame.image, t, motion, work)) if self.use_objects and self.use_slots else ()
+        # At the frame's own time: a 15 frames/s clip ticked at 10 Hz is 67 or 133 ms a frame, and the
+        # extrapolation carries motion over the real interval.
         unexplained = self.extrapolation.step(work, frame.t_ns / NS, motion) if self.use_objects else NOTHING
         return PixelStep(motion, objects, events, unexplained)
 
