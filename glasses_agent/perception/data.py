@@ -20,13 +20,13 @@ import torch
 
 from streams.errors import StreamError
 from streams.frames import Frame
+from streams.sources.media_file import MEDIA_SUFFIXES
 from streams.sync import Tick, TickSynchronizer, ticks_of_frames
 
 from glasses_agent.perception.config import ModelConfig
 from glasses_agent.perception.errors import EmptyDatasetError, PerceptionError
 from glasses_agent.perception.preprocess import LogMel, audio_window, video_clip
 
-MEDIA_SUFFIXES = {".mp4", ".avi", ".mov", ".mkv", ".webm", ".gif", ".wav", ".ogg", ".oga", ".flac", ".mp3"}
 DEFAULT_SYNTHETIC_SEEDS = "0-7"
 
 

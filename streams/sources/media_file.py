@@ -27,6 +27,10 @@ from streams.sources.base import merge_by_time
 from streams.sources.capture_date import capture_start
 from streams.sources.imu_csv import read_imu_csv
 
+# The files this source reads, by suffix: one list for every part that looks for media in a folder.
+VIDEO_SUFFIXES = frozenset({".mp4", ".avi", ".mov", ".mkv", ".webm", ".gif"})
+MEDIA_SUFFIXES = VIDEO_SUFFIXES | {".wav", ".ogg", ".oga", ".flac", ".mp3"}
+
 CAMERA, MIC, IMU = "camera", "mic", "imu"
 
 

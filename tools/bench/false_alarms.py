@@ -17,14 +17,15 @@ from typing import Any
 SURPRISE_Z = 3.0
 SHARED_VIDEO = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "video"
 SHARED_CLIPS = ("box.mp4", "cup.mp4", "vtest.avi", "gopro_max-heromode.mp4", "sam2_03_blocks.mp4", "sam2_04_coffee.mp4")
-MEDIA_SUFFIXES = (".mp4", ".avi", ".mkv", ".mov", ".webm")
 
 
 def every_shared_clip(folder: Path = SHARED_VIDEO) -> list[str]:
     """Every video under the shared clips' folder, subfolders included, as paths relative to it."""
     if not folder.is_dir():
         return []
-    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.suffix.lower() in MEDIA_SUFFIXES)
+    from streams.sources.media_file import VIDEO_SUFFIXES
+
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.suffix.lower() in VIDEO_SUFFIXES)
 
 
 def bench_false_alarms(args: Any) -> dict[str, Any]:

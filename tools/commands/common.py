@@ -231,8 +231,6 @@ def device_agent(args: argparse.Namespace, device_id: str, home: Path | None = N
 
 # -- recordings ---------------------------------------------------------------------------------
 
-MEDIA_SUFFIXES = {".mp4", ".avi", ".mov", ".mkv", ".webm", ".gif", ".wav", ".ogg", ".oga", ".flac", ".mp3"}
-
 
 def open_replay(path: str | Path, *, include_truth: bool = False) -> FrameSource:
     """An MCAP recording (with its ground truth if asked: a recording made from it keeps it), or a
@@ -246,9 +244,9 @@ def open_replay(path: str | Path, *, include_truth: bool = False) -> FrameSource
         from streams.recording import McapReplaySource
 
         return McapReplaySource(path, include_truth=include_truth)
-    if path.suffix.lower() in MEDIA_SUFFIXES:
-        from streams.sources.media_file import MediaFileSource
+    from streams.sources.media_file import MEDIA_SUFFIXES, MediaFileSource
 
+    if path.suffix.lower() in MEDIA_SUFFIXES:
         return MediaFileSource(path)
     raise SourceError(f"{path}: unsupported file type {path.suffix or '(none)'!r}; expected .mcap or a media file")
 

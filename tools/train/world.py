@@ -67,8 +67,9 @@ def frame_sources(spec: str, clip_seconds: float) -> Iterator[tuple[str, Iterabl
     if not path.exists():
         raise WorldDataError(f"{spec}: no such file or folder (expected a recording, a media file, a folder, "
                              "synthetic:SCENARIO[:SEEDS] or pairs:train[:SEEDS])")
-    suffixes = {".mcap", ".mp4", ".avi", ".gif", ".mov", ".mkv", ".webm"}
-    files = sorted(p for p in path.rglob("*") if p.suffix.lower() in suffixes) if path.is_dir() else [path]
+    from streams.sources.media_file import VIDEO_SUFFIXES
+
+    files = sorted(p for p in path.rglob("*") if p.suffix.lower() in VIDEO_SUFFIXES | {".mcap"}) if path.is_dir() else [path]
     for file in files:
         if file.suffix.lower() == ".mcap":
             from streams.recording import McapReplaySource
