@@ -63,7 +63,7 @@ def test_scripted_violation_is_surprising_within_two_ticks_in_the_right_quadrant
 
 def _popups(source: SyntheticSource) -> list[float]:
     """When things of the scene pop into plain view from nowhere (the mixed scene's latecomer)."""
-    return [o.appear_s for o in source.scene.objects if getattr(o, "appear_s", None)]
+    return [o.appear_s for o in source.scene.objects if o.appear_s > 0]
 
 
 def test_benign_generated_scenes_raise_under_one_false_alarm_a_minute():

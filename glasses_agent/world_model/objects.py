@@ -113,14 +113,13 @@ class Track:
         if float(np.diff(t).max()) > STEADY_GAP_S:
             return False  # seen whole only now and then: its pace in between is not known
         design = np.stack([np.ones_like(t), t - t.mean()], axis=1)
-        residual, pace = 0.0, []
-        for values in (x, y):
-            coef, *_ = np.linalg.lstsq(design, values, rcond=None)
-            residual += float(((design @ coef - values) ** 2).mean())
-            pace.append(float(coef[1]))
+        places = np.stack([x, y], axis=1)
+        coef, *_ = np.linalg.lstsq(design, places, rcond=None)  # one fit for x and y: rows start, pace
+        residual = float(((design @ coef - places) ** 2).mean(axis=0).sum())
         # And the velocity it would be carried with is the one those sightings show (a thing seen
         # whole while still, then only in part as it rushed off, has no pace to hold it to).
-        agrees = math.hypot(pace[0] - self.vx, pace[1] - self.vy) <= STEADY_PACE * max(math.hypot(self.vx, self.vy), 5.0)
+        pace_x, pace_y = float(coef[1, 0]), float(coef[1, 1])
+        agrees = math.hypot(pace_x - self.vx, pace_y - self.vy) <= STEADY_PACE * max(math.hypot(self.vx, self.vy), 5.0)
         return agrees and math.sqrt(residual) <= STEADY_FIT * max(self.radius, 2.0)
 
     def predict(self, dt: float) -> tuple[float, float]:
