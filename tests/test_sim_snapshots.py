@@ -24,19 +24,24 @@ def trace_app() -> SimApp:
     return SimApp(driver, clock=ManualClock(), playing=False)
 
 
+async def _step_to(pilot, stream_s: float) -> None:
+    """Step the replay to `stream_s` and let every pane draw what it shows then."""
+    app = pilot.app
+    while app.controller.frame is None or app.controller.frame.stream_s < stream_s:
+        await app.controller.step()
+    app.controller.status = ""
+    app._show_state()
+    await app.controller.wait_idle()
+    await pilot.wait_for_scheduled_animations()
+    await pilot.pause()
+    await pilot.pause()  # the critic log and the table draw their rows on the next refresh
+
+
 def test_main_screen_in_a_replay(snap_compare):
     async def step_to_the_hazard(pilot) -> None:
-        app = pilot.app
         # 1.5 s in, the recorded agent has warned of something looming and holds back repeats:
         # the HUD's hazard, the critic's verdicts with reasons, the looming box.
-        while app.controller.frame is None or app.controller.frame.stream_s < 1.5:
-            await app.controller.step()
-        app.controller.status = ""
-        app._show_state()
-        await app.controller.wait_idle()
-        await pilot.wait_for_scheduled_animations()
-        await pilot.pause()
-        await pilot.pause()  # the critic log and the table draw their rows on the next refresh
+        await _step_to(pilot, 1.5)
 
     assert snap_compare(trace_app(), terminal_size=SIZE, run_before=step_to_the_hazard)
 
@@ -46,18 +51,6 @@ def test_help_screen(snap_compare):
 
 
 SMALL = (80, 24)
-
-
-async def _step_to(pilot, stream_s: float) -> None:
-    app = pilot.app
-    while app.controller.frame is None or app.controller.frame.stream_s < stream_s:
-        await app.controller.step()
-    app.controller.status = ""
-    app._show_state()
-    await app.controller.wait_idle()
-    await pilot.wait_for_scheduled_animations()
-    await pilot.pause()
-    await pilot.pause()
 
 
 def test_main_screen_at_80x24(snap_compare):
