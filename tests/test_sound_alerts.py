@@ -141,3 +141,78 @@ def test_eval_sounds_refuses_a_bad_extra_recording_in_one_line(capsys, spec, mes
     code = main(["eval", "sounds", "--seeds", "1", "--extra", spec])
     err = capsys.readouterr().err
     assert code != 0 and message in err and len(err.strip().splitlines()) == 1, err
+
+
+def _over_tuning_bed(signal: np.ndarray, at_s: float, bed_offset_s: float, seconds: float) -> np.ndarray:
+    """`signal` (float, full scale 1) laid at `at_s` over `seconds` of the tuning half's noise bed from
+    `bed_offset_s` (the dishes: clatter, faint ringing tones)."""
+    from glasses_agent.scoring.sound_eval import load_audio
+
+    bed = load_audio(SHARED / "audio/noise/speechcommands_doing_the_dishes.wav", 100.0).astype(np.float32) / 32768
+    x = bed[int(bed_offset_s * SR):int((bed_offset_s + seconds) * SR)].copy()
+    i = int(at_s * SR)
+    x[i:i + len(signal)] += signal[: len(x) - i]
+    return _pcm(x)
+
+
+def _harmonic(f0: float, seconds: float, missing_fundamental: bool = False) -> np.ndarray:
+    """A held complex tone (a horn, a motor): harmonics of f0 up to 4.5 kHz, falling as 1/sqrt(k)."""
+    f = np.full(int(seconds * SR), f0)
+    first = 2 if missing_fundamental else 1
+    x = sum(_tone(f * k, 1 / np.sqrt(k)) for k in range(first, int(4500 / f0) + 1))
+    return 0.4 * x / np.abs(x).max()
+
+
+@needs_shared
+@pytest.mark.parametrize("bed_offset_s", [0.0, 20.0, 45.0, 70.0])
+def test_a_three_beep_smoke_alarm_over_the_dishes_is_told_within_a_second_once_per_occurrence(bed_offset_s):
+    t = np.arange(int(3.5 * SR)) / SR
+    # Temporal-three: 3.1 kHz, three 0.5 s beeps 0.5 s apart; sounded at 1 s and again at 9 s.
+    pattern = _tone(np.full(len(t), 3100.0), 0.25) * ((t < 2.5) & (t % 1.0 < 0.5))
+    x = _over_tuning_bed(pattern, 1.0, bed_offset_s, 16.0).astype(np.float32)
+    x[9 * SR:9 * SR + len(pattern)] += pattern * 32767
+    heard = _occurrences(np.clip(x, -32768, 32767).astype(np.int16))
+    assert [k for k, _ in heard] == ["alarm", "alarm"], heard
+    assert 0 <= heard[0][1] - 1.0 <= 1.0 and 0 <= heard[1][1] - 9.0 <= 1.0, heard
+
+
+@needs_shared
+@pytest.mark.parametrize("f0, missing", [(220.0, False), (350.0, True), (420.0, False), (650.0, False)])
+def test_a_held_horn_is_no_alarm(f0, missing):
+    # Its harmonics from 800 Hz up are steady held tones, but on one low grid: a complex tone, not a sounder.
+    assert _occurrences(_over_tuning_bed(_harmonic(f0, 2.5, missing), 1.0, 30.0, 5.0)) == []
+
+
+def test_a_single_struck_bell_is_no_alarm():
+    rng = np.random.default_rng(5)
+    t = np.arange(4 * SR) / SR
+    since = np.clip(t - 1.0, 0, None)
+    # A bell's inharmonic partials from one strike, each decaying (a clink, a bell, a glass).
+    partials = [(1180.0, 0.3, 1.2), (2770.0, 0.2, 0.7), (3990.0, 0.1, 0.4)]
+    bell = sum(_tone(np.full(len(t), f), a) * np.exp(-since / tau) for f, a, tau in partials) * (t >= 1.0)
+    assert _occurrences(bell + rng.normal(0, 0.01, len(t))) == []
+
+
+@needs_shared
+@pytest.mark.parametrize("seed", range(4))
+def test_a_siren_sweep_over_the_dishes_is_told_within_a_second(seed):
+    rng = np.random.default_rng(10 + seed)
+    t = np.arange(4 * SR) / SR
+    centre, depth, period = rng.uniform(700, 1300), rng.uniform(0.2, 0.4), rng.uniform(2.5, 6.0)
+    wail = _tone(centre * (1 + depth * np.sin(2 * np.pi * t / period + rng.uniform(0, 2 * np.pi))), 0.3)
+    heard = _occurrences(_over_tuning_bed(wail * np.minimum(1, t / 0.3), 1.0, rng.uniform(0, 80), 7.0))
+    assert [k for k, _ in heard] == ["siren"], heard
+    assert heard[0][1] - 1.0 <= 1.0, heard
+
+
+@needs_shared
+def test_the_whole_dishes_bed_alone_raises_no_alert():
+    # Its dishes ring again and again at a few pitches (~900 Hz): a pitch the room keeps sounding
+    # does not stand out of its own background, however gated it sounds.
+    from glasses_agent.scoring.sound_eval import load_audio
+
+    assert detect_all(load_audio(SHARED / "audio/noise/speechcommands_doing_the_dishes.wav", 100.0)) == []
+
+
+def detect_all(x: np.ndarray) -> list[tuple[str, float]]:
+    return _occurrences(x)

@@ -10,24 +10,37 @@ MAX_MISS frames ends. Each ridge is one tone followed through time, however its 
 places as the loudest.
 
 - `alarm` (beeping, ringing), from ridges at ALARM_MIN_HZ or above (piezo sounders, beepers and
-  ringers sit at 1-4 kHz; motors' hums, dishes' ring and horns sit lower) that are not the
-  overtone of a lower tone sounding with them (a horn's, a motor's):
+  ringers sit at 1-4 kHz; motors' hums, dishes' ring and horns sit lower) that are *sounders*:
+  - switched on: the ridge's first frames stand CONTRAST_DB over the median level its own pitch
+    had over the HISTORY_S before (a per-bin background: a dish that rings at one pitch again and
+    again, a fridge's whine, is the room's own sound however gated it sounds);
+  - alone: neither the overtone of a lower tone sounding with it (a horn's, a motor's) nor one of
+    COMPLEX_PARTIALS or more tones on one harmonic grid under ALARM_MIN_HZ (a horn or a voice whose
+    fundamental is weak or under the band: a low complex tone, not a sounder);
   - a *beep* is a ridge that is, but for SKIRT frames at its edges, BEEP_FRAMES or more frames
     at one pitch (spanning at most BEEP_HZ: one oscillator) and one level (within FLAT_DB: gated
-    on and off; a clink decays, a whine's pitch wanders). Two beeps struck at one pitch (within
-    REPEAT_HZ) within ALARM_SPAN_S (an alarm clock's pairs, a beeper, a smoke alarm's
-    temporal-three), or one beep of LONG_BEEP_S (a smoke alarm's half-second beeps) is an alarm;
+    on and off; a clink decays, a whine's pitch wanders). The repetition is the alarm: two beeps
+    struck at one pitch (within REPEAT_HZ) within ALARM_SPAN_S (an alarm clock's pairs, a beeper,
+    a smoke alarm's temporal-three), or one beep of LONG_BEEP_S that has switched off again (a smoke
+    alarm's half-second beeps; a tone still sounding is not a beep yet);
   - a *ring*: a tone held HOLD_S at one pitch (within PITCH_TOL in RING_STEADY of its frames: a
-    trill's sidebands pull the peak now and then, and its level beats).
-- `siren`: a ridge that glides for SIREN_SPAN_S along a smooth sweep (a quadratic in time within
-  SIREN_SMOOTH) over a pitch range of at least SIREN_RANGE (a wail or yelp). Speech's harmonics
-  glide too, but a syllable's ridge ends within a few tenths of a second, a held tone does not
-  cover the range, and a ridge wandering through noise is not smooth.
+    trill's sidebands pull the peak now and then, and its level beats), whose smooth trend covers
+    no range (a siren's slow crest is not held) and whose level does not fall RING_OUT_DB a second
+    (a struck bell or glass rings out; a sounder holds).
+- `siren`: a ridge, switched on as above, that glides for SIREN_SPAN_S along a smooth sweep (a
+  quadratic in time within SIREN_SMOOTH) over a pitch range of at least SIREN_RANGE (a wail's or
+  yelp's slope), or for twice as long over a third of the range three times as smoothly (heard
+  from a slow wail's crest, where it turns), at an even level (SIREN_EVEN_DB frame to frame: a
+  glass fragment's ring flickers). Speech's harmonics glide too, but a syllable's ridge ends
+  within a few tenths of a second, a held tone covers no range, and a ridge wandering through
+  noise is not smooth. It speaks from the first sweep: no second period is waited for.
 
 Tuned on the tuning half of splits.toml (the alarm clock and the other sounds over the dishes
 bed; the README says which choices that half could not make); `glasses-agent eval sounds`
-reports both halves. The detector keeps only peaks and ridges of the audio it has not seen before (the
-ticks' windows overlap), so each run costs one FFT of ~0.1 s and a few list operations.
+reports both halves; the behaviour tests lay synthesised beep patterns, horns, a struck bell and siren
+sweeps over the tuning bed. The detector keeps only peaks and ridges of the audio it has not seen
+before (the ticks' windows overlap) and the band's spectra of the last HISTORY_S + 1.5 s, so each run
+costs one FFT of ~0.1 s, a few list operations, and a median over the history for each new tone.
 """
 
 from __future__ import annotations
@@ -59,10 +72,21 @@ ALARM_MIN_HZ = 800.0  # alarms' tones are at or above this (not covered: 520 Hz 
 OVERTONE_DB = 6.0  # a tone's fundamental is about as loud as its overtones, or louder
 ALARM_SPAN_S = 1.5  # two beeps struck at one pitch within this span are an alarm
 LONG_BEEP_S = 0.4  # one beep this long is an alarm already (a smoke alarm's beeps last 0.5 s)
+RING_OUT_DB = 4.0  # dB a second a struck thing's level falls by, at least (a bell of 2 s falls ~7; a sounder holds)
 HOLD_S = 0.6  # a steady tone held this long rings (a phone, a long beep)
 RING_STEADY = 0.75  # share of a held tone's frames at its pitch
-SIREN_SPAN_S = 0.8  # a siren's ridge glides at least this long
+HISTORY_S = 3.0  # what a pitch carried this long before a tone began is its background (a 50% beeper's
+# own earlier beeps stay under the median)
+HISTORY_MIN = 8  # frames of it needed (~0.25 s); before that the band's median stands in
+HOP_NS = HOP * 1_000_000_000 // 16_000
+CONTRAST_DB = 12.0  # an alarm's tone stands this far over its pitch's own background
+COMPLEX_PARTIALS = 3  # tones on one harmonic grid that make a complex tone (a two-tone trill is not one)
+COMPLEX_F0_HZ = (90.0, 800.0)  # ...whose grid (fundamental, heard or not) lies here: a low tone's harmonics
+COMPLEX_MAX_K = 24  # highest harmonic number counted (a finer grid would take in any tone)
+GRID_HZ = 4.0  # a partial lies on the grid within this (a quarter of a bin: how well a ridge's pitch is measured)
+SIREN_SPAN_S = 0.4  # a siren's ridge glides at least this long
 SIREN_RANGE = 0.08  # relative pitch range a siren's ridge covers over its span
+SIREN_EVEN_DB = 3.0  # its level changes frame to frame by at most this (three frames of four)
 SIREN_SMOOTH = 0.01  # RMS relative distance of its pitches from a smooth (quadratic) sweep
 
 
@@ -76,6 +100,7 @@ class Ridge:
     rise: list[float] = field(default_factory=list)
     level: list[float] = field(default_factory=list)
     missed: int = 0
+    contrast: float | None = None  # dB its first frames stand over what its pitch carried before (set once asked)
     _median: tuple[int, float] = (0, 0.0)
 
     @property
@@ -113,12 +138,32 @@ class Ridge:
                 return self.t_ns[i], self.t_ns[j - 1], float(np.median(self.pitch[i:j]))
         return None
 
+    def rings_out(self) -> bool:
+        """Its level falls steadily, RING_OUT_DB a second or more (a line through its frames but the
+        edges): a struck thing ringing out (a bell, a glass), not a sounder switched on."""
+        inner = self.level[1:-1]
+        if len(inner) < BEEP_FRAMES:
+            return False
+        t = (np.array(self.t_ns[1:-1]) - self.t_ns[1]) / 1e9
+        return float(np.polyfit(t, inner, 1)[0]) <= -RING_OUT_DB
+
     def held(self) -> bool:
         """Its pitch holds within PITCH_TOL of its median in RING_STEADY of the frames between its first
         and last (those straddle the tone's edges): a ring, whose trill may pull the peak now and then."""
         m = self.median()
         inner = np.abs(np.array(self.pitch[1:-1] or self.pitch) - m)
-        return float(np.mean(inner <= PITCH_TOL * m)) >= RING_STEADY
+        return float(np.mean(inner <= PITCH_TOL * m)) >= RING_STEADY and self.sweep()[0] <= PITCH_TOL
+
+    def sweep(self) -> tuple[float, float]:
+        """(range, wobble) of its pitch relative to its median: the range a smooth sweep (a quadratic in
+        time) through its pitches covers, and their RMS distance from it. A held tone covers none; a
+        siren's crest, slow as it turns, still does."""
+        if len(self.pitch) < 3:
+            return 0.0, 0.0
+        t = (np.array(self.t_ns) - self.t_ns[0]) / 1e9
+        p = np.array(self.pitch) / self.median()
+        fit = np.polyval(np.polyfit(t, p, 2), t)
+        return float(fit.max() - fit.min()), float(np.sqrt(np.mean((p - fit) ** 2)))
 
 
 class CommonSounds:
@@ -133,10 +178,12 @@ class CommonSounds:
         self._band = (freqs >= BAND_HZ[0]) & (freqs <= BAND_HZ[1])
         self._freqs = freqs[self._band]
         self._window = np.hanning(FRAME).astype(np.float32)
+        self._history = SpectrumHistory(int((HISTORY_S + ALARM_SPAN_S) * sample_rate / HOP) + 1, int(self._band.sum()))
 
     def reset(self) -> None:
         self._active.clear()
         self._ended.clear()
+        self._history.clear()
         self._last_ns = None
 
     def update(self, audio: np.ndarray, t_ns: int) -> tuple[tuple[str, float], ...]:
@@ -176,6 +223,7 @@ class CommonSounds:
         bin_hz = self.sample_rate / FRAME
         out = []
         for row, e in enumerate(ends):
+            self._history.add(t_ns - (len(x) - e) * 1_000_000_000 // self.sample_rate, db[row])
             ks = np.flatnonzero(is_peak[row]) + 1
             ks = ks[np.argsort(-db[row, ks])][:PEAKS]
             peaks = []
@@ -217,20 +265,34 @@ class CommonSounds:
         """Ridges at ALARM_MIN_HZ or above, BEEP_FRAMES or longer, that are not the overtone of a lower
         tone sounding with them (a horn's, a motor's: it sounds as long and about as loud)."""
         long = [r for r in ridges if len(r.pitch) >= BEEP_FRAMES]
-        return [r for r in long if r.median() >= ALARM_MIN_HZ and not any(_overtone_of(r, o) for o in long if o is not r)]
+        return [r for r in long if r.median() >= ALARM_MIN_HZ and self._stands_out(r)
+                and not any(_overtone_of(r, o) for o in long if o is not r) and not _partial_of_low_complex(r, long)]
+
+    def _stands_out(self, ridge: Ridge) -> bool:
+        """The ridge's first frames stand CONTRAST_DB over the median level its pitch had over the
+        HISTORY_S before it began: a sound that switched on, not a pitch the room keeps sounding
+        (a dish that rings again and again, a fridge's whine)."""
+        if ridge.contrast is None:
+            first = slice(0, BEEP_FRAMES + SKIRT)
+            bins = np.searchsorted(self._freqs, ridge.pitch[first])  # each frame's own pitch (a siren's glides)
+            before = self._history.median_at(bins, ridge.start_ns - int(HISTORY_S * 1e9), ridge.start_ns - HOP_NS)
+            rise = ridge.level[first] - before if before is not None else ridge.rise[first]
+            ridge.contrast = float(np.median(rise))
+        return ridge.contrast >= CONTRAST_DB
 
     def _alarm(self, t_ns: int) -> float:
         ridges = self._recent(t_ns - int(ALARM_SPAN_S * 1e9))
         tones = self._tones(ridges)
-        held = max(((b.end_ns - b.start_ns) / 1e9 for b in tones if b.held()), default=0.0)
+        held = max(((b.end_ns - b.start_ns) / 1e9 for b in tones if b.held() and not b.rings_out()), default=0.0)
         if held >= HOLD_S:  # a ring (a trill's level may beat; its pitch holds)
             return float(min(1.0, held / (2 * HOLD_S)))
         # One long beep (a smoke alarm's temporal-three beeps last half a second), or two struck at
         # one pitch, apart, within the span.
         since = t_ns - int(ALARM_SPAN_S * 1e9)
-        struck = sorted(b for b in (r.beep() for r in tones) if b is not None and b[0] > since)
-        if any(end - start >= LONG_BEEP_S * 1e9 for start, end, _ in struck):
+        beeps = [(r, b) for r in tones if (b := r.beep()) is not None and b[0] > since]
+        if any(b[1] - b[0] >= LONG_BEEP_S * 1e9 and r not in self._active and not r.rings_out() for r, b in beeps):
             return 0.5
+        struck = sorted(b for _, b in beeps)
         for i, (_, a_end, a_pitch) in enumerate(struck):
             for b_start, _, b_pitch in struck[i + 1:]:
                 if b_start > a_end and abs(b_pitch - a_pitch) <= REPEAT_HZ:
@@ -240,16 +302,78 @@ class CommonSounds:
     def _siren(self, t_ns: int) -> float:
         best = 0.0
         for r in self._recent(t_ns - int(SIREN_SPAN_S * 1e9)):
-            if r.end_ns - r.start_ns < SIREN_SPAN_S * 1e9:
+            if r.end_ns - r.start_ns < SIREN_SPAN_S * 1e9 or not self._stands_out(r):
                 continue
-            t = (np.array(r.t_ns) - r.t_ns[0]) / 1e9
-            p = np.array(r.pitch) / np.median(r.pitch)
-            sweep = np.polyval(np.polyfit(t, p, 2), t)
-            wobble = float(np.sqrt(np.mean((p - sweep) ** 2)))
-            spread = float(sweep.max() - sweep.min())
-            if spread >= SIREN_RANGE and wobble <= SIREN_SMOOTH:
+            spread, wobble = r.sweep()
+            jumps = float(np.percentile(np.abs(np.diff(r.level)), 75))  # a siren sounds on evenly; a ring fragment flickers
+            if wobble > SIREN_SMOOTH or jumps > SIREN_EVEN_DB:
+                continue
+            # Its slope: the range covered in SIREN_SPAN_S; or, heard from a wail's slow crest, a turn: a
+            # third of it over twice as long, along a sweep three times as smooth.
+            turning = (r.end_ns - r.start_ns >= 2 * SIREN_SPAN_S * 1e9 and spread >= SIREN_RANGE / 3
+                       and wobble <= SIREN_SMOOTH / 3 and float(np.ptp(r.pitch)) >= 3 * BEEP_HZ)
+            if spread >= SIREN_RANGE or turning:
                 best = max(best, float(min(1.0, spread / (2 * SIREN_RANGE))))
         return best
+
+
+class SpectrumHistory:
+    """The band's dB spectra of the last frames (a ring), to tell what each pitch carried before a tone began."""
+
+    def __init__(self, frames: int, bins: int) -> None:
+        self._db = np.full((frames, bins), np.nan, dtype=np.float32)
+        self._t_ns = np.full(frames, -1, dtype=np.int64)
+        self._next = 0
+
+    def clear(self) -> None:
+        self._db[:] = np.nan
+        self._t_ns[:] = -1
+        self._next = 0
+
+    def add(self, t_ns: int, row: np.ndarray) -> None:
+        self._db[self._next] = row
+        self._t_ns[self._next] = t_ns
+        self._next = (self._next + 1) % len(self._t_ns)
+
+    def median_at(self, bins: np.ndarray, since_ns: int, until_ns: int) -> np.ndarray | None:
+        """For each of `bins`: the median over the frames ending in [since_ns, until_ns] of the loudest
+        of its bin and the two beside it (a tone's pitch moves within a bin); None when fewer than
+        HISTORY_MIN frames are known."""
+        rows = (self._t_ns >= max(0, since_ns)) & (self._t_ns <= until_ns)
+        if rows.sum() < HISTORY_MIN:
+            return None
+        past = self._db[rows]
+        near = np.maximum(np.maximum(past[:, np.clip(bins - 1, 0, past.shape[1] - 1)], past[:, np.clip(bins, 0, past.shape[1] - 1)]),
+                          past[:, np.clip(bins + 1, 0, past.shape[1] - 1)])
+        return np.median(near, axis=0)
+
+
+def _partial_of_low_complex(tone: Ridge, ridges: list[Ridge]) -> bool:
+    """`tone` is one of COMPLEX_PARTIALS or more tones sounding together on one harmonic grid k * f0 with
+    f0 under ALARM_MIN_HZ (a horn's, a motor's or a voice's harmonics: a low complex tone, whether its
+    fundamental is heard or not). An alarm's tone stands alone or with its own overtones (f0 >= 800 Hz)."""
+    f = tone.median()
+    with_it = [o for o in ridges if o is not tone and _overlap(tone, o) >= 0.5 * (tone.end_ns - tone.start_ns)]
+    if len(with_it) < COMPLEX_PARTIALS - 1:
+        return False
+    pitches = [o.median() for o in with_it]
+    for other in pitches:
+        for m in (1, 2, 3):  # the two may be neighbouring partials or one, two partials apart
+            f0 = abs(f - other) / m
+            if not COMPLEX_F0_HZ[0] <= f0 < ALARM_MIN_HZ or f / f0 > COMPLEX_MAX_K:
+                continue
+            on_grid = [p for p in pitches if _on_grid(p, f0)]
+            if _on_grid(f, f0) and len(on_grid) + 1 >= COMPLEX_PARTIALS:
+                return True
+    return False
+
+
+def _on_grid(pitch: float, f0: float) -> bool:
+    return abs(pitch - round(pitch / f0) * f0) <= max(GRID_HZ, PITCH_TOL * 0.5 * pitch) and round(pitch / f0) >= 1
+
+
+def _overlap(a: Ridge, b: Ridge) -> int:
+    return min(a.end_ns, b.end_ns) - max(a.start_ns, b.start_ns)
 
 
 def _overtone_of(high: Ridge, low: Ridge) -> bool:

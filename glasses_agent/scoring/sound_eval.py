@@ -109,8 +109,8 @@ def detect_occurrences(mix: np.ndarray) -> list[tuple[str, float]]:
 
 def evaluate(sounds: list[Path], speech: list[Path], noise: Path, seeds: range,
              kinds: dict[str, str] | None = None) -> dict[str, Any]:
-    """Per detected kind: occurrences, recall (alerted within ONSET_S), alerts, precision, the latest
-    onset; and a line for each false alert. `kinds` names recordings' alert kinds beyond KIND_OF
+    """Per detected kind: occurrences, recall (alerted within ONSET_S), alerts, precision, the median
+    and latest onset of those alerted in time; and a line for each false alert. `kinds` names recordings' alert kinds beyond KIND_OF
     (recordings from outside the shared data, by file stem)."""
     kinds = {**KIND_OF, **(kinds or {})}
     recordings = {p.stem: load_audio(p, 8.0) for p in sounds}
@@ -141,6 +141,7 @@ def evaluate(sounds: list[Path], speech: list[Path], noise: Path, seeds: range,
     for s in per_kind.values():
         s["recall"] = round(s["recalled"] / s["occurrences"], 3) if s["occurrences"] else None
         s["precision"] = round(s["true"] / s["alerts"], 3) if s["alerts"] else None
+        s["onset_s_median"] = round(float(np.median(s["onsets_s"])), 2) if s["onsets_s"] else None
         s["onset_s_max"] = max(s["onsets_s"]) if s["onsets_s"] else None
         del s["onsets_s"]
     return {"kinds": per_kind, "false_alerts": false_alerts, "recordings": sorted(recordings), "noise": noise.name}

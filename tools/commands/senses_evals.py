@@ -113,7 +113,7 @@ def cmd_eval_sounds(args: argparse.Namespace) -> int:
         out[half] = report
         for kind, s in report["kinds"].items():
             print(f"{half:<10} {kind:<6} occurrences {s['occurrences']:>3} recall {s['recall']} alerts {s['alerts']:>3} "
-                  f"precision {s['precision']} onset max {s['onset_s_max']} s")
+                  f"precision {s['precision']} onset median {s['onset_s_median']} s, max {s['onset_s_max']} s")
         for line in report["false_alerts"]:
             print(f"{half:<10} false  {line}")
     if args.out:
