@@ -31,9 +31,12 @@ places as the loudest.
   quadratic in time within SIREN_SMOOTH) over a pitch range of at least SIREN_RANGE (a wail's or
   yelp's slope), or for twice as long over a third of the range three times as smoothly (heard
   from a slow wail's crest, where it turns), at an even level (SIREN_EVEN_DB frame to frame: a
-  glass fragment's ring flickers). Speech's harmonics glide too, but a syllable's ridge ends
-  within a few tenths of a second, a held tone covers no range, and a ridge wandering through
-  noise is not smooth. It speaks from the first sweep: no second period is waited for.
+  glass fragment's ring flickers), and not gliding as one partial of a voice: a voice's (or a
+  motor's) harmonics glide together, their pitch ratio held at k : j over the frames they share,
+  which puts their fundamental under VOICE_F0_HZ (a siren's own overtones share its fundamental,
+  above it). A syllable's ridge also ends within a few tenths of a second, a held tone covers no
+  range, and a ridge wandering through noise is not smooth. It speaks from the first sweep: no
+  second period is waited for.
 
 Tuned on the tuning half of splits.toml (the alarm clock and the other sounds over the dishes
 bed; the README says which choices that half could not make); `glasses-agent eval sounds`
@@ -45,10 +48,13 @@ costs one FFT of ~0.1 s, a few list operations, and a median over the history fo
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from glasses_agent.detectors.spectrum_history import SpectrumHistory
 
 FRAME = 1024  # samples at 16 kHz (64 ms; 15.6 Hz bins)
 HOP = 512
@@ -78,10 +84,13 @@ RING_STEADY = 0.75  # share of a held tone's frames at its pitch
 HISTORY_S = 3.0  # what a pitch carried this long before a tone began is its background (a 50% beeper's
 # own earlier beeps stay under the median)
 HISTORY_MIN = 8  # frames of it needed (~0.25 s); before that the band's median stands in
-HOP_NS = HOP * 1_000_000_000 // 16_000
 CONTRAST_DB = 12.0  # an alarm's tone stands this far over its pitch's own background
 COMPLEX_PARTIALS = 3  # tones on one harmonic grid that make a complex tone (a two-tone trill is not one)
-COMPLEX_F0_HZ = (90.0, 800.0)  # ...whose grid (fundamental, heard or not) lies here: a low tone's harmonics
+COMPLEX_F0_HZ = 90.0  # ...whose grid (fundamental, heard or not) is this fine or coarser (a finer one takes in any tone)
+CO_GLIDE = 0.005  # two partials of one source keep their pitch ratio within this as they glide (a steady
+# tone beside a sweep drifts out of it in a frame or two)
+COMMON_FRAMES = 5  # frames two ridges must share to be seen gliding together
+VOICE_F0_HZ = 400.0  # a voice's (or a motor's) fundamental lies under this; a siren's wails above it
 COMPLEX_MAX_K = 24  # highest harmonic number counted (a finer grid would take in any tone)
 GRID_HZ = 4.0  # a partial lies on the grid within this (a quarter of a bin: how well a ridge's pitch is measured)
 SIREN_SPAN_S = 0.4  # a siren's ridge glides at least this long
@@ -178,6 +187,7 @@ class CommonSounds:
         self._band = (freqs >= BAND_HZ[0]) & (freqs <= BAND_HZ[1])
         self._freqs = freqs[self._band]
         self._window = np.hanning(FRAME).astype(np.float32)
+        self._hop_ns = HOP * 1_000_000_000 // sample_rate
         self._history = SpectrumHistory(int((HISTORY_S + ALARM_SPAN_S) * sample_rate / HOP) + 1, int(self._band.sum()))
 
     def reset(self) -> None:
@@ -275,7 +285,7 @@ class CommonSounds:
         if ridge.contrast is None:
             first = slice(0, BEEP_FRAMES + SKIRT)
             bins = np.searchsorted(self._freqs, ridge.pitch[first])  # each frame's own pitch (a siren's glides)
-            before = self._history.median_at(bins, ridge.start_ns - int(HISTORY_S * 1e9), ridge.start_ns - HOP_NS)
+            before = self._history.median_at(bins, ridge.start_ns - int(HISTORY_S * 1e9), ridge.start_ns - self._hop_ns, HISTORY_MIN)
             rise = ridge.level[first] - before if before is not None else ridge.rise[first]
             ridge.contrast = float(np.median(rise))
         return ridge.contrast >= CONTRAST_DB
@@ -302,7 +312,7 @@ class CommonSounds:
     def _siren(self, t_ns: int) -> float:
         best = 0.0
         for r in self._recent(t_ns - int(SIREN_SPAN_S * 1e9)):
-            if r.end_ns - r.start_ns < SIREN_SPAN_S * 1e9 or not self._stands_out(r):
+            if r.end_ns - r.start_ns < SIREN_SPAN_S * 1e9 or not self._stands_out(r) or _gliding_partial(r, self._recent(r.start_ns)):
                 continue
             spread, wobble = r.sweep()
             jumps = float(np.percentile(np.abs(np.diff(r.level)), 75))  # a siren sounds on evenly; a ring fragment flickers
@@ -317,53 +327,50 @@ class CommonSounds:
         return best
 
 
-class SpectrumHistory:
-    """The band's dB spectra of the last frames (a ring), to tell what each pitch carried before a tone began."""
-
-    def __init__(self, frames: int, bins: int) -> None:
-        self._db = np.full((frames, bins), np.nan, dtype=np.float32)
-        self._t_ns = np.full(frames, -1, dtype=np.int64)
-        self._next = 0
-
-    def clear(self) -> None:
-        self._db[:] = np.nan
-        self._t_ns[:] = -1
-        self._next = 0
-
-    def add(self, t_ns: int, row: np.ndarray) -> None:
-        self._db[self._next] = row
-        self._t_ns[self._next] = t_ns
-        self._next = (self._next + 1) % len(self._t_ns)
-
-    def median_at(self, bins: np.ndarray, since_ns: int, until_ns: int) -> np.ndarray | None:
-        """For each of `bins`: the median over the frames ending in [since_ns, until_ns] of the loudest
-        of its bin and the two beside it (a tone's pitch moves within a bin); None when fewer than
-        HISTORY_MIN frames are known."""
-        rows = (self._t_ns >= max(0, since_ns)) & (self._t_ns <= until_ns)
-        if rows.sum() < HISTORY_MIN:
-            return None
-        past = self._db[rows]
-        near = np.maximum(np.maximum(past[:, np.clip(bins - 1, 0, past.shape[1] - 1)], past[:, np.clip(bins, 0, past.shape[1] - 1)]),
-                          past[:, np.clip(bins + 1, 0, past.shape[1] - 1)])
-        return np.median(near, axis=0)
-
-
 def _partial_of_low_complex(tone: Ridge, ridges: list[Ridge]) -> bool:
-    """`tone` is one of COMPLEX_PARTIALS or more tones sounding together on one harmonic grid k * f0 with
-    f0 under ALARM_MIN_HZ (a horn's, a motor's or a voice's harmonics: a low complex tone, whether its
-    fundamental is heard or not). An alarm's tone stands alone or with its own overtones (f0 >= 800 Hz)."""
-    f = tone.median()
-    with_it = [o for o in ridges if o is not tone and _overlap(tone, o) >= 0.5 * (tone.end_ns - tone.start_ns)]
-    if len(with_it) < COMPLEX_PARTIALS - 1:
+    """`tone` is one of COMPLEX_PARTIALS or more tones sounding together (over half its length) on one
+    harmonic grid k * f0 with f0 under ALARM_MIN_HZ (a horn's, a motor's or a voice's harmonics: a low
+    complex tone, whether its fundamental is heard or not). An alarm's tone stands alone or with its
+    own overtones (f0 >= 800 Hz)."""
+    with_it = [o.median() for o in ridges if o is not tone and _overlap(tone, o) >= 0.5 * (tone.end_ns - tone.start_ns)]
+    return _on_low_grid(tone.median(), with_it, ALARM_MIN_HZ)
+
+
+def _gliding_partial(tone: Ridge, ridges: list[Ridge]) -> bool:
+    """`tone` glides as one partial of a voice's (or a motor's) harmonics: another ridge glides with it
+    (over COMMON_FRAMES or more frames their pitch ratio holds within CO_GLIDE in RING_STEADY of them) at a ratio of two
+    harmonic numbers k : j (up to COMPLEX_MAX_K) that puts their fundamental under VOICE_F0_HZ.
+    Partials of one source move together; a siren's own overtones share its fundamental, above it."""
+    at = {t: p for t, p in zip(tone.t_ns, tone.pitch)}
+    for other in ridges:
+        if other is tone or other.end_ns < tone.start_ns or other.start_ns > tone.end_ns:
+            continue
+        common = [(at[t], p) for t, p in zip(other.t_ns, other.pitch) if t in at]
+        if len(common) < COMMON_FRAMES:
+            continue
+        ratio = np.array([a / b for a, b in common])
+        q = float(np.median(ratio))
+        if float(np.mean(np.abs(ratio - q) <= CO_GLIDE * q)) < RING_STEADY:
+            continue  # not moving together (three frames of four: a crossing partial pulls a peak now and then)
+        for j in range(1, COMPLEX_MAX_K + 1):  # the other's harmonic number
+            k = round(q * j)
+            if k != j and k >= 1 and math.gcd(k, j) == 1 and abs(q * j - k) <= PITCH_TOL * k and tone.median() / k < VOICE_F0_HZ:
+                return True
+    return False
+
+
+def _on_low_grid(f: float, pitches: list[float], f0_max: float) -> bool:
+    """f and COMPLEX_PARTIALS - 1 or more of `pitches` lie on one harmonic grid k * f0 with f0 in
+    [COMPLEX_F0_HZ, f0_max): the grid is found from f and each other pitch, as neighbouring partials
+    or one or two apart."""
+    if len(pitches) < COMPLEX_PARTIALS - 1:
         return False
-    pitches = [o.median() for o in with_it]
     for other in pitches:
-        for m in (1, 2, 3):  # the two may be neighbouring partials or one, two partials apart
+        for m in (1, 2, 3):
             f0 = abs(f - other) / m
-            if not COMPLEX_F0_HZ[0] <= f0 < ALARM_MIN_HZ or f / f0 > COMPLEX_MAX_K:
+            if not COMPLEX_F0_HZ <= f0 < f0_max or f / f0 > COMPLEX_MAX_K:
                 continue
-            on_grid = [p for p in pitches if _on_grid(p, f0)]
-            if _on_grid(f, f0) and len(on_grid) + 1 >= COMPLEX_PARTIALS:
+            if _on_grid(f, f0) and sum(_on_grid(p, f0) for p in pitches) + 1 >= COMPLEX_PARTIALS:
                 return True
     return False
 
