@@ -112,7 +112,7 @@ def test_eval_tracking_scores_the_world_models_tracks_on_a_labelled_clip(tmp_pat
 
 
 @pytest.mark.skipif(not (SHARED / "video" / "vtest.avi").exists(), reason="../shared/data is not here")
-def test_eval_tracking_on_vtest_counts_every_labelled_box(tmp_path):
+def test_eval_tracking_on_vtest_counts_every_labelled_box_and_few_id_switches(tmp_path):
     from tools.cli import main
 
     labels = LABELS / "vtest.txt"
@@ -121,7 +121,10 @@ def test_eval_tracking_on_vtest_counts_every_labelled_box(tmp_path):
     (row,) = json.loads(out.read_text())["clips"]
     assert row["frames"] == 28 and row["labelled_tracks"] == 11 and row["seconds"] == pytest.approx(27.0)
     assert row["matches"] + row["id_switches"] + row["misses"] == len(read_mot(labels))
-    assert set(row["switches_per_track"]) == {str(k) for k in range(1, 12)} or set(row["switches_per_track"]) == set(range(1, 12))
+    assert set(row["switches_per_track"]) == {str(k) for k in range(1, 12)}
+    # Walkers crossing and merging into one blob: 8 id switches before the object memory kept
+    # identities through merges and brief losses (identity.py), 3 after.
+    assert row["id_switches"] <= 4
 
 
 def test_eval_tracking_without_a_clip_scores_every_labelled_file():
