@@ -1,4 +1,4 @@
-"""Hazards from time to contact with the wearer's own approach removed (issue 18, item 1).
+"""Hazards from time to contact, the wearer's own approach told apart from a thing's (issue 18, item 1).
 
 The flown object and the unaltered walk run the agent's hazard path over real shared clips
 (`scoring.hazard_eval`: the detectors, the world model's ego-motion step, `looming_warning`).
