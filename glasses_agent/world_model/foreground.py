@@ -35,6 +35,8 @@ class Detection:
     fill: float
     touches_border: bool
     contrast: float = 0.0  # median colour distance from the background: how clearly it stands out
+    top: np.ndarray | None = None  # median colour of its upper half (a walker's coat) ...
+    bottom: np.ndarray | None = None  # ... and of its lower half (their trousers): told apart where the whole is not
 
     @property
     def aspect(self) -> float:
@@ -131,7 +133,13 @@ class BackgroundModel:
             box = (slice(y0, y0 + bh), slice(x0, x0 + bw))
             inside = labels[box] == k
             pixels = img[box][inside]
+            upper = inside.copy()
+            upper[(bh + 1) // 2:] = False
+            lower = inside & ~upper
+            top = exact_median(img[box][upper], axis=0) if upper.any() else None
+            bottom = exact_median(img[box][lower], axis=0) if lower.any() else None
             found.append(Detection(
+                top=top, bottom=bottom,
                 contrast=float(exact_median(diff[box][inside])),
                 x=float(centroids[k][0]), y=float(centroids[k][1]), box=(int(x0), int(y0), int(x0 + bw), int(y0 + bh)),
                 area=float(area), colour=exact_median(pixels, axis=0), fill=float(area) / float(bw * bh),

@@ -14,7 +14,9 @@ hidden one forward. Its expectations are then checked against each frame:
 
 Each violation is a (magnitude, where) pair; benign frames give small position errors. The
 detector is classical and cheap (foreground.py): a background model kept aligned with head turns,
-and connected components of what differs from it, on frames shrunk to <= 160 px.
+and connected components of what differs from it, on frames shrunk to <= 160 px. A track dropped
+when the detector lost its thing for a moment, and born again, keeps its identity (identity.py):
+only the entities' ids change, nothing of what is matched or surprising.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from glasses_agent.world_model.foreground import FG_THRESHOLD, BackgroundModel, Detection, colour_distance, exact_median
+from glasses_agent.world_model.identity import LostIdentities
 
 COLOUR_MATCH = 45.0  # a pixel this close to a track's colour shows that track
 OCCLUDER_MATCH = 40.0
@@ -74,6 +77,8 @@ class Track:
     shrinking: bool = False  # its last sighting showed less of it than a whole: going behind something
     extras: dict = field(default_factory=dict)
     path: list = field(default_factory=list)  # recent (t, x, y) of whole sightings, for velocity
+    top: np.ndarray | None = None  # colour of its upper and lower halves (identity.looks_apart)
+    bottom: np.ndarray | None = None
 
     def fit_velocity(self) -> bool:
         """Least-squares velocity over the recent whole sightings; False when too few."""
@@ -157,6 +162,7 @@ class ObjectMemory:
         self.size = (0, 0)  # work (width, height)
         self.pan = np.zeros(2)  # total image shift since the start (work px): head motion so far
         self._next_id = 1
+        self.lost = LostIdentities()  # dropped tracks' identities, for a newcomer that is one of them
         self._last_t: float | None = None
         self._calm = True
         self._calm_recent: list[bool] = []  # the last CALM_SPAN frames: did the background model hold?
@@ -227,6 +233,7 @@ class ObjectMemory:
     def _pan(self, dx: float, dy: float) -> None:
         """The view moved by (dx, dy) work px (a head turn): carry the tracks with it."""
         self.pan += (dx, dy)
+        self.lost.shift(dx, dy)
         for track in self.tracks:
             track.x += dx
             track.y += dy
@@ -302,6 +309,11 @@ class ObjectMemory:
         for ti, track in enumerate(self.tracks):
             if ti not in used_t:
                 violations += self._unmatched(img, track, t, predicted[track.id])
+        # Identities of dropped tracks, for a newcomer that is one of them (identity.py): ids only,
+        # nothing here changes what is matched, dropped or surprising.
+        for tr in self.tracks:
+            if tr.extras.get("drop") and tr.confirmed and tr.state != "out_of_view":
+                self.lost.remember(tr, t)
         for di, det in enumerate(detections):
             if di not in used_d:
                 violations += self._new_track(det, t)
@@ -353,6 +365,10 @@ class ObjectMemory:
                 rate = math.log(det.area / track.last_area) / max(dt, 1e-3)
                 track.approach = 0.7 * track.approach + 0.3 * rate
             track.colour = 0.8 * track.colour + 0.2 * det.colour
+            if det.top is not None and det.bottom is not None:
+                fresh = track.top is None or track.bottom is None
+                track.top = det.top.copy() if fresh else 0.8 * track.top + 0.2 * det.top
+                track.bottom = det.bottom.copy() if fresh else 0.8 * track.bottom + 0.2 * det.bottom
             track.fill = 0.8 * track.fill + 0.2 * det.fill
             track.aspect = 0.8 * track.aspect + 0.2 * det.aspect
             track.radius = math.sqrt(track.area / math.pi) * 1.1
@@ -466,10 +482,10 @@ class ObjectMemory:
     def _new_track(self, det: Detection, t: float) -> list[Violation]:
         out: list[Violation] = []
         r = math.sqrt(det.area / math.pi) * 1.1
-        track = Track(id=self._next_id, x=det.x, y=det.y, vx=0.0, vy=0.0, radius=r, area=det.area,
+        track = Track(id=0, x=det.x, y=det.y, vx=0.0, vy=0.0, radius=r, area=det.area,
                       colour=det.colour.copy(), fill=det.fill, aspect=det.aspect, first_seen=t, last_seen=t, box=det.box,
-                      last_area=det.area, born_in_open=not det.touches_border, contrast=det.contrast)
-        self._next_id += 1
+                      last_area=det.area, born_in_open=not det.touches_border, contrast=det.contrast,
+                      top=None if det.top is None else det.top.copy(), bottom=None if det.bottom is None else det.bottom.copy())
         if track.born_in_open and self.frames > WARMUP_FRAMES:
             # Like a hidden object, but far from where that one can be: it jumped.
             twins = [tr for tr in self.tracks if tr.state == "hidden" and tr.trusted
@@ -485,5 +501,11 @@ class ObjectMemory:
                 twin.missing = 0
                 twin.seen += 1
                 return out
+        known = self.lost.claim(det, t)  # a thing dropped a moment ago, found again: its identity
+        if known is not None:
+            track.id, track.first_seen = known.id, known.first_seen
+        else:
+            track.id = self._next_id
+            self._next_id += 1
         self.tracks.append(track)
         return out

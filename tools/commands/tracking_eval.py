@@ -17,7 +17,11 @@ from tools.commands.common import add_object_slots_argument, write_results
 
 LABELS = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "tracks"
 # Each label file and the shared clip it labels (tests/fixtures/tracks/README.md).
-LABELLED = {"box.txt": "video/box.mp4", "one-by-one-person-detection.txt": "video/intel/one-by-one-person-detection.mp4"}
+LABELLED = {
+    "box.txt": "video/box.mp4",
+    "one-by-one-person-detection.txt": "video/intel/one-by-one-person-detection.mp4",
+    "vtest.txt": "video/vtest.avi",
+}
 
 
 def add_targets(subparsers: Any) -> None:

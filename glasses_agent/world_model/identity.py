@@ -1,0 +1,123 @@
+"""Keeping the object memory's identities when its detector loses a thing for a moment.
+
+A blob tracker drops a track whose thing it does not find (it stood still and sank into the
+background, a passer-by covered it, it came closer and changed its look faster than the colour gate
+allows) and starts a new id when the thing shows again (measured on the hand-labelled tracks,
+`eval tracking`: on intel/one-by-one-person-detection a walker coming toward the camera got a new id
+mid-stride; on vtest.avi walkers lost in a crowd came back as new ones).
+
+What MOT trackers do about it (DeepSORT and ByteTrack keep lost tracks a while; OC-SORT re-finds
+them by their last observation): a dropped track is remembered for a while, and a new track born on
+its last box a moment later (IoU), or where it can have got to since and looking like it (overall
+colour, the colours of its upper and lower halves, size), takes its identity instead of a new one.
+This only names tracks: what the object memory matches, drops and finds surprising is unchanged.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from glasses_agent.world_model.foreground import Detection, colour_distance
+
+LOST_KEEP_S = 6.0  # a dropped identity is remembered this long (as long as a hidden thing is carried)
+LOST_COAST_S = 1.0  # its last velocity is carried on this long at most: a lost thing has often stopped
+LOST_COLOUR = 45.0  # a newcomer this close in colour may be it ...
+LOST_AREA_RATIO = 2.5  # ... and within this factor of its size
+LOST_OVERLAP_S = 0.3  # lost this briefly, a newcomer overlapping its last box by LOST_OVERLAP (IoU) is it, ...
+LOST_OVERLAP = 0.5  # ... whatever its colour: a thing coming closer changes its look faster than the gate allows
+
+
+@dataclass
+class LostIdentity:
+    """What is remembered of a dropped track: enough to know it again."""
+
+    id: int
+    first_seen: float
+    last_seen: float
+    x: float
+    y: float
+    vx: float
+    vy: float
+    radius: float
+    area: float
+    colour: np.ndarray
+    top: np.ndarray | None
+    bottom: np.ndarray | None
+    box: tuple[float, float, float, float]  # its last box (x0, y0, x1, y1), work px
+
+
+def box_iou(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    """Intersection over union of two (x0, y0, x1, y1) boxes."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    if w <= 0 or h <= 0:
+        return 0.0
+    inter = w * h
+    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
+
+
+def looks_apart(a_top: np.ndarray | None, a_bottom: np.ndarray | None, b: Detection) -> float:
+    """How unlike a detection's upper and lower halves are from a track's (colour distance, the worse
+    half; 0 where either has no halves). Dark coats over jeans and over black trousers have nearly the
+    same median colour, not the same lower half."""
+    if a_top is None or a_bottom is None or b.top is None or b.bottom is None:
+        return 0.0
+    return float(max(colour_distance(a_top, b.top), colour_distance(a_bottom, b.bottom)))
+
+
+class LostIdentities:
+    """Identities of recently dropped tracks, claimed by newcomers that are plausibly the same thing."""
+
+    def __init__(self) -> None:
+        self.lost: list[LostIdentity] = []
+
+    def remember(self, track, t: float) -> None:  # track: objects.Track (not imported: no cycle)
+        """Keep a dropped, confirmed track's identity for LOST_KEEP_S."""
+        self.lost.append(LostIdentity(track.id, track.first_seen, track.last_seen, track.x, track.y, track.vx,
+                                      track.vy, track.radius, track.last_area or track.area,
+                                      np.asarray(track.colour, np.float32).copy(), track.top, track.bottom,
+                                      tuple(float(v) for v in track.box)))
+        self.lost = [g for g in self.lost if t - g.last_seen <= LOST_KEEP_S]
+
+    def shift(self, dx: float, dy: float) -> None:
+        """The view moved (a head turn): carry the remembered places with it."""
+        for g in self.lost:
+            g.x += dx
+            g.y += dy
+            g.box = (g.box[0] + dx, g.box[1] + dy, g.box[2] + dx, g.box[3] + dy)
+
+    def claim(self, det: Detection, t: float) -> LostIdentity | None:
+        """The remembered identity a new detection most plausibly is (and forget it), or None."""
+        best, best_cost = None, math.inf
+        for g in self.lost:
+            away = t - g.last_seen
+            if away > LOST_KEEP_S or away <= 0:
+                continue
+            overlap = box_iou(g.box, det.box) if away <= LOST_OVERLAP_S else 0.0
+            if overlap >= LOST_OVERLAP:
+                if -overlap < best_cost:  # below every appearance match's cost
+                    best, best_cost = g, -overlap
+                continue
+            coast = min(away, LOST_COAST_S)
+            px, py = g.x + g.vx * coast, g.y + g.vy * coast
+            speed = math.hypot(g.vx, g.vy)
+            # Where it can have got to: its own size, plus half its pace for the time it was lost.
+            gate = 2.0 * g.radius + 4.0 + 0.5 * speed * away
+            dist = math.hypot(det.x - px, det.y - py)
+            if dist > gate:
+                continue
+            ratio = det.area / max(g.area, 1e-6)
+            if not 1.0 / LOST_AREA_RATIO <= ratio <= LOST_AREA_RATIO:
+                continue
+            colour = max(float(colour_distance(det.colour, g.colour)), looks_apart(g.top, g.bottom, det))
+            if colour > LOST_COLOUR:
+                continue
+            cost = dist / gate + colour / LOST_COLOUR + abs(math.log(ratio)) / math.log(LOST_AREA_RATIO)
+            if cost < best_cost:
+                best, best_cost = g, cost
+        if best is not None:
+            self.lost.remove(best)
+        return best
