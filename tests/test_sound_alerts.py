@@ -225,3 +225,17 @@ def test_a_voice_whose_pitch_glides_is_no_siren(seed):
     x[SR:SR + len(voice)] = voice
     x = (x + np.random.default_rng(seed).normal(0, 100, len(x))).astype(np.int16)
     assert _occurrences(x) == []
+
+
+@needs_shared
+@pytest.mark.parametrize("seed", range(3))
+def test_a_siren_fading_in_is_told_soon_after_it_starts(seed):
+    # A wail rising out of nothing over 1.5 s: its first frames hardly stand over the dishes; it is
+    # weighed again as it grows.
+    rng = np.random.default_rng(20 + seed)
+    t = np.arange(5 * SR) / SR
+    centre, depth, period = rng.uniform(700, 1300), rng.uniform(0.2, 0.4), rng.uniform(2.5, 6.0)
+    wail = _tone(centre * (1 + depth * np.sin(2 * np.pi * t / period + rng.uniform(0, 2 * np.pi))), 0.3)
+    heard = _occurrences(_over_tuning_bed(wail * np.minimum(1, t / 1.5), 1.0, rng.uniform(0, 80), 8.0))
+    assert [k for k, _ in heard] == ["siren"], heard
+    assert heard[0][1] - 1.0 <= 1.5, heard

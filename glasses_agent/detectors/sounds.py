@@ -109,7 +109,7 @@ class Ridge:
     rise: list[float] = field(default_factory=list)
     level: list[float] = field(default_factory=list)
     missed: int = 0
-    contrast: float | None = None  # dB its first frames stand over what its pitch carried before (set once asked)
+    background: float | None = None  # dB its pitch carried before it began (set once asked)
     _median: tuple[int, float] = (0, 0.0)
 
     @property
@@ -279,16 +279,18 @@ class CommonSounds:
                 and not any(_overtone_of(r, o) for o in long if o is not r) and not _partial_of_low_complex(r, long)]
 
     def _stands_out(self, ridge: Ridge) -> bool:
-        """The ridge's first frames stand CONTRAST_DB over the median level its pitch had over the
-        HISTORY_S before it began: a sound that switched on, not a pitch the room keeps sounding
-        (a dish that rings again and again, a fridge's whine)."""
-        if ridge.contrast is None:
-            first = slice(0, BEEP_FRAMES + SKIRT)
-            bins = np.searchsorted(self._freqs, ridge.pitch[first])  # each frame's own pitch (a siren's glides)
+        """The ridge, as it began or as it sounds now (a siren fading in), stands CONTRAST_DB over the
+        median level its pitch had over the HISTORY_S before it began: a sound that switched on, not a
+        pitch the room keeps sounding (a dish that rings again and again, a fridge's whine)."""
+        n = BEEP_FRAMES + SKIRT
+        if ridge.background is None:
+            bins = np.searchsorted(self._freqs, ridge.pitch[:n])  # each frame's own pitch (a siren's glides)
             before = self._history.median_at(bins, ridge.start_ns - int(HISTORY_S * 1e9), ridge.start_ns - self._hop_ns, HISTORY_MIN)
-            rise = ridge.level[first] - before if before is not None else ridge.rise[first]
-            ridge.contrast = float(np.median(rise))
-        return ridge.contrast >= CONTRAST_DB
+            # Without history yet (the stream's first quarter second), the band's median stands in.
+            floor = before if before is not None else np.array(ridge.level[:n]) - np.array(ridge.rise[:n])
+            ridge.background = float(np.median(floor))
+        level = max(float(np.median(ridge.level[:n])), float(np.median(ridge.level[-n:])))
+        return level - ridge.background >= CONTRAST_DB
 
     def _alarm(self, t_ns: int) -> float:
         ridges = self._recent(t_ns - int(ALARM_SPAN_S * 1e9))
