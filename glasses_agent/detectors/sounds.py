@@ -318,7 +318,10 @@ class CommonSounds:
                 continue
             spread, wobble = r.sweep()
             jumps = float(np.percentile(np.abs(np.diff(r.level)), 75))  # a siren sounds on evenly; a ring fragment flickers
-            if wobble > SIREN_SMOOTH or jumps > SIREN_EVEN_DB:
+            # An even level, unless it glides three times as smoothly as asked (as only an oscillator
+            # sweeps): heard in the street by the direct path and by reflections, a gliding tone fades
+            # and swells frame to frame as the paths fall in and out of phase with its pitch.
+            if wobble > SIREN_SMOOTH or (jumps > SIREN_EVEN_DB and wobble > SIREN_SMOOTH / 3):
                 continue
             # Its slope: the range covered in SIREN_SPAN_S; or, heard from a wail's slow crest, a turn: a
             # third of it over twice as long, along a sweep three times as smooth.
@@ -354,9 +357,14 @@ def _gliding_partial(tone: Ridge, ridges: list[Ridge]) -> bool:
         q = float(np.median(ratio))
         if float(np.mean(np.abs(ratio - q) <= CO_GLIDE * q)) < RING_STEADY:
             continue  # not moving together (three frames of four: a crossing partial pulls a peak now and then)
-        for j in range(1, COMPLEX_MAX_K + 1):  # the other's harmonic number
-            k = round(q * j)
-            if k != j and k >= 1 and math.gcd(k, j) == 1 and abs(q * j - k) <= PITCH_TOL * k and tone.median() / k < VOICE_F0_HZ:
+        # Their grid, from the two as neighbouring partials or one or two apart (as a horn's is found):
+        # a fine grid of far harmonic numbers (41 : 21 within 1%) would fit any two tones gliding together,
+        # such as a two-tone siren's.
+        a, b = float(np.median([x for x, _ in common])), float(np.median([y for _, y in common]))
+        for m in (1, 2, 3):
+            f0 = abs(a - b) / m
+            # ...the coarsest grid both lie on (a siren's octave overtone lies on its own f0 / 2 too).
+            if COMPLEX_F0_HZ <= f0 < VOICE_F0_HZ and _on_grid(a, f0) and _on_grid(b, f0) and math.gcd(round(a / f0), round(b / f0)) == 1:
                 return True
     return False
 
