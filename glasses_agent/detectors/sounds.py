@@ -31,10 +31,13 @@ places as the loudest.
   quadratic in time within SIREN_SMOOTH) over a pitch range of at least SIREN_RANGE (a wail's or
   yelp's slope), or for twice as long over a third of the range three times as smoothly (heard
   from a slow wail's crest, where it turns), at an even level (SIREN_EVEN_DB frame to frame: a
-  glass fragment's ring flickers), and not gliding as one partial of a voice: a voice's (or a
-  motor's) harmonics glide together, their pitch ratio held at k : j over the frames they share,
-  which puts their fundamental under VOICE_F0_HZ (a siren's own overtones share its fundamental,
-  above it). A syllable's ridge also ends within a few tenths of a second, a held tone covers no
+  glass fragment's ring flickers) unless it glides three times as smoothly as asked (in a street a
+  siren's gliding tone fades and swells frame to frame as its reflections fall in and out of phase;
+  only an oscillator sweeps that smoothly), and not gliding as one partial of a voice: a voice's (or
+  a motor's) harmonics glide together, their pitch ratio held over the frames they share, both on
+  one grid of COMPLEX_F0_HZ to VOICE_F0_HZ as neighbouring partials or one or two apart (a siren's
+  own overtones share its fundamental, above it; a second siren tone at an unrelated ratio lies on
+  no such grid). A syllable's ridge also ends within a few tenths of a second, a held tone covers no
   range, and a ridge wandering through noise is not smooth. It speaks from the first sweep: no
   second period is waited for.
 
@@ -343,9 +346,10 @@ def _partial_of_low_complex(tone: Ridge, ridges: list[Ridge]) -> bool:
 
 def _gliding_partial(tone: Ridge, ridges: list[Ridge]) -> bool:
     """`tone` glides as one partial of a voice's (or a motor's) harmonics: another ridge glides with it
-    (over COMMON_FRAMES or more frames their pitch ratio holds within CO_GLIDE in RING_STEADY of them) at a ratio of two
-    harmonic numbers k : j (up to COMPLEX_MAX_K) that puts their fundamental under VOICE_F0_HZ.
-    Partials of one source move together; a siren's own overtones share its fundamental, above it."""
+    (over COMMON_FRAMES or more frames their pitch ratio holds within CO_GLIDE in RING_STEADY of them) and
+    the two lie on one grid with a fundamental of COMPLEX_F0_HZ to VOICE_F0_HZ, as neighbouring partials or
+    one or two apart. Partials of one source move together; a siren's own overtones share its
+    fundamental, above it, and two siren tones gliding the same way at an unrelated ratio are no voice."""
     at = {t: p for t, p in zip(tone.t_ns, tone.pitch)}
     for other in ridges:
         if other is tone or other.end_ns < tone.start_ns or other.start_ns > tone.end_ns:
