@@ -119,19 +119,25 @@ def test_hazard_from_a_world_track_or_the_looming_cue_and_only_when_enabled():
     said = Actor().propose(view(9, None, detections=Detections(t_ns=t, looming=weak, growing=strong)))
     assert [(p.kind, p.evidence["clock"]) for p in said] == [("hazard", 10)]
     assert said[0].evidence["tau_s"] == pytest.approx(1 / 0.6, abs=0.01)
-    # While the wearer walks, the expansion the world model's ego-motion measures (the view scaled
-    # 1.5% a tick: 0.15/s) is taken off: 1.9 s is then ~2.7 s.
+    # While the wearer walks, the world model's ego-motion measures how fast the scene expands. A
+    # thing that expands much faster comes on its own and is warned of at its own time to contact
+    # (the view scaled 1.5% a tick, 0.15/s: the thing at 1.9 s, 0.53/s, is mostly its own doing);
+    # one that expands barely faster than the scene is scenery nearer than the rest (the view
+    # scaled 4% a tick, 0.39/s: three quarters of the thing's growth is the walk's).
     from glasses_agent.world_model.egomotion import Motion
 
     walking_close = Detections(t_ns=t, looming=Looming(score=0.0, box=(0.6, 0.3, 0.3, 0.4), growth_per_s=0.0,
                                                        tau_s=1.9))
     walked = view(9, None, detections=walking_close, walking=True)
     walked.ctx.view_motion = Motion(np.diag([1.015, 1.015, 1.0]), ok=True, dt=0.1, width=160)
+    said = Actor().propose(walked)
+    assert [(p.kind, p.evidence["clock"]) for p in said] == [("hazard", 2)] and said[0].evidence["tau_s"] == 1.9
+    walked = view(9, None, detections=walking_close, walking=True)
+    walked.ctx.view_motion = Motion(np.diag([1.04, 1.04, 1.0]), ok=True, dt=0.1, width=160)
     assert Actor().propose(walked) == []
-    assert Actor().propose(view(9, None, detections=walking_close))
-    # So is it from steady growth: 0.6/s less the walk's 0.15/s is contact in 2.2 s.
+    # So is it from steady growth: 0.6/s against a scene expanding at 0.39/s is the walk's doing.
     walked = view(9, None, detections=Detections(t_ns=t, looming=weak, growing=strong), walking=True)
-    walked.ctx.view_motion = Motion(np.diag([1.015, 1.015, 1.0]), ok=True, dt=0.1, width=160)
+    walked.ctx.view_motion = Motion(np.diag([1.04, 1.04, 1.0]), ok=True, dt=0.1, width=160)
     assert Actor().propose(walked) == []
     read = load_modes()["read"]
     world = WorldState(t_ns=t, entities=(keys(0.8, t),), surprise=9.0)

@@ -1,4 +1,4 @@
-"""Hazards from time to contact with the wearer's own approach removed (issue 18, item 1).
+"""Hazards from time to contact, the wearer's own approach told apart from a thing's (issue 18, item 1).
 
 The flown object and the unaltered walk run the agent's hazard path over real shared clips
 (`scoring.hazard_eval`: the detectors, the world model's ego-motion step, `looming_warning`).
@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from glasses_agent.actor.hazard import SceneExpansion, looming_warning
-from glasses_agent.detectors.base import Looming, confirmed_tau
+from glasses_agent.detectors.base import Looming, confirmed_tau, passing_by
 from glasses_agent.detectors.regions import regions
 from glasses_agent.world_model.egomotion import EgoMotion
 
@@ -44,15 +44,16 @@ def test_the_scene_expansion_of_a_walk_toward_a_wall_is_measured_by_the_world_mo
         motion = ego.update(_zoomed(wall, math.exp(rate * i / 10)), i / 10)
         measured = expansion.update(i * S // 10, motion)
     assert measured == pytest.approx(rate, rel=0.15)
-    # A thing on that wall grows with it (tau 1 / 0.4 = 2.5 s, under 2.5 s only by rounding): no warning;
-    # one growing twice as fast as the wall (tau 1.25 s before, 2.5 s after the walk is removed) is none
-    # either, and one three times as fast (tau 0.83 s, 1.25 s after) is a hazard.
+    # A thing on that wall grows with it (tau 2.5 s): scenery the wearer walks toward, no warning. One
+    # growing 1.5 times as fast (tau 1.67 s) is mostly the walk's doing (nearer scenery): none either.
+    # One three times as fast comes on its own: warned at its own time to contact, 0.83 s (when it
+    # reaches the wearer), not at the 1.25 s left once the walk's share is taken off its rate.
     cue = lambda tau: Looming(score=0.0, box=(0.4, 0.4, 0.2, 0.2), growth_per_s=0.0, tau_s=tau)
     assert looming_warning(cue(1 / rate), tau_limit_s=2.0, expansion_per_s=measured) is None
-    assert looming_warning(cue(1 / (2 * rate)), tau_limit_s=2.0, expansion_per_s=measured) is None
+    assert looming_warning(cue(1 / (1.5 * rate)), tau_limit_s=2.0, expansion_per_s=measured) is None
     warning = looming_warning(cue(1 / (3 * rate)), tau_limit_s=2.0, expansion_per_s=measured)
-    assert warning is not None and warning.tau_s == pytest.approx(1 / (2 * rate), rel=0.2)
-    # Without the walk removed the wall itself would have been a hazard at its 1.8 s.
+    assert warning is not None and warning.tau_s == pytest.approx(1 / (3 * rate))
+    # Without the walk measured the wall itself would have been a hazard at its 1.8 s.
     assert looming_warning(cue(1.8), tau_limit_s=2.0) is not None
     assert looming_warning(cue(1.8), tau_limit_s=2.0, expansion_per_s=measured) is None
 
@@ -106,3 +107,54 @@ def test_the_unaltered_gopro_walk_raises_no_hazard():
     from glasses_agent.scoring import hazard_eval as he
 
     assert he.false_hazards(he.load_ticks(SHARED / "video/gopro_max-heromode.mp4")) == []
+
+
+def _walk_clip(seconds: float, zoom_per_s: float, pan_px_per_s: float):
+    """A generated clip as `hazard_eval` ticks it: a textured wall the camera walks toward (its view
+    zooming at `zoom_per_s`) while the head pans, at the painted width."""
+    from glasses_agent.detectors import REDUCED_WIDTH, shrink
+    from glasses_agent.scoring import hazard_eval as he
+
+    wall = cv2.resize(_wall(3), (960, 540), interpolation=cv2.INTER_LINEAR)
+    clip = he.ClipTicks(Path("generated-walk"))
+    for i in range(int(seconds * 10)):
+        t = i / 10
+        m = cv2.getRotationMatrix2D((480, 270), 0.0, math.exp(zoom_per_s * t))
+        m[0, 2] += pan_px_per_s * t
+        frame = cv2.resize(cv2.warpAffine(wall, m, (960, 540), borderMode=cv2.BORDER_REFLECT), (he.PAINT_WIDTH, 180),
+                           interpolation=cv2.INTER_AREA)
+        clip.t_ns.append(i * S // 10)
+        clip.images.append(frame)
+        clip.reduced.append(shrink(frame, REDUCED_WIDTH))
+        clip.imu.append(())
+    return clip
+
+
+def test_a_thing_flown_at_a_walking_wearer_is_warned_when_its_own_time_to_contact_falls_under_2s():
+    # The wearer walks toward a wall (the view expands at 0.2 a second) and pans; a dark thing
+    # closes at a steady speed (its tau is known: contact_s - t) from the right. Taking the walk's
+    # 0.2 off its rate would hold the warning back until its tau is 1.43 s, 0.57 s late.
+    from glasses_agent.scoring import hazard_eval as he
+    from glasses_agent.scoring.overlays import Approach
+
+    clip = _walk_clip(6.0, 0.2, -12.0)
+    case = he.Case(clip.path, Approach(1.0, 5.4, k=0.4, x0=0.7, x1=0.65, y0=0.5, y1=0.5), "dark")
+    result = he.run_case(clip, case)
+    assert result.warned_ns is not None and result.hit, (result.warned_ns, result.due_ns)  # <= 0.3 s, within an hour
+    assert result.clock_warned in (1, 2) and result.false_before == 0
+    # The walk and the pan alone: nothing comes on its own, nothing is warned of.
+    assert he.false_hazards(clip) == []
+
+
+def test_scenery_going_past_is_passing_by_and_a_thing_keeping_its_bearing_is_not():
+    t = [0.0, 0.1, 0.2, 0.3, 0.4]
+    grow = [math.exp(0.5 * v) for v in t]
+    # A bush beside the path: offset from the heading and size both grow as 1 / distance.
+    bush = [(0.5 + 0.3 * g - 0.05 * g, 0.5 + 0.2 * g - 0.05 * g, 0.1 * g, 0.1 * g) for g in grow]
+    assert passing_by(t, bush)
+    # The same growth at a fixed bearing (a thing on course to hit the wearer) is not.
+    coming = [(0.8 - 0.05 * g, 0.7 - 0.05 * g, 0.1 * g, 0.1 * g) for g in grow]
+    assert not passing_by(t, coming)
+    # Anything already covering the heading is on course, wherever its edge goes.
+    covering = [(0.5 - 0.2 * g, 0.5 - 0.2 * g, 0.4 * g, 0.4 * g) for g in grow]
+    assert not passing_by(t, covering)

@@ -5,8 +5,9 @@ box has grown steadily and fast while it is at or moving toward the centre of vi
 world model's surprise rising; not while the wearer walks) and the classical looming cues (a
 region of change that keeps growing; an even-coloured region whose size grows exponentially,
 i.e. a short time to contact, which holds up while the wearer walks). Either way it is a hazard
-only when what it measures is a time to contact, the wearer's own motion removed, under the
-mode's `hazard_tau_s` (issue 18: 2 s in navigate and explore); steady growth means one too (its
+only when what it measures is a time to contact under the mode's `hazard_tau_s` (issue 18: 2 s
+in navigate and explore) of something that approaches on its own (it expands at least twice as
+fast as the scene the wearer walks through: `approach_tau`); steady growth means one too (its
 inverse). Direction is a clock position from where it is in view.
 """
 
@@ -54,8 +55,8 @@ def _steady_growth(points: deque[tuple[int, float]]) -> float:
 
 
 # The wearer's own forward motion makes everything ahead expand: a walk at ~1.4 m/s gives a
-# wall 3 m ahead a time to contact of ~2 s. Only the expansion beyond what the walk explains is a
-# thing coming at the wearer. How fast the scene expands comes from the world model's one
+# wall 3 m ahead a time to contact of ~2 s. A thing coming at the wearer expands faster than that
+# (`approach_tau`). How fast the scene expands comes from the world model's one
 # ego-motion estimator (world_model/egomotion.py, IMU or image): the scale part of the homography
 # it fits to the background between ticks. The world stage hands its `Motion` on in
 # `TickContext.view_motion`; without a world model there is none, and nothing is removed.
@@ -92,26 +93,39 @@ class SceneExpansion:
 @dataclass(frozen=True)
 class LoomingWarning:
     """A looming cue that warrants a warning: where it is (x across the view), its time to contact
-    with the wearer's own motion removed, and its score."""
+    (of a thing approaching on its own: `approach_tau`), and its score."""
 
     x: float
     tau_s: float
     score: float
 
 
-def own_tau(tau_s: float, expansion_per_s: float) -> float:
-    """A time to contact once the expansion the wearer's motion explains is removed."""
+# Lee's tau of a thing is its own time to contact, whoever moves: a thing whose image grows 50%
+# a second reaches the wearer in 2 s whether it flies or the wearer walks into it. What the
+# wearer's walk changes is which things count: scenery ahead expands with the scene (at the
+# scene's depth, at the scene's rate), a thing coming on its own expands faster. So the scene's
+# expansion decides *whether* a thing approaches on its own, not *when* it arrives: subtracting
+# it from the thing's rate (as this policy once did) put a thing flown at a walking wearer over
+# 2 s while it was 1.6 s away.
+OWN_SHARE = 0.5  # of a thing's expansion that the scene's must leave over: it grows at least twice as fast as the scene
+
+
+def approach_tau(tau_s: float, expansion_per_s: float) -> float:
+    """The time to contact of something approaching on its own: `tau_s` itself when at least OWN_SHARE
+    of its expansion (1 / tau_s) is beyond the scene's (`expansion_per_s`, the wearer's own
+    approach); inf for scenery the wearer walks toward (it expands with the scene) and for nothing."""
     if not math.isfinite(tau_s) or tau_s <= 0:
         return math.inf
-    rate = 1.0 / tau_s - expansion_per_s
-    return 1.0 / rate if rate > 0 else math.inf
+    rate = 1.0 / tau_s
+    return tau_s if rate - expansion_per_s >= OWN_SHARE * rate else math.inf
 
 
 def looming_warning(cue: Looming | None, *, tau_limit_s: float, expansion_per_s: float = 0.0,
                     growing: Looming | None = None, score_limit: float = math.inf) -> LoomingWarning | None:
-    """A warning when something's time to contact, the wearer's own motion removed, is under
-    `tau_limit_s` (the mode's hazard_tau_s); None otherwise. `expansion_per_s`: how fast the
-    wearer's own motion makes the scene expand (`SceneExpansion`).
+    """A warning when something approaching on its own has a time to contact under `tau_limit_s`
+    (the mode's hazard_tau_s); None otherwise. `expansion_per_s`: how fast the wearer's own
+    motion makes the scene expand (`SceneExpansion`); a thing must expand at least twice as fast
+    to count (`approach_tau`).
 
     Two readings of the time to contact: the cue's tau (confirmed over ticks by the detectors),
     and the steadiest-growing cue's growth rate (its size's log growth per second is the inverse
@@ -120,12 +134,12 @@ def looming_warning(cue: Looming | None, *, tau_limit_s: float, expansion_per_s:
     however steady it is: people strolling at a still camera grow steadily at 4-5 s to contact.
     The cue's tau speaks first: its box is the one closing soonest."""
     if cue is not None:
-        tau = own_tau(cue.tau_s, expansion_per_s)
+        tau = approach_tau(cue.tau_s, expansion_per_s)
         if tau <= tau_limit_s:
             x, _ = cue.center
             return LoomingWarning(x=x, tau_s=tau, score=cue.score)
     if growing is not None and growing.score >= score_limit and growing.growth_per_s > 0:
-        tau = own_tau(1.0 / growing.growth_per_s, expansion_per_s)
+        tau = approach_tau(1.0 / growing.growth_per_s, expansion_per_s)
         if tau <= tau_limit_s:
             x, _ = growing.center
             return LoomingWarning(x=x, tau_s=tau, score=growing.score)
@@ -180,7 +194,7 @@ class HazardPolicy:
                     continue  # the box has not grown as the track's approach says
                 # Its area grows at twice its size's rate: contact in 2 / growth, which must be
                 # under the mode's limit as any hazard's must.
-                tau = own_tau(2.0 / growth, expansion)
+                tau = approach_tau(2.0 / growth, expansion)
                 if tau > tau_limit:
                     continue
                 x, _ = e.center

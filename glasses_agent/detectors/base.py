@@ -46,6 +46,26 @@ def _theil_sen(t: list[float], y: list[float]) -> tuple[float, float, float]:
     return slope, intercept, _median([abs(yi - slope * ti - intercept) for ti, yi in zip(t, y)])
 
 
+PASSING = 0.5  # offset growth, as a share of the size's, from which a thing is passing by (see passing_by)
+
+
+def passing_by(t: list[float], boxes: list[tuple[float, float, float, float]]) -> bool:
+    """Something the wearer passes (or that passes the wearer), not something on course to hit them.
+
+    Constant bearing, decreasing range: a thing on a collision course keeps its direction while it
+    grows, so its offset from the heading (the view's centre) grows little; scenery beside the
+    path, and things going past, move out from the heading as fast as they grow (offset and size
+    both go as 1 / distance). Passing by: its offset grows at PASSING or more of its size's log
+    rate, unless it already covers the heading (offset within its own size)."""
+    offset = [math.hypot(x + w / 2 - 0.5, y + h / 2 - 0.5) for x, y, w, h in boxes]
+    size = [math.sqrt(w * h) for _, _, w, h in boxes]
+    if offset[-1] <= size[-1] or min(offset) <= 0 or min(size) <= 0:
+        return False
+    grow, _, _ = _theil_sen(t, [math.log(v) for v in size])
+    drift, _, _ = _theil_sen(t, [math.log(v) for v in offset])
+    return grow > 0 and drift >= PASSING * grow
+
+
 SPEEDING_BETTER = 0.5  # the speeding-up model's scatter must be under this share of the steady model's
 
 

@@ -17,7 +17,7 @@ from collections import deque
 import cv2
 import numpy as np
 
-from glasses_agent.detectors.base import Looming, confirmed_tau, robust_line, strongest, time_to_contact, urgency
+from glasses_agent.detectors.base import Looming, confirmed_tau, passing_by, robust_line, strongest, time_to_contact, urgency
 from glasses_agent.detectors.regions import TAU_GREW
 
 DIFF_THRESHOLD = 28  # grey levels: below this a pixel did not change (sensor noise, compression)
@@ -191,4 +191,6 @@ def _tau(track: _BlobTrack, t_ns: int) -> float:
     (tau_w, sc_w), (tau_h, sc_h) = time_to_contact(t, w), time_to_contact(t, h)
     if max(sc_w, sc_h) > TAU_MAX_SCATTER or not (math.isfinite(tau_w) and math.isfinite(tau_h)):
         return math.inf
+    if passing_by(list(t), [b[2] for b in short]):
+        return math.inf  # (scenery beside the path, or something going past)
     return max(tau_w, tau_h)  # both axes must close in: the slower one says when

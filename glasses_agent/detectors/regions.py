@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from glasses_agent.detectors.base import Looming, confirmed_tau, robust_line, strongest, time_to_contact, urgency
+from glasses_agent.detectors.base import Looming, confirmed_tau, passing_by, robust_line, strongest, time_to_contact, urgency
 
 FLAT_GRADIENT = 96.0  # Sobel colour gradient (Lab, 3x3) under which a pixel is inside a region
 RIM_PX = 1.5  # the rim (px) of an even region the gradient's own support (3x3 blur, 3x3 Sobel) leaves out of the flat mask
@@ -262,7 +262,7 @@ def _tau(track: _Track, t_ns: int, shape: tuple[int, int]) -> float:
         return math.inf  # (grown too little over the span for a short time to contact: most regions end here)
     t = np.array([(s[0] - short[0][0]) / 1e9 for s in short])
     tau, scatter = time_to_contact(t, np.array([s[1] for s in short]))
-    if scatter > TAU_MAX_SCATTER or not _both_axes(short, shape):
+    if scatter > TAU_MAX_SCATTER or not _both_axes(short, shape) or passing_by(list(t), [s[2] for s in short]):
         return math.inf
     return tau
 
