@@ -16,7 +16,7 @@ This only names tracks: what the object memory matches, drops and finds surprisi
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -74,13 +74,29 @@ class LostIdentities:
     def __init__(self) -> None:
         self.lost: list[LostIdentity] = []
 
-    def remember(self, track, t: float) -> None:  # track: objects.Track (not imported: no cycle)
-        """Keep a dropped, confirmed track's identity for LOST_KEEP_S."""
-        self.lost.append(LostIdentity(track.id, track.first_seen, track.last_seen, track.x, track.y, track.vx,
-                                      track.vy, track.radius, track.last_area or track.area,
-                                      np.asarray(track.colour, np.float32).copy(), track.top, track.bottom,
-                                      tuple(float(v) for v in track.box)))
+    def remember(self, track, t: float, look: LostIdentity | None = None) -> None:  # track: objects.Track
+        """Keep a dropped, confirmed track's identity for LOST_KEEP_S (as `look` shows it, where given: how
+        it looked before it shared a blob with another)."""
+        if look is not None:
+            self.keep(replace(look, id=track.id, first_seen=track.first_seen), t)
+            return
+        self.keep(LostIdentity(track.id, track.first_seen, track.last_seen, track.x, track.y, track.vx,
+                               track.vy, track.radius, track.last_area or track.area,
+                               np.asarray(track.colour, np.float32).copy(), track.top, track.bottom,
+                               tuple(float(v) for v in track.box)), t)
+
+    def keep(self, identity: LostIdentity, t: float) -> None:
+        """Remember an identity no track carries now (and forget those kept longer than LOST_KEEP_S)."""
+        self.lost.append(identity)
         self.lost = [g for g in self.lost if t - g.last_seen <= LOST_KEEP_S]
+
+    def take(self, identity_id: int) -> LostIdentity | None:
+        """The remembered identity with this id (forgotten here: it is carried again), or None."""
+        for g in self.lost:
+            if g.id == identity_id:
+                self.lost.remove(g)
+                return g
+        return None
 
     def shift(self, dx: float, dy: float) -> None:
         """The view moved (a head turn): carry the remembered places with it."""

@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from glasses_agent.world_model.foreground import FG_THRESHOLD, BackgroundModel, Detection, colour_distance, exact_median
-from glasses_agent.world_model.identity import LostIdentities
+from glasses_agent.world_model.identity import LostIdentities, LostIdentity
+from glasses_agent.world_model.merged_blobs import MergedBlobs
 
 COLOUR_MATCH = 45.0  # a pixel this close to a track's colour shows that track
 OCCLUDER_MATCH = 40.0
@@ -163,6 +164,7 @@ class ObjectMemory:
         self.pan = np.zeros(2)  # total image shift since the start (work px): head motion so far
         self._next_id = 1
         self.lost = LostIdentities()  # dropped tracks' identities, for a newcomer that is one of them
+        self.merges = MergedBlobs(self.lost)  # who is who when a blob two things shared splits
         self._last_t: float | None = None
         self._calm = True
         self._calm_recent: list[bool] = []  # the last CALM_SPAN frames: did the background model hold?
@@ -304,19 +306,22 @@ class ObjectMemory:
             track, det = self.tracks[ti], detections[di]
             was_hidden = track.state == "hidden"
             violations += self._update(track, det, t, dt, predicted[track.id], was_hidden)
+            self.merges.seen(track, det, t)
             if track.confirmed and not was_hidden:
                 benign += 0.03 * min(norm, 1.0)  # small misses of the constant-velocity guess
         for ti, track in enumerate(self.tracks):
             if ti not in used_t:
                 violations += self._unmatched(img, track, t, predicted[track.id])
-        # Identities of dropped tracks, for a newcomer that is one of them (identity.py): ids only,
-        # nothing here changes what is matched, dropped or surprising.
+        # Identities of dropped tracks, for a newcomer that is one of them (identity.py), and of the
+        # parts of a blob two things shared when it splits (merged_blobs.py): ids only, nothing here
+        # changes what is matched, dropped or surprising.
         for tr in self.tracks:
-            if tr.extras.get("drop") and tr.confirmed and tr.state != "out_of_view":
-                self.lost.remember(tr, t)
-        for di, det in enumerate(detections):
-            if di not in used_d:
-                violations += self._new_track(det, t)
+            if tr.extras.get("drop") and (tr.confirmed or tr.extras.get("named")) and tr.state != "out_of_view":
+                self.merges.dropped(tr, self.tracks, t)
+        newcomers = [(di, det) for di, det in enumerate(detections) if di not in used_d]
+        given = self.merges.sort_out([tr for tr in self.tracks if not tr.extras.get("drop")], newcomers, t, self._fresh_id)
+        for di, det in newcomers:
+            violations += self._new_track(det, t, given.get(di))
         self.tracks = [tr for tr in self.tracks if not tr.extras.get("drop")]
         return violations, benign
 
@@ -479,7 +484,13 @@ class ObjectMemory:
         magnitude = expected * min(3.0, contrast / 50.0)
         return [Violation("missing", magnitude, self._frac(px, py), track.id)] if magnitude > 0.3 else []
 
-    def _new_track(self, det: Detection, t: float) -> list[Violation]:
+    def _fresh_id(self) -> int:
+        self._next_id += 1
+        return self._next_id - 1
+
+    def _new_track(self, det: Detection, t: float, known: LostIdentity | None = None) -> list[Violation]:
+        """A track for a detection no track took; `known`: the identity it is already known to have
+        (a part of a blob that split)."""
         out: list[Violation] = []
         r = math.sqrt(det.area / math.pi) * 1.1
         track = Track(id=0, x=det.x, y=det.y, vx=0.0, vy=0.0, radius=r, area=det.area,
@@ -500,12 +511,15 @@ class ObjectMemory:
                 twin.x, twin.y, twin.state, twin.last_seen, twin.box = det.x, det.y, "visible", t, det.box
                 twin.missing = 0
                 twin.seen += 1
+                if known is not None:
+                    self.lost.keep(known, t)  # not this one's after all
                 return out
-        known = self.lost.claim(det, t)  # a thing dropped a moment ago, found again: its identity
+        if known is None:
+            known = self.lost.claim(det, t)  # a thing dropped a moment ago, found again: its identity
         if known is not None:
             track.id, track.first_seen = known.id, known.first_seen
+            track.extras["named"] = True  # kept if dropped before it is confirmed: the identity is not lost
         else:
-            track.id = self._next_id
-            self._next_id += 1
+            track.id = self._fresh_id()
         self.tracks.append(track)
         return out

@@ -1,0 +1,223 @@
+"""Who is who when a blob that two things shared splits again.
+
+At the object memory's 160 px, two walkers who meet or pass become one foreground blob. One track
+keeps the blob (its velocity and colour drift to the pair's), the other is dropped; when the blob
+splits, the track that kept it goes on with the part nearest its drifted prediction, which is often
+the other walker, and the walker it lost is born again under a new id (measured on vtest.avi, `eval
+tracking`: 3 of its 6 id switches; the rest of the tracker followed every part correctly).
+
+What a blob tracker does about it (the merge-split handling of classical blob trackers; appearance
+re-identification as in DeepSORT): remember how each track looked while it was alone, notice when its
+blob swells past that (another thing joined it) and which dropped tracks went into it, and when a part
+comes out again, give the identities to the parts by which looks like which (overall colour, the
+colours of its upper and lower halves, size), the places each was heading to only weighing in where
+the looks are alike. This only names tracks: what the object memory matches, drops and finds
+surprising is unchanged.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from itertools import permutations
+
+import numpy as np
+
+from glasses_agent.world_model.foreground import Detection, colour_distance
+from glasses_agent.world_model.identity import LOST_COAST_S, LOST_COLOUR, LOST_KEEP_S, LostIdentities, LostIdentity, looks_apart
+
+SWELL = 1.5  # a part whose box is this many times an identity's (or 1/SWELL of it) is not that thing
+GROWN = 1.25  # a box this much larger than its lone look: something joined its blob (two walkers part at a
+# few px a frame; the look follows a lone box slowly, so a larger bar let a slow parting pass for growth)
+LOOK_RATE = 0.2  # a lone sighting's share in the look (as the track's own colour is kept)
+MERGE_KEEP_S = LOST_KEEP_S  # a blob not sorted out by then is taken for one thing
+POSITION_WEIGHT = 0.5  # where each was heading only weighs in where the looks are alike
+
+SWAP_MARGIN = 0.25  # ids move only where that is clearly the better reading, not on noise
+NEAR_PX = 2  # a newcomer this close to a merged blob's last box came out of it
+
+
+def box_area(box: tuple[float, float, float, float]) -> float:
+    """Area of an (x0, y0, x1, y1) box, at least one pixel."""
+    return max(1.0, float(box[2] - box[0]) * float(box[3] - box[1]))
+
+
+def _near(a: tuple[float, float, float, float], b: tuple[float, float, float, float], pad: float) -> bool:
+    return a[0] <= b[2] + pad and b[0] <= a[2] + pad and a[1] <= b[3] + pad and b[1] <= a[3] + pad
+
+
+@dataclass
+class Merge:
+    """A track whose blob holds more than its own thing: since when, and its box at the last two
+    sightings."""
+
+    since: float
+    box: tuple[int, int, int, int]
+    before: tuple[int, int, int, int]
+
+
+class MergedBlobs:
+    """Looks of tracks while alone, merges, and who is who when a merged blob splits (ids only)."""
+
+    def __init__(self, lost: LostIdentities) -> None:
+        self.lost = lost
+        self.looks: dict[int, LostIdentity] = {}  # identities given to newcomers: how they looked alone
+
+    # -- hooks the object memory calls ------------------------------------------------------------
+
+    def seen(self, track, det: Detection, t: float) -> None:  # track: objects.Track (not imported: no cycle)
+        """A track was matched to `det`: keep its lone look, or note that its blob holds more than it."""
+        before = track.extras.get("part")
+        track.extras["part"] = det
+        look: LostIdentity | None = track.extras.get("look")
+        merge: Merge | None = track.extras.get("merge")
+        if merge is not None:
+            merge.before, merge.box = merge.box, det.box
+            return
+        if look is None:
+            given = self.looks.pop(track.id, None)
+            track.extras["look"] = self._look(track, det, t) if given is None else given
+            return
+        if det.touches_border:
+            return
+        ratio = box_area(det.box) / box_area(look.box)
+        if ratio > GROWN:
+            track.extras["merge"] = Merge(since=t, box=det.box, before=det.box if before is None else before.box)
+        elif ratio >= 1.0 / GROWN:  # a part of it only (half behind something) says little of its look
+            track.extras["look"] = self._blend(look, track, det, t)
+
+    def dropped(self, track, tracks: list, t: float) -> None:
+        """A track is dropped: remember its identity as it looked alone, and note the merged blob it went
+        into, if one now covers where it was."""
+        merge: Merge | None = track.extras.get("merge")
+        self.lost.remember(track, t, track.extras.get("look") if merge is not None else None)
+        for other in tracks:
+            m: Merge | None = other.extras.get("merge")
+            if other is not track and m is not None and other.last_seen == t and _near(m.box, track.box, 0):
+                inside = other.extras.setdefault("inside", [])
+                if track.id not in inside:
+                    inside.append(track.id)
+                return
+
+    def sort_out(self, tracks: list, newcomers: list[tuple[int, Detection]], t: float, new_id) -> dict[int, LostIdentity]:
+        """For every merged blob seen this step, give its identities to its parts where the parts can be
+        told apart: renames tracks, and returns the identities for newcomers (detection index ->
+        identity) that came out of a blob. `new_id()` gives a fresh id."""
+        given: dict[int, LostIdentity] = {}
+        for track in tracks:
+            merge: Merge | None = track.extras.get("merge")
+            if merge is None or track.last_seen != t:
+                continue
+            if t - merge.since > MERGE_KEEP_S:  # together too long to tell: one thing now
+                self._settle(track, t)
+                continue
+            part: Detection = track.extras["part"]
+            parts = [(None, part)] + [(di, d) for di, d in newcomers if di not in given and _near(d.box, merge.before, NEAR_PX)]
+            own = replace(track.extras["look"], id=track.id, first_seen=track.first_seen)
+            # The identities that went into its blob and have not come out (not claimed since).
+            inside = [i for i in track.extras.get("inside", []) if any(g.id == i for g in self.lost.lost)]
+            track.extras["inside"] = inside
+            idents = [own] + [g for g in self.lost.lost if g.id in inside]
+            dets = [d for _, d in parts]
+            found = self._assign(dets, idents, t)
+            if found is None:
+                continue  # nothing can be told apart yet
+            score, choice = found
+            renamed = choice.get(0, 0) != 0 or any(p != 0 and i == 0 for p, i in choice.items())
+            if renamed:
+                kept = self._assign(dets, idents, t, keep_own=True)
+                if kept is not None and kept[0] - score < SWAP_MARGIN:
+                    renamed, choice = False, kept[1]
+            for p, i in choice.items():
+                if p != 0:  # a newcomer out of the blob: one of the things in it
+                    if i != 0:
+                        self.lost.take(idents[i].id)
+                    given[parts[p][0]] = idents[i]
+                    self.looks[idents[i].id] = idents[i]
+            if renamed:
+                i = choice.get(0)
+                if i is not None:  # its part is one that went into the blob
+                    known = self.lost.take(idents[i].id)
+                else:  # its part is none of them: something that was in the blob unseen, or a stranger
+                    known = self.lost.claim(part, t)
+                track.id, track.first_seen = (known.id, known.first_seen) if known is not None else (new_id(), t)
+                if 0 not in choice.values():
+                    self.lost.keep(own, t)  # its own thing is still in there, or comes out later
+                    if own.id not in track.extras["inside"]:
+                        track.extras["inside"].append(own.id)
+                self._settle(track, t, known)
+            elif self._alone(part, own):
+                self._settle(track, t)  # alone again, under its own id
+        return given
+
+    # -- pieces -----------------------------------------------------------------------------------
+
+    def _assign(self, parts: list[Detection], identities: list[LostIdentity], t: float, keep_own: bool = False
+                ) -> tuple[float, dict[int, int]] | None:
+        """The best way to give identities to parts: (score, part index -> identity index), a part
+        naming none where it can be none. As many parts named as can be, then the cheapest. With
+        `keep_own`, the first part (the track's) keeps the first identity (its own). None where no part
+        can be any identity."""
+        costs = [[self._cost(d, g, t) for g in identities] for d in parts]
+        best: tuple[float, dict[int, int]] | None = None
+        slots = list(range(len(identities))) + [None] * len(parts)
+        for perm in sorted(set(permutations(slots, len(parts))), key=lambda q: [(-1 if v is None else v) for v in q]):
+            if keep_own and perm[0] != 0:
+                continue
+            if any(i is not None and costs[p][i] is None for p, i in enumerate(perm)):
+                continue  # a part given an identity it cannot be
+            named = {p: i for p, i in enumerate(perm) if i is not None}
+            if not named:
+                continue
+            score = sum(costs[p][i] for p, i in named.items()) - 10.0 * len(named)
+            if best is None or score < best[0] - 1e-9:
+                best = (score, named)
+        return best
+
+    @staticmethod
+    def _cost(det: Detection, g: LostIdentity, t: float) -> float | None:
+        """How unlike `det` is of the identity `g` (None where it cannot be it): look, size, and where
+        it was heading."""
+        look = max(float(colour_distance(det.colour, g.colour)), looks_apart(g.top, g.bottom, det))
+        size = abs(math.log(box_area(det.box) / box_area(g.box)))
+        if look > LOST_COLOUR or size > math.log(SWELL):
+            return None
+        away = max(0.0, t - g.last_seen)
+        coast = min(away, LOST_COAST_S)
+        px, py = g.x + g.vx * coast, g.y + g.vy * coast
+        gate = 2.0 * g.radius + 4.0 + 0.5 * math.hypot(g.vx, g.vy) * away
+        place = min(1.0, math.hypot(det.x - px, det.y - py) / gate)
+        return look / LOST_COLOUR + size / math.log(SWELL) + POSITION_WEIGHT * place
+
+    @staticmethod
+    def _alone(det: Detection, look: LostIdentity) -> bool:
+        ratio = box_area(det.box) / box_area(look.box)
+        return 1.0 / GROWN <= ratio <= GROWN
+
+    def _settle(self, track, t: float, known: LostIdentity | None = None) -> None:
+        """The blob is sorted out (or given up on): its look is the one its identity had alone (`known`),
+        else what it shows now. (Still larger than that look, it is a merged blob again at its next
+        sighting.)"""
+        track.extras.pop("merge", None)
+        track.extras["look"] = self._look(track, track.extras["part"], t) if known is None else known
+
+    @staticmethod
+    def _look(track, det: Detection, t: float) -> LostIdentity:
+        return LostIdentity(track.id, track.first_seen, t, det.x, det.y, track.vx, track.vy, track.radius, det.area,
+                            np.asarray(det.colour, np.float32).copy(),
+                            None if det.top is None else np.asarray(det.top, np.float32).copy(),
+                            None if det.bottom is None else np.asarray(det.bottom, np.float32).copy(),
+                            tuple(float(v) for v in det.box))
+
+    @staticmethod
+    def _blend(look: LostIdentity, track, det: Detection, t: float) -> LostIdentity:
+        def mix(old, new):
+            if old is None or new is None:
+                return None if new is None else np.asarray(new, np.float32).copy()
+            return (1 - LOOK_RATE) * old + LOOK_RATE * np.asarray(new, np.float32)
+
+        box = tuple((1 - LOOK_RATE) * a + LOOK_RATE * b for a, b in zip(look.box, det.box))
+        # Its size and box follow slowly (a thing coming closer grows), its place and pace are the latest.
+        return LostIdentity(look.id, look.first_seen, t, det.x, det.y, track.vx, track.vy, track.radius,
+                            (1 - LOOK_RATE) * look.area + LOOK_RATE * det.area, mix(look.colour, det.colour),
+                            mix(look.top, det.top), mix(look.bottom, det.bottom), box)
