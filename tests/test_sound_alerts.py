@@ -193,14 +193,19 @@ def test_a_single_struck_bell_is_no_alarm():
     assert _occurrences(bell + rng.normal(0, 0.01, len(t))) == []
 
 
+def _random_wail(rng: np.random.Generator, seconds: float, fade_s: float) -> np.ndarray:
+    """A siren's wail (a tone swinging 20-40% about 700-1300 Hz every 2.5-6 s) fading in over `fade_s`."""
+    t = np.arange(int(seconds * SR)) / SR
+    centre, depth, period = rng.uniform(700, 1300), rng.uniform(0.2, 0.4), rng.uniform(2.5, 6.0)
+    wail = _tone(centre * (1 + depth * np.sin(2 * np.pi * t / period + rng.uniform(0, 2 * np.pi))), 0.3)
+    return wail * np.minimum(1, t / fade_s)
+
+
 @needs_shared
 @pytest.mark.parametrize("seed", range(4))
 def test_a_siren_sweep_over_the_dishes_is_told_within_a_second(seed):
     rng = np.random.default_rng(10 + seed)
-    t = np.arange(4 * SR) / SR
-    centre, depth, period = rng.uniform(700, 1300), rng.uniform(0.2, 0.4), rng.uniform(2.5, 6.0)
-    wail = _tone(centre * (1 + depth * np.sin(2 * np.pi * t / period + rng.uniform(0, 2 * np.pi))), 0.3)
-    heard = _occurrences(_over_tuning_bed(wail * np.minimum(1, t / 0.3), 1.0, rng.uniform(0, 80), 7.0))
+    heard = _occurrences(_over_tuning_bed(_random_wail(rng, 4, 0.3), 1.0, rng.uniform(0, 80), 7.0))
     assert [k for k, _ in heard] == ["siren"], heard
     assert heard[0][1] - 1.0 <= 1.0, heard
 
@@ -233,10 +238,7 @@ def test_a_siren_fading_in_is_told_soon_after_it_starts(seed):
     # A wail rising out of nothing over 1.5 s: its first frames hardly stand over the dishes; it is
     # weighed again as it grows.
     rng = np.random.default_rng(20 + seed)
-    t = np.arange(5 * SR) / SR
-    centre, depth, period = rng.uniform(700, 1300), rng.uniform(0.2, 0.4), rng.uniform(2.5, 6.0)
-    wail = _tone(centre * (1 + depth * np.sin(2 * np.pi * t / period + rng.uniform(0, 2 * np.pi))), 0.3)
-    heard = _occurrences(_over_tuning_bed(wail * np.minimum(1, t / 1.5), 1.0, rng.uniform(0, 80), 8.0))
+    heard = _occurrences(_over_tuning_bed(_random_wail(rng, 5, 1.5), 1.0, rng.uniform(0, 80), 8.0))
     assert [k for k, _ in heard] == ["siren"], heard
     assert heard[0][1] - 1.0 <= 1.5, heard
 
