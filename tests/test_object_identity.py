@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from glasses_agent.world_model.identity import LostIdentities, box_iou, looks_apart
+from glasses_agent.world_model.identity import LostIdentities, looks_apart
+from glasses_agent.world_model.slots import iou
 from glasses_agent.world_model.objects import ObjectMemory
 
 W, H = 160, 120
@@ -107,4 +108,4 @@ def test_halves_tell_apart_what_the_whole_colour_does_not():
     diff = colour_distance(img, view.background)
     jeans, black = sorted(view.detect(img, diff > FG_THRESHOLD, diff), key=lambda d: d.x)
     assert looks_apart(jeans.top, jeans.bottom, black) > 2 * looks_apart(jeans.top, jeans.bottom, jeans) + 30
-    assert box_iou((0, 0, 10, 10), (5, 0, 15, 10)) == 50 / 150
+    assert iou((0, 0, 10, 10), (5, 0, 15, 10)) == 50 / 150

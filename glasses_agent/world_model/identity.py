@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from glasses_agent.world_model.foreground import Detection, colour_distance
+from glasses_agent.world_model.slots import iou
 
 LOST_KEEP_S = 6.0  # a dropped identity is remembered this long (as long as a hidden thing is carried)
 LOST_COAST_S = 1.0  # its last velocity is carried on this long at most: a lost thing has often stopped
@@ -49,16 +50,6 @@ class LostIdentity:
     box: tuple[float, float, float, float]  # its last box (x0, y0, x1, y1), work px
 
 
-def box_iou(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
-    """Intersection over union of two (x0, y0, x1, y1) boxes."""
-    w = min(a[2], b[2]) - max(a[0], b[0])
-    h = min(a[3], b[3]) - max(a[1], b[1])
-    if w <= 0 or h <= 0:
-        return 0.0
-    inter = w * h
-    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
-
-
 def looks_apart(a_top: np.ndarray | None, a_bottom: np.ndarray | None, b: Detection) -> float:
     """How unlike a detection's upper and lower halves are from a track's (colour distance, the worse
     half; 0 where either has no halves). Dark coats over jeans and over black trousers have nearly the
@@ -66,6 +57,22 @@ def looks_apart(a_top: np.ndarray | None, a_bottom: np.ndarray | None, b: Detect
     if a_top is None or a_bottom is None or b.top is None or b.bottom is None:
         return 0.0
     return float(max(colour_distance(a_top, b.top), colour_distance(a_bottom, b.bottom)))
+
+
+def look_distance(g: LostIdentity, det: Detection) -> float:
+    """How unlike `det` looks of the identity `g`: overall colour, or its halves' where they differ more."""
+    return max(float(colour_distance(det.colour, g.colour)), looks_apart(g.top, g.bottom, det))
+
+
+def reach(g: LostIdentity, det: Detection, t: float) -> tuple[float, float]:
+    """How far `det` lies from where `g` can have got to by `t` (its last velocity carried on for
+    LOST_COAST_S at most), and how far counts as there: its own size, plus half its pace for the time
+    it was away. (distance, gate), work px."""
+    away = max(0.0, t - g.last_seen)
+    coast = min(away, LOST_COAST_S)
+    px, py = g.x + g.vx * coast, g.y + g.vy * coast
+    gate = 2.0 * g.radius + 4.0 + 0.5 * math.hypot(g.vx, g.vy) * away
+    return math.hypot(det.x - px, det.y - py), gate
 
 
 class LostIdentities:
@@ -112,23 +119,18 @@ class LostIdentities:
             away = t - g.last_seen
             if away > LOST_KEEP_S or away <= 0:
                 continue
-            overlap = box_iou(g.box, det.box) if away <= LOST_OVERLAP_S else 0.0
+            overlap = iou(g.box, det.box) if away <= LOST_OVERLAP_S else 0.0
             if overlap >= LOST_OVERLAP:
                 if -overlap < best_cost:  # below every appearance match's cost
                     best, best_cost = g, -overlap
                 continue
-            coast = min(away, LOST_COAST_S)
-            px, py = g.x + g.vx * coast, g.y + g.vy * coast
-            speed = math.hypot(g.vx, g.vy)
-            # Where it can have got to: its own size, plus half its pace for the time it was lost.
-            gate = 2.0 * g.radius + 4.0 + 0.5 * speed * away
-            dist = math.hypot(det.x - px, det.y - py)
+            dist, gate = reach(g, det, t)
             if dist > gate:
                 continue
             ratio = det.area / max(g.area, 1e-6)
             if not 1.0 / LOST_AREA_RATIO <= ratio <= LOST_AREA_RATIO:
                 continue
-            colour = max(float(colour_distance(det.colour, g.colour)), looks_apart(g.top, g.bottom, det))
+            colour = look_distance(g, det)
             if colour > LOST_COLOUR:
                 continue
             cost = dist / gate + colour / LOST_COLOUR + abs(math.log(ratio)) / math.log(LOST_AREA_RATIO)

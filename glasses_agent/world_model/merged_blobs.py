@@ -23,8 +23,8 @@ from itertools import permutations
 
 import numpy as np
 
-from glasses_agent.world_model.foreground import Detection, colour_distance
-from glasses_agent.world_model.identity import LOST_COAST_S, LOST_COLOUR, LOST_KEEP_S, LostIdentities, LostIdentity, looks_apart
+from glasses_agent.world_model.foreground import Detection
+from glasses_agent.world_model.identity import LOST_COLOUR, LOST_KEEP_S, LostIdentities, LostIdentity, look_distance, reach
 
 SWELL = 1.5  # a part whose box is this many times an identity's (or 1/SWELL of it) is not that thing
 GROWN = 1.25  # a box this much larger than its lone look: something joined its blob (two walkers part at a
@@ -178,15 +178,12 @@ class MergedBlobs:
     def _cost(det: Detection, g: LostIdentity, t: float) -> float | None:
         """How unlike `det` is of the identity `g` (None where it cannot be it): look, size, and where
         it was heading."""
-        look = max(float(colour_distance(det.colour, g.colour)), looks_apart(g.top, g.bottom, det))
+        look = look_distance(g, det)
         size = abs(math.log(box_area(det.box) / box_area(g.box)))
         if look > LOST_COLOUR or size > math.log(SWELL):
             return None
-        away = max(0.0, t - g.last_seen)
-        coast = min(away, LOST_COAST_S)
-        px, py = g.x + g.vx * coast, g.y + g.vy * coast
-        gate = 2.0 * g.radius + 4.0 + 0.5 * math.hypot(g.vx, g.vy) * away
-        place = min(1.0, math.hypot(det.x - px, det.y - py) / gate)
+        dist, gate = reach(g, det, t)
+        place = min(1.0, dist / gate)
         return look / LOST_COLOUR + size / math.log(SWELL) + POSITION_WEIGHT * place
 
     @staticmethod
