@@ -403,5 +403,4 @@ def _overtone_of(high: Ridge, low: Ridge) -> bool:
     k = round(high.median() / low.median())
     if not 2 <= k <= 4 or abs(high.median() - k * low.median()) > PITCH_TOL * high.median():
         return False
-    overlap = min(high.end_ns, low.end_ns) - max(high.start_ns, low.start_ns)
-    return overlap >= 0.5 * (high.end_ns - high.start_ns) and max(low.level) >= max(high.level) - OVERTONE_DB
+    return _overlap(high, low) >= 0.5 * (high.end_ns - high.start_ns) and max(low.level) >= max(high.level) - OVERTONE_DB
