@@ -205,6 +205,12 @@ class MotionExtrapolation:
         self._grid: np.ndarray | None = None  # every pixel's (x, y)
         self._expected: np.ndarray | None = None
 
+    @property
+    def own_motion(self) -> np.ndarray | None:
+        """The newest frame's pixels' own motion (H, W, 2; work px/s, the head's taken out), None
+        before two frames or without a believed head motion."""
+        return self._own
+
     def step(self, work: np.ndarray, t: float, motion: Motion | None = None) -> Unexplained:
         """Judge the newest work frame (float RGB, the world model's shrunk frame) taken at `t` seconds.
         `motion`: the head's motion from the last frame to this one (egomotion.py), when known."""

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import cv2
 import numpy as np
 
 from glasses_agent.context import Entity, Percept, TickContext, WorldState
@@ -27,6 +28,7 @@ from glasses_agent.world_model.egomotion import EgoMotion, Motion
 from glasses_agent.world_model.extrapolation import NOTHING, MotionExtrapolation, Unexplained
 from glasses_agent.world_model.foreground import BackgroundModel
 from glasses_agent.world_model.objects import ObjectMemory, ObjectStep
+from glasses_agent.world_model.out_of_view import Gone, OutOfViewMemory
 from glasses_agent.world_model.planner import FOV_RAD, plan_toward
 from glasses_agent.world_model.slots import SlotEvent, SlotTracker
 from glasses_agent.world_model.surprise import LatentSurprise, RunningStats, SoundChange, beyond_ordinary, combine, quadrant
@@ -77,6 +79,7 @@ class PixelStep:
     objects: ObjectStep | None
     events: tuple[SlotEvent, ...]
     unexplained: Unexplained = NOTHING
+    gone: Gone | None = None  # what should be back in view and is not (out_of_view.py)
 
 
 class WorldModel:
@@ -130,6 +133,7 @@ class WorldModel:
         self.motion = Motion()
         self.object_stats = RunningStats(halflife=50, floor=0.1, warmup=5)
         self.extrapolation = MotionExtrapolation()
+        self.out_of_view = OutOfViewMemory()
         self.extrapolation_stats = RunningStats(halflife=EXTRAPOLATION_HALFLIFE, floor=EXTRAPOLATION_FLOOR,
                                                 warmup=EXTRAPOLATION_WARMUP)
         self.latent_surprise = LatentSurprise()
@@ -158,10 +162,17 @@ class WorldModel:
         motion = self.ego.update(work, t, tick.imu)
         objects = self.objects.step(frame.image, t, work) if self.use_objects else None
         events = tuple(self.slots.step(frame.image, t, motion, work)) if self.use_objects and self.use_slots else ()
+        gone = None
+        if self.use_objects:
+            # Before the extrapolation steps: what leaves the view is judged still or not by the last
+            # frame's own motion, which the extrapolation holds until then.
+            grey = cv2.cvtColor(np.clip(work, 0, 255).astype(np.uint8), cv2.COLOR_RGB2GRAY).astype(np.float32)
+            head = motion.scaled(grey.shape[1]).homography if motion.ok else None
+            gone = self.out_of_view.step(grey, frame.t_ns / NS, head, self.extrapolation.own_motion)
         # At the frame's own time: a 15 frames/s clip ticked at 10 Hz is 67 or 133 ms a frame, and the
         # extrapolation carries motion over the real interval.
         unexplained = self.extrapolation.step(work, frame.t_ns / NS, motion) if self.use_objects else NOTHING
-        return PixelStep(motion, objects, events, unexplained)
+        return PixelStep(motion, objects, events, unexplained, gone)
 
     def predict_latent(self, tick: Tick) -> Prediction | None:
         """The latent dynamics' prediction of this tick's grid, from the last ticks' grids and the
@@ -187,6 +198,8 @@ class WorldModel:
         self.motion = motion
         frame = tick.latest_video
         z_obj, where_obj, z_lat, z_slot, z_ext = 0.0, None, 0.0, 0.0, 0.0
+        gone = pixels.gone if pixels is not None else None
+        z_gone = gone.z if gone is not None else 0.0
         raw_obj = raw_lat = 0.0
         unexplained = pixels.unexplained if pixels is not None else NOTHING
         events: tuple[SlotEvent, ...] = ()
@@ -211,13 +224,15 @@ class WorldModel:
                 raw_lat = float(cells.mean())
                 z_lat = self.latent_surprise.step(cells, head, sound_changed)
         self.last_grid = grid
-        surprise = combine(max(beyond_ordinary(z_obj), z_slot, z_ext), z_lat, self.latent_weight) if self.use_objects else z_lat
+        surprise = combine(max(beyond_ordinary(z_obj), z_slot, z_ext, z_gone), z_lat, self.latent_weight) if self.use_objects else z_lat
         # Only the pixel channels know where: the latent grid's error does not localise (surprise.py).
         where = where_obj if z_obj > 0 else None
         if z_slot > 0 and z_slot >= z_obj:
             where = max(events, key=lambda e: e.z).where
         if z_ext > 0 and z_ext >= max(z_obj, z_slot) and unexplained.where is not None:
             where = unexplained.where
+        if gone is not None and z_gone >= max(z_obj, z_slot, z_ext):
+            where = gone.where
         named, sounds = self._recognise(ctx, grid)
         entities = self._entities(named)
         state = WorldState(
@@ -229,6 +244,9 @@ class WorldModel:
         if z_ext > 0 and unexplained.where is not None:  # into the trace: the unforetold region, its z and place
             ctx.extras["unforetold"] = {"z": round(z_ext, 3), "where": [round(v, 4) for v in unexplained.where],
                                         "area": round(unexplained.area, 4)}
+        if gone is not None:  # into the trace: what should be back in view and is not, its z and place
+            ctx.extras["gone_from_view"] = {"z": round(gone.z, 3), "where": [round(v, 4) for v in gone.where],
+                                            "patches": gone.patches}
         if events:  # into the trace: each slot's surprise with its reason, z and clock position
             ctx.extras["slot_surprise"] = [e.as_dict() for e in events]
         self.last_state = state

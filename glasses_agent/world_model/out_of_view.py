@@ -1,0 +1,258 @@
+"""Out of view: what left the view is kept, carried with the head's motion, and looked for when it comes back.
+
+The object memory (objects.py) and the slots (slots.py) follow things that move against the
+background; a thing that stands still is part of the background to them, and once the view pans
+away from it nothing of it is kept. Yet a cup that was on the table when the wearer looked away
+should still be there when they look back; if it is gone, that is news.
+
+So each tick, the parts of the last frame that the head's motion (egomotion.py's homography, the
+one estimator) takes out of the view are kept as small patches (CELL px templates of the grey work
+frame), where they lay still (the motion extrapolation's own-motion field: a hand or a passer-by
+that moves is not kept) and where there is something to recognise (texture, not a blank wall).
+Every tick each kept patch is carried by the head's motion, as the view is. When one is back wholly
+in view it is looked for by normalised cross-correlation within SEARCH_PX of where it should be
+(the chain of homographies drifts a few pixels over a pan and back; what is found re-anchors the
+rest). Found: it is forgotten. Not found on CHECKS ticks running: it is gone.
+
+A patch of real footage is sometimes not found although nothing is gone (a signer's arm that moved
+while the view was away, the light, the parallax of a walk). So a gone patch is weighed by how
+often this clip's returning patches were not found before it (its ordinary wobble): the chance of
+a miss is (misses + 1) / (returns + 2), and a group of neighbouring gone patches (one thing, a few
+patches wide) is as surprising as that chance raised to their number, in nats, given as a z
+(sqrt(2 nats), the slots' convention). A clip where every patch comes back finds one thing gone at
+z 3-5; one where half of them do not is not alarmed by a few more.
+
+Nothing is kept while the view is not believed to move (no homography): the cost is then a few
+array operations a tick; with a pan, ~0.1-0.2 ms (the grid's centres carried, a handful of small
+template matches).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+CELL = 16  # px of the work frame: a patch (an object 10-30% of the view's height is 9-27 px tall)
+STRIDE = 8  # px between patches: neighbours overlap by half
+SEARCH_PX = 12  # a returning patch is looked for this far around where it should be
+MIN_TEXTURE = 8.0  # grey levels (std) a patch needs to be recognisable
+STILL_PX_S = 4.0  # the patch's own motion (work px/s, head's motion taken out) to count as still
+FOUND_NCC = 0.8  # normalised cross-correlation at which a patch is found
+PLAIN_RATIO = 0.5  # a missed patch is a thing gone when what shows there now has less texture than this share of its own
+CHECKS = 2  # ticks running a patch must be missed before it is gone (a blur, a passer-by)
+KEEP_S = 10.0  # a patch out of view longer than this is forgotten
+MAX_KEPT = 400
+MIN_SHIFT_PX = 0.5  # px a tick the view must move for its edge to take things out of it
+ANCHOR_NCC = 0.8  # a patch found this clearly tells where the rest should be ...
+ANCHOR_PX = 3  # ... and each is then looked for within this of there
+DRIFT_FOUND = 2  # patches found so clearly on one tick before their offsets re-anchor the rest ...
+DRIFT_PX = 1.5  # ... and only an offset this large (a pixel is the search's own wobble)
+EDGE_PX = 2  # a patch is back once it lies this far inside the view
+GROUP_PX = CELL  # gone patches this close belong to one thing
+RECENT_S = 0.5  # ... and gone within this long of each other (one thing's patches come back over a few ticks)
+Z_CAP = 25.0
+
+
+@dataclass
+class KeptPatch:
+    """A piece of the view that left it: where it is now (work px, may lie outside the view), how it looked."""
+
+    centre: np.ndarray
+    template: np.ndarray
+    left_at: float
+    gone_out: bool = False  # wholly out of the view once (a patch that comes straight back is no test)
+    misses: int = 0
+    best: float = -1.0
+
+
+@dataclass(frozen=True)
+class Gone:
+    """Things that should have been back in view and are not: the strongest group's z and place."""
+
+    z: float
+    where: tuple[float, float]  # fractions of the view
+    patches: int
+
+
+@dataclass
+class OutOfViewMemory:
+    """Feed each tick's grey work frame, time, head motion and own-motion field to `step`."""
+
+    kept: list[KeptPatch] = field(default_factory=list)
+    returns: int = 0  # patches that came back and were looked for
+    misses: int = 0  # ... and were not found
+    recent: list[tuple[float, np.ndarray]] = field(default_factory=list)  # (when, where) of the last gone patches
+    _previous: np.ndarray | None = None
+    _grid: np.ndarray | None = None
+
+    def reset(self) -> None:
+        """Forget everything (a new recording)."""
+        self.__init__()
+
+    def step(self, grey: np.ndarray, t: float, homography: np.ndarray | None,
+             own: np.ndarray | None = None) -> Gone | None:
+        """This tick's gone things (None: none). `grey`: the work frame in grey (float32); `homography`:
+        the head's motion from the last frame to this one in work px (None when not believed); `own`:
+        the last frame's own-motion field (H, W, 2; work px/s), when known."""
+        previous, self._previous = self._previous, grey
+        if previous is None or previous.shape != grey.shape:
+            self.reset()
+            self._previous = grey
+            return None
+        if homography is None:
+            # Where the head went is not known: nothing can be carried or judged.
+            self.kept = []
+            return None
+        h, w = grey.shape
+        if self.kept:
+            centres = np.array([k.centre for k in self.kept], np.float64).reshape(-1, 1, 2)
+            carried = cv2.perspectiveTransform(centres, homography).reshape(-1, 2)
+            for k, c in zip(self.kept, carried):
+                k.centre = c
+        self._keep_leaving(previous, homography, own, t)
+        return self._judge(grey, t)
+
+    # -- pieces --------------------------------------------------------------------------------
+
+    def _keep_leaving(self, previous: np.ndarray, homography: np.ndarray, own: np.ndarray | None, t: float) -> None:
+        """Keep the still, textured patches of the last frame that this tick's motion takes out of view."""
+        h, w = previous.shape
+        half = CELL / 2
+        if self._grid is None or self._grid.shape[0] != len(range(0, h - CELL + 1, STRIDE)) * len(range(0, w - CELL + 1, STRIDE)):
+            ys, xs = np.mgrid[half:h - half + 1:STRIDE, half:w - half + 1:STRIDE]
+            self._grid = np.stack([xs.ravel(), ys.ravel()], axis=1).astype(np.float64)
+        moved = cv2.perspectiveTransform(self._grid.reshape(-1, 1, 2), homography).reshape(-1, 2)
+        leaving = ((moved[:, 0] - half < 0) | (moved[:, 0] + half > w) | (moved[:, 1] - half < 0) | (moved[:, 1] + half > h))
+        leaving &= np.abs(moved - self._grid).max(axis=1) >= MIN_SHIFT_PX  # a jitter at the edge takes nothing away
+        if not leaving.any():
+            return
+        taken = np.array([k.centre for k in self.kept], np.float64) if self.kept else np.zeros((0, 2))
+        for (cx, cy), now in zip(self._grid[leaving], moved[leaving]):
+            if len(self.kept) >= MAX_KEPT:
+                return
+            x0, y0 = int(cx - half), int(cy - half)
+            template = previous[y0:y0 + CELL, x0:x0 + CELL]
+            if float(template.std()) < MIN_TEXTURE:
+                continue  # a blank wall: nothing there to miss
+            if own is not None:
+                part = own[y0:y0 + CELL, x0:x0 + CELL]
+                if float(np.hypot(part[..., 0], part[..., 1]).mean()) > STILL_PX_S:
+                    continue  # it moves on its own: where it will be is its business
+            if len(taken) and float(np.min(np.abs(taken - now).max(axis=1))) < STRIDE / 2:
+                continue  # kept already (it left partly on an earlier tick)
+            self.kept.append(KeptPatch(now.copy(), template.copy(), t))
+
+    def _judge(self, grey: np.ndarray, t: float) -> Gone | None:
+        h, w = grey.shape
+        half = CELL / 2
+        still_kept: list[KeptPatch] = []
+        looked: list[tuple[KeptPatch, np.ndarray | None, np.ndarray]] = []  # (patch, score map, its origin offset)
+        for k in self.kept:
+            cx, cy = k.centre
+            if t - k.left_at > KEEP_S:
+                continue
+            if cx + half < 0 or cx - half > w or cy + half < 0 or cy - half > h:
+                k.gone_out = True
+            back = EDGE_PX + half <= cx <= w - EDGE_PX - half and EDGE_PX + half <= cy <= h - EDGE_PX - half
+            if not back:
+                still_kept.append(k)
+            elif k.gone_out:  # (one that came straight back, a wobble at the edge, is no test)
+                looked.append((k, *self._scores(grey, k)))
+        if not looked:
+            self.kept = still_kept
+            return None
+        # Where the clearly found ones were found says how far the chain of head motions drifted
+        # since they left: every patch is then judged there (a patch matched by chance elsewhere
+        # in its search is not found), and those still out follow it.
+        found_at = [origin + _peak(scores)[1] for _, scores, origin in looked if scores is not None and _peak(scores)[0] >= ANCHOR_NCC]
+        anchor = np.median(np.array(found_at, np.float64), axis=0) if len(found_at) >= DRIFT_FOUND else None
+        gone: list[KeptPatch] = []
+        for k, scores, origin in looked:
+            score = -1.0 if scores is None else (_peak(scores)[0] if anchor is None else _near(scores, anchor - origin))
+            if score >= FOUND_NCC:
+                self.returns += 1
+                continue
+            k.misses += 1
+            if k.misses < CHECKS:
+                still_kept.append(k)
+                continue
+            self.returns += 1
+            self.misses += 1
+            if self._plainer(grey, k, anchor):
+                gone.append(k)
+        if anchor is not None and float(np.abs(anchor).max()) >= DRIFT_PX:
+            for k in still_kept:
+                k.centre = k.centre + anchor
+        self.kept = still_kept
+        if not gone:
+            return None
+        self.recent = [(when, c) for when, c in self.recent if t - when <= RECENT_S] + [(t, k.centre) for k in gone]
+        # The chance of a miss on this clip, the recent ones left out (they are what is judged).
+        chance = (self.misses - len(self.recent) + 1.0) / (self.returns - len(self.recent) + 2.0)
+        return self._strongest(np.array([c for _, c in self.recent], np.float64), chance, w, h)
+
+    @staticmethod
+    def _plainer(grey: np.ndarray, k: KeptPatch, anchor: np.ndarray | None) -> bool:
+        """What shows where the patch should be is plainer than the patch was: the surface a thing
+        stood on, not the same scene seen a little askew (a walk's parallax, a moved arm in front
+        of a textured shirt): those keep their texture."""
+        shift = anchor if anchor is not None else np.zeros(2)
+        x0 = int(round(k.centre[0] + shift[0] - CELL / 2))
+        y0 = int(round(k.centre[1] + shift[1] - CELL / 2))
+        h, w = grey.shape
+        now = grey[max(0, y0):min(h, y0 + CELL), max(0, x0):min(w, x0 + CELL)]
+        if now.size < CELL:
+            return False
+        return float(now.std()) < PLAIN_RATIO * float(k.template.std())
+
+    def _scores(self, grey: np.ndarray, k: KeptPatch) -> tuple[np.ndarray | None, np.ndarray]:
+        """The patch's normalised cross-correlation over its search region (None: none fits), and the
+        offset of the map's first cell from where the patch should be (px)."""
+        h, w = grey.shape
+        x0 = int(round(k.centre[0] - CELL / 2))
+        y0 = int(round(k.centre[1] - CELL / 2))
+        rx0, ry0 = max(0, x0 - SEARCH_PX), max(0, y0 - SEARCH_PX)
+        rx1, ry1 = min(w, x0 + CELL + SEARCH_PX), min(h, y0 + CELL + SEARCH_PX)
+        origin = np.array([rx0 - x0, ry0 - y0], np.float64)
+        region = grey[ry0:ry1, rx0:rx1]
+        if region.shape[0] < CELL or region.shape[1] < CELL:
+            return None, origin
+        scores = cv2.matchTemplate(region, k.template, cv2.TM_CCOEFF_NORMED)
+        return np.nan_to_num(scores, nan=-1.0), origin
+
+    @staticmethod
+    def _strongest(centres: np.ndarray, chance: float, w: int, h: int) -> Gone:
+        """Group neighbouring gone patches (one thing) and score the largest group against the chance
+        that a returning patch is missed on this clip."""
+        group = np.arange(len(centres))
+        for i in range(len(centres)):  # union of neighbours (a handful of patches: quadratic is fine)
+            for j in range(i):
+                if np.abs(centres[i] - centres[j]).max() <= GROUP_PX and group[i] != group[j]:
+                    group[group == group[i]] = group[j]
+        labels, counts = np.unique(group, return_counts=True)
+        biggest = labels[int(np.argmax(counts))]
+        members = centres[group == biggest]
+        nats = len(members) * -math.log(max(min(chance, 1.0), 1e-6))
+        cx, cy = members.mean(axis=0)
+        where = (min(1.0, max(0.0, cx / w)), min(1.0, max(0.0, cy / h)))
+        return Gone(min(Z_CAP, math.sqrt(2.0 * nats)), where, len(members))
+
+
+def _peak(scores: np.ndarray) -> tuple[float, np.ndarray]:
+    """The best score of a map and where (x, y in the map)."""
+    _, best, _, at = cv2.minMaxLoc(scores)
+    return float(best), np.array(at, np.float64)
+
+
+def _near(scores: np.ndarray, at: np.ndarray) -> float:
+    """The best score of a map within ANCHOR_PX of `at` (x, y in the map; -1 when that lies off it)."""
+    h, w = scores.shape
+    x, y = int(round(at[0])), int(round(at[1]))
+    x0, x1 = max(0, x - ANCHOR_PX), min(w, x + ANCHOR_PX + 1)
+    y0, y1 = max(0, y - ANCHOR_PX), min(h, y + ANCHOR_PX + 1)
+    if x0 >= x1 or y0 >= y1:
+        return -1.0
+    return float(scores[y0:y1, x0:x1].max())

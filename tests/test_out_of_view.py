@@ -1,0 +1,93 @@
+"""Out of view (world_model/out_of_view.py): what the view left is looked for when the view comes back."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from glasses_agent.context import TickContext
+from glasses_agent.world_model import WorldModel
+from streams.frames import VideoFrame
+from streams.sync import Tick
+
+VIEW_W, VIEW_H = 320, 180  # the camera's frame; the world model works on it shrunk to 160 px
+NS = 1_000_000_000
+
+
+def _world(seed: int = 0) -> np.ndarray:
+    """A wide scene: coloured blocks above (corners for the head's motion), a plain wall below."""
+    rng = np.random.default_rng(seed)
+    coarse = rng.uniform(40, 215, (8, 40, 3)).astype(np.float32)
+    world = np.full((VIEW_H, 900, 3), 150.0, np.float32)
+    world[:90] = cv2.resize(coarse, (900, 90), interpolation=cv2.INTER_NEAREST)
+    world[90:] = np.linspace(140, 160, 900, dtype=np.float32)[None, :, None]  # a faint shading
+    return cv2.GaussianBlur(world, (3, 3), 0)
+
+
+def _cup(world: np.ndarray, x: int, y: int) -> None:
+    """A checkered disc 32 px wide on the wall: a thing to recognise."""
+    yy, xx = np.mgrid[-16:16, -16:16]
+    inside = xx ** 2 + yy ** 2 <= 15 ** 2
+    checks = np.where(((xx // 6 + yy // 6) % 2) == 0, 40.0, 230.0)
+    patch = world[y - 16:y + 16, x - 16:x + 16]
+    patch[inside] = np.stack([checks, checks * 0.6, checks * 0.3], axis=-1)[inside]
+
+
+PATH = [0] * 10 + [12 * k for k in range(1, 21)] + [240] * 5 + [240 - 12 * k for k in range(1, 21)] + [0] * 15
+
+
+def _pan_away_and_back(*, taken: bool, seed: int = 0) -> list[np.ndarray]:
+    """The view rests, pans 12 px a frame to the right until the cup (70 px into the first view)
+    is out of it, rests, and pans back to where it began, and rests. `taken`: the cup is gone
+    when the view comes back."""
+    world = _world(seed)
+    with_cup = world.copy()
+    _cup(with_cup, 70, 130)
+    frames = []
+    for k, x in enumerate(PATH):
+        scene = world if taken and k >= 30 else with_cup
+        frames.append(np.clip(scene[:, x:x + VIEW_W], 0, 255).astype(np.uint8))
+    return frames
+
+
+def _run(frames: list[np.ndarray]) -> tuple[list[float], list[dict]]:
+    world = WorldModel(None, use_latent=False)
+    surprise, gone = [], []
+    for k, image in enumerate(frames):
+        t_ns = int(k * 0.1 * NS)
+        tick = Tick(index=k, t_ns=t_ns, video=(VideoFrame(t_ns=t_ns, seq=k, source="test", image=image),), audio=np.zeros(16_000, np.int16))
+        ctx = TickContext(tick=tick)
+        surprise.append(world.step(ctx).surprise)
+        if "gone_from_view" in ctx.extras:
+            gone.append(dict(ctx.extras["gone_from_view"], tick=k))
+    return surprise, gone
+
+
+def test_a_thing_gone_when_the_view_comes_back_is_a_surprise_where_it_was():
+    surprise, gone = _run(_pan_away_and_back(taken=True))
+    assert max(g["z"] for g in gone) >= 3.0  # over the prompt's bar
+    strongest = max(gone, key=lambda g: g["z"])
+    x, y = strongest["where"]
+    # Where the cup stood, in the view of that tick (the view is still panning back).
+    assert abs(x * VIEW_W - (70 - PATH[strongest["tick"]])) < 24 and abs(y * VIEW_H - 130) < 24
+    assert max(surprise) >= 3.0
+
+
+def test_a_thing_still_there_when_the_view_comes_back_is_not():
+    surprise, gone = _run(_pan_away_and_back(taken=False))
+    assert not gone
+    surprise_taken, _ = _run(_pan_away_and_back(taken=True))
+    assert max(surprise_taken) > max(surprise)
+
+
+def test_a_thing_that_leaves_a_still_view_is_not_looked_for():
+    """The cup glides out of the frame on its own while the head is still: nothing left the view
+    with the head's motion, so nothing is expected back."""
+    world = _world(1)
+    frames = []
+    for k in range(40):
+        scene = world.copy()
+        _cup(scene, 200 + 8 * k, 130) if 200 + 8 * k < 880 else None
+        frames.append(np.clip(scene[:, :VIEW_W], 0, 255).astype(np.uint8))
+    _, gone = _run(frames)
+    assert not gone
