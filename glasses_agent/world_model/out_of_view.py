@@ -39,9 +39,11 @@ CELL = 16  # px of the work frame: a patch (an object 10-30% of the view's heigh
 STRIDE = 8  # px between patches: neighbours overlap by half
 SEARCH_PX = 12  # a returning patch is looked for this far around where it should be
 MIN_TEXTURE = 8.0  # grey levels (std) a patch needs to be recognisable
-STILL_PX_S = 4.0  # the patch's own motion (work px/s, head's motion taken out) to count as still
+STILL_PX_S = 4.0  # the fastest own motion in a patch (work px/s, the head's taken out) for it to count as still
 FOUND_NCC = 0.8  # normalised cross-correlation at which a patch is found
 PLAIN_RATIO = 0.5  # a missed patch is a thing gone when what shows there now has less texture than this share of its own
+RING_PX = 3  # the border of a patch whose colour is what surrounded its middle
+RING_MATCH = 30.0  # RGB distance within which what shows now is that surrounding surface
 CHECKS = 2  # ticks running a patch must be missed before it is gone (a blur, a passer-by)
 KEEP_S = 10.0  # a patch out of view longer than this is forgotten
 MAX_KEPT = 400
@@ -64,8 +66,8 @@ class KeptPatch:
     template: np.ndarray
     left_at: float
     gone_out: bool = False  # wholly out of the view once (a patch that comes straight back is no test)
+    ring: np.ndarray | None = None  # mean colour of its border: what surrounded the middle
     misses: int = 0
-    best: float = -1.0
 
 
 @dataclass(frozen=True)
@@ -92,15 +94,17 @@ class OutOfViewMemory:
         """Forget everything (a new recording)."""
         self.__init__()
 
-    def step(self, grey: np.ndarray, t: float, homography: np.ndarray | None,
+    def step(self, work: np.ndarray, t: float, homography: np.ndarray | None,
              own: np.ndarray | None = None) -> Gone | None:
-        """This tick's gone things (None: none). `grey`: the work frame in grey (float32); `homography`:
+        """This tick's gone things (None: none). `work`: the world model's work frame (float RGB); `homography`:
         the head's motion from the last frame to this one in work px (None when not believed); `own`:
         the last frame's own-motion field (H, W, 2; work px/s), when known."""
-        previous, self._previous = self._previous, grey
-        if previous is None or previous.shape != grey.shape:
+        work = np.clip(work, 0, 255).astype(np.float32, copy=False)
+        grey = cv2.cvtColor(work, cv2.COLOR_RGB2GRAY)
+        previous, self._previous = self._previous, (grey, work)
+        if previous is None or previous[0].shape != grey.shape:
             self.reset()
-            self._previous = grey
+            self._previous = (grey, work)
             return None
         if homography is None:
             # Where the head went is not known: nothing can be carried or judged.
@@ -112,13 +116,15 @@ class OutOfViewMemory:
             carried = cv2.perspectiveTransform(centres, homography).reshape(-1, 2)
             for k, c in zip(self.kept, carried):
                 k.centre = c
-        self._keep_leaving(previous, homography, own, t)
-        return self._judge(grey, t)
+        self._keep_leaving(*previous, homography, own, t)
+        return self._judge(grey, work, t)
 
     # -- pieces --------------------------------------------------------------------------------
 
-    def _keep_leaving(self, previous: np.ndarray, homography: np.ndarray, own: np.ndarray | None, t: float) -> None:
-        """Keep the still, textured patches of the last frame that this tick's motion takes out of view."""
+    def _keep_leaving(self, previous: np.ndarray, colour: np.ndarray, homography: np.ndarray, own: np.ndarray | None,
+                      t: float) -> None:
+        """Keep the still, textured patches of the last frame (grey and `colour`) that this tick's motion
+        takes out of view."""
         h, w = previous.shape
         half = CELL / 2
         if self._grid is None or self._grid.shape[0] != len(range(0, h - CELL + 1, STRIDE)) * len(range(0, w - CELL + 1, STRIDE)):
@@ -139,13 +145,16 @@ class OutOfViewMemory:
                 continue  # a blank wall: nothing there to miss
             if own is not None:
                 part = own[y0:y0 + CELL, x0:x0 + CELL]
-                if float(np.hypot(part[..., 0], part[..., 1]).mean()) > STILL_PX_S:
-                    continue  # it moves on its own: where it will be is its business
+                if float(np.hypot(part[..., 0], part[..., 1]).max()) > STILL_PX_S:
+                    continue  # something in it moves on its own (a corner of a passer-by will leave it)
             if len(taken) and float(np.min(np.abs(taken - now).max(axis=1))) < STRIDE / 2:
                 continue  # kept already (it left partly on an earlier tick)
-            self.kept.append(KeptPatch(now.copy(), template.copy(), t))
+            patch = colour[y0:y0 + CELL, x0:x0 + CELL]
+            border = np.concatenate([patch[:RING_PX].reshape(-1, 3), patch[-RING_PX:].reshape(-1, 3),
+                                     patch[RING_PX:-RING_PX, :RING_PX].reshape(-1, 3), patch[RING_PX:-RING_PX, -RING_PX:].reshape(-1, 3)])
+            self.kept.append(KeptPatch(now.copy(), template.copy(), t, ring=border.mean(axis=0)))
 
-    def _judge(self, grey: np.ndarray, t: float) -> Gone | None:
+    def _judge(self, grey: np.ndarray, work: np.ndarray, t: float) -> Gone | None:
         h, w = grey.shape
         half = CELL / 2
         still_kept: list[KeptPatch] = []
@@ -181,7 +190,7 @@ class OutOfViewMemory:
                 continue
             self.returns += 1
             self.misses += 1
-            if self._plainer(grey, k, anchor):
+            if self._left_bare(grey, work, k, anchor):
                 gone.append(k)
         if anchor is not None and float(np.abs(anchor).max()) >= DRIFT_PX:
             for k in still_kept:
@@ -195,18 +204,23 @@ class OutOfViewMemory:
         return self._strongest(np.array([c for _, c in self.recent], np.float64), chance, w, h)
 
     @staticmethod
-    def _plainer(grey: np.ndarray, k: KeptPatch, anchor: np.ndarray | None) -> bool:
-        """What shows where the patch should be is plainer than the patch was: the surface a thing
-        stood on, not the same scene seen a little askew (a walk's parallax, a moved arm in front
-        of a textured shirt): those keep their texture."""
+    def _left_bare(grey: np.ndarray, work: np.ndarray, k: KeptPatch, anchor: np.ndarray | None) -> bool:
+        """What shows where the patch should be is the surface around it, bare: plainer than the
+        patch was (not the same scene seen a little askew, a walk's parallax, a moved arm in front of
+        a textured shirt: those keep their texture) and of the colour that surrounded its middle
+        (not something else that came in front of it: a flat thing covering it is plain too)."""
         shift = anchor if anchor is not None else np.zeros(2)
         x0 = int(round(k.centre[0] + shift[0] - CELL / 2))
         y0 = int(round(k.centre[1] + shift[1] - CELL / 2))
         h, w = grey.shape
-        now = grey[max(0, y0):min(h, y0 + CELL), max(0, x0):min(w, x0 + CELL)]
+        region = (slice(max(0, y0), min(h, y0 + CELL)), slice(max(0, x0), min(w, x0 + CELL)))
+        now = grey[region]
         if now.size < CELL:
             return False
-        return float(now.std()) < PLAIN_RATIO * float(k.template.std())
+        if float(now.std()) >= PLAIN_RATIO * float(k.template.std()):
+            return False
+        colour = work[region].reshape(-1, 3).mean(axis=0)
+        return k.ring is None or float(np.linalg.norm(colour - k.ring)) < RING_MATCH
 
     def _scores(self, grey: np.ndarray, k: KeptPatch) -> tuple[np.ndarray | None, np.ndarray]:
         """The patch's normalised cross-correlation over its search region (None: none fits), and the

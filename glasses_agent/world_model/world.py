@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import cv2
 import numpy as np
 
 from glasses_agent.context import Entity, Percept, TickContext, WorldState
@@ -166,9 +165,8 @@ class WorldModel:
         if self.use_objects:
             # Before the extrapolation steps: what leaves the view is judged still or not by the last
             # frame's own motion, which the extrapolation holds until then.
-            grey = cv2.cvtColor(np.clip(work, 0, 255).astype(np.uint8), cv2.COLOR_RGB2GRAY).astype(np.float32)
-            head = motion.scaled(grey.shape[1]).homography if motion.ok else None
-            gone = self.out_of_view.step(grey, frame.t_ns / NS, head, self.extrapolation.own_motion)
+            head = motion.scaled(work.shape[1]).homography if motion.ok else None
+            gone = self.out_of_view.step(work, frame.t_ns / NS, head, self.extrapolation.own_motion)
         # At the frame's own time: a 15 frames/s clip ticked at 10 Hz is 67 or 133 ms a frame, and the
         # extrapolation carries motion over the real interval.
         unexplained = self.extrapolation.step(work, frame.t_ns / NS, motion) if self.use_objects else NOTHING
