@@ -87,7 +87,8 @@ def test_a_thing_that_leaves_a_still_view_is_not_looked_for():
     frames = []
     for k in range(40):
         scene = world.copy()
-        _cup(scene, 200 + 8 * k, 130) if 200 + 8 * k < 880 else None
+        if 200 + 8 * k < 880:
+            _cup(scene, 200 + 8 * k, 130)
         frames.append(np.clip(scene[:, :VIEW_W], 0, 255).astype(np.uint8))
     _, gone = _run(frames)
     assert not gone
