@@ -58,7 +58,13 @@ def exact_median(values: np.ndarray | list[float], axis: int | None = None) -> n
 
 
 def colour_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return np.sqrt(((a.astype(np.float32) - b.astype(np.float32)) ** 2).sum(axis=-1))
+    """RGB L2 distance over the last axis, in float32."""
+    d = a.astype(np.float32, copy=False) - b.astype(np.float32, copy=False)
+    d = d * d
+    # The three channels added in the order numpy's sum over a length-3 axis adds them (bit for
+    # bit its result): `.sum(axis=-1)` over so short an axis cost ~9x as much on a work frame
+    # (0.18 ms, twice a tick).
+    return np.sqrt((d[..., 0] + d[..., 1]) + d[..., 2])
 
 
 class BackgroundModel:
