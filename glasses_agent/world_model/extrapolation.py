@@ -269,7 +269,10 @@ class MotionExtrapolation:
         count, labels, stats, centres = cv2.connectedComponentsWithStats(odd)
         if count <= 1:
             return NOTHING
-        masses = np.bincount(labels.ravel(), weights=relative.ravel(), minlength=count)
+        # Each region's summed error, over the region's own pixels only (the same sums, in the
+        # same order, without a pass over the whole frame's error).
+        inside = odd.view(bool)
+        masses = np.bincount(labels[inside], weights=relative[inside], minlength=count)
         masses[0] = 0.0
         best = int(np.argmax(masses))
         h, w = error.shape

@@ -195,7 +195,8 @@ class ObjectMemory:
             self._pan(*shift)
         diff = colour_distance(img, self.view.background)
         foreground = diff > FG_THRESHOLD
-        if foreground.mean() > 0.5:
+        foreground_share = float(foreground.mean())
+        if foreground_share > 0.5:
             # The whole picture changed (lights, a cut, a fast turn): start the background over.
             self.view.start(img)
             for track in self.tracks:
@@ -204,7 +205,7 @@ class ObjectMemory:
             return ObjectStep((), 0.0, shift)
         detections = self.view.detect(img, foreground, diff)
         # A shaky or cluttered frame (much of it unlike the background) is no ground for surprise.
-        self._calm = foreground.mean() < 0.12
+        self._calm = foreground_share < 0.12
         self._calm_recent = (self._calm_recent + [self._calm])[-CALM_SPAN:]
         self._foreground = foreground
         self.view.update(img, foreground, diff)
