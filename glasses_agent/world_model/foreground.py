@@ -61,6 +61,8 @@ def colour_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """RGB L2 distance over the last axis, in float32."""
     d = a.astype(np.float32, copy=False) - b.astype(np.float32, copy=False)
     d = d * d
+    if d.shape[-1] != 3:
+        return np.sqrt(d.sum(axis=-1))
     # The three channels added in the order numpy's sum over a length-3 axis adds them (bit for
     # bit its result): `.sum(axis=-1)` over so short an axis cost ~9x as much on a work frame
     # (0.18 ms, twice a tick).
