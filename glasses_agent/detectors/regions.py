@@ -50,10 +50,14 @@ TAU_MAX_SCATTER = 0.06  # relative scatter of 1/size around the fit above which 
 # A patch of even colour too sprawling to be a thing, or cut by the view's edge, may hold one that
 # ran into scenery of nearly its colour: within such a patch (of at least SPLIT_AREA_PX), a gentler
 # colour step (SPLIT_GRADIENT) is an edge too, and the pieces that are compact (fill SPLIT_FILL of
-# their box; bits of split-up ground and foliage are ragged) are regions as well.
+# their box; bits of split-up ground and foliage are ragged) and stand out from the ring of RING_PX
+# around them by SPLIT_CONTRAST (half the colour difference that tells two tracks apart; a patch of
+# ground set off by a shading step is its surroundings' colour) are regions as well.
 SPLIT_GRADIENT = 64.0
 SPLIT_AREA_PX = 4 * MIN_AREA_PX
 SPLIT_FILL = 0.7
+SPLIT_CONTRAST = COLOUR_TOL / 2
+RING_PX = 2
 SAME_SIZE = (0.7, 1.6)  # a region between these multiples of a track's last size may continue it
 
 
@@ -167,6 +171,17 @@ def _described(n: int, labels: np.ndarray, stats: np.ndarray, centroids: np.ndar
                     w, h, (float(std[0][k]), float(std[1][k]))) for k in keep]
 
 
+def _contrast(labf: np.ndarray, cut: np.ndarray, k: int, box: tuple[int, int, int, int], colour: np.ndarray) -> float:
+    """Lab distance from a piece's (label `k` of `cut`) mean colour to that of the ring of pixels
+    RING_PX around it."""
+    x, y, bw, bh = box
+    h, w = cut.shape
+    x0, y0, x1, y1 = max(0, x - RING_PX), max(0, y - RING_PX), min(w, x + bw + RING_PX), min(h, y + bh + RING_PX)
+    near = (cut[y0:y1, x0:x1] == k).astype(np.uint8)
+    ring = cv2.dilate(near, np.ones((2 * RING_PX + 1, 2 * RING_PX + 1), np.uint8)) > near
+    return float(np.linalg.norm(labf[y0:y1, x0:x1][ring].mean(axis=0) - colour)) if ring.any() else 0.0
+
+
 def _pieces(labels: np.ndarray, stats: np.ndarray, keep: list[int], labf: np.ndarray, grad: np.ndarray) -> list[Region]:
     """The compact pieces of the big even patches that are not regions themselves, cut again where
     the colour steps by SPLIT_GRADIENT (see there); few a frame, so each is measured in its own box."""
@@ -185,7 +200,10 @@ def _pieces(labels: np.ndarray, stats: np.ndarray, keep: list[int], labf: np.nda
             continue
         mine = cut[y:y + bh, x:x + bw] == k
         ys, xs = np.nonzero(mine)
-        colour = tuple(float(v) for v in labf[y:y + bh, x:x + bw][mine].mean(axis=0))
+        colour = labf[y:y + bh, x:x + bw][mine].mean(axis=0)
+        if _contrast(labf, cut, k, (x, y, bw, bh), colour) < SPLIT_CONTRAST:
+            continue
+        colour = tuple(float(v) for v in colour)
         out.append(_region(x, y, bw, bh, area, centroids[k], colour, w, h, (float(xs.std()), float(ys.std()))))
     return out
 
