@@ -42,7 +42,7 @@ GROWTH_FULL = 0.6  # growth per second that scores 1 (time to contact under ~1.7
 MAX_RESIDUAL = 0.15  # median log-size scatter around the fit at which trust reaches zero
 # Time to contact is read off a shorter span, so it is due within a few ticks of the approach.
 TAU_WINDOW_NS = 500_000_000  # sizes this recent enter the time-to-contact fit
-TAU_POINTS = 3  # sightings in that span before a time to contact is given (and it must grow through them)
+TAU_POINTS = 4  # sightings in that span before a time to contact is given (and it must grow through them)
 TAU_GREW = 1.1  # growth over the span under which no fit is made (tau ~4 s or more: no hazard soon)
 TAU_MIN_SIZE = 0.05  # equivalent diameter under which a region is too few pixels to time
 AXES_AGREE = 1.6  # the box's width and height must each give a time to contact within this factor of the size's
