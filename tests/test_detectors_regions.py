@@ -140,3 +140,44 @@ def test_the_fast_colour_distance_and_region_filter_equal_the_plain_ones_bit_for
         h, w = flat.shape
         plain = [k for k in range(1, n) if _inside(*(int(v) for v in stats[k]), w, h)]
         assert plain and _inside_all(stats, w, h) == plain
+
+
+def _timed(floor: tuple[int, int, int] | None, k: float = 0.4) -> list[tuple[float, float, float]]:
+    """A dark thing flown at the wearer (`Approach`: contact at 4 s, painted smoothly) over the busy
+    scenery, whose lower two thirds are an even `floor` reaching the view's edges (None: no floor),
+    while the view pans; (true time to contact, the cue's, the cue's x) each tick it gives one."""
+    from glasses_agent.scoring.overlays import Approach
+
+    cue, scenery = RegionGrowthCue(), _scenery()
+    if floor is not None:
+        scenery[H // 3:] = floor
+    thing = Approach(0.0, 4.0, k=k, x0=0.5, x1=0.5, y0=0.65, y1=0.65, color=(30, 30, 36))
+    out = []
+    for i in range(int(thing.end_s * 10)):
+        c = cue.update(thing.paint(_frame(scenery, i, None), i / 10), i * TICK_NS)
+        if c is not None and np.isfinite(c.tau_s):
+            out.append((4.0 - i / 10, c.tau_s, c.center[0]))
+    return out
+
+
+def test_a_dark_thing_over_a_floor_of_nearly_its_colour_is_timed_as_it_comes():
+    # The floor (50, 50, 56) and the thing (30, 30, 36) are one even patch by the flat-colour rule;
+    # the floor reaches the view's edges, so the patch is no region, and the thing is found only as
+    # a piece cut out of it where the colour steps more gently.
+    timed = _timed((50, 50, 56))
+    assert timed and timed[0][0] >= 1.7  # timed no later than 0.3 s after its time to contact falls under 2 s
+    for true, tau, x in timed:
+        assert tau == pytest.approx(true, rel=0.35) and abs(x - 0.5) < 0.05  # (without the cut: never timed)
+
+
+def test_a_region_whose_size_steps_once_between_two_steady_sizes_gets_no_time_to_contact():
+    # A patch that takes in a neighbour's strip steps from one steady size to another: a line
+    # through the sizes slopes steeply, but nothing is closing in.
+    cue, scenery = RegionGrowthCue(), _scenery()
+    sizes = [0.15] * 8 + [0.19] * 8
+    timed = []
+    for i, size in enumerate(sizes):
+        c = cue.update(_frame(scenery, 0, (0.4, 0.4, size)), i * TICK_NS)
+        if c is not None and np.isfinite(c.tau_s):
+            timed.append(i)
+    assert timed == []

@@ -142,8 +142,8 @@ class LoomingCue:
         h, w = cur.shape[:2]
         aligned = cv2.warpAffine(prev, shift, (w, h), borderMode=cv2.BORDER_REPLICATE)
         diff = cv2.absdiff(cur, aligned)
-        if diff.ndim == 3:
-            diff = diff.max(axis=2)
+        if diff.ndim == 3:  # the largest channel's change (max over a 3-long axis: 0.17 ms, planes: 0.006)
+            diff = np.maximum(np.maximum(diff[..., 0], diff[..., 1]), diff[..., 2])
         margin = int(math.ceil(max(abs(dx), abs(dy)))) + 1  # the borders the shift filled in
         diff[:margin, :] = diff[-margin:, :] = 0
         diff[:, :margin] = diff[:, -margin:] = 0

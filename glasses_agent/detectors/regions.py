@@ -9,7 +9,9 @@ expands slowly (1-2 m/s against metres of distance) and head turns only shift it
 So: cut the reduced frame into regions of even colour (low colour gradient, 4-connected), keep
 those wholly inside the view (a region cut by the frame edge changes size as the head turns),
 follow each by colour and position across ticks, and fit a robust line to its log size over
-about a second. Growth per second is the inverse time to contact; the score rises with it, as
+about a second. A thing of nearly the colour of the scenery behind it (a dark thing against dark
+foliage, a light one over a light floor) runs into it as one sprawling patch; such patches are
+cut again where the colour steps more gently, and the compact pieces are followed too. Growth per second is the inverse time to contact; the score rises with it, as
 far as the growth is steady (its scatter is small) and the region is big enough to matter.
 """
 
@@ -40,11 +42,23 @@ GROWTH_FULL = 0.6  # growth per second that scores 1 (time to contact under ~1.7
 MAX_RESIDUAL = 0.15  # median log-size scatter around the fit at which trust reaches zero
 # Time to contact is read off a shorter span, so it is due within a few ticks of the approach.
 TAU_WINDOW_NS = 500_000_000  # sizes this recent enter the time-to-contact fit
-TAU_POINTS = 4  # sightings in that span before a time to contact is given
+TAU_POINTS = 4  # sightings in that span before a time to contact is given (and it must grow through them)
 TAU_GREW = 1.1  # growth over the span under which no fit is made (tau ~4 s or more: no hazard soon)
 TAU_MIN_SIZE = 0.05  # equivalent diameter under which a region is too few pixels to time
 AXES_AGREE = 1.6  # the box's width and height must each give a time to contact within this factor of the size's
 TAU_MAX_SCATTER = 0.06  # relative scatter of 1/size around the fit above which the time is not given
+# A patch of even colour too sprawling to be a thing, or cut by the view's edge, may hold one that
+# ran into scenery of nearly its colour: within such a patch (of at least SPLIT_AREA_PX), a gentler
+# colour step (SPLIT_GRADIENT) is an edge too, and the pieces that are compact (fill SPLIT_FILL of
+# their box; bits of split-up ground and foliage are ragged) and stand out from the ring of RING_PX
+# around them by SPLIT_CONTRAST (half the colour difference that tells two tracks apart; a patch of
+# ground set off by a shading step is its surroundings' colour) are regions as well.
+SPLIT_GRADIENT = 64.0
+SPLIT_AREA_PX = 4 * MIN_AREA_PX
+SPLIT_FILL = 0.7
+SPLIT_CONTRAST = COLOUR_TOL / 2
+RING_PX = 2
+SAME_SIZE = (0.7, 1.6)  # a region between these multiples of a track's last size may continue it
 
 
 @dataclass(frozen=True)
@@ -71,6 +85,13 @@ class _Track:
 
 def _lab_and_flat(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The frame in Lab (float) and the mask of pixels inside an even-coloured patch."""
+    lab, flat, _ = _segmentation(image)
+    return lab, flat
+
+
+def _segmentation(image: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The frame in Lab (float), the mask of pixels inside an even-coloured patch, and the colour
+    gradient the mask was cut from."""
     lab = cv2.cvtColor(cv2.GaussianBlur(image, (3, 3), 0), cv2.COLOR_RGB2LAB).astype(np.float32)
     grad = np.zeros(image.shape[:2], np.float32)
     for c in range(3):
@@ -78,7 +99,7 @@ def _lab_and_flat(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         gy = cv2.Sobel(lab[..., c], cv2.CV_32F, 0, 1, ksize=3)
         weight = 1.0 if c == 0 else CHROMA_WEIGHT
         np.maximum(grad, weight * (np.abs(gx) + np.abs(gy)), out=grad)
-    return lab, (grad < FLAT_GRADIENT).astype(np.uint8)
+    return lab, (grad < FLAT_GRADIENT).astype(np.uint8), grad
 
 
 def _inside(x: int, y: int, bw: int, bh: int, area: int, w: int, h: int) -> bool:
@@ -117,14 +138,24 @@ def _region(x: int, y: int, bw: int, bh: int, area: int, centroid: np.ndarray, c
                   extent=((4 * std[0] + 2 * RIM_PX) / w, (4 * std[1] + 2 * RIM_PX) / h))
 
 
-def regions(image: np.ndarray, lab_flat: tuple[np.ndarray, np.ndarray] | None = None) -> list[Region]:
-    """Regions of even colour wholly inside the view, biggest first."""
-    labf, flat = lab_flat if lab_flat is not None else _lab_and_flat(image)
+def regions(image: np.ndarray, seg: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> list[Region]:
+    """Regions of even colour wholly inside the view, biggest first, and the compact pieces of
+    sprawling ones (SPLIT_GRADIENT). `seg`: the frame's `_segmentation`, when already made."""
+    labf, flat, grad = seg if seg is not None else _segmentation(image)
     n, labels, stats, centroids = cv2.connectedComponentsWithStats(flat, connectivity=4)
     h, w = flat.shape
     keep = _inside_all(stats, w, h)
+    out = _described(n, labels, stats, centroids, keep, labf) + _pieces(labels, stats, keep, labf, grad)
+    out.sort(key=lambda r: -r.size)
+    return out
+
+
+def _described(n: int, labels: np.ndarray, stats: np.ndarray, centroids: np.ndarray, keep: list[int],
+               labf: np.ndarray) -> list[Region]:
+    """The kept components as Regions (mean colour and pixel spread, by bincount over the frame)."""
     if not keep:
         return []
+    h, w = labels.shape
     # Mean colour of each kept region in one pass (bincount per channel).
     flat_labels = labels.reshape(-1)
     counts = np.bincount(flat_labels, minlength=n).astype(np.float32)
@@ -136,9 +167,44 @@ def regions(image: np.ndarray, lab_flat: tuple[np.ndarray, np.ndarray] | None = 
     for g, c in ((gx.reshape(-1), centroids[:, 0]), (gy.reshape(-1), centroids[:, 1])):
         second = np.bincount(flat_labels, weights=g * g, minlength=n) / np.maximum(counts, 1)
         std.append(np.sqrt(np.maximum(second - c * c, 0.0)))
-    out = [_region(*(int(v) for v in stats[k]), centroids[k], (float(means[0][k]), float(means[1][k]), float(means[2][k])),
-                   w, h, (float(std[0][k]), float(std[1][k]))) for k in keep]
-    out.sort(key=lambda r: -r.size)
+    return [_region(*(int(v) for v in stats[k]), centroids[k], (float(means[0][k]), float(means[1][k]), float(means[2][k])),
+                    w, h, (float(std[0][k]), float(std[1][k]))) for k in keep]
+
+
+def _contrast(labf: np.ndarray, cut: np.ndarray, k: int, box: tuple[int, int, int, int], colour: np.ndarray) -> float:
+    """Lab distance from a piece's (label `k` of `cut`) mean colour to that of the ring of pixels
+    RING_PX around it."""
+    x, y, bw, bh = box
+    h, w = cut.shape
+    x0, y0, x1, y1 = max(0, x - RING_PX), max(0, y - RING_PX), min(w, x + bw + RING_PX), min(h, y + bh + RING_PX)
+    near = (cut[y0:y1, x0:x1] == k).astype(np.uint8)
+    ring = cv2.dilate(near, np.ones((2 * RING_PX + 1, 2 * RING_PX + 1), np.uint8)) > near
+    return float(np.linalg.norm(labf[y0:y1, x0:x1][ring].mean(axis=0) - colour)) if ring.any() else 0.0
+
+
+def _pieces(labels: np.ndarray, stats: np.ndarray, keep: list[int], labf: np.ndarray, grad: np.ndarray) -> list[Region]:
+    """The compact pieces of the big even patches that are not regions themselves, cut again where
+    the colour steps by SPLIT_GRADIENT (see there); few a frame, so each is measured in its own box."""
+    sprawl = stats[:, cv2.CC_STAT_AREA] >= SPLIT_AREA_PX
+    sprawl[0] = False
+    sprawl[keep] = False
+    if not sprawl.any():
+        return []
+    mask = (sprawl[labels] & (grad < SPLIT_GRADIENT)).astype(np.uint8)
+    _, cut, cut_stats, centroids = cv2.connectedComponentsWithStats(mask, connectivity=4)
+    h, w = labels.shape
+    out = []
+    for k in _inside_all(cut_stats, w, h):
+        x, y, bw, bh, area = (int(v) for v in cut_stats[k])
+        if area < SPLIT_FILL * bw * bh:
+            continue
+        mine = cut[y:y + bh, x:x + bw] == k
+        ys, xs = np.nonzero(mine)
+        colour = labf[y:y + bh, x:x + bw][mine].mean(axis=0)
+        if _contrast(labf, cut, k, (x, y, bw, bh), colour) < SPLIT_CONTRAST:
+            continue
+        colour = tuple(float(v) for v in colour)
+        out.append(_region(x, y, bw, bh, area, centroids[k], colour, w, h, (float(xs.std()), float(ys.std()))))
     return out
 
 
@@ -163,10 +229,10 @@ class RegionGrowthCue:
         if image.shape != self._shape:
             self._shape = image.shape
             self.reset()
-        lab_flat = _lab_and_flat(image)
-        unseen = self._match(regions(image, lab_flat), t_ns)
+        seg = _segmentation(image)
+        unseen = self._match(regions(image, seg), t_ns)
         for track in unseen:
-            self._refind(track, lab_flat, t_ns)
+            self._refind(track, seg[:2], t_ns)
         best: Looming | None = None
         for track in self._tracks:
             cue = self._growth(track, t_ns, image.shape[:2])
@@ -183,7 +249,9 @@ class RegionGrowthCue:
             for j, tr in enumerate(self._tracks):
                 dc = math.dist(r.colour, tr.colour)
                 dp = math.dist(r.center, tr.center)
-                if dc <= COLOUR_TOL and dp <= MOVE_TOL:
+                # (a region of another size is another thing: a patch the track's thing ran into)
+                grew = r.size / tr.sightings[-1][1]
+                if dc <= COLOUR_TOL and dp <= MOVE_TOL and SAME_SIZE[0] <= grew <= SAME_SIZE[1]:
                     pairs.append((dc / COLOUR_TOL + dp / MOVE_TOL, i, j))
         used_r: set[int] = set()
         used_t: set[int] = set()
@@ -223,7 +291,7 @@ class RegionGrowthCue:
         x, y, bw, bh, area = (int(v) for v in stats[k])
         last_size = track.sightings[-1][1]
         size = math.sqrt(4 * area / math.pi) / h
-        if not _inside(x, y, bw, bh, area, w, h) or not 0.7 * last_size <= size <= 1.6 * last_size:
+        if not _inside(x, y, bw, bh, area, w, h) or not SAME_SIZE[0] * last_size <= size <= SAME_SIZE[1] * last_size:
             return  # not the same thing any more (or not all of it in view)
         mine = labels == k
         mean = tuple(float(v) for v in labf[mine].mean(axis=0))
@@ -242,7 +310,7 @@ class RegionGrowthCue:
         tau = confirmed_tau(track.taus, t_ns, _tau(track, t_ns, shape))
         recent = [s for s in track.sightings if t_ns - s[0] <= WINDOW_NS]
         score, growth = 0.0, 0.0
-        if len(recent) >= MIN_POINTS and recent[-1][1] >= MIN_SIZE:
+        if len(recent) >= MIN_POINTS and recent[-1][1] >= MIN_SIZE and _grows_through(recent):
             t = np.array([(s[0] - recent[0][0]) / 1e9 for s in recent])
             growth, resid = robust_line(t, np.log([s[1] for s in recent]))
             # Growing on one axis (a shadow lengthening, a patch that ran into its neighbour
@@ -260,11 +328,20 @@ def _tau(track: _Track, t_ns: int, shape: tuple[int, int]) -> float:
     short = [s for s in track.sightings if t_ns - s[0] <= TAU_WINDOW_NS]
     if len(short) < TAU_POINTS or short[-1][1] < TAU_MIN_SIZE or short[-1][1] < TAU_GREW * short[0][1]:
         return math.inf  # (grown too little over the span for a short time to contact: most regions end here)
+    if not _grows_through(short):
+        return math.inf
     t = np.array([(s[0] - short[0][0]) / 1e9 for s in short])
     tau, scatter = time_to_contact(t, np.array([s[1] for s in short]))
     if scatter > TAU_MAX_SCATTER or not _both_axes(short, shape) or passing_by(list(t), [s[2] for s in short]):
         return math.inf
     return tau
+
+
+def _grows_through(sightings: list) -> bool:
+    """Bigger mid-span than at its start, and bigger now than mid-span: a thing closing in grows
+    all along; one step between two steady sizes (a patch that took in a neighbour's strip), or a
+    size that jumped up and fell back, is not closing in, however the line through it slopes."""
+    return sightings[0][1] < sightings[len(sightings) // 2][1] < sightings[-1][1]
 
 
 def _both_axes(short: list, shape: tuple[int, int]) -> bool:

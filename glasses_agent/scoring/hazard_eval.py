@@ -250,5 +250,13 @@ def summarize(results: list[CaseResult]) -> dict[str, Any]:
     }
 
 
+def case_row(result: CaseResult) -> dict[str, Any]:
+    """One flown object's outcome for `eval hazards --out`: the case, when due, how late (None:
+    never warned), hit or not, the directions."""
+    late = None if result.warned_ns is None else round((result.warned_ns - result.due_ns) / NS_PER_S, 2)
+    return {**result.case.describe(), "due_s": round(result.due_ns / NS_PER_S, 2), "late_s": late, "hit": result.hit,
+            "clock_due": result.clock_due, "clock_warned": result.clock_warned, "early_warnings": result.false_before}
+
+
 def per_minute(count: int, seconds: float) -> float:
     return round(count * 60.0 / seconds, 2) if seconds > 0 else math.nan

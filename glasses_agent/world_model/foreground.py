@@ -58,7 +58,15 @@ def exact_median(values: np.ndarray | list[float], axis: int | None = None) -> n
 
 
 def colour_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return np.sqrt(((a.astype(np.float32) - b.astype(np.float32)) ** 2).sum(axis=-1))
+    """RGB L2 distance over the last axis, in float32."""
+    d = a.astype(np.float32, copy=False) - b.astype(np.float32, copy=False)
+    d = d * d
+    if d.shape[-1] != 3:
+        return np.sqrt(d.sum(axis=-1))
+    # The three channels added in the order numpy's sum over a length-3 axis adds them (bit for
+    # bit its result): `.sum(axis=-1)` over so short an axis cost ~9x as much on a work frame
+    # (0.18 ms, twice a tick).
+    return np.sqrt((d[..., 0] + d[..., 1]) + d[..., 2])
 
 
 class BackgroundModel:
@@ -156,4 +164,5 @@ class BackgroundModel:
         # quickly; a clear one (a thing that stopped) only after STABLE_FRAMES.
         faint = diff < 2 * FG_THRESHOLD
         absorb = foreground & ((self.stable >= STABLE_FRAMES) | (faint & (self.stable >= 4)))
-        self.background[absorb] = img[absorb]
+        # OpenCV's masked copy: numpy's boolean-mask assignment, at a tenth of its cost.
+        self.background = cv2.copyTo(img, absorb.view(np.uint8), self.background)

@@ -195,7 +195,8 @@ class ObjectMemory:
             self._pan(*shift)
         diff = colour_distance(img, self.view.background)
         foreground = diff > FG_THRESHOLD
-        if foreground.mean() > 0.5:
+        foreground_share = float(foreground.mean())
+        if foreground_share > 0.5:
             # The whole picture changed (lights, a cut, a fast turn): start the background over.
             self.view.start(img)
             for track in self.tracks:
@@ -204,7 +205,7 @@ class ObjectMemory:
             return ObjectStep((), 0.0, shift)
         detections = self.view.detect(img, foreground, diff)
         # A shaky or cluttered frame (much of it unlike the background) is no ground for surprise.
-        self._calm = foreground.mean() < 0.12
+        self._calm = foreground_share < 0.12
         self._calm_recent = (self._calm_recent + [self._calm])[-CALM_SPAN:]
         self._foreground = foreground
         self.view.update(img, foreground, diff)
@@ -279,23 +280,31 @@ class ObjectMemory:
             else:
                 predicted[track.id] = track.predict(dt)
         pairs = []
-        for ti, track in enumerate(self.tracks):
-            if track.state == "out_of_view":
-                continue
+        # Which detections can be near which tracks, all pairs at once: squared distances within
+        # the gate widened by a hair, so that no pair the exact test below keeps is lost. The exact
+        # test then runs on those few only (the gopro walk's ~46 tracks and ~26 detections made
+        # ~1200 pairs a tick to test one by one).
+        looking = [ti for ti, track in enumerate(self.tracks) if track.state != "out_of_view"]
+        gates = [self._gate(self.tracks[ti], t) for ti in looking]
+        centres = np.array([predicted[self.tracks[ti].id] for ti in looking], np.float64).reshape(-1, 1, 2)
+        places = np.array([(det.x, det.y) for det in detections], np.float64).reshape(1, -1, 2)
+        offsets = places - centres
+        beyond = (offsets[..., 0] ** 2 + offsets[..., 1] ** 2) > (np.array(gates).reshape(-1, 1) * (1 + 1e-6)) ** 2
+        for row, di in zip(*(index.tolist() for index in np.nonzero(~beyond))):
+            ti, gate = looking[row], gates[row]
+            track, det = self.tracks[ti], detections[di]
             px, py = predicted[track.id]
-            gate = self._gate(track, t)
-            for di, det in enumerate(detections):
-                dist = math.hypot(det.x - px, det.y - py)
-                if dist > gate:  # most pairs: their colour is never needed (~2 ms a tick on the gopro walk)
-                    continue
-                colour = float(colour_distance(det.colour, track.colour))
-                # A track just out of hiding shows as a sliver first, whose median colour is mostly
-                # its anti-aliased edge (measured: white 236 seen as 175): no colour gate until its
-                # appearance has been checked, or the sliver starts a new track and the old one is
-                # reported missing where it is plainly coming out (plausible occlusion scenes).
-                if track.state == "visible" and colour > 90 and not track.pending_check:
-                    continue
-                pairs.append((dist / gate + colour / 120.0, ti, di, dist / gate))
+            dist = math.hypot(det.x - px, det.y - py)
+            if dist > gate:  # most pairs: their colour is never needed (~2 ms a tick on the gopro walk)
+                continue
+            colour = float(colour_distance(det.colour, track.colour))
+            # A track just out of hiding shows as a sliver first, whose median colour is mostly
+            # its anti-aliased edge (measured: white 236 seen as 175): no colour gate until its
+            # appearance has been checked, or the sliver starts a new track and the old one is
+            # reported missing where it is plainly coming out (plausible occlusion scenes).
+            if track.state == "visible" and colour > 90 and not track.pending_check:
+                continue
+            pairs.append((dist / gate + colour / 120.0, ti, di, dist / gate))
         pairs.sort()
         used_t, used_d = set(), set()
         for _, ti, di, norm in pairs:

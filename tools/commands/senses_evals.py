@@ -24,7 +24,10 @@ def add_targets(subparsers: Any) -> None:
     """Add `eval hazards` and `eval sounds` (called by tools.commands.evals.register)."""
     p = subparsers.add_parser("hazards", help="time-to-contact hazards on objects flown at the wearer over real clips")
     p.add_argument("--max-s", type=float, default=20.0, help="seconds of each clip the flown objects may use")
-    p.add_argument("--out", metavar="FILE.json", help="also write the figures as JSON")
+    p.add_argument("--half", choices=("tuning", "reporting", "both"), default="both",
+                   help="which half's flown objects (tune on `tuning`; the reporting half is held out)")
+    p.add_argument("--no-false", action="store_true", help="skip the unaltered clips' false hazards")
+    p.add_argument("--out", metavar="FILE.json", help="also write the figures as JSON, with one row a flown object")
     p.set_defaults(handler=cmd_eval_hazards)
     s = subparsers.add_parser("sounds", help="common alert sounds (alarm, siren) over real noise beds, per half")
     s.add_argument("--seeds", type=int, default=8, help="mixes per half")
@@ -52,7 +55,7 @@ def cmd_eval_hazards(args: argparse.Namespace) -> int:
     data = _shared_or_exit()
     out: dict[str, Any] = {"false_hazards": [], "halves": {}}
     seconds = count = 0.0
-    for rel in FALSE_ALARM_CLIPS:
+    for rel in () if args.no_false else FALSE_ALARM_CLIPS:
         clip = he.load_ticks(data / rel)
         found = he.false_hazards(clip)
         seconds += clip.duration_s
@@ -60,9 +63,10 @@ def cmd_eval_hazards(args: argparse.Namespace) -> int:
         out["false_hazards"].append({"clip": rel, "seconds": round(clip.duration_s, 1), "hazards": len(found),
                                      "at_s": [round(t / 1e9, 1) for t in found]})
         print(f"unaltered  {rel:<48} {len(found):>2} hazards in {clip.duration_s:5.1f} s")
-    out["false_per_minute"] = he.per_minute(int(count), seconds)
-    print(f"unaltered  {int(count)} false hazards in {seconds / 60:.2f} min = {out['false_per_minute']}/min (target <= 0.5)")
-    for half in ("tuning", "reporting"):
+    if not args.no_false:
+        out["false_per_minute"] = he.per_minute(int(count), seconds)
+        print(f"unaltered  {int(count)} false hazards in {seconds / 60:.2f} min = {out['false_per_minute']}/min (target <= 0.5)")
+    for half in ("tuning", "reporting") if args.half == "both" else (args.half,):
         loaded = [he.load_ticks(p, max_s=args.max_s) for p in clips("video", half, data)]
         textures = he.texture_crops(loaded, 12, 1 if half == "tuning" else 2)
         cases = he.approach_cases(loaded, textures, seed=0)
@@ -71,6 +75,7 @@ def cmd_eval_hazards(args: argparse.Namespace) -> int:
         summary = he.summarize(results)
         summary["clips_used"] = sorted({c.clip.name for c in cases})
         summary["clips_too_short"] = sorted(c.path.name for c in loaded if c.path not in {k.clip for k in cases})
+        summary["per_case"] = [he.case_row(r) for r in results]
         out["halves"][half] = summary
         print(f"{half:<10} {summary['cases']} flown objects: recall {summary['recall']} (target >= 0.95; warned "
               f"{summary['warned']}), delay median {summary['delay_s_median']} s, max {summary['delay_s_max']} s, "
