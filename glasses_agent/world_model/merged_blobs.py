@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from itertools import permutations
 
 import numpy as np
+from scipy.optimize import linear_sum_assignment
 
 from glasses_agent.world_model.foreground import Detection
 from glasses_agent.world_model.identity import LOST_COLOUR, LOST_KEEP_S, LostIdentities, LostIdentity, look_distance, reach
@@ -31,6 +31,8 @@ GROWN = 1.25  # a box this much larger than its lone look: something joined its 
 # few px a frame; the look follows a lone box slowly, so a larger bar let a slow parting pass for growth)
 LOOK_RATE = 0.2  # a lone sighting's share in the look (as the track's own colour is kept)
 MERGE_KEEP_S = LOST_KEEP_S  # a blob not sorted out by then is taken for one thing
+NAMED_BONUS = 10.0  # what naming a part earns in the assignment: more than any cost (at most 2 + POSITION_WEIGHT)
+_CANNOT = 1e9  # the assignment's cost of a naming that cannot be
 POSITION_WEIGHT = 0.5  # where each was heading only weighs in where the looks are alike
 
 SWAP_MARGIN = 0.25  # ids move only where that is clearly the better reading, not on noise
@@ -159,20 +161,27 @@ class MergedBlobs:
         `keep_own`, the first part (the track's) keeps the first identity (its own). None where no part
         can be any identity."""
         costs = [[self._cost(d, g, t) for g in identities] for d in parts]
-        best: tuple[float, dict[int, int]] | None = None
-        slots = list(range(len(identities))) + [None] * len(parts)
-        for perm in sorted(set(permutations(slots, len(parts))), key=lambda q: [(-1 if v is None else v) for v in q]):
-            if keep_own and perm[0] != 0:
-                continue
-            if any(i is not None and costs[p][i] is None for p, i in enumerate(perm)):
-                continue  # a part given an identity it cannot be
-            named = {p: i for p, i in enumerate(perm) if i is not None}
-            if not named:
-                continue
-            score = sum(costs[p][i] for p, i in named.items()) - 10.0 * len(named)
-            if best is None or score < best[0] - 1e-9:
-                best = (score, named)
-        return best
+        # A minimum-cost assignment (the Hungarian method) over the identities and one "none" for each
+        # part. Each naming earns NAMED_BONUS, more than any cost can be, so the cheapest assignment
+        # names as many parts as can be named, then the cheapest way; trying every naming instead grew
+        # as n!/(n-k)! (a signing clip's blob split into a dozen pieces beside a dozen identities hung).
+        n_parts, n_ids = len(parts), len(identities)
+        matrix = np.full((n_parts, n_ids + n_parts), _CANNOT)
+        matrix[:, n_ids:] = 0.0
+        for p, row in enumerate(costs):
+            for i, cost in enumerate(row):
+                if cost is not None:
+                    matrix[p, i] = cost - NAMED_BONUS
+        if keep_own:
+            if not n_parts or not n_ids or costs[0][0] is None:
+                return None
+            matrix[0, :] = _CANNOT
+            matrix[0, 0] = costs[0][0] - NAMED_BONUS
+        rows, cols = linear_sum_assignment(matrix)
+        named = {int(p): int(i) for p, i in zip(rows, cols) if i < n_ids and costs[p][i] is not None}
+        if not named:
+            return None
+        return sum(costs[p][i] for p, i in named.items()) - NAMED_BONUS * len(named), named
 
     @staticmethod
     def _cost(det: Detection, g: LostIdentity, t: float) -> float | None:

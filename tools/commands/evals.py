@@ -275,11 +275,14 @@ def cmd_eval_surprise(args: argparse.Namespace) -> int:
     latent_only = WorldModel(dynamics, dynamics.config, use_objects=False) if dynamics is not None else None
     untrained = WorldModel(untrained_dynamics, untrained_dynamics.config, use_objects=False)
     cache: dict[Path, Any] = {}
+    pair_of = {clip_path: (pair.plausible, pair.implausible) for pair in pairs for clip_path in (pair.plausible, pair.implausible)}
 
     def clip(path: Path) -> Any:
         if path not in cache:
-            cache.clear()  # pairs are evaluated one at a time: keep only the pair at hand
-        if path not in cache:
+            # Pairs are evaluated one at a time, each model on both twins: keep the pair at hand
+            # (both clips, decoded and encoded once for all the models), nothing older.
+            for old in [p for p in cache if p not in pair_of[path]]:
+                del cache[old]
             ticks = clip_ticks(path, tick_hz=tick_hz_for(path))  # a 3 fps clip is judged at 3 ticks a second
             cache[path] = {
                 "ticks": ticks,
