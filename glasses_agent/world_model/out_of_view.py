@@ -89,7 +89,7 @@ class Gone:
 
 @dataclass
 class OutOfViewMemory:
-    """Feed each tick's grey work frame, time, head motion and own-motion field to `step`."""
+    """Feed each tick's work frame (colour), time, head motion and own-motion field to `step`."""
 
     kept: list[KeptPatch] = field(default_factory=list)
     returns: int = 0  # patches that came back and were looked for
@@ -170,7 +170,8 @@ class OutOfViewMemory:
         h, w = grey.shape
         half = CELL / 2
         still_kept: list[KeptPatch] = []
-        looked: list[tuple[KeptPatch, np.ndarray | None, np.ndarray]] = []  # (patch, score map, its origin offset)
+        # (patch, score map, its origin offset, the map's best score and where: None without a map)
+        looked: list[tuple[KeptPatch, np.ndarray | None, np.ndarray, tuple[float, np.ndarray] | None]] = []
         for k in self.kept:
             cx, cy = k.centre
             if t - k.left_at > KEEP_S:
@@ -181,18 +182,19 @@ class OutOfViewMemory:
             if not back:
                 still_kept.append(k)
             elif k.gone_out:  # (one that came straight back, a wobble at the edge, is no test)
-                looked.append((k, *self._scores(grey, k)))
+                scores, origin = self._scores(grey, k)
+                looked.append((k, scores, origin, None if scores is None else _peak(scores)))
         if not looked:
             self.kept = still_kept
             return None
         # Where the clearly found ones were found says how far the chain of head motions drifted
         # since they left: every patch is then judged there (a patch matched by chance elsewhere
         # in its search is not found), and those still out follow it.
-        found_at = [origin + _peak(scores)[1] for _, scores, origin in looked if scores is not None and _peak(scores)[0] >= ANCHOR_NCC]
+        found_at = [origin + peak[1] for _, _, origin, peak in looked if peak is not None and peak[0] >= ANCHOR_NCC]
         anchor = np.median(np.array(found_at, np.float64), axis=0) if len(found_at) >= DRIFT_FOUND else None
         gone: list[KeptPatch] = []
-        for k, scores, origin in looked:
-            score = -1.0 if scores is None else (_peak(scores)[0] if anchor is None else _near(scores, anchor - origin))
+        for k, scores, origin, peak in looked:
+            score = -1.0 if scores is None else (peak[0] if anchor is None else _near(scores, anchor - origin))
             if score >= FOUND_NCC:
                 self.returns += 1
                 continue
