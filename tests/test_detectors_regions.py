@@ -127,7 +127,7 @@ def test_walking_video_warns_only_when_a_disc_flies_at_the_wearer(shared_data):
 
 
 def test_the_fast_colour_distance_and_region_filter_equal_the_plain_ones_bit_for_bit():
-    from glasses_agent.detectors.regions import _inside, _inside_all, _lab_and_flat, colour_distance
+    from glasses_agent.detectors.regions import _inside, _inside_all, _segmentation, colour_distance
 
     rng = np.random.default_rng(3)
     for seed in range(4):
@@ -135,7 +135,7 @@ def test_the_fast_colour_distance_and_region_filter_equal_the_plain_ones_bit_for
         colour = np.float32(rng.uniform(0, 255, 3))
         assert np.array_equal(colour_distance(labf, colour), np.linalg.norm(labf - colour, axis=2))
         image = _frame(_scenery(seed), 0, (0.5, 0.5, 0.3))
-        _, flat = _lab_and_flat(image)
+        _, flat, _ = _segmentation(image)
         n, _, stats, _ = cv2.connectedComponentsWithStats(flat, connectivity=4)
         h, w = flat.shape
         plain = [k for k in range(1, n) if _inside(*(int(v) for v in stats[k]), w, h)]

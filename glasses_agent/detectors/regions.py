@@ -83,12 +83,6 @@ class _Track:
     taus: deque = field(default_factory=deque)  # (t_ns, time to contact) of the last ticks
 
 
-def _lab_and_flat(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The frame in Lab (float) and the mask of pixels inside an even-coloured patch."""
-    lab, flat, _ = _segmentation(image)
-    return lab, flat
-
-
 def _segmentation(image: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The frame in Lab (float), the mask of pixels inside an even-coloured patch, and the colour
     gradient the mask was cut from."""

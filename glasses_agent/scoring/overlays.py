@@ -187,7 +187,6 @@ def _scaled_onto(texture: np.ndarray, side: float, origin: tuple[float, float], 
     return cv2.warpAffine(texture, m, box, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
-
 @dataclass(frozen=True)
 class Approach(Overlay):
     """Something flown at the wearer at a steady speed: its image size is `k / (contact_s - t)`
