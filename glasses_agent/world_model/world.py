@@ -66,7 +66,9 @@ LATENT_WEIGHT = 0.25
 EXTRAPOLATION_WEIGHT = 0.5
 EXTRAPOLATION_FLOOR = 0.03  # the score's smallest believed spread
 EXTRAPOLATION_HALFLIFE = 50
-EXTRAPOLATION_WARMUP = 20  # two seconds of a recording before its z means anything
+# Two seconds of a recording before its z means anything: 21 verdicts, as each is about the tick
+# before (extrapolation.py waits a tick to see which regions went on), so the first scored is the 20th tick's.
+EXTRAPOLATION_WARMUP = 21
 
 
 @dataclass(frozen=True)
