@@ -59,7 +59,7 @@ SPLIT_FILL = 0.7
 SPLIT_CONTRAST = COLOUR_TOL / 2
 RING_PX = 2
 SAME_SIZE = (0.7, 1.6)  # a region between these multiples of a track's last size may continue it
-# A time to contact is also given after two agreeing estimates (not TAU_AGREE + 1) when every
+# A time to contact is also given after two agreeing estimates (confirmed_tau asks three) when every
 # sighting of the track over the last WINDOW_NS is no bigger than a thing closing at that time to
 # contact would have been then, give or take HISTORY_TOL of its size (see _closing_all_along).
 HISTORY_TOL = 0.05
@@ -341,9 +341,9 @@ def _closing_all_along(track: _Track, t_ns: int) -> float:
     """This tick's time to contact when the one before agrees with it (aged as `confirmed_tau`
     ages it) and the track's whole recent history fits it; inf otherwise.
 
-    A small thing is a region only from ~7 px across, and then needs four sightings for an
-    estimate and three agreeing ones before it: about 0.7 s, most of the time between 2.5 s to
-    contact and the deadline. What the extra agreeing ticks guard against is scenery whose
+    A small thing is a region only from ~7-8 px across, and then needs four sightings for an
+    estimate and two more agreeing ones (`confirmed_tau`): about 0.5 s, most of the time between
+    2.2 s to contact and the deadline. What the extra agreeing ticks guard against is scenery whose
     outline jumps (a patch that takes in a strip of its neighbour, a gap between two passers-by
     widening); such a patch was there before at about its present size, which nothing closing
     at this time to contact was: at WINDOW_NS's older sightings, a thing closing at a steady speed
