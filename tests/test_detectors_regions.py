@@ -187,6 +187,24 @@ def test_a_thing_that_stood_still_and_then_comes_is_timed_by_agreeing_estimates(
     assert all(tau == pytest.approx(true, rel=0.35) for true, tau, _ in timed)
 
 
+@pytest.mark.parametrize("swell_ticks", [4, 5])
+def test_a_patch_that_was_there_and_swells_for_half_a_second_gets_no_short_time_to_contact(swell_ticks):
+    # A gap widening between two passers-by, foliage taking in a neighbour: a patch seen at its size
+    # for a second swells as a thing closing at ~1.5 s would, for 0.4-0.5 s, then holds. Two
+    # agreeing estimates are not enough for it: it was too big a second ago to be closing that fast.
+    from glasses_agent.scoring.overlays import Approach
+
+    cue, scenery = RegionGrowthCue(), _scenery()
+    patch = Approach(0.0, 4.0, k=0.4, x0=0.5, x1=0.5, y0=0.5, y1=0.5, color=(30, 30, 36))
+    taus = []
+    for i in range(30):
+        at = 2.0 + 0.1 * min(max(i - 10, 0), swell_ticks)
+        c = cue.update(patch.paint(_frame(scenery, i, None), at), i * TICK_NS)
+        if c is not None and np.isfinite(c.tau_s):
+            taus.append(c.tau_s)
+    assert not [t for t in taus if t < 2.0]
+
+
 def test_a_region_whose_size_steps_once_between_two_steady_sizes_gets_no_time_to_contact():
     # A patch that takes in a neighbour's strip steps from one steady size to another: a line
     # through the sizes slopes steeply, but nothing is closing in.
