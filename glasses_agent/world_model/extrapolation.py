@@ -35,7 +35,7 @@ every region scored (this channel alone 34 against 23). Judging a region that co
 against the chain's running mass (its excess over the chain's usual) did worse (16-20; 25 with
 the next tick's continuation also zeroed, and two controls over the bar): a signer's hands start
 from rest in a burst that grows far above any usual. A smaller reach (2, 4, 6 px) let 1-2
-controls over the bar (a hand's one-tick jump reads as isolated).
+controls over the bar (a hand's one-tick jump reads as isolated); a larger (12, 16 px) 26, 25.
 
 Measured on ../shared/data/voe_dev (48 pairs, pairwise as `eval surprise` judges, max over time)
 with the world model's ego-motion, this channel alone: its z 45 right (constancy 16, continuity
