@@ -96,6 +96,31 @@ def test_entity_table_changes_cells_in_place_while_the_same_entities_move():
     asyncio.run(run())
 
 
+def test_entity_table_columns_fit_a_changed_cell_before_the_next_repaint():
+    """A repaint can come between a cell's change and the table's next idle moment, and Textual
+    caches the painted row until the next change: the column must already fit the new value
+    ("centre" was seen cut to "centr" in a snapshot under load)."""
+    def entity(x: float) -> Entity:
+        return Entity(id=1, box=(x, 0.4, 0.1, 0.1), first_seen_ns=0, last_seen_ns=1 * S)
+
+    async def run() -> None:
+        app = WorldApp()
+        async with app.run_test(size=(80, 20)) as pilot:
+            world = app.query_one(WorldView)
+            world.show(frame_of(tone_ctx(1 * S, (entity(0.1),))), goal=None)  # "left"
+            await pilot.pause()
+            table = world.table
+            where = list(table.columns.values())[3]
+            world.show(frame_of(tone_ctx(2 * S, (entity(0.5),))), goal=None)  # "centre", in place
+            assert table.get_row("1")[3] == "centre" and where.content_width == len("centre")
+            world.show(frame_of(tone_ctx(3 * S, (entity(0.1),))), goal=None)  # back to "left"
+            assert where.content_width == len("where")  # narrows again: the label is the widest
+            await pilot.pause()
+            assert where.content_width == len("where")
+
+    asyncio.run(run())
+
+
 def test_the_mel_strip_is_made_only_when_a_frame_is_drawn():
     ctx = tone_ctx(1 * S)
 

@@ -6,6 +6,7 @@ outlines in white.
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -48,6 +49,17 @@ class WorldView(Vertical):
         self._rows: list[tuple] | None = None
         self._summary_plain: str | None = None
         self._summary_spans: list | None = None
+
+    def _fit_columns(self, rows: list[tuple]) -> None:
+        """Each column as wide as its label or widest cell, now. DataTable measures changed cells
+        on its next idle moment but keys its painted rows on its update count, not on the widths:
+        a repaint in between was kept at the old width ("centre" cut to "centr") until the next
+        change. Its own measure on idle then comes to the same widths."""
+        table = self.table
+        for index, (key, label) in enumerate(zip(self._columns, COLUMNS)):
+            cells = (row[index] for row in rows)
+            table.columns[key].content_width = max(
+                [cell_len(label), *(c.cell_len if isinstance(c, Text) else cell_len(c) for c in cells)])
 
     @property
     def table(self) -> DataTable:
@@ -114,10 +126,12 @@ class WorldView(Vertical):
                 for column, old, new in zip(self._columns, before, after):
                     if old != new:
                         table.update_cell(after[0], column, new, update_width=True)
+            self._fit_columns(rows)
             return
         table.clear()
         for row in rows:
             table.add_row(*row, key=row[0])
+        self._fit_columns(rows)
         if previous is not None:
             for row, e in enumerate(entities):
                 if e.id == previous.id:
