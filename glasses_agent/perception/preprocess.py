@@ -17,23 +17,31 @@ import torch
 from streams.frames import NS_PER_S, VideoFrame
 from streams.sync import Tick
 
-from glasses_agent.frame_half import area_shrink
 from glasses_agent.perception.config import ModelConfig
 
 # Fixed normalisation: inputs keep their absolute brightness and loudness (no per-clip scaling).
 PIXEL_MEAN, PIXEL_STD = 0.45, 0.25
 LOG_MEL_OFFSET, LOG_MEL_SCALE = 2.5, 2.0  # log(mel + 1e-6) of scene audio -> about mean 0, std 1
+HALVE_FIRST = 4  # a frame this many times the model's size each way is halved first (`resize_frame`)
+
+
 def resize_frame(image: np.ndarray, size: int) -> np.ndarray:
     """HxWx3 uint8 -> size x size x 3, area-averaged (no aliasing shimmer on texture).
 
     The frame is squashed to a square rather than cropped: nothing at the edges is lost.
     A frame at least HALVE_FIRST times the size each way whose sides do not divide by it (848x480
-    to 48) is shrunk from its 2x2-mean half (`frame_half`: the same half the world model's work
-    frame is made from, once a frame). Training and inference both come here, so they see the same."""
+    to 48: OpenCV's slow fractional area path, ~0.8 ms) is first halved by 2x2 means (OpenCV's
+    whole-factor path, ~0.1 ms) and the half area-resized (~0.1 ms): each output pixel still
+    averages the same area, its weights at the area's edges rounded to half-source-pixel steps
+    (gopro walk: 99.7% of values within 1 of the direct resize, at most 4, +0.12 on average from
+    the halving's rounding up). Training and inference both come here, so they see the same."""
     h, w = image.shape[:2]
     if h == size and w == size:
         return np.ascontiguousarray(image)
-    return area_shrink(image, (size, size))
+    if (min(h, w) >= HALVE_FIRST * size and h % 2 == 0 and w % 2 == 0
+            and (h % size or w % size)):
+        image = cv2.resize(image, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+    return cv2.resize(image, (size, size), interpolation=cv2.INTER_AREA)
 
 
 def clip_picks(frames: Sequence[VideoFrame], t_ns: int, config: ModelConfig) -> tuple[list[VideoFrame], np.ndarray]:

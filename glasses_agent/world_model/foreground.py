@@ -14,8 +14,6 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from glasses_agent.frame_half import area_shrink
-
 WORK_WIDTH = 160  # frames are shrunk to this width (aspect kept): the tracker's pixels
 FG_THRESHOLD = 30.0  # colour distance (RGB L2) from the background that counts as foreground
 BG_RATE = 0.05  # background learning rate where nothing is in front
@@ -93,9 +91,7 @@ class BackgroundModel:
         h, w = image.shape[:2]
         scale = min(1.0, WORK_WIDTH / w)
         size = (max(8, round(w * scale)), max(8, round(h * scale)))
-        # From the frame's shared 2x2-mean half where the shrink is by a fraction (848 px wide:
-        # ~0.25 ms against ~0.8 ms from the full frame; perception's 48x48 comes from the same half).
-        small = area_shrink(image, size) if size != (w, h) else image
+        small = cv2.resize(image, size, interpolation=cv2.INTER_AREA) if size != (w, h) else image
         return cv2.GaussianBlur(small.astype(np.float32), (3, 3), 0)
 
     def align(self, img: np.ndarray) -> tuple[float, float]:
