@@ -142,10 +142,11 @@ def test_the_fast_colour_distance_and_region_filter_equal_the_plain_ones_bit_for
         assert plain and _inside_all(stats, w, h) == plain
 
 
-def _timed(floor: tuple[int, int, int] | None, k: float = 0.4) -> list[tuple[float, float, float]]:
+def _timed(floor: tuple[int, int, int] | None, k: float = 0.4, still_s: float = 0.0) -> list[tuple[float, float, float]]:
     """A dark thing flown at the wearer (`Approach`: contact at 4 s, painted smoothly) over the busy
     scenery, whose lower two thirds are an even `floor` reaching the view's edges (None: no floor),
-    while the view pans; (true time to contact, the cue's, the cue's x) each tick it gives one."""
+    while the view pans; (true time to contact, the cue's, the cue's x) each tick it gives one.
+    `still_s`: the thing first stands still that long (at its size at `still_s`), then comes."""
     from glasses_agent.scoring.overlays import Approach
 
     cue, scenery = RegionGrowthCue(), _scenery()
@@ -154,9 +155,9 @@ def _timed(floor: tuple[int, int, int] | None, k: float = 0.4) -> list[tuple[flo
     thing = Approach(0.0, 4.0, k=k, x0=0.5, x1=0.5, y0=0.65, y1=0.65, color=(30, 30, 36))
     out = []
     for i in range(int(thing.end_s * 10)):
-        c = cue.update(thing.paint(_frame(scenery, i, None), i / 10), i * TICK_NS)
+        c = cue.update(thing.paint(_frame(scenery, i, None), max(i / 10, still_s)), i * TICK_NS)
         if c is not None and np.isfinite(c.tau_s):
-            out.append((4.0 - i / 10, c.tau_s, c.center[0]))
+            out.append((4.0 - max(i / 10, still_s), c.tau_s, c.center[0]))
     return out
 
 
@@ -168,6 +169,40 @@ def test_a_dark_thing_over_a_floor_of_nearly_its_colour_is_timed_as_it_comes():
     assert timed and timed[0][0] >= 1.7  # timed no later than 0.3 s after its time to contact falls under 2 s
     for true, tau, x in timed:
         assert tau == pytest.approx(true, rel=0.35) and abs(x - 0.5) < 0.05  # (without the cut: never timed)
+
+
+def test_a_small_thing_first_found_near_contact_is_timed_in_time():
+    # k 0.25: a region of its own only from ~2.5 s to contact (7 px across at 128 px); timed from
+    # two agreeing estimates, since it has no earlier sightings that its growth contradicts.
+    timed = _timed(None, k=0.25)
+    assert timed and timed[0][0] >= 1.7 - 1e-9  # no later than 0.3 s after its time to contact falls under 2 s
+    assert all(tau == pytest.approx(true, rel=0.35) for true, tau, _ in timed)
+
+
+def test_a_thing_that_stood_still_and_then_comes_is_timed_by_agreeing_estimates():
+    # Its sightings while it stood contradict a short time to contact (it was as big then), so the
+    # two-estimate path stays shut; the three agreeing estimates still time it before contact.
+    timed = _timed(None, k=0.4, still_s=2.0)
+    assert timed and timed[0][0] >= 1.2 - 1e-9  # within 0.8 s of starting out at 2 s to contact
+    assert all(tau == pytest.approx(true, rel=0.35) for true, tau, _ in timed)
+
+
+@pytest.mark.parametrize("swell_ticks", [4, 5])
+def test_a_patch_that_was_there_and_swells_for_half_a_second_gets_no_short_time_to_contact(swell_ticks):
+    # A gap widening between two passers-by, foliage taking in a neighbour: a patch seen at its size
+    # for a second swells as a thing closing at ~1.5 s would, for 0.4-0.5 s, then holds. Two
+    # agreeing estimates are not enough for it: it was too big a second ago to be closing that fast.
+    from glasses_agent.scoring.overlays import Approach
+
+    cue, scenery = RegionGrowthCue(), _scenery()
+    patch = Approach(0.0, 4.0, k=0.4, x0=0.5, x1=0.5, y0=0.5, y1=0.5, color=(30, 30, 36))
+    taus = []
+    for i in range(30):
+        at = 2.0 + 0.1 * min(max(i - 10, 0), swell_ticks)
+        c = cue.update(patch.paint(_frame(scenery, i, None), at), i * TICK_NS)
+        if c is not None and np.isfinite(c.tau_s):
+            taus.append(c.tau_s)
+    assert not [t for t in taus if t < 2.0]
 
 
 def test_a_region_whose_size_steps_once_between_two_steady_sizes_gets_no_time_to_contact():

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from glasses_agent.detectors.base import Looming, confirmed_tau, passing_by, robust_line, strongest, time_to_contact, urgency
+from glasses_agent.detectors.base import TAU_TOLERANCE, Looming, confirmed_tau, passing_by, robust_line, strongest, time_to_contact, urgency
 
 FLAT_GRADIENT = 96.0  # Sobel colour gradient (Lab, 3x3) under which a pixel is inside a region
 RIM_PX = 1.5  # the rim (px) of an even region the gradient's own support (3x3 blur, 3x3 Sobel) leaves out of the flat mask
@@ -59,6 +59,10 @@ SPLIT_FILL = 0.7
 SPLIT_CONTRAST = COLOUR_TOL / 2
 RING_PX = 2
 SAME_SIZE = (0.7, 1.6)  # a region between these multiples of a track's last size may continue it
+# A time to contact is also given after two agreeing estimates (confirmed_tau asks three) when every
+# sighting of the track over the last WINDOW_NS is no bigger than a thing closing at that time to
+# contact would have been then, give or take HISTORY_TOL of its size (see _closing_all_along).
+HISTORY_TOL = 0.05
 
 
 @dataclass(frozen=True)
@@ -302,6 +306,8 @@ class RegionGrowthCue:
         if track.last_ns != t_ns:
             return None  # not seen this tick: no box to point at
         tau = confirmed_tau(track.taus, t_ns, _tau(track, t_ns, shape))
+        if not math.isfinite(tau):
+            tau = _closing_all_along(track, t_ns)
         recent = [s for s in track.sightings if t_ns - s[0] <= WINDOW_NS]
         score, growth = 0.0, 0.0
         if len(recent) >= MIN_POINTS and recent[-1][1] >= MIN_SIZE and _grows_through(recent):
@@ -329,6 +335,35 @@ def _tau(track: _Track, t_ns: int, shape: tuple[int, int]) -> float:
     if scatter > TAU_MAX_SCATTER or not _both_axes(short, shape) or passing_by(list(t), [s[2] for s in short]):
         return math.inf
     return tau
+
+
+def _closing_all_along(track: _Track, t_ns: int) -> float:
+    """This tick's time to contact when the one before agrees with it (aged as `confirmed_tau`
+    ages it) and the track's whole recent history fits it; inf otherwise.
+
+    A small thing is a region only from ~7-8 px across, and then needs four sightings for an
+    estimate and two more agreeing ones (`confirmed_tau`): about 0.5 s, most of the time between
+    2.2 s to contact and the deadline. What the extra agreeing ticks guard against is scenery whose
+    outline jumps (a patch that takes in a strip of its neighbour, a gap between two passers-by
+    widening); such a patch was there before at about its present size, which nothing closing
+    at this time to contact was: at WINDOW_NS's older sightings, a thing closing at a steady speed
+    with time to contact tau now had size s_now * tau / (tau + dt) (speeding up: smaller still).
+    A track seen only since it came near enough has no such sightings: its two estimates do
+    (a thing that stood still and then comes waits for the TAU_AGREE agreeing ones)."""
+    if len(track.taus) < 2:
+        return math.inf
+    (t_prev, prev), (_, now) = track.taus[-2], track.taus[-1]
+    if not (math.isfinite(prev) and math.isfinite(now)) or t_ns - t_prev > 150_000_000:
+        return math.inf
+    tol = TAU_TOLERANCE * max(now, 0.5)
+    if not prev - (t_ns - t_prev) / 1e9 - tol <= now <= prev + tol:
+        return math.inf
+    s_now = track.sightings[-1][1]
+    for t_then, size, _, _ in track.sightings:
+        dt = (t_ns - t_then) / 1e9
+        if dt <= WINDOW_NS / 1e9 and size > s_now * now / (now + dt) * (1 + HISTORY_TOL):
+            return math.inf
+    return now
 
 
 def _grows_through(sightings: list) -> bool:
