@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,6 +91,65 @@ def time_to_contact(t: np.ndarray, size: np.ndarray) -> tuple[float, float]:
     # Steady closing is the common case (walking into things, things walking at you): speeding
     # up has to fit clearly better to be believed.
     return speeding if speeding[1] < SPEEDING_BETTER * steady[1] else steady
+
+
+# A thing that is already a fair part of the view and swells fast needs no second of confirming
+# sightings: contact comes within it. Three sightings in a row (FAST_POINTS, over at most
+# FAST_SPAN_NS), each bigger on both axes than the one before by at least what a thing closing
+# at FAST_TAU_S (half the 2 s the modes warn at) would grow by, give its time to contact at once
+# (see fast_tau); everything smaller or slower keeps the careful path (confirmed_tau).
+FAST_TAU_S = 1.0
+FAST_POINTS = 3
+FAST_SPAN_NS = 350_000_000
+FAST_MIN_SIZE = 0.1  # size (fraction of the view's height) from which a thing is big enough for it
+FAST_HISTORY_TOL = 0.05  # slack on what the earlier sightings may measure (see fast_tau)
+FAST_SCATTER = 0.06  # relative scatter of 1 / size around the three-point fit above which it is not believed
+# A thing that will hit the wearer within a second swells about a point on itself (where it will
+# hit): every side of its box moves outward. Each side must take at least this share of the box's
+# growth along its axis (a patch of a passer-by that spreads one way as a leg or arm swings out
+# keeps its other side where it was).
+FAST_EDGE = 0.2
+
+
+def fast_tau(sightings: Sequence[tuple[int, float, tuple[float, float, float, float], tuple[float, float]]],
+             t_ns: int) -> float:
+    """The time to contact of a big thing swelling fast, from its last FAST_POINTS sightings alone
+    (inf when it is not one). `sightings`: (t_ns, size, box, (width, height)), oldest first, the
+    last one this tick's.
+
+    Every step must grow the size and both axes by at least exp(dt / FAST_TAU_S): a thing coming
+    at the wearer swells on both axes tick after tick, where a patch that takes in a neighbour
+    jumps once, along one side, and a passer-by's outline swells on one axis as a leg swings.
+    Each side of its box must move outward by FAST_EDGE of the box's growth along that axis.
+    The fitted time to contact must be under FAST_TAU_S, the thing must not be passing by
+    (`passing_by`), and none of its earlier sightings may be bigger than a thing closing at that
+    time to contact was then (s_now tau / (tau + dt)): scenery whose outline flickers was seen at
+    its size before; a thing that came near has been smaller all along."""
+    if len(sightings) < FAST_POINTS or sightings[-1][1] < FAST_MIN_SIZE:
+        return math.inf  # (most tracks end here, every tick: before any copy)
+    every = list(sightings)
+    last = every[-FAST_POINTS:]
+    if last[-1][0] != t_ns or t_ns - last[0][0] > FAST_SPAN_NS:
+        return math.inf
+    for (t0, s0, _, (w0, h0)), (t1, s1, _, (w1, h1)) in zip(last, last[1:]):
+        need = math.exp((t1 - t0) / 1e9 / FAST_TAU_S)
+        if min(s0, w0, h0) <= 0 or s1 < need * s0 or w1 < need * w0 or h1 < need * h0:
+            return math.inf
+    (x0, y0, w0, h0), (x1, y1, w1, h1) = last[0][2], last[-1][2]
+    for lo0, hi0, lo1, hi1 in ((x0, x0 + w0, x1, x1 + w1), (y0, y0 + h0, y1, y1 + h1)):
+        grew = (hi1 - lo1) - (hi0 - lo0)
+        if lo0 - lo1 < FAST_EDGE * grew or hi1 - hi0 < FAST_EDGE * grew:
+            return math.inf  # one side held still while the other advanced: spreading, not coming
+    t = [(s[0] - last[0][0]) / 1e9 for s in last]
+    tau, scatter = time_to_contact(np.array(t), np.array([s[1] for s in last]))
+    if not tau < FAST_TAU_S or scatter > FAST_SCATTER or passing_by(t, [s[2] for s in last]):
+        return math.inf
+    s_now = last[-1][1]
+    for t_then, size, _, _ in every[:-FAST_POINTS]:
+        dt = (t_ns - t_then) / 1e9
+        if size > s_now * tau / (tau + dt) * (1 + FAST_HISTORY_TOL):
+            return math.inf
+    return tau
 
 
 @dataclass(frozen=True)

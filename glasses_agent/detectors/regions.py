@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from glasses_agent.detectors.base import TAU_TOLERANCE, Looming, confirmed_tau, passing_by, robust_line, strongest, time_to_contact, urgency
+from glasses_agent.detectors.base import (TAU_TOLERANCE, Looming, confirmed_tau, fast_tau, passing_by, robust_line, strongest,
+                                          time_to_contact, urgency)
 
 FLAT_GRADIENT = 96.0  # Sobel colour gradient (Lab, 3x3) under which a pixel is inside a region
 RIM_PX = 1.5  # the rim (px) of an even region the gradient's own support (3x3 blur, 3x3 Sobel) leaves out of the flat mask
@@ -308,6 +309,8 @@ class RegionGrowthCue:
         tau = confirmed_tau(track.taus, t_ns, _tau(track, t_ns, shape))
         if not math.isfinite(tau):
             tau = _closing_all_along(track, t_ns)
+        if not math.isfinite(tau):
+            tau = fast_tau(track.sightings, t_ns)  # big and swelling fast: no time to confirm
         recent = [s for s in track.sightings if t_ns - s[0] <= WINDOW_NS]
         score, growth = 0.0, 0.0
         if len(recent) >= MIN_POINTS and recent[-1][1] >= MIN_SIZE and _grows_through(recent):
