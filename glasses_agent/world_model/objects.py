@@ -251,10 +251,13 @@ class ObjectMemory:
         y0, y1 = int(max(0, math.floor(y - r))), int(min(h, math.ceil(y + r) + 1))
         if x0 >= x1 or y0 >= y1:
             return np.zeros((0, 3), np.float32)
-        ys, xs = np.mgrid[y0:y1, x0:x1]
-        inside = (xs + 0.5 - x) ** 2 + (ys + 0.5 - y) ** 2 <= r * r
+        # A row and a column of offsets broadcast to the box: the same values as np.mgrid's full
+        # grids, without its overhead (~15 us a call, ~10 calls a tick on the gopro walk).
+        dx = np.arange(x0, x1)[None, :] + 0.5 - x
+        dy = np.arange(y0, y1)[:, None] + 0.5 - y
+        inside = dx ** 2 + dy ** 2 <= r * r
         if ahead is not None and math.hypot(*ahead) > 0:
-            inside &= (xs + 0.5 - x) * ahead[0] + (ys + 0.5 - y) * ahead[1] >= 0
+            inside &= dx * ahead[0] + dy * ahead[1] >= 0
         return img[y0:y1, x0:x1][inside]
 
     def _in_view(self, x: float, y: float, margin: float = 0.0) -> bool:
@@ -449,7 +452,8 @@ class ObjectMemory:
                 # path was no straight coast: where it would come out is anyone's guess.
                 track.extras["drop"] = True
                 return []
-            covering = self._footprint(self._foreground[..., None].astype(np.float32), px, py, track.radius)
+            # The mask taken within the disc first, then made float: not the whole frame each call.
+            covering = self._footprint(self._foreground[..., None], px, py, track.radius).astype(np.float32)
             if float(covering.mean()) > 0.3:
                 # Behind something that moves (a passer-by): where it comes out is anyone's guess.
                 track.extras["drop"] = True
@@ -482,7 +486,7 @@ class ObjectMemory:
         # it: on vtest a walker passing behind the lamp-post sign came out next to another and
         # was reported "missing" for half a second (z 10-18).
         ahead = (track.vx, track.vy)
-        in_front = self._footprint(self._foreground[..., None].astype(np.float32), px, py, track.radius, ahead=ahead)
+        in_front = self._footprint(self._foreground[..., None], px, py, track.radius, ahead=ahead).astype(np.float32)
         if len(in_front) == len(pixels) and float(in_front[open_view].mean()) > 0.5:
             return []
         track.missing += 1
