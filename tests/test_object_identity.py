@@ -68,6 +68,22 @@ def test_a_walker_missed_for_a_frame_keeps_its_id():
     assert set(ids) - {None} == {ids[0]}, ids
 
 
+def test_a_walker_found_again_as_a_sliver_first_keeps_its_id():
+    # Lost for two frames, then seen first as its lower third only (a fifth of its size: too small to
+    # be known by its size), then whole: as vtest.avi's walkers come back from the detector's misses.
+    memory, ids = ObjectMemory(), []
+    for i in range(60):
+        x = 20 + 2.0 * max(0, i - 5)
+        img = frame([] if i < 5 or i in (25, 26) else [(x, 50, JEANS)])
+        if i == 27:
+            img[50:66] = GROUND  # only the lower 8 rows show
+        memory.step(img, i * 0.1)
+        if i >= 12 and i not in (25, 26, 27):
+            ids.append(track_at(memory, x, 62))
+    assert ids[0] is not None
+    assert set(ids) - {None} == {ids[0]}, ids
+
+
 def test_without_a_miss_the_id_never_changes():
     ids = walk(ObjectMemory(), range(0))
     assert ids[0] is not None and set(ids) == {ids[0]}

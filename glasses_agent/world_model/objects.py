@@ -317,7 +317,10 @@ class ObjectMemory:
             used_d.add(di)
             track, det = self.tracks[ti], detections[di]
             was_hidden = track.state == "hidden"
+            unshown = not track.confirmed  # its id has not been shown yet (entities are confirmed tracks)
             violations += self._update(track, det, t, dt, predicted[track.id], was_hidden)
+            if unshown and track.confirmed and not track.extras.get("named"):
+                self._name_late(track, det, t)  # the last sighting before its id is shown, the most whole
             self.merges.seen(track, det, t)
             if track.confirmed and not was_hidden:
                 benign += 0.03 * min(norm, 1.0)  # small misses of the constant-velocity guess
@@ -496,6 +499,17 @@ class ObjectMemory:
         contrast = float(colour_distance(np.median(uncovered, axis=0), track.colour))
         magnitude = expected * min(3.0, contrast / 50.0)
         return [Violation("missing", magnitude, self._frac(px, py), track.id)] if magnitude > 0.3 else []
+
+    def _name_late(self, track: Track, det: Detection, t: float) -> None:
+        """A track born under a fresh id, confirmed now and not shown yet: is it a dropped thing after
+        all? A thing the detector found again often shows as a sliver first (its legs, a head above a
+        parked car), too small to be known by its size at birth; a sighting or two later it is whole
+        (vtest.avi, decoded 212: a walker lost at 211 came back as a third of its size and got a new
+        id). Ids only: what is matched, dropped or surprising is unchanged."""
+        known = self.lost.claim(det, t)
+        if known is not None:
+            track.id, track.first_seen = known.id, known.first_seen
+            track.extras["named"] = True
 
     def _fresh_id(self) -> int:
         self._next_id += 1
