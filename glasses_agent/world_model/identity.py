@@ -81,7 +81,7 @@ class LostIdentities:
     def __init__(self) -> None:
         self.lost: list[LostIdentity] = []
 
-    def remember(self, track, t: float, look: LostIdentity | None = None) -> None:  # track: objects.Track
+    def remember(self, track, t: float, look: LostIdentity | None = None) -> None:  # track: tracks.Track
         """Keep a dropped, confirmed track's identity for LOST_KEEP_S (as `look` shows it, where given: how
         it looked before it shared a blob with another)."""
         if look is not None:

@@ -67,7 +67,7 @@ class MergedBlobs:
 
     # -- hooks the object memory calls ------------------------------------------------------------
 
-    def seen(self, track, det: Detection, t: float) -> None:  # track: objects.Track (not imported: no cycle)
+    def seen(self, track, det: Detection, t: float) -> None:  # track: tracks.Track
         """A track was matched to `det`: keep its lone look, or note that its blob holds more than it."""
         before = track.extras.get("part")
         track.extras["part"] = det

@@ -17,139 +17,25 @@ detector is classical and cheap (foreground.py): a background model kept aligned
 and connected components of what differs from it, on frames shrunk to <= 160 px. A track dropped
 when the detector lost its thing for a moment, and born again, keeps its identity (identity.py):
 only the entities' ids change, nothing of what is matched or surprising.
+
+Here: matching tracks to each frame's detections. One track's record (velocity, confirmed, trusted,
+steady) is tracks.py's; what a track no detection took means (hidden, missing, gone) is unmatched.py's.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from glasses_agent.world_model.foreground import FG_THRESHOLD, BackgroundModel, Detection, colour_distance, exact_median
 from glasses_agent.world_model.identity import LostIdentities, LostIdentity
 from glasses_agent.world_model.merged_blobs import MergedBlobs
+from glasses_agent.world_model.tracks import SALIENT_CONTRAST, ObjectStep, Track, Violation, view_fraction
+from glasses_agent.world_model.unmatched import judge_unmatched
 
-COLOUR_MATCH = 45.0  # a pixel this close to a track's colour shows that track
-OCCLUDER_MATCH = 40.0
-CONFIRM_FRAMES = 3  # a track is trusted (and can be surprising) after this many sightings
 WARMUP_FRAMES = 5  # no surprise while the background model settles
-MISSING_DROP = 8  # frames an expected object may be missing before its track is dropped
-HIDDEN_DROP_S = 6.0
-OUT_OF_VIEW_DROP_S = 120.0
 CALM_SPAN = 10  # frames over which the view must mostly be calm for tracks' growth to mean approach
-SALIENT_CONTRAST = 55.0  # tracks that stand out less (shadows, clutter, noise) never surprise
-STEADY_SIGHTINGS = 5  # whole sightings a path must have before it is carried behind an occluder ...
-STEADY_SPAN_S = 0.4  # ... over this long at least
-STEADY_FIT = 0.2  # ... lying within this much of its radius of a straight, even-paced line (rms)
-STEADY_GAP_S = 0.35  # ... with no longer gap between them
-STEADY_PACE = 0.5  # ... at a pace within this share of the velocity it is carried with (the last, partial
-# sightings as it goes behind something pull that velocity by a quarter on the generated pairs)
-
-
-@dataclass
-class Track:
-    """One thing the object memory follows: its place and velocity, size, appearance, and whether it is
-    visible, hidden or out of view."""
-
-    id: int
-    x: float
-    y: float
-    vx: float
-    vy: float
-    radius: float
-    area: float  # the area when fully visible (work px)
-    colour: np.ndarray
-    fill: float
-    aspect: float
-    first_seen: float
-    last_seen: float
-    box: tuple[int, int, int, int]
-    seen: int = 1
-    state: str = "visible"  # visible | hidden | out_of_view
-    hidden_since: float = 0.0
-    occluder_colour: np.ndarray | None = None
-    missing: int = 0
-    pending_check: int = 0  # frames left to compare appearance after coming back from hiding
-    last_area: float = 0.0
-    approach: float = 0.0  # d log(area) / dt, smoothed
-    born_in_open: bool = False
-    contrast: float = 0.0
-    shrinking: bool = False  # its last sighting showed less of it than a whole: going behind something
-    extras: dict = field(default_factory=dict)
-    path: list = field(default_factory=list)  # recent (t, x, y) of whole sightings, for velocity
-    top: np.ndarray | None = None  # colour of its upper and lower halves (identity.looks_apart)
-    bottom: np.ndarray | None = None
-
-    def fit_velocity(self) -> bool:
-        """Least-squares velocity over the recent whole sightings; False when too few."""
-        if len(self.path) < 3 or self.path[-1][0] - self.path[0][0] < 0.15:
-            return False
-        t, x, y = (np.array(v, np.float64) for v in zip(*self.path))
-        t = t - t.mean()
-        denom = float((t * t).sum())
-        self.vx = float((t * (x - x.mean())).sum() / denom)
-        self.vy = float((t * (y - y.mean())).sum() / denom)
-        return True
-
-    @property
-    def confirmed(self) -> bool:
-        return self.seen >= CONFIRM_FRAMES
-
-    @property
-    def trusted(self) -> bool:
-        """Followed long enough, moving steadily, standing out and rigid (its size steady, unlike a
-        walking person's outline): only then is its absence or change a surprise."""
-        areas = self.extras.get("whole_areas", [])
-        middle = float(np.median(areas)) if areas else 0.0
-        rigid = len(areas) >= 3 and float(np.median(np.abs(np.asarray(areas) - middle))) <= 0.08 * middle
-        return (len(self.path) >= 3 and rigid and self.contrast >= SALIENT_CONTRAST
-                and math.hypot(self.vx, self.vy) >= 5.0)
-
-    @property
-    def steady(self) -> bool:
-        """Its recent whole sightings lie on a straight line at an even pace (within STEADY_FIT of
-        its radius) over STEADY_SPAN_S at least: a thing coasting, not a hand or a walker that turns
-        and stops. Only such a path can be carried behind an occluder and held to: a person's hand
-        by their head, followed for three sightings, went "hidden" and then "missing" at z 28 on
-        intel/one-by-one-person-detection (and walkers on vtest at z 10-17)."""
-        if len(self.path) < STEADY_SIGHTINGS or self.path[-1][0] - self.path[0][0] < STEADY_SPAN_S:
-            return False
-        t, x, y = (np.array(v, np.float64) for v in zip(*self.path))
-        if float(np.diff(t).max()) > STEADY_GAP_S:
-            return False  # seen whole only now and then: its pace in between is not known
-        design = np.stack([np.ones_like(t), t - t.mean()], axis=1)
-        places = np.stack([x, y], axis=1)
-        coef, *_ = np.linalg.lstsq(design, places, rcond=None)  # one fit for x and y: rows start, pace
-        residual = float(((design @ coef - places) ** 2).mean(axis=0).sum())
-        # And the velocity it would be carried with is the one those sightings show (a thing seen
-        # whole while still, then only in part as it rushed off, has no pace to hold it to).
-        pace_x, pace_y = float(coef[1, 0]), float(coef[1, 1])
-        agrees = math.hypot(pace_x - self.vx, pace_y - self.vy) <= STEADY_PACE * max(math.hypot(self.vx, self.vy), 5.0)
-        return agrees and math.sqrt(residual) <= STEADY_FIT * max(self.radius, 2.0)
-
-    def predict(self, dt: float) -> tuple[float, float]:
-        return self.x + self.vx * dt, self.y + self.vy * dt
-
-
-@dataclass(frozen=True)
-class Violation:
-    """What the object memory did not expect of a track (missing, teleport, changed, popup), how much and
-    where."""
-
-    kind: str  # missing | teleport | changed | popup
-    magnitude: float
-    where: tuple[float, float]  # fractions of the view
-    track_id: int
-
-
-@dataclass(frozen=True)
-class ObjectStep:
-    """What one frame did to the object memory."""
-
-    violations: tuple[Violation, ...]
-    error: float  # object-level prediction error this frame (violations + benign misses)
-    shift: tuple[float, float]  # image shift since the previous frame (work px), head motion
 
 
 class ObjectMemory:
@@ -242,32 +128,6 @@ class ObjectMemory:
             track.y += dy
             track.path = [(t, x + dx, y + dy) for t, x, y in track.path]
 
-    def _footprint(self, img: np.ndarray, x: float, y: float, r: float,
-                   ahead: tuple[float, float] | None = None) -> np.ndarray:
-        """The pixels of a disc of 0.8 r around (x, y); with `ahead` (a direction), only its leading half."""
-        h, w = img.shape[:2]
-        r = max(2.0, r * 0.8)
-        x0, x1 = int(max(0, math.floor(x - r))), int(min(w, math.ceil(x + r) + 1))
-        y0, y1 = int(max(0, math.floor(y - r))), int(min(h, math.ceil(y + r) + 1))
-        if x0 >= x1 or y0 >= y1:
-            return np.zeros((0, 3), np.float32)
-        # A row and a column of offsets broadcast to the box: the same values as np.mgrid's full
-        # grids, without its overhead (~15 us a call, ~10 calls a tick on the gopro walk).
-        dx = np.arange(x0, x1)[None, :] + 0.5 - x
-        dy = np.arange(y0, y1)[:, None] + 0.5 - y
-        inside = dx ** 2 + dy ** 2 <= r * r
-        if ahead is not None and math.hypot(*ahead) > 0:
-            inside &= dx * ahead[0] + dy * ahead[1] >= 0
-        return img[y0:y1, x0:x1][inside]
-
-    def _in_view(self, x: float, y: float, margin: float = 0.0) -> bool:
-        w, h = self.size
-        return -margin <= x < w + margin and -margin <= y < h + margin
-
-    def _frac(self, x: float, y: float) -> tuple[float, float]:
-        w, h = self.size
-        return (min(1.0, max(0.0, x / w)), min(1.0, max(0.0, y / h)))
-
     def _gate(self, track: Track, t: float) -> float:
         away = t - track.last_seen
         return 1.5 * track.radius + 4.0 + 0.5 * math.hypot(track.vx, track.vy) * away
@@ -326,7 +186,7 @@ class ObjectMemory:
                 benign += 0.03 * min(norm, 1.0)  # small misses of the constant-velocity guess
         for ti, track in enumerate(self.tracks):
             if ti not in used_t:
-                violations += self._unmatched(img, track, t, predicted[track.id])
+                violations += judge_unmatched(track, img, self._foreground, t, predicted[track.id], self.size)
         # Identities of dropped tracks, for a newcomer that is one of them (identity.py), and of the
         # parts of a blob two things shared when it splits (merged_blobs.py): ids only, nothing here
         # changes what is matched, dropped or surprising.
@@ -424,81 +284,7 @@ class ObjectMemory:
         # Reported once: the track takes on its new look.
         track.pending_check = 0
         track.colour, track.fill, track.area, track.aspect = det.colour.copy(), det.fill, det.area, det.aspect
-        return [Violation("changed", min(change, 6.0), self._frac(det.x, det.y), track.id)]
-
-    def _unmatched(self, img: np.ndarray, track: Track, t: float, pred: tuple[float, float]) -> list[Violation]:
-        px, py = pred
-        if track.state == "out_of_view":
-            if t - track.last_seen > OUT_OF_VIEW_DROP_S:
-                track.extras["drop"] = True
-            return []
-        if not self._in_view(px, py, margin=-0.3 * track.radius):
-            track.state = "out_of_view"
-            track.x, track.y = px, py
-            return []
-        pixels = self._footprint(img, px, py, track.radius)
-        if len(pixels) == 0:
-            track.state = "out_of_view"
-            return []
-        shows = float((colour_distance(pixels, track.colour) < COLOUR_MATCH).mean())
-        if track.state == "visible":
-            if not track.confirmed:
-                track.extras["drop"] = True
-                return []
-            if shows >= 0.5:  # still there, only absorbed into the background (it stopped)
-                track.vx *= 0.5
-                track.vy *= 0.5
-                track.path = []
-                return []
-            if not (track.trusted and track.shrinking and track.steady):
-                # Gone at once, not covered bit by bit: lost by the detector, not hidden. Or its
-                # path was no straight coast: where it would come out is anyone's guess.
-                track.extras["drop"] = True
-                return []
-            # The mask taken within the disc first, then made float: not the whole frame each call.
-            covering = self._footprint(self._foreground[..., None], px, py, track.radius).astype(np.float32)
-            if float(covering.mean()) > 0.3:
-                # Behind something that moves (a passer-by): where it comes out is anyone's guess.
-                track.extras["drop"] = True
-                return []
-            track.state = "hidden"
-            track.hidden_since = t
-            track.occluder_colour = np.median(pixels, axis=0)
-            return []
-        # Hidden: should it be seen by now? Only where its occluder no longer covers its place.
-        if t - track.hidden_since > HIDDEN_DROP_S:
-            track.extras["drop"] = True
-            return []
-        # Judged on the leading half of where it should be: the trailing half is where a track
-        # that lags the object (a velocity fitted a little low while it went in) expects it to
-        # still show, and there the background next to the occluder was taken for "missing"
-        # (a plausible occlusion scene, 15.6 px/s fitted as 11.2). An object that should have
-        # come out shows its leading half first, so permanence is judged as early as before.
-        pixels = self._footprint(img, px, py, track.radius, ahead=(track.vx, track.vy))
-        if len(pixels) == 0:
-            return []
-        open_view = colour_distance(pixels, track.occluder_colour) >= OCCLUDER_MATCH
-        expected = float(open_view.mean())
-        if expected < 0.25:
-            return []
-        uncovered = pixels[open_view]
-        if float((colour_distance(uncovered, track.colour) < COLOUR_MATCH).mean()) >= 0.4:
-            return []  # it is coming out (too little of it yet to be detected)
-        # Absence shows as the background where the thing should be. Something else standing
-        # there (another passer-by it came out beside, a blob it merged with) says nothing about
-        # it: on vtest a walker passing behind the lamp-post sign came out next to another and
-        # was reported "missing" for half a second (z 10-18).
-        ahead = (track.vx, track.vy)
-        in_front = self._footprint(self._foreground[..., None], px, py, track.radius, ahead=ahead).astype(np.float32)
-        if len(in_front) == len(pixels) and float(in_front[open_view].mean()) > 0.5:
-            return []
-        track.missing += 1
-        if track.missing > MISSING_DROP:
-            track.extras["drop"] = True
-            return []
-        contrast = float(colour_distance(np.median(uncovered, axis=0), track.colour))
-        magnitude = expected * min(3.0, contrast / 50.0)
-        return [Violation("missing", magnitude, self._frac(px, py), track.id)] if magnitude > 0.3 else []
+        return [Violation("changed", min(change, 6.0), view_fraction(self.size, det.x, det.y), track.id)]
 
     def _name_late(self, track: Track, det: Detection, t: float) -> None:
         """A track born under a fresh id, confirmed now and not shown yet: is it a dropped thing after
@@ -533,7 +319,7 @@ class ObjectMemory:
                 twin = min(twins, key=lambda tr: math.hypot(tr.x - det.x, tr.y - det.y))
                 px, py = twin.predict(t - twin.last_seen)
                 excess = math.hypot(det.x - px, det.y - py) / self._gate(twin, t)
-                out.append(Violation("teleport", min(6.0, 1.0 + excess), self._frac(det.x, det.y), twin.id))
+                out.append(Violation("teleport", min(6.0, 1.0 + excess), view_fraction(self.size, det.x, det.y), twin.id))
                 # The jumper is the hidden one, seen again: keep its identity.
                 twin.x, twin.y, twin.state, twin.last_seen, twin.box = det.x, det.y, "visible", t, det.box
                 twin.missing = 0

@@ -26,11 +26,12 @@ from glasses_agent.world_model import recognition as rec
 from glasses_agent.world_model.egomotion import EgoMotion, Motion
 from glasses_agent.world_model.extrapolation import NOTHING, MotionExtrapolation, Unexplained
 from glasses_agent.world_model.foreground import BackgroundModel
-from glasses_agent.world_model.objects import ObjectMemory, ObjectStep
+from glasses_agent.world_model.objects import ObjectMemory
 from glasses_agent.world_model.out_of_view import Gone, OutOfViewMemory
 from glasses_agent.world_model.planner import FOV_RAD, plan_toward
 from glasses_agent.world_model.slots import SlotEvent, SlotTracker
 from glasses_agent.world_model.surprise import LatentSurprise, RunningStats, SoundChange, beyond_ordinary, combine, quadrant
+from glasses_agent.world_model.tracks import ObjectStep
 from streams.sync import Tick
 
 if TYPE_CHECKING:  # torch comes with these: the checkpoint loader imports them
