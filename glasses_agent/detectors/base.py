@@ -93,6 +93,26 @@ def time_to_contact(t: np.ndarray, size: np.ndarray) -> tuple[float, float]:
     return speeding if speeding[1] < SPEEDING_BETTER * steady[1] else steady
 
 
+# Slack on what a track's earlier sightings may measure against a thing closing at its time to
+# contact (see seen_bigger_before).
+HISTORY_TOL = 0.05
+
+
+def seen_bigger_before(sightings: Sequence[tuple], size_now: float, t_ns: int, tau: float,
+                       within_s: float = math.inf) -> bool:
+    """Whether any of `sightings` ((t_ns, size, ...), those within `within_s` of `t_ns`) was bigger
+    than a thing closing at a steady speed with time to contact `tau` now (size `size_now`) was
+    then: size_now tau / (tau + dt), give or take HISTORY_TOL (speeding up: smaller still). Scenery
+    whose outline jumps or flickers (a patch taking in a strip of its neighbour, a gap between
+    passers-by widening) was there before at about its present size; a thing that came near has
+    been smaller all along."""
+    for t_then, size, *_ in sightings:
+        dt = (t_ns - t_then) / 1e9
+        if dt <= within_s and size > size_now * tau / (tau + dt) * (1 + HISTORY_TOL):
+            return True
+    return False
+
+
 # A thing that is already a fair part of the view and swells fast needs no second of confirming
 # sightings: contact comes within it. Three sightings in a row (FAST_POINTS, over at most
 # FAST_SPAN_NS), each bigger on both axes than the one before by at least what a thing closing
@@ -102,7 +122,6 @@ FAST_TAU_S = 1.0
 FAST_POINTS = 3
 FAST_SPAN_NS = 350_000_000
 FAST_MIN_SIZE = 0.1  # size (fraction of the view's height) from which a thing is big enough for it
-FAST_HISTORY_TOL = 0.05  # slack on what the earlier sightings may measure (see fast_tau)
 FAST_SCATTER = 0.06  # relative scatter of 1 / size around the three-point fit above which it is not believed
 # A thing that will hit the wearer within a second swells about a point on itself (where it will
 # hit): every side of its box moves outward. Each side must take at least this share of the box's
@@ -144,11 +163,8 @@ def fast_tau(sightings: Sequence[tuple[int, float, tuple[float, float, float, fl
     tau, scatter = time_to_contact(np.array(t), np.array([s[1] for s in last]))
     if not tau < FAST_TAU_S or scatter > FAST_SCATTER or passing_by(t, [s[2] for s in last]):
         return math.inf
-    s_now = last[-1][1]
-    for t_then, size, _, _ in every[:-FAST_POINTS]:
-        dt = (t_ns - t_then) / 1e9
-        if size > s_now * tau / (tau + dt) * (1 + FAST_HISTORY_TOL):
-            return math.inf
+    if seen_bigger_before(every[:-FAST_POINTS], last[-1][1], t_ns, tau):
+        return math.inf
     return tau
 
 

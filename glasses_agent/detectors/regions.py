@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from glasses_agent.detectors.base import (TAU_TOLERANCE, Looming, confirmed_tau, fast_tau, passing_by, robust_line, strongest,
-                                          time_to_contact, urgency)
+from glasses_agent.detectors.base import (TAU_TOLERANCE, Looming, confirmed_tau, fast_tau, passing_by, robust_line,
+                                          seen_bigger_before, strongest, time_to_contact, urgency)
 
 FLAT_GRADIENT = 96.0  # Sobel colour gradient (Lab, 3x3) under which a pixel is inside a region
 RIM_PX = 1.5  # the rim (px) of an even region the gradient's own support (3x3 blur, 3x3 Sobel) leaves out of the flat mask
@@ -60,10 +60,6 @@ SPLIT_FILL = 0.7
 SPLIT_CONTRAST = COLOUR_TOL / 2
 RING_PX = 2
 SAME_SIZE = (0.7, 1.6)  # a region between these multiples of a track's last size may continue it
-# A time to contact is also given after two agreeing estimates (confirmed_tau asks three) when every
-# sighting of the track over the last WINDOW_NS is no bigger than a thing closing at that time to
-# contact would have been then, give or take HISTORY_TOL of its size (see _closing_all_along).
-HISTORY_TOL = 0.05
 
 
 @dataclass(frozen=True)
@@ -361,11 +357,8 @@ def _closing_all_along(track: _Track, t_ns: int) -> float:
     tol = TAU_TOLERANCE * max(now, 0.5)
     if not prev - (t_ns - t_prev) / 1e9 - tol <= now <= prev + tol:
         return math.inf
-    s_now = track.sightings[-1][1]
-    for t_then, size, _, _ in track.sightings:
-        dt = (t_ns - t_then) / 1e9
-        if dt <= WINDOW_NS / 1e9 and size > s_now * now / (now + dt) * (1 + HISTORY_TOL):
-            return math.inf
+    if seen_bigger_before(track.sightings, track.sightings[-1][1], t_ns, now, within_s=WINDOW_NS / 1e9):
+        return math.inf
     return now
 
 
