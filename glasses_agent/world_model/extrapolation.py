@@ -209,10 +209,13 @@ def splat_forward(image: np.ndarray, displacement: np.ndarray,
     h, w = image.shape[:2]
     source, target = splat_order(displacement) if order is None else order
     # Each pixel moved as one item (its channels' bytes together): numpy gathers and scatters
-    # single items of a flat array several times faster than rows of a (pixels, channels) array.
+    # single items of a flat array several times faster than rows of a (pixels, channels) array,
+    # and `take` and `put` (each index in turn, the last write winning as with indexing) faster
+    # again than indexing with an array (~0.1 ms a tick on a work frame).
     pixel = np.dtype((np.void, image.dtype.itemsize * (image.size // (h * w))))
     prediction = np.zeros_like(image)
-    prediction.view(pixel).reshape(h * w)[target] = np.ascontiguousarray(image).view(pixel).reshape(h * w)[source]
+    np.put(prediction.view(pixel).reshape(h * w), target,
+           np.take(np.ascontiguousarray(image).view(pixel).reshape(h * w), source))
     known = np.zeros(h * w, bool)
     known[target] = True
     return prediction, known.reshape(h, w)
