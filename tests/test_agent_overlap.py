@@ -182,3 +182,21 @@ def test_the_latent_prediction_made_beside_perception_is_the_one_the_step_would_
         late = stale.predict_latent(ctx.tick)
     assert len(contexts) == 40 and any(s.surprise_raw for s in said["inside"][5:])
     assert said["early"] == said["inside"] and said["stale"] == said["inside"]
+
+
+def test_the_pixel_half_with_its_flow_found_on_another_thread_finds_the_same():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from glasses_agent.context import TickContext
+    from glasses_agent.world_model import WorldModel
+    from streams.stages import FunctionStage
+
+    to_context = FunctionStage(lambda tick: TickContext(tick=tick), name="context")
+    ticks = [ctx.tick for ctx in run_test(build("demo", 0, duration_s=4.0).source, [to_context]).outputs["context"]]
+    alone, helped = WorldModel(None), WorldModel(None)
+    with ThreadPoolExecutor(max_workers=1) as beside:
+        pairs = [(alone.observe_pixels(tick), helped.observe_pixels(tick, beside)) for tick in ticks]
+    assert len(pairs) == 40 and sum(a.unexplained.score > 0 for a, _ in pairs) >= 3  # the extrapolation has things to say
+    for a, b in pairs:
+        assert (a.unexplained, a.objects, a.gone) == (b.unexplained, b.objects, b.gone)
+        assert a.motion.ok == b.motion.ok and np.array_equal(a.motion.homography, b.motion.homography)

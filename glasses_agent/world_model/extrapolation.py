@@ -89,6 +89,11 @@ def _lab(rgb: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(rgb, cv2.COLOR_RGB2Lab).astype(np.float32)
 
 
+def _grey(work: np.ndarray) -> np.ndarray:
+    """The grey uint8 frame the flow is found on, as `step` makes it."""
+    return cv2.cvtColor(np.clip(work, 0, 255).astype(np.uint8), cv2.COLOR_RGB2GRAY)
+
+
 _NOISES = (NOISE_L, NOISE_AB, NOISE_AB)
 _NEIGHBOURS = np.ones((3, 3), np.uint8)
 
@@ -251,9 +256,19 @@ class MotionExtrapolation:
         before two frames or without a believed head motion."""
         return self._own
 
-    def step(self, work: np.ndarray, t: float, motion: Motion | None = None) -> Unexplained:
+    def flow_back(self, work: np.ndarray) -> np.ndarray | None:
+        """The dense flow from this work frame back to the last one `step` took (None before one):
+        it needs nothing else of the tick, so the world model finds it on another thread while the
+        head's motion is measured, and hands it to `step` (same result)."""
+        grey = _grey(work)
+        if self._grey is None or self._grey.shape != grey.shape:
+            return None
+        return self._flow.calc(grey, self._grey, None)
+
+    def step(self, work: np.ndarray, t: float, motion: Motion | None = None, back: np.ndarray | None = None) -> Unexplained:
         """Judge the newest work frame (float RGB, the world model's shrunk frame) taken at `t` seconds.
-        `motion`: the head's motion from the last frame to this one (egomotion.py), when known."""
+        `motion`: the head's motion from the last frame to this one (egomotion.py), when known;
+        `back`: `flow_back(work)` when already found."""
         rgb = np.clip(work, 0, 255).astype(np.uint8)  # once, for both
         grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
         lab = _lab(rgb)
@@ -267,7 +282,8 @@ class MotionExtrapolation:
         h, w = grey.shape
         head = motion.scaled(w).homography if motion is not None and motion.ok else None
         # The flow from this frame back to the last: where each of this frame's pixels came from.
-        back = self._flow.calc(grey, self._grey, None)
+        if back is None:
+            back = self._flow.calc(grey, self._grey, None)
         if self._grid is None or self._grid.shape[:2] != (h, w):
             xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
             self._grid = np.stack([xs, ys], axis=-1)

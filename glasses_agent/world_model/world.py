@@ -14,6 +14,7 @@ forward over candidate head motions (planner.py).
 from __future__ import annotations
 
 from collections import deque
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -151,16 +152,23 @@ class WorldModel:
 
     # -- one tick ------------------------------------------------------------------------------
 
-    def observe_pixels(self, tick: Tick) -> PixelStep | None:
+    def observe_pixels(self, tick: Tick, beside: Executor | None = None) -> PixelStep | None:
         """The pixel half of a tick on its newest frame: ego-motion, the object memory's and the slots'
         steps. It needs no percept, so the agent runs it beside perception and hands the result to
-        `step(ctx, pixels)` (same result)."""
+        `step(ctx, pixels)` (same result). `beside`: a thread to find the extrapolation's dense flow
+        on while the rest runs here (same result: it reads the work frame and the extrapolation's
+        last frame, which nothing here writes before the extrapolation's step takes the flow)."""
         frame = tick.latest_video
         if frame is None or not frame.image.size:
             return None
         t = tick.t_ns / NS
         # Shrunk once for every part (ego-motion, object memory, slots: all at WORK_WIDTH px).
         work = BackgroundModel.work_image(frame.image)
+        # The extrapolation's dense flow (~1.2 ms, one OpenCV call that lets go of the GIL) needs
+        # nothing of the rest: on another thread it is found while the head's motion and the object
+        # memory's step are made here. (The object memory's step itself on another thread was
+        # slower alone: its Python holds the GIL that this thread's many short OpenCV calls wait for.)
+        flow_later = beside.submit(self.extrapolation.flow_back, work) if self.use_objects and beside is not None else None
         motion = self.ego.update(work, t, tick.imu)
         objects = self.objects.step(frame.image, t, work) if self.use_objects else None
         events = tuple(self.slots.step(frame.image, t, motion, work)) if self.use_objects and self.use_slots else ()
@@ -172,7 +180,10 @@ class WorldModel:
             gone = self.out_of_view.step(work, frame.t_ns / NS, head, self.extrapolation.own_motion)
         # At the frame's own time: a 15 frames/s clip ticked at 10 Hz is 67 or 133 ms a frame, and the
         # extrapolation carries motion over the real interval.
-        unexplained = self.extrapolation.step(work, frame.t_ns / NS, motion) if self.use_objects else NOTHING
+        unexplained = NOTHING
+        if self.use_objects:
+            back = flow_later.result() if flow_later is not None else None
+            unexplained = self.extrapolation.step(work, frame.t_ns / NS, motion, back)
         return PixelStep(motion, objects, events, unexplained, gone)
 
     def predict_latent(self, tick: Tick) -> Prediction | None:

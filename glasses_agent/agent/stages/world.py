@@ -8,7 +8,8 @@ its own thread (they share no state): the object memory on the newest frame (`ob
 and the latent dynamics' prediction from the last ticks' grids and the head motion
 (`predict_latent`). The rest (the prediction's error, surprise, recognition) then waits for the
 percept. With both on one thread (~3.5 + 1.3 ms a tick alone on the gopro walk) they were the
-longest of the work beside perception, so each tick waited for them.
+longest of the work beside perception, so each tick waited for them. The pixel half, still the
+longest, finds the extrapolation's dense flow on a third thread while it measures the head's motion.
 """
 
 from __future__ import annotations
@@ -36,12 +37,15 @@ class WorldStage(Stage, EarlyStart):
         self.world = world
         self.prediction_stats = StageStats()  # the latent prediction started early, on its own thread
         self._prediction_worker: ThreadPoolExecutor | None = None
+        self._flow_worker: ThreadPoolExecutor | None = None
 
     def begin(self, ctx: TickContext) -> None:
-        """Start the object memory's step and the latent prediction for this tick."""
-        pixels = start_in_worker(self, self.early_stats, self.world.observe_pixels, ctx.tick)
+        """Start the pixel half (the extrapolation's dense flow on a thread of its own beside the
+        rest) and the latent prediction for this tick."""
         if self._prediction_worker is None:
             self._prediction_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stage-world-predict")
+            self._flow_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stage-world-flow")
+        pixels = start_in_worker(self, self.early_stats, self.world.observe_pixels, ctx.tick, self._flow_worker)
         predicted = start_in_worker(self, self.prediction_stats, self.world.predict_latent, ctx.tick,
                                     worker=self._prediction_worker)
         self._pending = (ctx, (pixels, predicted))
@@ -57,7 +61,8 @@ class WorldStage(Stage, EarlyStart):
         return ctx
 
     async def stop(self) -> None:
-        if self._prediction_worker is not None:
-            self._prediction_worker.shutdown(wait=True)
-            self._prediction_worker = None
+        for worker in (self._prediction_worker, self._flow_worker):
+            if worker is not None:
+                worker.shutdown(wait=True)
+        self._prediction_worker = self._flow_worker = None
         await super().stop()
