@@ -149,12 +149,19 @@ class OutOfViewMemory:
         cols = corners[:, 0, None, None] + _SPAN[None, None, :]  # (M, 1, CELL)
         templates = previous[rows, cols]  # (M, CELL, CELL): every candidate at once, not one by one
         keep = templates.std(axis=(1, 2)) >= MIN_TEXTURE  # a blank wall: nothing there to miss
-        if own is not None:
-            moving = own[rows, cols]
-            keep &= np.hypot(moving[..., 0], moving[..., 1]).max(axis=(1, 2)) <= STILL_PX_S  # something in it moves on its own (a corner of a passer-by will leave it)
-        if len(taken):
-            nearest = np.abs(now[:, None, :] - taken[None, :, :]).max(axis=2).min(axis=1)
-            keep &= nearest >= STRIDE / 2  # kept already (it left partly on an earlier tick)
+        # Each further test only on the cells still kept (what it says of the others is not read):
+        # the two were a third and a quarter of this step's time on the gopro walk when run on all.
+        if own is not None and keep.any():
+            still = np.flatnonzero(keep)
+            moving = own[rows[still], cols[still]]
+            keep[still] = np.hypot(moving[..., 0], moving[..., 1]).max(axis=(1, 2)) <= STILL_PX_S  # something in it moves on its own (a corner of a passer-by will leave it)
+        if len(taken) and keep.any():
+            still = np.flatnonzero(keep)
+            # The larger of the two axes' distances, each axis on its own: numpy's reduction over
+            # a 2-long axis cost several times the two subtractions.
+            near = now[still]
+            nearest = np.maximum(np.abs(near[:, 0, None] - taken[None, :, 0]), np.abs(near[:, 1, None] - taken[None, :, 1])).min(axis=1)
+            keep[still] = nearest >= STRIDE / 2  # kept already (it left partly on an earlier tick)
         chosen = np.flatnonzero(keep)[:MAX_KEPT]
         if len(self.kept) + len(chosen) > MAX_KEPT:
             # Full (a walk takes the whole border out every tick, and little of it comes back): the
