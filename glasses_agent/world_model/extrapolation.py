@@ -120,9 +120,15 @@ class _Range:
         return cv2.max(cv2.max(cv2.subtract(value, self.high), cv2.subtract(self.low, value)), 0.0)
 
 
+def _planes(image: np.ndarray) -> list[np.ndarray]:
+    """An (H, W, C) image's channels, each a contiguous plane: the same as cv2.split, at under half
+    its cost on a work frame (three times a tick)."""
+    return [np.ascontiguousarray(image[..., c]) for c in range(image.shape[2])]
+
+
 def _ranges(image: np.ndarray) -> list[_Range]:
     """Each Lab channel's range within a pixel."""
-    return [_Range.of(plane) for plane in cv2.split(image)]  # split: each plane contiguous at once
+    return [_Range.of(plane) for plane in _planes(image)]
 
 
 def _error(seen: list[_Range], guess: np.ndarray) -> np.ndarray:
@@ -130,7 +136,7 @@ def _error(seen: list[_Range], guess: np.ndarray) -> np.ndarray:
     units, both ways: the seen pixel outside the guess's range nearby, and the guessed one outside
     the seen range; a misaligned edge is inside both, a thing gone is not."""
     largest = None
-    for range_seen, plane, noise in zip(seen, cv2.split(guess), _NOISES):
+    for range_seen, plane, noise in zip(seen, _planes(guess), _NOISES):
         range_guess = _Range.of(plane)
         error = cv2.min(range_guess.outside(range_seen.plane), range_seen.outside(range_guess.plane)) / noise
         largest = error if largest is None else cv2.max(largest, error)
