@@ -108,13 +108,12 @@ class BackgroundModel:
         bg = cv2.cvtColor(self.background, cv2.COLOR_RGB2GRAY)
         m = 4 + max(abs(rx), abs(ry))
 
-        def misfit(sx: int, sy: int) -> float:
-            moved = np.roll(bg, (sy, sx), axis=(0, 1))
-            return float(np.abs(moved[m:-m, m:-m] - cur[m:-m, m:-m]).mean())
-
         candidates = {(0, 0), (rx, ry), (rx, 0), (0, ry)}
-        best = min(candidates, key=lambda c: (misfit(*c), abs(c[0]) + abs(c[1])))
-        if best == (0, 0) or misfit(*best) > 0.9 * misfit(0, 0):
+        # Each candidate's misfit once (the best's and no shift's were found again, ~40 us each).
+        misfit = {(sx, sy): float(np.abs(np.roll(bg, (sy, sx), axis=(0, 1))[m:-m, m:-m] - cur[m:-m, m:-m]).mean())
+                  for sx, sy in candidates}
+        best = min(candidates, key=lambda c: (misfit[c], abs(c[0]) + abs(c[1])))
+        if best == (0, 0) or misfit[best] > 0.9 * misfit[(0, 0)]:
             return (0.0, 0.0)
         dx, dy = float(best[0]), float(best[1])
         matrix = np.float32([[1, 0, dx], [0, 1, dy]])
