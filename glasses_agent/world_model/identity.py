@@ -124,11 +124,12 @@ class LostIdentities:
                 if -overlap < best_cost:  # below every appearance match's cost
                     best, best_cost = g, -overlap
                 continue
-            dist, gate = reach(g, det, t)
-            if dist > gate:
-                continue
+            # The size test first: the cheaper of the two, and it turns most of them away.
             ratio = det.area / max(g.area, 1e-6)
             if not 1.0 / LOST_AREA_RATIO <= ratio <= LOST_AREA_RATIO:
+                continue
+            dist, gate = reach(g, det, t)
+            if dist > gate:
                 continue
             colour = look_distance(g, det)
             if colour > LOST_COLOUR:
