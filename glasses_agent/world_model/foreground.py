@@ -51,9 +51,11 @@ def exact_median(values: np.ndarray | list[float], axis: int | None = None) -> n
     if a.dtype.kind != "f" or a.ndim not in (1, 2) or (a.ndim == 2 and axis != 0) or len(a) == 0:
         return np.median(a, axis=axis)
     k = len(a) // 2
+    part = a.copy()  # np.partition's own copy and selection, without its wrapper's overhead (~90 calls a tick)
     if len(a) % 2:
-        return np.partition(a, k, axis=0)[k]
-    part = np.partition(a, (k - 1, k), axis=0)
+        part.partition(k, axis=0)
+        return part[k]
+    part.partition((k - 1, k), axis=0)
     return (part[k - 1] + part[k]) / 2
 
 
