@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from glasses_agent.world_model.identity import LostIdentities, looks_apart
-from glasses_agent.world_model.slots import iou
+from glasses_agent.world_model.slot_record import iou
 from glasses_agent.world_model.objects import ObjectMemory
 
 W, H = 160, 120

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from glasses_agent.world_model.foreground import Detection, colour_distance
-from glasses_agent.world_model.slots import iou
+from glasses_agent.world_model.slot_record import iou
 
 LOST_KEEP_S = 6.0  # a dropped identity is remembered this long (as long as a hidden thing is carried)
 LOST_COAST_S = 1.0  # its last velocity is carried on this long at most: a lost thing has often stopped
