@@ -6,9 +6,10 @@ object over busy scenery) has no even interior, and its blob of change runs ragg
 texture happens to match what lies behind it, so a size read off the box jitters by 10-40% from
 tick to tick at 10-15 px. Its texture, though, is the same texture made bigger: the frame now
 over the box is the earlier frame scaled up about the box by the thing's growth. So match them:
-scale the earlier frame (already aligned for the head's pan) about the box's centre by each of
-SCALES, slide it a few pixels (the thing drifts as it comes), and keep the scale whose best match
-leaves the least squared difference, refined between its neighbours. A thing closing at a steady
+scale the earlier frame (already aligned for the head's pan) about the box's centre by scales of
+SCALES (two PROBES first, then down the slope from the better one), slide it a few pixels (the thing
+drifts as it comes), and keep the scale whose best match leaves the least squared difference,
+refined between its neighbours. A thing closing at a steady
 speed grows by s = (tau + lag) / tau over the lag, so its time to contact now is lag / (s - 1).
 
 The match is believed only where the scaled earlier frame explains the box clearly better than
