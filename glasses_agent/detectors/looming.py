@@ -19,6 +19,7 @@ import numpy as np
 
 from glasses_agent.detectors.base import Looming, confirmed_tau, passing_by, robust_line, strongest, time_to_contact, urgency
 from glasses_agent.detectors.regions import TAU_GREW
+from glasses_agent.detectors.scale_match import appearance_scale, scale_tau
 
 DIFF_THRESHOLD = 28  # grey levels: below this a pixel did not change (sensor noise, compression)
 MIN_BLOB_FRACTION = 0.004  # blobs smaller than this share of the view are noise
@@ -35,6 +36,7 @@ TAU_WINDOW_NS = 500_000_000  # boxes this recent give the time to contact (see b
 TAU_POINTS = 4
 TAU_MIN_SIZE = 0.06  # sqrt(w h) of the blob under which it is too few pixels to time
 TAU_MAX_SCATTER = 0.06
+LOOK_GREW = 1.05  # growth of a blob's box over TAU_WINDOW_NS under which its appearance is not matched
 
 
 MAX_BLOBS = 3  # blobs of change followed at once (people walking by beside the thing coming)
@@ -47,6 +49,7 @@ class _BlobTrack:
     def __init__(self) -> None:
         self.boxes: deque[tuple[int, tuple[float, float], tuple[float, float, float, float]]] = deque(maxlen=HISTORY)
         self.taus: deque[tuple[int, float]] = deque()
+        self.scale_taus: deque[tuple[int, float]] = deque()  # (t_ns, time to contact from its appearance's scale)
         self.cut = False  # the latest box reaches the view's border (see LoomingCue._changes)
 
     @property
@@ -83,11 +86,12 @@ class LoomingCue:
         prev_t, prev = self._frames[0]
         if t_ns - prev_t < lag_ns * 0.75:
             return None
-        blobs = self._changes(prev, gray)
+        blobs, before, now = self._changes(prev, gray)
         self._tracks = self._follow(blobs, t_ns)
+        scaled = (before, now, (t_ns - prev_t) / 1e9)
         best: Looming | None = None
         for i, track in enumerate(self._tracks):
-            cue = self._cue(track, t_ns, growth=i == 0)
+            cue = self._cue(track, t_ns, growth=i == 0, scaled=scaled)
             self.strongest = strongest(self.strongest, cue)
             if cue is not None and (best is None or urgency(cue) > urgency(best)):
                 best = cue
@@ -110,9 +114,14 @@ class LoomingCue:
         return out
 
     @staticmethod
-    def _cue(track: _BlobTrack, t_ns: int, growth: bool) -> Looming | None:
+    def _cue(track: _BlobTrack, t_ns: int, growth: bool,
+             scaled: tuple[np.ndarray, np.ndarray, float] | None = None) -> Looming | None:
         box = track.boxes[-1][2]
         tau = confirmed_tau(track.taus, t_ns, _tau(track, t_ns))
+        if scaled is not None:
+            # The outline of a textured thing jitters; its texture grows as the thing does.
+            by_look = confirmed_tau(track.scale_taus, t_ns, _look_tau(track, t_ns, *scaled))
+            tau = min(tau, by_look)
         cue = Looming(score=0.0, box=box, growth_per_s=0.0, tau_s=tau) if math.isfinite(tau) else None
         if not growth or track.cut or len(track.boxes) < MIN_HISTORY or box[3] < MIN_SIZE:
             return cue  # (cut: coming into view or leaving it, its box grows by what the edge uncovers)
@@ -131,9 +140,11 @@ class LoomingCue:
         return Looming(score=float(score), box=box, growth_per_s=rate, tau_s=tau)
 
     @staticmethod
-    def _changes(prev: np.ndarray, cur: np.ndarray) -> list[tuple[tuple[float, float, float, float], bool]]:
+    def _changes(prev: np.ndarray, cur: np.ndarray
+                 ) -> tuple[list[tuple[tuple[float, float, float, float], bool]], np.ndarray, np.ndarray]:
         """The boxes of the MAX_BLOBS largest blobs of change (largest first), head shift undone,
-        each with whether it reaches the view's border."""
+        each with whether it reaches the view's border; and the two frames in grey (float), the
+        earlier one shifted onto this one."""
         # Colour matters: a red thing on a grey-green wall can have the wall's brightness.
         grey = (lambda im: cv2.cvtColor(im, cv2.COLOR_RGB2GRAY)) if cur.ndim == 3 else (lambda im: im)
         a, b = grey(prev).astype(np.float32), grey(cur).astype(np.float32)
@@ -141,6 +152,7 @@ class LoomingCue:
         shift = np.float32([[1, 0, dx], [0, 1, dy]])
         h, w = cur.shape[:2]
         aligned = cv2.warpAffine(prev, shift, (w, h), borderMode=cv2.BORDER_REPLICATE)
+        before = cv2.warpAffine(a, shift, (w, h), borderMode=cv2.BORDER_REPLICATE)
         diff = cv2.absdiff(cur, aligned)
         if diff.ndim == 3:  # the largest channel's change (max over a 3-long axis: 0.17 ms, planes: 0.006)
             diff = np.maximum(np.maximum(diff[..., 0], diff[..., 1]), diff[..., 2])
@@ -153,7 +165,7 @@ class LoomingCue:
         groups = cv2.dilate(mask, np.ones((GROUP_PX, GROUP_PX), np.uint8))
         n, labels = cv2.connectedComponents(groups, connectivity=8)
         if n <= 1:
-            return []
+            return [], before, b
         changed = labels[mask > 0]
         counts = np.bincount(changed, minlength=n)
         counts[0] = 0
@@ -175,7 +187,7 @@ class LoomingCue:
             edge = margin + 1
             cut = x <= edge or y <= edge or x + bw >= w - edge or y + bh >= h - edge
             out.append(((x / w, y / h, bw / w, bh / h), cut))
-        return out
+        return out, before, b
 
 
 def _tau(track: _BlobTrack, t_ns: int) -> float:
@@ -194,3 +206,21 @@ def _tau(track: _BlobTrack, t_ns: int) -> float:
     if passing_by(list(t), [b[2] for b in short]):
         return math.inf  # (scenery beside the path, or something going past)
     return max(tau_w, tau_h)  # both axes must close in: the slower one says when
+
+
+def _look_tau(track: _BlobTrack, t_ns: int, before: np.ndarray, now: np.ndarray, lag_s: float) -> float:
+    """Time to contact of a blob from how much its appearance grew over the lag (`scale_match`):
+    inf for a blob at the view's border, one whose box has not grown over the last TAU_WINDOW_NS
+    (however ragged its outline, a thing closing in at under ~3 s to contact grows by a fifth
+    or more in that time; most blobs, passers-by among them, end here before any matching), one
+    passing by (`passing_by`), or one whose growth is not believed."""
+    short = [b for b in track.boxes if t_ns - b[0] <= TAU_WINDOW_NS]
+    if track.cut or len(short) < 2:
+        return math.inf
+    (_, _, (_, _, w0, h0)), (_, _, (_, _, w1, h1)) = short[0], short[-1]
+    if w1 * h1 <= LOOK_GREW * LOOK_GREW * w0 * h0:
+        return math.inf
+    tau = scale_tau(appearance_scale(before, now, track.boxes[-1][2]), lag_s)
+    if math.isfinite(tau) and passing_by([(b[0] - short[0][0]) / 1e9 for b in short], [b[2] for b in short]):
+        return math.inf
+    return tau
