@@ -38,6 +38,8 @@ def has_twin(t_ns: np.ndarray, rows: np.ndarray, freqs: np.ndarray, beep: tuple[
     of frames at that pitch and level, as long, gated on and off, ending before the beep or starting after
     it, within span_ns of it."""
     start_ns, end_ns, pitch, beep_db = beep
+    if len(t_ns) == 0:
+        return False
     level, at_pitch = _peak(rows, freqs)
     at = (np.abs(level - beep_db) <= SAME_DB) & (np.abs(at_pitch - pitch) <= SAME_HZ)
     off = level <= beep_db - GATE_DB
