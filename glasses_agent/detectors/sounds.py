@@ -22,7 +22,9 @@ places as the loudest.
     on and off; a clink decays, a whine's pitch wanders). The repetition is the alarm: two beeps
     struck at one pitch (within REPEAT_HZ) within ALARM_SPAN_S (an alarm clock's pairs, a beeper,
     a smoke alarm's temporal-three), or one beep of LONG_BEEP_S that has switched off again (a smoke
-    alarm's half-second beeps; a tone still sounding is not a beep yet);
+    alarm's half-second beeps; a tone still sounding is not a beep yet), or one beep whose twin (the
+    same beep again at its pitch, as long and as loud, gated on and off) is in the spectra where a
+    clatter kept it from a ridge of its own (`detectors/gated_tones.py`);
   - a *ring*: a tone held HOLD_S at one pitch (within PITCH_TOL in RING_STEADY of its frames: a
     trill's sidebands pull the peak now and then, and its level beats), whose smooth trend covers
     no range (a siren's slow crest is not held) and whose level does not fall RING_OUT_DB a second
@@ -57,6 +59,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from glasses_agent.detectors.gated_tones import has_twin
 from glasses_agent.detectors.spectrum_history import SpectrumHistory
 
 FRAME = 1024  # samples at 16 kHz (64 ms; 15.6 Hz bins)
@@ -312,6 +315,13 @@ class CommonSounds:
             for b_start, _, b_pitch in struck[i + 1:]:
                 if b_start > a_end and abs(b_pitch - a_pitch) <= REPEAT_HZ:
                     return 0.5
+        # One clean beep, whose twin a clatter kept from a ridge of its own: the same beep again at its
+        # pitch in the spectra (`gated_tones`).
+        for r, (b_start, b_end, b_pitch) in beeps:
+            level = float(np.median([v for t, v in zip(r.t_ns, r.level) if b_start <= t <= b_end]))
+            t, rows, near = self._history.rows_near(int(np.searchsorted(self._freqs, b_pitch)), 2, since, t_ns)
+            if has_twin(t, rows, self._freqs[near], (b_start, b_end, b_pitch, level), int(ALARM_SPAN_S * 1e9)):
+                return 0.5
         return 0.0
 
     def _siren(self, t_ns: int) -> float:

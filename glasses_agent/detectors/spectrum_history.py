@@ -39,3 +39,11 @@ class SpectrumHistory:
         near = np.maximum(np.maximum(past[:, np.clip(bins - 1, 0, past.shape[1] - 1)], past[:, np.clip(bins, 0, past.shape[1] - 1)]),
                           past[:, np.clip(bins + 1, 0, past.shape[1] - 1)])
         return np.median(near, axis=0)
+
+    def rows_near(self, bin_: int, reach: int, since_ns: int, until_ns: int) -> tuple[np.ndarray, np.ndarray, slice]:
+        """(frame end t_ns ascending, their dB at the bins within `reach` of `bin_`, those bins) over the
+        frames ending in [since_ns, until_ns]."""
+        rows = np.flatnonzero((self._t_ns >= max(0, since_ns)) & (self._t_ns <= until_ns))
+        rows = rows[np.argsort(self._t_ns[rows])]
+        near = slice(max(0, bin_ - reach), min(self._db.shape[1], bin_ + reach + 1))
+        return self._t_ns[rows], self._db[rows, near], near

@@ -31,6 +31,8 @@ def add_targets(subparsers: Any) -> None:
     p.set_defaults(handler=cmd_eval_hazards)
     s = subparsers.add_parser("sounds", help="common alert sounds (alarm, siren) over real noise beds, per half")
     s.add_argument("--seeds", type=int, default=8, help="mixes per half")
+    s.add_argument("--half", choices=("tuning", "reporting", "both"), default="both",
+                   help="which half's mixes (tune on `tuning`; the reporting half is held out)")
     s.add_argument("--extra", action="append", default=[], metavar="KIND=FILE",
                    help="also lay this recording (of alarm or siren), from outside the shared data (a Debian "
                         "package's sound), over the tuning half's noise bed, in mixes of their own")
@@ -108,8 +110,9 @@ def cmd_eval_sounds(args: argparse.Namespace) -> int:
 
     data = _shared_or_exit()
     extra = _extra_recordings(args.extra)
+    halves = ("tuning", "reporting") if args.half == "both" else (args.half,)
     runs = {half: (clips("sounds", half, data), clips("speech", half, data), clips("noise", half, data)[0], None)
-            for half in ("tuning", "reporting")}
+            for half in halves}
     if extra:  # their own mixes, so the halves' figures stay what they are without them
         runs["extra"] = (list(extra), [], clips("noise", "tuning", data)[0], {p.stem: k for p, k in extra.items()})
     out = {}
