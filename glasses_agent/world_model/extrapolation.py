@@ -70,6 +70,15 @@ WHOLE_VIEW = 0.4  # a region larger than this share of the view is a change of v
 # Within this share of the work frame's width (8 px at 160) of where a region's pixels were carried,
 # a region on the next tick continues it: an animate thing's error moves with it, a little off its flow.
 CHAIN_REACH = 0.05
+# What the motion that really happened explains is only what it could have brought: a pixel of this
+# frame whose flow fetches it from more than BORROW_FAR px away (the head's motion taken out) is not
+# explained by a source that a pixel within BORROW_NEAR px of it already fetched (that source is still
+# where it was, shown by its own pixel). A thing that vanishes leaves its place to the background
+# beside it, and the flow, matching patches, fetches that background sideways into the hole: without
+# this the vanishing explained itself away (on the tuning pairs' vanishes the splat's guess erred
+# over 0.5-0.9 of the gone thing, the min of both guesses over 0.1-0.3). Work px, as the range test.
+BORROW_NEAR = 1.0
+BORROW_FAR = 2.0
 
 
 @dataclass(frozen=True)
@@ -268,6 +277,8 @@ class MotionExtrapolation:
         if self._grid is None or self._grid.shape[:2] != (h, w):
             xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
             self._grid = np.stack([xs, ys], axis=-1)
+        # Where the head's motion alone would fetch each pixel from, less the pixel itself (None without one).
+        head_back = None if head is None else _apply(np.linalg.inv(head), self._grid) - self._grid
         result = NOTHING
         if self._velocity is not None:
             if head is not None and self._own is not None:
@@ -281,16 +292,18 @@ class MotionExtrapolation:
             carried = np.zeros(h * w, np.int32)
             if self._regions is not None:
                 carried[order[1]] = self._regions.ravel()[order[0]]
-            result = self._judge(lab, predicted, known, _warp_back(self._lab, back, self._grid), carried.reshape(h, w))
+            own_back = back if head_back is None else back - head_back
+            result = self._judge(lab, predicted, known, _warp_back(self._lab, back, self._grid), carried.reshape(h, w),
+                                 _borrowed(back, own_back, self._grid))
         self._velocity = -back / dt
         # What the head's motion alone would have brought to each pixel, taken out: the rest is
         # the pixel's own motion in the world (None without a believed head motion).
-        self._own = None if head is None else -(back - (_apply(np.linalg.inv(head), self._grid) - self._grid)) / dt
+        self._own = None if head_back is None else -(back - head_back) / dt
         self._grey, self._lab, self._t = grey, lab, t
         return result
 
     def _judge(self, seen: np.ndarray, predicted: np.ndarray, known: np.ndarray, moved: np.ndarray,
-               carried: np.ndarray) -> Unexplained:
+               carried: np.ndarray, borrowed: np.ndarray) -> Unexplained:
         # Unforetold, and not what any motion from the last frame explains either (a hand that
         # starts to move, a thing pushed the other way: a change of motion, not of what is there).
         # The splat where something landed, the seen frame elsewhere (OpenCV's masked copy: the
@@ -298,7 +311,10 @@ class MotionExtrapolation:
         guess = cv2.copyTo(predicted, known.view(np.uint8), seen.copy())
         light = _light_change(guess, seen, known)
         seen_range = _ranges(seen)
-        error = np.minimum(_error(seen_range, _relit(guess, light)), _error(seen_range, _relit(moved, light)))
+        foretold = _error(seen_range, _relit(guess, light))
+        explained = _error(seen_range, _relit(moved, light))
+        explained[borrowed] = foretold[borrowed]  # fetched from what is still where it was: no explanation
+        error = np.minimum(foretold, explained)
         error[~known] = 0.0
         if self._expected is None:
             self._expected = np.zeros_like(error)
@@ -324,6 +340,21 @@ class MotionExtrapolation:
         continues = np.bincount(labels[inside], weights=before[inside], minlength=count) > 0
         self._pending = _Regions(np.where(continues, 0.0, masses), stats, centres)
         return result
+
+
+def _borrowed(back: np.ndarray, own_back: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """Pixels whose flow (`back`: where each came from) fetches them from afar (`own_back`: that
+    fetch less the head's motion) out of a source that a pixel which stayed put also fetched: the
+    source is still where it was, so it cannot also be what moved here (a forward-backward check
+    without a second flow: a gone thing's place filled from the background beside it)."""
+    h, w = back.shape[:2]
+    fetch = grid + back
+    source = (np.clip(np.rint(fetch[..., 1]), 0, h - 1).astype(np.int32) * w
+              + np.clip(np.rint(fetch[..., 0]), 0, w - 1).astype(np.int32)).ravel()
+    distance = cv2.magnitude(np.ascontiguousarray(own_back[..., 0]), np.ascontiguousarray(own_back[..., 1])).ravel()
+    kept = np.zeros(h * w, bool)
+    kept[source[distance <= BORROW_NEAR]] = True
+    return ((distance > BORROW_FAR) & kept[source]).reshape(h, w)
 
 
 @dataclass(frozen=True)
