@@ -184,10 +184,10 @@ def _apply(homography: np.ndarray, points: np.ndarray) -> np.ndarray:
     return cv2.perspectiveTransform(points.reshape(-1, 1, 2).astype(np.float64), homography).reshape(shape).astype(np.float32)
 
 
-def _warp_back(previous: np.ndarray, back: np.ndarray, grid: np.ndarray) -> np.ndarray:
+def _warp_back(previous: np.ndarray, fetch: np.ndarray) -> np.ndarray:
     """The previous frame moved by the flow that was found to this one (each pixel fetched from
-    where the flow says it came from): this frame as the motion that really happened explains it."""
-    fetch = grid + back
+    where the flow says it came from, `fetch`: the grid plus the flow back): this frame as the motion
+    that really happened explains it."""
     return cv2.remap(previous, fetch[..., 0], fetch[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
@@ -292,9 +292,10 @@ class MotionExtrapolation:
             carried = np.zeros(h * w, np.int32)
             if self._regions is not None:
                 carried[order[1]] = self._regions.ravel()[order[0]]
+            fetch = self._grid + back
             own_back = back if head_back is None else back - head_back
-            result = self._judge(lab, predicted, known, _warp_back(self._lab, back, self._grid), carried.reshape(h, w),
-                                 _borrowed(back, own_back, self._grid))
+            result = self._judge(lab, predicted, known, _warp_back(self._lab, fetch), carried.reshape(h, w),
+                                 _borrowed(fetch, own_back))
         self._velocity = -back / dt
         # What the head's motion alone would have brought to each pixel, taken out: the rest is
         # the pixel's own motion in the world (None without a believed head motion).
@@ -303,7 +304,7 @@ class MotionExtrapolation:
         return result
 
     def _judge(self, seen: np.ndarray, predicted: np.ndarray, known: np.ndarray, moved: np.ndarray,
-               carried: np.ndarray, borrowed: np.ndarray) -> Unexplained:
+               carried: np.ndarray, borrowed: np.ndarray | None) -> Unexplained:
         # Unforetold, and not what any motion from the last frame explains either (a hand that
         # starts to move, a thing pushed the other way: a change of motion, not of what is there).
         # The splat where something landed, the seen frame elsewhere (OpenCV's masked copy: the
@@ -313,7 +314,8 @@ class MotionExtrapolation:
         seen_range = _ranges(seen)
         foretold = _error(seen_range, _relit(guess, light))
         explained = _error(seen_range, _relit(moved, light))
-        explained[borrowed] = foretold[borrowed]  # fetched from what is still where it was: no explanation
+        if borrowed is not None:  # fetched from what is still where it was: no explanation
+            cv2.copyTo(foretold, borrowed.view(np.uint8), explained)
         error = np.minimum(foretold, explained)
         error[~known] = 0.0
         if self._expected is None:
@@ -342,19 +344,27 @@ class MotionExtrapolation:
         return result
 
 
-def _borrowed(back: np.ndarray, own_back: np.ndarray, grid: np.ndarray) -> np.ndarray:
-    """Pixels whose flow (`back`: where each came from) fetches them from afar (`own_back`: that
-    fetch less the head's motion) out of a source that a pixel which stayed put also fetched: the
-    source is still where it was, so it cannot also be what moved here (a forward-backward check
-    without a second flow: a gone thing's place filled from the background beside it)."""
-    h, w = back.shape[:2]
-    fetch = grid + back
-    source = (np.clip(np.rint(fetch[..., 1]), 0, h - 1).astype(np.int32) * w
-              + np.clip(np.rint(fetch[..., 0]), 0, w - 1).astype(np.int32)).ravel()
-    distance = cv2.magnitude(np.ascontiguousarray(own_back[..., 0]), np.ascontiguousarray(own_back[..., 1])).ravel()
+def _borrowed(fetch: np.ndarray, own_back: np.ndarray) -> np.ndarray | None:
+    """Pixels whose flow fetches them (`fetch`: from where, in the last frame) from afar (`own_back`:
+    that fetch less the head's motion) out of a source that a pixel which stayed put also fetched:
+    the source is still where it was, so it cannot also be what moved here (a forward-backward check
+    without a second flow: a gone thing's place filled from the background beside it). None where
+    nothing came from afar (most ticks of a still view)."""
+    h, w = own_back.shape[:2]
+    distance = cv2.magnitude(*cv2.split(own_back)).ravel()
+    far = np.flatnonzero(distance > BORROW_FAR)
+    if not len(far):
+        return None
+    # Each pixel's source rounded to the nearest pixel and kept in the frame, as flat indices.
+    nearest, _ = cv2.convertMaps(fetch, None, cv2.CV_16SC2, nninterpolation=True)
+    fx = np.clip(nearest[..., 0], 0, w - 1).astype(np.int32)
+    fy = np.clip(nearest[..., 1], 0, h - 1).astype(np.int32)
+    source = (fy * w + fx).ravel()
     kept = np.zeros(h * w, bool)
     kept[source[distance <= BORROW_NEAR]] = True
-    return ((distance > BORROW_FAR) & kept[source]).reshape(h, w)
+    borrowed = np.zeros(h * w, bool)
+    borrowed[far] = kept[source[far]]
+    return borrowed.reshape(h, w)
 
 
 @dataclass(frozen=True)
