@@ -15,7 +15,9 @@ outside the seen: an edge a pixel off lies inside both, a thing that is gone or 
 in units of a compressed frame's noise and in Lab colour, so that a thing turned into another of
 the same brightness still errs. What the motion that really happened explains (the last frame
 pulled along the new flow) is not counted either: a hand that starts to move, a box pushed the
-other way, change how things move, not what is there.
+other way, change how things move, not what is there. But the flow explains only what it could have
+brought: a pixel fetched from afar out of a source that a pixel which stayed put also fetched (the
+background beside a thing that vanished, matched sideways into its place) is judged by the guess alone.
 
 A place that errs every tick (a hand that keeps turning, leaves, a person's limbs) teaches an
 expected error there (a blurred running map), and each pixel's error is divided by it, so what
@@ -75,8 +77,8 @@ CHAIN_REACH = 0.05
 # explained by a source that a pixel within BORROW_NEAR px of it already fetched (that source is still
 # where it was, shown by its own pixel). A thing that vanishes leaves its place to the background
 # beside it, and the flow, matching patches, fetches that background sideways into the hole: without
-# this the vanishing explained itself away (on the tuning pairs' vanishes the splat's guess erred
-# over 0.5-0.9 of the gone thing, the min of both guesses over 0.1-0.3). Work px, as the range test.
+# this the vanishing explained itself away (on the 12 tuning pairs' vanishes the splat's guess erred
+# over 0.43-0.92 of the gone thing, the smaller of both guesses over 0.00-0.45). Work px, as the range test.
 BORROW_NEAR = 1.0
 BORROW_FAR = 2.0
 
@@ -349,7 +351,7 @@ def _borrowed(fetch: np.ndarray, own_back: np.ndarray) -> np.ndarray | None:
     that fetch less the head's motion) out of a source that a pixel which stayed put also fetched:
     the source is still where it was, so it cannot also be what moved here (a forward-backward check
     without a second flow: a gone thing's place filled from the background beside it). None where
-    nothing came from afar (most ticks of a still view)."""
+    nothing came from afar (about half the ticks of a tuning pair made on the gopro walk)."""
     h, w = own_back.shape[:2]
     distance = cv2.magnitude(*cv2.split(own_back)).ravel()
     far = np.flatnonzero(distance > BORROW_FAR)
