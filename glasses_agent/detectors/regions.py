@@ -26,6 +26,7 @@ import numpy as np
 
 from glasses_agent.detectors.base import (TAU_TOLERANCE, Looming, confirmed_tau, fast_tau, passing_by, robust_line,
                                           seen_bigger_before, strongest, time_to_contact, urgency)
+from glasses_agent.detectors.uncovered import SceneMemory
 
 FLAT_GRADIENT = 96.0  # Sobel colour gradient (Lab, 3x3) under which a pixel is inside a region
 RIM_PX = 1.5  # the rim (px) of an even region the gradient's own support (3x3 blur, 3x3 Sobel) leaves out of the flat mask
@@ -210,10 +211,12 @@ class RegionGrowthCue:
     def __init__(self) -> None:
         self._tracks: list[_Track] = []
         self._shape: tuple[int, ...] | None = None
+        self._memory = SceneMemory()  # earlier frames: was a growing region there before (uncovered)?
         self.strongest: Looming | None = None  # this frame's highest-scoring cue (fastest steady growth)
 
     def reset(self) -> None:
         self._tracks.clear()
+        self._memory.reset()
         self.strongest = None
 
     def update(self, image: np.ndarray, t_ns: int) -> Looming | None:
@@ -231,9 +234,14 @@ class RegionGrowthCue:
         best: Looming | None = None
         for track in self._tracks:
             cue = self._growth(track, t_ns, image.shape[:2])
+            if cue is not None and math.isfinite(cue.tau_s) and self._memory.was_there(
+                    seg[0], t_ns, cue.box, track.colour, cue.tau_s):
+                # Background a passer-by moved off, not a thing coming: no time to contact.
+                cue = Looming(score=cue.score, box=cue.box, growth_per_s=cue.growth_per_s) if cue.score > 0 else None
             self.strongest = strongest(self.strongest, cue)
             if cue is not None and (best is None or urgency(cue) > urgency(best)):
                 best = cue
+        self._memory.remember(t_ns, seg[0])
         return best
 
     def _match(self, found: list[Region], t_ns: int) -> list[_Track]:
