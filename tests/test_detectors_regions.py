@@ -187,6 +187,24 @@ def test_a_thing_that_stood_still_and_then_comes_is_timed_by_agreeing_estimates(
     assert all(tau == pytest.approx(true, rel=0.35) for true, tau, _ in timed)
 
 
+@pytest.mark.parametrize("jump_tick", [17, 20])
+def test_a_small_thing_whose_outline_jumps_once_is_still_timed_in_time(jump_tick):
+    # k 0.25, as above, but one sighting a tick or two before it is timed reads as big as the thing
+    # will be 0.2 s later (a pixel of jitter at 8 px: the gopro walk's dark disc, 0.112 then
+    # 0.108). One such sighting is not scenery that was there before: two in a row would be.
+    from glasses_agent.scoring.overlays import Approach
+
+    cue, scenery = RegionGrowthCue(), _scenery()
+    thing = Approach(0.0, 4.0, k=0.25, x0=0.5, x1=0.5, y0=0.65, y1=0.65, color=(30, 30, 36))
+    timed = []
+    for i in range(40):
+        c = cue.update(thing.paint(_frame(scenery, i, None), i / 10 + (0.2 if i == jump_tick else 0.0)), i * TICK_NS)
+        if c is not None and np.isfinite(c.tau_s):
+            timed.append((4.0 - i / 10, c.tau_s))
+    assert timed and timed[0][0] >= 1.7 - 1e-9  # no later than 0.3 s after its time to contact falls under 2 s
+    assert all(tau == pytest.approx(true, rel=0.35) for true, tau in timed)
+
+
 @pytest.mark.parametrize("swell_ticks", [4, 5])
 def test_a_patch_that_was_there_and_swells_for_half_a_second_gets_no_short_time_to_contact(swell_ticks):
     # A gap widening between two passers-by, foliage taking in a neighbour: a patch seen at its size

@@ -356,7 +356,10 @@ def _closing_all_along(track: _Track, t_ns: int) -> float:
     at this time to contact was: at WINDOW_NS's older sightings, a thing closing at a steady speed
     with time to contact tau now had size s_now * tau / (tau + dt) (speeding up: smaller still).
     A track seen only since it came near enough has no such sightings: its two estimates do
-    (a thing that stood still and then comes waits for the TAU_AGREE agreeing ones)."""
+    (a thing that stood still and then comes waits for the TAU_AGREE agreeing ones). It takes
+    two such sightings in a row: a small thing's size jitters by a pixel (one sighting 5% big),
+    and a widening gap between passers-by, which a single sighting let in at 7-10% slack, is
+    background uncovered (`uncovered`)."""
     if len(track.taus) < 2:
         return math.inf
     (t_prev, prev), (_, now) = track.taus[-2], track.taus[-1]
@@ -365,7 +368,7 @@ def _closing_all_along(track: _Track, t_ns: int) -> float:
     tol = TAU_TOLERANCE * max(now, 0.5)
     if not prev - (t_ns - t_prev) / 1e9 - tol <= now <= prev + tol:
         return math.inf
-    if seen_bigger_before(track.sightings, track.sightings[-1][1], t_ns, now, within_s=WINDOW_NS / 1e9):
+    if seen_bigger_before(track.sightings, track.sightings[-1][1], t_ns, now, within_s=WINDOW_NS / 1e9, in_row=2):
         return math.inf
     return now
 
