@@ -234,3 +234,20 @@ def test_a_region_whose_size_steps_once_between_two_steady_sizes_gets_no_time_to
         if c is not None and np.isfinite(c.tau_s):
             timed.append(i)
     assert timed == []
+
+
+def test_a_textured_thing_whose_even_piece_grows_slower_than_it_is_timed_by_its_appearance(shared_data):
+    # `eval hazards`' own tuning case: a crop of vtest flown at sam2_03's still camera. The region
+    # cue finds a light piece of the crop run into the table, whose outline grows slower than the
+    # crop (0.134 -> 0.149 while the crop 0.145 -> 0.194): its estimates came 0.64 s late. Its
+    # appearance grows as the crop does.
+    from glasses_agent.scoring import hazard_eval as he
+    from glasses_agent.scoring.overlays import Approach
+
+    crop = he.load_ticks(shared_data / "video/vtest.avi", max_s=12.1).images[120][97:177, 166:246].copy()
+    clip = he.load_ticks(shared_data / "video/sam2_03_blocks.mp4", max_s=6.0)
+    thing = Approach(1.33736964800355, 4.961264812427982, k=0.4, x0=0.2, x1=0.3, y0=0.5601493180708361,
+                     y1=0.6038462339352942, texture=crop)  # (drawn by `approach_cases`, seed 0)
+    result = he.run_case(clip, he.Case(clip.path, thing, "texture"))
+    assert result.hit, (result.warned_ns, result.due_ns)  # <= 0.3 s after tau < 2 s, within an hour
+    assert result.false_before == 0

@@ -8,7 +8,8 @@ second ago (a thing closing at a steady speed with time to contact tau filled
 (tau / (tau + dt))^2 of its present area dt seconds before, less if it speeds up). Uncovered
 background was there before the passer-by came: at some moment in the last few seconds nearly
 all of its present pixels already looked as they do now, at the same place once the head's pan
-is undone (the view's shift, by phase correlation, as the change cue undoes it).
+is undone (the view's shift, by phase correlation as the change cue measures it: between each
+kept frame and the one before, summed, and from the newest kept to now: ~0.1 ms each).
 
 So `SceneMemory` keeps a few earlier frames (Lab, one every STEP_NS over the last KEEP_NS) and,
 asked about a region about to be timed, compares the region's pixels now with the same pixels
@@ -28,7 +29,7 @@ from collections import deque
 import cv2
 import numpy as np
 
-STEP_NS = 500_000_000  # an earlier frame kept this often (each compared costs a phase correlation, ~0.1 ms)
+STEP_NS = 500_000_000  # an earlier frame kept this often
 KEEP_NS = 3_000_000_000  # ...over this long (a passer-by takes a second or two to walk off a patch)
 SAME_COLOUR = 9.0  # Lab distance within which a pixel looks now as it did then (half regions.COLOUR_TOL)
 CLOSING_SHARE = 0.5  # earlier frames are compared only where a thing closing in filled at most this share then
@@ -40,7 +41,8 @@ class SceneMemory:
     """The last KEEP_NS of frames (Lab float32, one per STEP_NS), to ask whether a region was already there."""
 
     def __init__(self) -> None:
-        self._frames: deque[tuple[int, np.ndarray, np.ndarray]] = deque()  # (t_ns, Lab, its lightness alone)
+        # (t_ns, Lab, its lightness alone, where the view had moved by then (px, summed frame to frame))
+        self._frames: deque[tuple[int, np.ndarray, np.ndarray, tuple[float, float]]] = deque()
 
     def reset(self) -> None:
         self._frames.clear()
@@ -50,7 +52,13 @@ class SceneMemory:
         if self._frames and self._frames[-1][1].shape != lab.shape:
             self._frames.clear()
         if not self._frames or t_ns - self._frames[-1][0] >= STEP_NS:
-            self._frames.append((t_ns, lab, np.ascontiguousarray(lab[..., 0])))
+            lightness = np.ascontiguousarray(lab[..., 0])
+            moved = (0.0, 0.0)
+            if self._frames:  # one phase correlation a kept frame, not one a kept frame a question
+                _, _, last, (mx, my) = self._frames[-1]
+                (dx, dy), _ = cv2.phaseCorrelate(last, lightness)
+                moved = (mx + dx, my + dy)
+            self._frames.append((t_ns, lab, lightness, moved))
         while self._frames and self._frames[0][0] < t_ns - KEEP_NS:
             self._frames.popleft()
 
@@ -59,6 +67,8 @@ class SceneMemory:
         """Whether UNCOVERED_SHARE of the pixels of the region of `colour` in `box` (fractions of
         the view) of this frame `lab` looked as they do now in a kept frame (any one each) at least
         as old as a thing closing at `tau_s` needs to have filled at most CLOSING_SHARE of it."""
+        if not self._frames:
+            return False
         h, w = lab.shape[:2]
         x0, y0 = max(0, int(math.floor(box[0] * w))), max(0, int(math.floor(box[1] * h)))
         x1, y1 = min(w, int(math.ceil((box[0] + box[2]) * w))), min(h, int(math.ceil((box[1] + box[3]) * h)))
@@ -72,12 +82,12 @@ class SceneMemory:
         min_age_ns = tau_s * (1.0 / math.sqrt(CLOSING_SHARE) - 1.0) * 1e9 if math.isfinite(tau_s) else 0.0
         need = UNCOVERED_SHARE * int(mine.sum())
         seen = np.zeros_like(mine)
-        lightness = np.ascontiguousarray(lab[..., 0])
-        for t_then, then, then_lightness in self._frames:
+        _, _, newest, (nx, ny) = self._frames[-1]
+        (fx, fy), _ = cv2.phaseCorrelate(newest, np.ascontiguousarray(lab[..., 0]))
+        for t_then, then, _, (mx, my) in self._frames:
             if t_ns - t_then < min_age_ns:
                 break  # (oldest first: the rest are younger still)
-            (fx, fy), _ = cv2.phaseCorrelate(then_lightness, lightness)
-            dx, dy = int(round(fx)), int(round(fy))
+            dx, dy = int(round(nx - mx + fx)), int(round(ny - my + fy))
             # The pixel that was at (x, y) then is at (x + dx, y + dy) now.
             xs0, ys0 = x0 - dx, y0 - dy
             if xs0 < 0 or ys0 < 0 or xs0 + (x1 - x0) > w or ys0 + (y1 - y0) > h:
@@ -87,6 +97,7 @@ class SceneMemory:
             if int((seen & mine).sum()) >= need:
                 return True
         return False
+
 
 def _distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     d = a - b
