@@ -95,7 +95,8 @@ class DetectorSet:
             small = shrink(frame.image, REDUCED_WIDTH)
             luma = mean_luma(cv2.cvtColor(small, cv2.COLOR_RGB2GRAY) if small.ndim == 3 else small)
             if frame.seq != self._last_video_seq:  # a new frame: the cue measures change between frames
-                looming = _stronger(self.looming.update(small, frame.t_ns), self.regions.update(small, frame.t_ns))
+                by_change = self.looming.update(small, frame.t_ns)
+                looming = _stronger(by_change, self.regions.update(small, frame.t_ns, self.looming.frames_for_scale))
                 growing = strongest(self.looming.strongest, self.regions.strongest)
                 self._last_video_seq = frame.seq
             timings["looming_ms"] = (time.perf_counter() - t0) * 1e3

@@ -99,16 +99,20 @@ HISTORY_TOL = 0.05
 
 
 def seen_bigger_before(sightings: Sequence[tuple], size_now: float, t_ns: int, tau: float,
-                       within_s: float = math.inf) -> bool:
-    """Whether any of `sightings` ((t_ns, size, ...), those within `within_s` of `t_ns`) was bigger
-    than a thing closing at a steady speed with time to contact `tau` now (size `size_now`) was
-    then: size_now tau / (tau + dt), give or take HISTORY_TOL (speeding up: smaller still). Scenery
-    whose outline jumps or flickers (a patch taking in a strip of its neighbour, a gap between
-    passers-by widening) was there before at about its present size; a thing that came near has
-    been smaller all along."""
+                       within_s: float = math.inf, in_row: int = 1) -> bool:
+    """Whether `in_row` sightings in a row of `sightings` ((t_ns, size, ...), oldest first, those
+    within `within_s` of `t_ns`) were bigger than a thing closing at a steady speed with time to
+    contact `tau` now (size `size_now`) was then: size_now tau / (tau + dt), give or take
+    HISTORY_TOL (speeding up: smaller still). Scenery whose outline jumps or flickers (a patch
+    taking in a strip of its neighbour, a gap between passers-by widening) was there before at
+    about its present size; a thing that came near has been smaller all along (but for a pixel
+    of jitter on one sighting, which `in_row` 2 forgives)."""
+    run = 0
     for t_then, size, *_ in sightings:
         dt = (t_ns - t_then) / 1e9
-        if dt <= within_s and size > size_now * tau / (tau + dt) * (1 + HISTORY_TOL):
+        bigger = dt <= within_s and size > size_now * tau / (tau + dt) * (1 + HISTORY_TOL)
+        run = run + 1 if bigger else 0
+        if run >= in_row:
             return True
     return False
 

@@ -65,17 +65,22 @@ class LoomingCue:
         self._frames: deque[tuple[int, np.ndarray]] = deque()
         self._tracks: list[_BlobTrack] = []  # the largest blob's track first
         self.strongest: Looming | None = None  # this frame's highest-scoring cue (the largest blob's growth)
+        # This frame in grey and the one about LAG_S before it (shifted onto it), with the lag in
+        # seconds, for matching a thing's appearance (`scale_match`); None before there is one.
+        self.frames_for_scale: tuple[np.ndarray, np.ndarray, float] | None = None
 
     def reset(self) -> None:
         self._frames.clear()
         self._tracks.clear()
         self.strongest = None
+        self.frames_for_scale = None
 
     def update(self, image: np.ndarray, t_ns: int) -> Looming | None:
         """Feed the newest reduced frame (RGB, or grey); returns the cue of the most urgent blob:
         the soonest time to contact, else the largest blob's steady growth (`strongest` keeps the
         highest-scoring cue apart)."""
         self.strongest = None
+        self.frames_for_scale = None
         gray = image
         if self._frames and self._frames[-1][1].shape != gray.shape:
             self.reset()
@@ -88,10 +93,10 @@ class LoomingCue:
             return None
         blobs, before, now = self._changes(prev, gray)
         self._tracks = self._follow(blobs, t_ns)
-        scaled = (before, now, (t_ns - prev_t) / 1e9)
+        self.frames_for_scale = (before, now, (t_ns - prev_t) / 1e9)
         best: Looming | None = None
         for i, track in enumerate(self._tracks):
-            cue = self._cue(track, t_ns, growth=i == 0, scaled=scaled)
+            cue = self._cue(track, t_ns, growth=i == 0, scaled=self.frames_for_scale)
             self.strongest = strongest(self.strongest, cue)
             if cue is not None and (best is None or urgency(cue) > urgency(best)):
                 best = cue

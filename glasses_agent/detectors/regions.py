@@ -26,6 +26,8 @@ import numpy as np
 
 from glasses_agent.detectors.base import (TAU_TOLERANCE, Looming, confirmed_tau, fast_tau, passing_by, robust_line,
                                           seen_bigger_before, strongest, time_to_contact, urgency)
+from glasses_agent.detectors.scale_match import appearance_scale, scale_tau
+from glasses_agent.detectors.uncovered import SceneMemory
 
 FLAT_GRADIENT = 96.0  # Sobel colour gradient (Lab, 3x3) under which a pixel is inside a region
 RIM_PX = 1.5  # the rim (px) of an even region the gradient's own support (3x3 blur, 3x3 Sobel) leaves out of the flat mask
@@ -82,6 +84,7 @@ class _Track:
     last_ns: int
     sightings: deque = field(default_factory=lambda: deque(maxlen=16))  # (t_ns, size, box, extent)
     taus: deque = field(default_factory=deque)  # (t_ns, time to contact) of the last ticks
+    look_taus: deque = field(default_factory=deque)  # (t_ns, time to contact from its appearance's scale)
 
 
 def _segmentation(image: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -210,14 +213,19 @@ class RegionGrowthCue:
     def __init__(self) -> None:
         self._tracks: list[_Track] = []
         self._shape: tuple[int, ...] | None = None
+        self._memory = SceneMemory()  # earlier frames: was a growing region there before (uncovered)?
         self.strongest: Looming | None = None  # this frame's highest-scoring cue (fastest steady growth)
 
     def reset(self) -> None:
         self._tracks.clear()
+        self._memory.reset()
         self.strongest = None
 
-    def update(self, image: np.ndarray, t_ns: int) -> Looming | None:
-        """Feed the newest reduced RGB frame; returns the cue for the fastest-growing region."""
+    def update(self, image: np.ndarray, t_ns: int,
+               frames_for_scale: tuple[np.ndarray, np.ndarray, float] | None = None) -> Looming | None:
+        """Feed the newest reduced RGB frame; returns the cue for the fastest-growing region.
+        `frames_for_scale`: this frame in grey and an earlier one shifted onto it, with the lag
+        (`LoomingCue.frames_for_scale`), to time a growing region by its appearance too."""
         self.strongest = None
         if image.ndim != 3:
             return None  # colour is what holds a region together
@@ -228,12 +236,21 @@ class RegionGrowthCue:
         unseen = self._match(regions(image, seg), t_ns)
         for track in unseen:
             self._refind(track, seg[:2], t_ns)
+        # One appearance match a tick (~0.2 ms each; a walk's scenery offers one or two): the region
+        # whose outline grew most over the span.
+        grown = [(g, k) for k, tr in enumerate(self._tracks) if (g := _look_growth(tr, t_ns)) > 0]
+        looked = self._tracks[max(grown)[1]] if grown and frames_for_scale is not None else None
         best: Looming | None = None
         for track in self._tracks:
-            cue = self._growth(track, t_ns, image.shape[:2])
+            cue = self._growth(track, t_ns, image.shape[:2], frames_for_scale if track is looked else None)
+            if cue is not None and math.isfinite(cue.tau_s) and self._memory.was_there(
+                    seg[0], t_ns, cue.box, track.colour, cue.tau_s):
+                # Background a passer-by moved off, not a thing coming: no time to contact.
+                cue = Looming(score=cue.score, box=cue.box, growth_per_s=cue.growth_per_s) if cue.score > 0 else None
             self.strongest = strongest(self.strongest, cue)
             if cue is not None and (best is None or urgency(cue) > urgency(best)):
                 best = cue
+        self._memory.remember(t_ns, seg[0])
         return best
 
     def _match(self, found: list[Region], t_ns: int) -> list[_Track]:
@@ -299,14 +316,23 @@ class RegionGrowthCue:
         track.sightings.append((t_ns, r.size, r.box, r.extent))
 
     @staticmethod
-    def _growth(track: _Track, t_ns: int, shape: tuple[int, int]) -> Looming | None:
+    def _growth(track: _Track, t_ns: int, shape: tuple[int, int],
+                frames_for_scale: tuple[np.ndarray, np.ndarray, float] | None = None) -> Looming | None:
         if track.last_ns != t_ns:
             return None  # not seen this tick: no box to point at
-        tau = confirmed_tau(track.taus, t_ns, _tau(track, t_ns, shape))
+        outline = _tau(track, t_ns, shape)
+        tau = confirmed_tau(track.taus, t_ns, outline)
         if not math.isfinite(tau):
             tau = _closing_all_along(track, t_ns)
         if not math.isfinite(tau):
             tau = fast_tau(track.sightings, t_ns)  # big and swelling fast: no time to confirm
+        if frames_for_scale is not None:
+            look = _look_tau(track, t_ns, *frames_for_scale)
+            # Two measures of one thing's growth must agree: where the outline gives its own
+            # estimate, an appearance that reads otherwise is a thing changing shape.
+            if math.isfinite(outline) and math.isfinite(look) and abs(look - outline) > TAU_TOLERANCE * max(outline, 0.5):
+                look = math.inf
+            tau = min(tau, confirmed_tau(track.look_taus, t_ns, look))
         recent = [s for s in track.sightings if t_ns - s[0] <= WINDOW_NS]
         score, growth = 0.0, 0.0
         if len(recent) >= MIN_POINTS and recent[-1][1] >= MIN_SIZE and _grows_through(recent):
@@ -348,7 +374,10 @@ def _closing_all_along(track: _Track, t_ns: int) -> float:
     at this time to contact was: at WINDOW_NS's older sightings, a thing closing at a steady speed
     with time to contact tau now had size s_now * tau / (tau + dt) (speeding up: smaller still).
     A track seen only since it came near enough has no such sightings: its two estimates do
-    (a thing that stood still and then comes waits for the TAU_AGREE agreeing ones)."""
+    (a thing that stood still and then comes waits for the TAU_AGREE agreeing ones). It takes
+    two such sightings in a row: a small thing's size jitters by a pixel (one sighting 5% big),
+    and a widening gap between passers-by, which a single sighting let in at 7-10% slack, is
+    background uncovered (`uncovered`)."""
     if len(track.taus) < 2:
         return math.inf
     (t_prev, prev), (_, now) = track.taus[-2], track.taus[-1]
@@ -357,7 +386,7 @@ def _closing_all_along(track: _Track, t_ns: int) -> float:
     tol = TAU_TOLERANCE * max(now, 0.5)
     if not prev - (t_ns - t_prev) / 1e9 - tol <= now <= prev + tol:
         return math.inf
-    if seen_bigger_before(track.sightings, track.sightings[-1][1], t_ns, now, within_s=WINDOW_NS / 1e9):
+    if seen_bigger_before(track.sightings, track.sightings[-1][1], t_ns, now, within_s=WINDOW_NS / 1e9, in_row=2):
         return math.inf
     return now
 
@@ -385,3 +414,24 @@ def _both_axes(short: list, shape: tuple[int, int]) -> bool:
         if not grew / AXES_AGREE - slack <= axis <= grew * AXES_AGREE + slack:
             return False
     return True
+
+
+def _look_growth(track: _Track, t_ns: int) -> float:
+    """How much a region seen this tick grew over TAU_WINDOW_NS, if it passes the outline's own
+    gates for a time to contact (`_tau`: TAU_POINTS sightings, TAU_MIN_SIZE, grown by TAU_GREW
+    and all along, not passing by); 0 otherwise (most regions, every tick)."""
+    short = [s for s in track.sightings if t_ns - s[0] <= TAU_WINDOW_NS]
+    if track.last_ns != t_ns or len(short) < TAU_POINTS or short[-1][1] < TAU_MIN_SIZE:
+        return 0.0
+    grew = short[-1][1] / short[0][1]
+    if grew < TAU_GREW or not _grows_through(short):
+        return 0.0
+    return 0.0 if passing_by([(s[0] - short[0][0]) / 1e9 for s in short], [s[2] for s in short]) else grew
+
+
+def _look_tau(track: _Track, t_ns: int, before: np.ndarray, now: np.ndarray, lag_s: float) -> float:
+    """A growing region's time to contact from how much its appearance grew over the lag
+    (`scale_match`; the region passed `_look_growth`): a region is even-coloured, but the thing it
+    is a piece of may not be (a patch of a printed or real object), and its outline then grows
+    more slowly than the thing does."""
+    return scale_tau(appearance_scale(before, now, track.sightings[-1][2]), lag_s)
