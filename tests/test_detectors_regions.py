@@ -6,7 +6,8 @@ import cv2
 import numpy as np
 import pytest
 
-from glasses_agent.detectors.regions import MIN_SIZE, RegionGrowthCue, regions
+from glasses_agent.detectors.region_segments import regions
+from glasses_agent.detectors.regions import MIN_SIZE, RegionGrowthCue
 
 H, W = 72, 128
 TICK_NS = 100_000_000
@@ -127,7 +128,7 @@ def test_walking_video_warns_only_when_a_disc_flies_at_the_wearer(shared_data):
 
 
 def test_the_fast_colour_distance_and_region_filter_equal_the_plain_ones_bit_for_bit():
-    from glasses_agent.detectors.regions import _inside, _inside_all, _segmentation, colour_distance
+    from glasses_agent.detectors.region_segments import _inside_all, colour_distance, inside_view, segmentation
 
     rng = np.random.default_rng(3)
     for seed in range(4):
@@ -135,10 +136,10 @@ def test_the_fast_colour_distance_and_region_filter_equal_the_plain_ones_bit_for
         colour = np.float32(rng.uniform(0, 255, 3))
         assert np.array_equal(colour_distance(labf, colour), np.linalg.norm(labf - colour, axis=2))
         image = _frame(_scenery(seed), 0, (0.5, 0.5, 0.3))
-        _, flat, _ = _segmentation(image)
+        _, flat, _ = segmentation(image)
         n, _, stats, _ = cv2.connectedComponentsWithStats(flat, connectivity=4)
         h, w = flat.shape
-        plain = [k for k in range(1, n) if _inside(*(int(v) for v in stats[k]), w, h)]
+        plain = [k for k in range(1, n) if inside_view(*(int(v) for v in stats[k]), w, h)]
         assert plain and _inside_all(stats, w, h) == plain
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from glasses_agent.actor.hazard import SceneExpansion, looming_warning
 from glasses_agent.detectors.base import Looming, confirmed_tau, passing_by
-from glasses_agent.detectors.regions import regions
+from glasses_agent.detectors.region_segments import regions
 from glasses_agent.world_model.egomotion import EgoMotion
 
 S = 1_000_000_000

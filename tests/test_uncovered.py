@@ -6,7 +6,8 @@ import cv2
 import numpy as np
 import pytest
 
-from glasses_agent.detectors.regions import RegionGrowthCue, _segmentation
+from glasses_agent.detectors.region_segments import segmentation
+from glasses_agent.detectors.regions import RegionGrowthCue
 from glasses_agent.detectors.uncovered import SceneMemory
 
 H, W = 72, 128
@@ -33,7 +34,7 @@ def _with_passer_by(view: np.ndarray, left_px: int) -> np.ndarray:
 
 
 def _lab(image: np.ndarray) -> np.ndarray:
-    return _segmentation(image)[0]
+    return segmentation(image)[0]
 
 
 def _box(x: float, y: float, w: float, h: float) -> tuple[float, float, float, float]:

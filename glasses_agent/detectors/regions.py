@@ -11,7 +11,8 @@ those wholly inside the view (a region cut by the frame edge changes size as the
 follow each by colour and position across ticks, and fit a robust line to its log size over
 about a second. A thing of nearly the colour of the scenery behind it (a dark thing against dark
 foliage, a light one over a light floor) runs into it as one sprawling patch; such patches are
-cut again where the colour steps more gently, and the compact pieces are followed too. Growth per second is the inverse time to contact; the score rises with it, as
+cut again where the colour steps more gently, and the compact pieces are followed too (the cutting:
+region_segments.py). Growth per second is the inverse time to contact; the score rises with it, as
 far as the growth is steady (its scatter is small) and the region is big enough to matter.
 """
 
@@ -26,15 +27,11 @@ import numpy as np
 
 from glasses_agent.detectors.base import (TAU_TOLERANCE, Looming, confirmed_tau, fast_tau, passing_by, robust_line,
                                           seen_bigger_before, strongest, time_to_contact, urgency)
+from glasses_agent.detectors.region_segments import (COLOUR_TOL, Region, colour_distance, inside_view, make_region, regions,
+                                                     segmentation)
 from glasses_agent.detectors.scale_match import appearance_scale, scale_tau
 from glasses_agent.detectors.uncovered import SceneMemory
 
-FLAT_GRADIENT = 96.0  # Sobel colour gradient (Lab, 3x3) under which a pixel is inside a region
-RIM_PX = 1.5  # the rim (px) of an even region the gradient's own support (3x3 blur, 3x3 Sobel) leaves out of the flat mask
-CHROMA_WEIGHT = 2.0  # 8-bit Lab squeezes colour: a dark thing on dark foliage differs mostly in hue
-MIN_AREA_PX = 12  # regions smaller than this (reduced pixels) are texture, not things
-MIN_FILL = 0.4  # share of its box a region fills: lower is a thin sprawl (a kerb, a branch)
-COLOUR_TOL = 18.0  # Lab distance within which a region keeps its identity from tick to tick
 MOVE_TOL = 0.2  # centre movement per tick (fraction of the view's diagonal) a track may make
 KEEP_NS = 350_000_000  # a track survives this long unseen (a tick where the region touched a neighbour)
 WINDOW_NS = 1_200_000_000  # sizes older than this do not enter the growth fit
@@ -50,31 +47,7 @@ TAU_GREW = 1.1  # growth over the span under which no fit is made (tau ~4 s or m
 TAU_MIN_SIZE = 0.05  # equivalent diameter under which a region is too few pixels to time
 AXES_AGREE = 1.6  # the box's width and height must each give a time to contact within this factor of the size's
 TAU_MAX_SCATTER = 0.06  # relative scatter of 1/size around the fit above which the time is not given
-# A patch of even colour too sprawling to be a thing, or cut by the view's edge, may hold one that
-# ran into scenery of nearly its colour: within such a patch (of at least SPLIT_AREA_PX), a gentler
-# colour step (SPLIT_GRADIENT) is an edge too, and the pieces that are compact (fill SPLIT_FILL of
-# their box; bits of split-up ground and foliage are ragged) and stand out from the ring of RING_PX
-# around them by SPLIT_CONTRAST (half the colour difference that tells two tracks apart; a patch of
-# ground set off by a shading step is its surroundings' colour) are regions as well.
-SPLIT_GRADIENT = 64.0
-SPLIT_AREA_PX = 4 * MIN_AREA_PX
-SPLIT_FILL = 0.7
-SPLIT_CONTRAST = COLOUR_TOL / 2
-RING_PX = 2
 SAME_SIZE = (0.7, 1.6)  # a region between these multiples of a track's last size may continue it
-
-
-@dataclass(frozen=True)
-class Region:
-    """An even-coloured region of the reduced frame: its box, centre, size and mean Lab colour."""
-
-    box: tuple[float, float, float, float]  # (x, y, w, h), fractions of the view
-    center: tuple[float, float]
-    size: float  # equivalent diameter: sqrt(4 area / pi), fraction of the view's height
-    colour: tuple[float, float, float]  # mean Lab
-    # Width and height from the pixels' spread (4 standard deviations: a disc's diameter), fractions
-    # of the view: a thin run into a neighbour moves the box's edge by pixels, the spread hardly.
-    extent: tuple[float, float] = (0.0, 0.0)
 
 
 @dataclass
@@ -85,125 +58,6 @@ class _Track:
     sightings: deque = field(default_factory=lambda: deque(maxlen=16))  # (t_ns, size, box, extent)
     taus: deque = field(default_factory=deque)  # (t_ns, time to contact) of the last ticks
     look_taus: deque = field(default_factory=deque)  # (t_ns, time to contact from its appearance's scale)
-
-
-def _segmentation(image: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The frame in Lab (float), the mask of pixels inside an even-coloured patch, and the colour
-    gradient the mask was cut from."""
-    lab = cv2.cvtColor(cv2.GaussianBlur(image, (3, 3), 0), cv2.COLOR_RGB2LAB).astype(np.float32)
-    grad = np.zeros(image.shape[:2], np.float32)
-    for c in range(3):
-        gx = cv2.Sobel(lab[..., c], cv2.CV_32F, 1, 0, ksize=3)
-        gy = cv2.Sobel(lab[..., c], cv2.CV_32F, 0, 1, ksize=3)
-        weight = 1.0 if c == 0 else CHROMA_WEIGHT
-        np.maximum(grad, weight * (np.abs(gx) + np.abs(gy)), out=grad)
-    return lab, (grad < FLAT_GRADIENT).astype(np.uint8), grad
-
-
-def _inside(x: int, y: int, bw: int, bh: int, area: int, w: int, h: int) -> bool:
-    """Wholly inside the view, big enough to be a thing and compact enough to be one."""
-    return (area >= MIN_AREA_PX and x > 0 and y > 0 and x + bw < w and y + bh < h
-            and area >= MIN_FILL * bw * bh)
-
-
-def _inside_all(stats: np.ndarray, w: int, h: int) -> list[int]:
-    """The labels (background 0 left out) that pass `_inside`, in order: the same test on the
-    whole stats table at once (a frame has ~80 components; one by one in Python it was ~0.15 ms)."""
-    x, y, bw, bh, area = (stats[:, i].astype(np.int64) for i in range(5))
-    ok = ((area >= MIN_AREA_PX) & (x > 0) & (y > 0) & (x + bw < w) & (y + bh < h)
-          & (area >= MIN_FILL * bw * bh))
-    ok[0] = False
-    return np.flatnonzero(ok).tolist()
-
-
-def colour_distance(labf: np.ndarray, colour: np.ndarray) -> np.ndarray:
-    """Per-pixel Lab distance to `colour`: np.linalg.norm(labf - colour, axis=2) bit for bit
-    (the same float32 squares summed in the same order), without its reduction over a
-    3-long axis (0.15 -> 0.04 ms on a 128x72 frame)."""
-    d = labf - colour
-    sq = d * d
-    return np.sqrt(sq[..., 0] + sq[..., 1] + sq[..., 2])
-
-
-def _region(x: int, y: int, bw: int, bh: int, area: int, centroid: np.ndarray, colour: tuple[float, float, float],
-            w: int, h: int, std: tuple[float, float]) -> Region:
-    # The flat mask stops RIM_PX short of the region's edge on every side: measured without its rim,
-    # a small thing's size is too small by a constant, its growth too fast and its time to contact
-    # too short (half the truth at 8 px).
-    return Region(box=((x - RIM_PX) / w, (y - RIM_PX) / h, (bw + 2 * RIM_PX) / w, (bh + 2 * RIM_PX) / h),
-                  center=(float(centroid[0]) / w, float(centroid[1]) / h),
-                  size=(math.sqrt(4 * area / math.pi) + 2 * RIM_PX) / h, colour=colour,
-                  extent=((4 * std[0] + 2 * RIM_PX) / w, (4 * std[1] + 2 * RIM_PX) / h))
-
-
-def regions(image: np.ndarray, seg: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> list[Region]:
-    """Regions of even colour wholly inside the view, biggest first, and the compact pieces of
-    sprawling ones (SPLIT_GRADIENT). `seg`: the frame's `_segmentation`, when already made."""
-    labf, flat, grad = seg if seg is not None else _segmentation(image)
-    n, labels, stats, centroids = cv2.connectedComponentsWithStats(flat, connectivity=4)
-    h, w = flat.shape
-    keep = _inside_all(stats, w, h)
-    out = _described(n, labels, stats, centroids, keep, labf) + _pieces(labels, stats, keep, labf, grad)
-    out.sort(key=lambda r: -r.size)
-    return out
-
-
-def _described(n: int, labels: np.ndarray, stats: np.ndarray, centroids: np.ndarray, keep: list[int],
-               labf: np.ndarray) -> list[Region]:
-    """The kept components as Regions (mean colour and pixel spread, by bincount over the frame)."""
-    if not keep:
-        return []
-    h, w = labels.shape
-    # Mean colour of each kept region in one pass (bincount per channel).
-    flat_labels = labels.reshape(-1)
-    counts = np.bincount(flat_labels, minlength=n).astype(np.float32)
-    means = [np.bincount(flat_labels, weights=labf[..., c].reshape(-1), minlength=n) / np.maximum(counts, 1)
-             for c in range(3)]
-    # ...and the spread of each region's pixels along x and y (their second moments, the same way).
-    gy, gx = np.indices((h, w), dtype=np.float32)
-    std = []
-    for g, c in ((gx.reshape(-1), centroids[:, 0]), (gy.reshape(-1), centroids[:, 1])):
-        second = np.bincount(flat_labels, weights=g * g, minlength=n) / np.maximum(counts, 1)
-        std.append(np.sqrt(np.maximum(second - c * c, 0.0)))
-    return [_region(*(int(v) for v in stats[k]), centroids[k], (float(means[0][k]), float(means[1][k]), float(means[2][k])),
-                    w, h, (float(std[0][k]), float(std[1][k]))) for k in keep]
-
-
-def _contrast(labf: np.ndarray, cut: np.ndarray, k: int, box: tuple[int, int, int, int], colour: np.ndarray) -> float:
-    """Lab distance from a piece's (label `k` of `cut`) mean colour to that of the ring of pixels
-    RING_PX around it."""
-    x, y, bw, bh = box
-    h, w = cut.shape
-    x0, y0, x1, y1 = max(0, x - RING_PX), max(0, y - RING_PX), min(w, x + bw + RING_PX), min(h, y + bh + RING_PX)
-    near = (cut[y0:y1, x0:x1] == k).astype(np.uint8)
-    ring = cv2.dilate(near, np.ones((2 * RING_PX + 1, 2 * RING_PX + 1), np.uint8)) > near
-    return float(np.linalg.norm(labf[y0:y1, x0:x1][ring].mean(axis=0) - colour)) if ring.any() else 0.0
-
-
-def _pieces(labels: np.ndarray, stats: np.ndarray, keep: list[int], labf: np.ndarray, grad: np.ndarray) -> list[Region]:
-    """The compact pieces of the big even patches that are not regions themselves, cut again where
-    the colour steps by SPLIT_GRADIENT (see there); few a frame, so each is measured in its own box."""
-    sprawl = stats[:, cv2.CC_STAT_AREA] >= SPLIT_AREA_PX
-    sprawl[0] = False
-    sprawl[keep] = False
-    if not sprawl.any():
-        return []
-    mask = (sprawl[labels] & (grad < SPLIT_GRADIENT)).astype(np.uint8)
-    _, cut, cut_stats, centroids = cv2.connectedComponentsWithStats(mask, connectivity=4)
-    h, w = labels.shape
-    out = []
-    for k in _inside_all(cut_stats, w, h):
-        x, y, bw, bh, area = (int(v) for v in cut_stats[k])
-        if area < SPLIT_FILL * bw * bh:
-            continue
-        mine = cut[y:y + bh, x:x + bw] == k
-        ys, xs = np.nonzero(mine)
-        colour = labf[y:y + bh, x:x + bw][mine].mean(axis=0)
-        if _contrast(labf, cut, k, (x, y, bw, bh), colour) < SPLIT_CONTRAST:
-            continue
-        colour = tuple(float(v) for v in colour)
-        out.append(_region(x, y, bw, bh, area, centroids[k], colour, w, h, (float(xs.std()), float(ys.std()))))
-    return out
 
 
 class RegionGrowthCue:
@@ -232,7 +86,7 @@ class RegionGrowthCue:
         if image.shape != self._shape:
             self._shape = image.shape
             self.reset()
-        seg = _segmentation(image)
+        seg = segmentation(image)
         unseen = self._match(regions(image, seg), t_ns)
         for track in unseen:
             self._refind(track, seg[:2], t_ns)
@@ -303,12 +157,12 @@ class RegionGrowthCue:
         x, y, bw, bh, area = (int(v) for v in stats[k])
         last_size = track.sightings[-1][1]
         size = math.sqrt(4 * area / math.pi) / h
-        if not _inside(x, y, bw, bh, area, w, h) or not SAME_SIZE[0] * last_size <= size <= SAME_SIZE[1] * last_size:
+        if not inside_view(x, y, bw, bh, area, w, h) or not SAME_SIZE[0] * last_size <= size <= SAME_SIZE[1] * last_size:
             return  # not the same thing any more (or not all of it in view)
         mine = labels == k
         mean = tuple(float(v) for v in labf[mine].mean(axis=0))
         ys, xs = np.nonzero(mine)
-        self._see(track, _region(x, y, bw, bh, area, centroids[k], mean, w, h, (float(xs.std()), float(ys.std()))), t_ns)
+        self._see(track, make_region(x, y, bw, bh, area, centroids[k], mean, w, h, (float(xs.std()), float(ys.std()))), t_ns)
 
     @staticmethod
     def _see(track: _Track, r: Region, t_ns: int) -> None:

@@ -31,10 +31,10 @@ import numpy as np
 
 STEP_NS = 500_000_000  # an earlier frame kept this often
 KEEP_NS = 3_000_000_000  # ...over this long (a passer-by takes a second or two to walk off a patch)
-SAME_COLOUR = 9.0  # Lab distance within which a pixel looks now as it did then (half regions.COLOUR_TOL)
+SAME_COLOUR = 9.0  # Lab distance within which a pixel looks now as it did then (half region_segments.COLOUR_TOL)
 CLOSING_SHARE = 0.5  # earlier frames are compared only where a thing closing in filled at most this share then
 UNCOVERED_SHARE = 0.8  # share of the region's pixels that looked the same then, from which it was there before
-MIN_PIXELS = 12  # fewer pixels than this (regions.MIN_AREA_PX) say nothing
+MIN_PIXELS = 12  # fewer pixels than this (region_segments.MIN_AREA_PX) say nothing
 
 
 class SceneMemory:
