@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from glasses_agent.world_model.extrapolation import MotionExtrapolation, splat_forward
+from glasses_agent.world_model.extrapolation import MotionExtrapolation
+from glasses_agent.world_model.flow_moves import splat_forward
 
 W, H = 160, 90
 VOE_DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "voe_dev"
@@ -119,7 +120,7 @@ def test_an_animate_thing_that_errs_every_tick_does_not_hide_a_thing_that_vanish
 
 @pytest.mark.skipif(not VOE_DEV.is_dir(), reason="../shared/data/voe_dev is not here")
 # sam2_04_coffee_1: the vanished thing's place was filled by the flow from the background beside it, which
-# still showed itself (the plausible twin peaked 0.17, the vanish 0.08 before extrapolation.BORROW_*).
+# still showed itself (the plausible twin peaked 0.17, the vanish 0.08 before flow_moves.BORROW_*).
 @pytest.mark.parametrize("name", ["real_permanence_vtest_1", "real_continuity_box_0", "real_constancy_sam2_04_coffee_0",
                                   "real_permanence_sam2_04_coffee_1"])
 def test_the_world_model_finds_the_broken_twin_on_real_footage(name):

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from glasses_agent.world_model import extrapolation as ex
+from glasses_agent.world_model.flow_moves import splat_forward
 from glasses_agent.world_model.foreground import colour_distance
 
 
@@ -50,7 +51,7 @@ def test_splat_forward_is_the_pixel_by_pixel_splat() -> None:
     # Whole-pixel and fractional moves, some off the frame, many landing on the same places.
     displacement = np.round(rng.normal(0, 3, (24, 32, 2)) * 2) / 2
     displacement[8:14, 10:20] = (4.3, -1.2)
-    predicted, known = ex.splat_forward(image, displacement.astype(np.float32))
+    predicted, known = splat_forward(image, displacement.astype(np.float32))
     expected, expected_known = _plain_splat(image, displacement.astype(np.float32))
     assert np.array_equal(known, expected_known)
     assert predicted.tobytes() == expected.tobytes()
