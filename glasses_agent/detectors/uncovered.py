@@ -29,6 +29,8 @@ from collections import deque
 import cv2
 import numpy as np
 
+from glasses_agent.detectors.region_segments import colour_distance
+
 STEP_NS = 500_000_000  # an earlier frame kept this often
 KEEP_NS = 3_000_000_000  # ...over this long (a passer-by takes a second or two to walk off a patch)
 SAME_COLOUR = 9.0  # Lab distance within which a pixel looks now as it did then (half region_segments.COLOUR_TOL)
@@ -75,7 +77,7 @@ class SceneMemory:
         if x1 <= x0 or y1 <= y0:
             return False
         patch = lab[y0:y1, x0:x1]
-        mine = _distance(patch, np.float32(colour)) <= SAME_COLOUR  # the region's own pixels in its box
+        mine = colour_distance(patch, np.float32(colour)) <= SAME_COLOUR  # the region's own pixels in its box
         if int(mine.sum()) < MIN_PIXELS:
             return False
         # A thing closing at tau filled (tau / (tau + dt))^2 of its present area dt ago.
@@ -93,14 +95,8 @@ class SceneMemory:
             if xs0 < 0 or ys0 < 0 or xs0 + (x1 - x0) > w or ys0 + (y1 - y0) > h:
                 continue  # that part of the view was not in sight then
             before = then[ys0:ys0 + (y1 - y0), xs0:xs0 + (x1 - x0)]
-            seen |= _distance(patch, before) <= SAME_COLOUR
+            seen |= colour_distance(patch, before) <= SAME_COLOUR
             if int((seen & mine).sum()) >= need:
                 return True
         return False
-
-
-def _distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    d = a - b
-    sq = d * d
-    return np.sqrt(sq[..., 0] + sq[..., 1] + sq[..., 2])
 
