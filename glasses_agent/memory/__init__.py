@@ -4,6 +4,7 @@ Light on purpose: no torch, and OpenCV only when a wearer who opted in keeps a f
 process (the agent, the CLI, a test's child) can write memory cheaply.
 """
 
+from glasses_agent.memory.database import default_memory_path
 from glasses_agent.memory.describe import clock_hour, clock_phrase
 from glasses_agent.memory.errors import (
     FramesNotKeptError,
@@ -16,7 +17,7 @@ from glasses_agent.memory.errors import (
 from glasses_agent.memory.migrations import CURRENT_VERSION
 from glasses_agent.memory.records import Enrollment, Feedback, LabelSummary, Sighting, Thumbnail
 from glasses_agent.memory.short_term import Entry, ShortTermMemory
-from glasses_agent.memory.store import MemoryStore, default_memory_path
+from glasses_agent.memory.store import MemoryStore
 
 __all__ = [
     "CURRENT_VERSION",

@@ -1,13 +1,6 @@
 """Persistent memory: one SQLite file, partitioned by wearer.
 
-Durability. The journal is WAL with `synchronous=NORMAL`. A commit then appends the transaction
-to the -wal file with write(2) before `COMMIT` returns, but does not fsync it. Once write(2) has
-returned, the bytes are in the kernel's page cache, which outlives the process: a SIGKILL (or a
-crash, or an OOM kill) at any moment loses nothing committed, and the next open replays the WAL.
-Only an OS crash or power loss can drop the last few commits, and even then WAL keeps the file
-consistent (never corrupt). FULL would fsync on every commit, a cost the agent would pay on
-every sighting for a failure (power loss) the glasses' battery management makes rare; pass
-`synchronous="FULL"` where that matters. tests/test_memory_crash.py SIGKILLs a writer 50+ times.
+Durability and where the file lives: database.py (WAL, opened private, migrated).
 
 Privacy. Every table has a `wearer` column and every statement here filters by the store's own
 wearer, which is fixed when the store is opened: the API has no way to read across wearers.
@@ -22,7 +15,6 @@ writes from its worker thread while the simulator may read.
 from __future__ import annotations
 
 import json
-import math
 import os
 import sqlite3
 import threading
@@ -34,51 +26,11 @@ from typing import Any
 
 import numpy as np
 
-from glasses_agent.memory.errors import (
-    FramesNotKeptError,
-    InvalidValueError,
-    MemoryStoreError,
-    NoDatabaseError,
-    UnknownNameError,
-)
-from glasses_agent.memory.migrations import CURRENT_VERSION, WEARER_TABLES, migrate, schema_version
+from glasses_agent.memory.database import BUSY_TIMEOUT_S, check_synchronous, default_memory_path, open_database
+from glasses_agent.memory.errors import FramesNotKeptError, InvalidValueError, MemoryStoreError, UnknownNameError
+from glasses_agent.memory.migrations import CURRENT_VERSION, WEARER_TABLES, schema_version
 from glasses_agent.memory.records import MODALITIES, VERDICTS, Enrollment, Feedback, LabelSummary, Sighting, Thumbnail
-
-DB_NAME = "memory.sqlite3"
-BUSY_TIMEOUT_S = 5.0
-
-
-def default_memory_path() -> Path:
-    """`$GLASSES_AGENT_HOME/memory.sqlite3`, else `$XDG_DATA_HOME` (~/.local/share)/glasses-agent/."""
-    home = os.environ.get("GLASSES_AGENT_HOME")
-    if home:
-        return Path(home).expanduser() / DB_NAME
-    data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(data).expanduser() / "glasses-agent" / DB_NAME
-
-
-def _json(value: Any, what: str) -> str:
-    try:
-        # allow_nan=False: NaN is not JSON, and a NaN parameter means a diverged critic.
-        return json.dumps(value, sort_keys=True, allow_nan=False, separators=(",", ":"))
-    except (TypeError, ValueError) as err:
-        raise InvalidValueError(f"{what} must be JSON-serialisable: {err}") from None
-
-
-def _unit(value: Any, what: str) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise InvalidValueError(f"{what} must be a number, got {value!r}") from None
-    if not math.isfinite(v) or not -0.05 <= v <= 1.05:
-        raise InvalidValueError(f"{what} must be normalised to 0..1, got {value!r}")
-    return min(1.0, max(0.0, v))  # a box a little outside the view is clipped to it
-
-
-def _name(value: Any, what: str = "name") -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidValueError(f"{what} must be a non-empty string, got {value!r}")
-    return value
+from glasses_agent.memory.values import json_text, nonempty_name, unit_value
 
 
 class MemoryStore:
@@ -94,49 +46,14 @@ class MemoryStore:
         synchronous: str = "NORMAL",
         busy_timeout_s: float = BUSY_TIMEOUT_S,
     ) -> None:
-        self.wearer = _name(wearer, "wearer")
+        self.wearer = nonempty_name(wearer, "wearer")
         self.keep_frames = bool(keep_frames)
         self.path = Path(path) if path is not None else default_memory_path()
-        if synchronous.upper() not in ("NORMAL", "FULL", "EXTRA"):
-            raise InvalidValueError(f"synchronous must be NORMAL, FULL or EXTRA, got {synchronous!r}")
+        check_synchronous(synchronous)
         self._lock = threading.RLock()
-        self._conn: sqlite3.Connection | None = None
-        if not self.path.exists():
-            if not create:
-                raise NoDatabaseError(f"no memory database at {self.path} (nothing has been remembered yet)")
-            self._create_private_file()
-        elif self.path.is_dir():
-            raise MemoryStoreError(f"{self.path} is a folder, expected a memory database file")
-        try:
-            conn = sqlite3.connect(
-                str(self.path), timeout=busy_timeout_s, isolation_level=None, check_same_thread=False
-            )
-        except sqlite3.Error as err:
-            raise MemoryStoreError(f"cannot open memory database {self.path}: {err}") from None
-        try:
-            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if str(mode).lower() != "wal":
-                raise MemoryStoreError(f"{self.path}: the file system refused WAL journaling (got {mode})")
-            conn.execute(f"PRAGMA synchronous = {synchronous.upper()}")
-            conn.execute("PRAGMA secure_delete = ON")
-            migrate(conn, where=f"memory database {self.path}")
-        except sqlite3.DatabaseError as err:
-            conn.close()
-            raise MemoryStoreError(f"{self.path} is not a usable memory database: {err}") from None
-        except BaseException:
-            conn.close()
-            raise
-        self._conn = conn
-
-    def _create_private_file(self) -> None:
-        # Memories are personal: the folder and the file (and so SQLite's -wal/-shm beside it,
-        # which copy the file's mode) are the owner's only.
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
-        except OSError as err:
-            raise MemoryStoreError(f"cannot create memory database {self.path}: {err.strerror or err}") from None
+        self._conn: sqlite3.Connection | None = open_database(
+            self.path, create=create, synchronous=synchronous, busy_timeout_s=busy_timeout_s
+        )
 
     # -- plumbing ------------------------------------------------------------------------------
 
@@ -204,17 +121,17 @@ class MemoryStore:
 
         `position` defaults to the box centre; `wall_time` to now.
         """
-        label = _name(label, "label")
+        label = nonempty_name(label, "label")
         if not isinstance(box, (tuple, list, np.ndarray)) or len(box) != 4:
             raise InvalidValueError(f"box must be (x, y, w, h), got {box!r}")
-        x, y, w, h = (_unit(v, f"box[{i}]") for i, v in enumerate(box))
+        x, y, w, h = (unit_value(v, f"box[{i}]") for i, v in enumerate(box))
         if position is None:
             position = (min(1.0, x + w / 2), min(1.0, y + h / 2))
         if not isinstance(position, (tuple, list, np.ndarray)) or len(position) != 2:
             raise InvalidValueError(f"position must be (x, y), got {position!r}")
-        px, py = (_unit(v, f"position[{i}]") for i, v in enumerate(position))
+        px, py = (unit_value(v, f"position[{i}]") for i, v in enumerate(position))
         wall = time.time() if wall_time is None else float(wall_time)
-        row = (self.wearer, label, int(t_ns), wall, x, y, w, h, px, py, _json(context or {}, "context"), str(source))
+        row = (self.wearer, label, int(t_ns), wall, x, y, w, h, px, py, json_text(context or {}, "context"), str(source))
         with self._write() as conn:
             cursor = conn.execute(
                 "INSERT INTO sightings (wearer, label, t_ns, wall_time, box_x, box_y, box_w, box_h,"
@@ -277,7 +194,7 @@ class MemoryStore:
         self, name: str, modality: str, prototype: np.ndarray, meta: dict[str, Any] | None = None
     ) -> Enrollment:
         """Teach a name. Enrolling it again averages the prototypes (running mean) and merges meta."""
-        name = _name(name)
+        name = nonempty_name(name)
         if modality not in MODALITIES:
             raise InvalidValueError(f"modality must be one of {', '.join(MODALITIES)}, got {modality!r}")
         vector = np.asarray(prototype, dtype=np.float64).reshape(-1)
@@ -305,7 +222,7 @@ class MemoryStore:
             conn.execute(
                 "INSERT OR REPLACE INTO enrollments (wearer, name, modality, prototype, dim, count, meta,"
                 " created_wall, updated_wall) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (self.wearer, name, modality, stored.tobytes(), stored.size, count, _json(merged, "meta"), created, now),
+                (self.wearer, name, modality, stored.tobytes(), stored.size, count, json_text(merged, "meta"), created, now),
             )
         return Enrollment(name, modality, stored.astype(np.float32), count, merged, created, now)
 
@@ -357,13 +274,13 @@ class MemoryStore:
     def log_prompt(self, prompt: dict[str, Any]) -> bool:
         """Keep a sent prompt record (needs "id", "t_ns", "kind"); False if that id is already logged."""
         try:
-            prompt_id, t_ns, kind = str(prompt["id"]), int(prompt["t_ns"]), _name(prompt["kind"], "kind")
+            prompt_id, t_ns, kind = str(prompt["id"]), int(prompt["t_ns"]), nonempty_name(prompt["kind"], "kind")
         except (KeyError, TypeError, ValueError) as err:
             raise InvalidValueError(f"a prompt record needs id, t_ns and kind: {err}") from None
         with self._write() as conn:
             cursor = conn.execute(
                 "INSERT OR IGNORE INTO prompts (wearer, id, t_ns, kind, record, logged_wall) VALUES (?, ?, ?, ?, ?, ?)",
-                (self.wearer, prompt_id, t_ns, kind, _json(prompt, "prompt"), time.time()),
+                (self.wearer, prompt_id, t_ns, kind, json_text(prompt, "prompt"), time.time()),
             )
             return cursor.rowcount == 1
 
@@ -392,7 +309,7 @@ class MemoryStore:
             cursor = conn.execute(
                 "INSERT INTO feedback (wearer, prompt_id, kind, verdict, context, t_ns, wall_time)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (self.wearer, str(prompt_id), _name(kind, "kind"), verdict, str(context), int(t_ns), wall),
+                (self.wearer, str(prompt_id), nonempty_name(kind, "kind"), verdict, str(context), int(t_ns), wall),
             )
             return int(cursor.lastrowid)
 
@@ -420,7 +337,7 @@ class MemoryStore:
         with self._write() as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO params (wearer, key, value, updated_wall) VALUES (?, ?, ?, ?)",
-                (self.wearer, _name(key, "key"), _json(value, "parameters"), time.time()),
+                (self.wearer, nonempty_name(key, "key"), json_text(value, "parameters"), time.time()),
             )
 
     # -- thumbnails (opt-in) -------------------------------------------------------------------
@@ -439,7 +356,7 @@ class MemoryStore:
             raise FramesNotKeptError(
                 f"frames are not kept for wearer {self.wearer!r}: the wearer has not opted in (keep_frames=True)"
             )
-        label = _name(label, "label")
+        label = nonempty_name(label, "label")
         from glasses_agent.memory import privacy  # cv2 loads only for wearers who keep frames
 
         blurred, faces = privacy.blur_faces(image_rgb)
@@ -519,4 +436,4 @@ class MemoryStore:
         }
 
 
-__all__ = ["CURRENT_VERSION", "MemoryStore", "default_memory_path"]
+__all__ = ["CURRENT_VERSION", "MemoryStore"]

@@ -211,7 +211,7 @@ def demo_source(seed: int, duration_s: float = DEMO_SECONDS) -> FrameSource:
 
 def agent_home(args: argparse.Namespace) -> Path:
     """The folder of the agent's files for devices served over MQTT: beside --memory, else the default home."""
-    from glasses_agent.memory.store import default_memory_path
+    from glasses_agent.memory.database import default_memory_path
 
     return Path(args.memory).expanduser().parent if getattr(args, "memory", None) else default_memory_path().parent
 

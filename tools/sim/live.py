@@ -206,7 +206,7 @@ def camera_driver(args: argparse.Namespace, agent: Any) -> LiveDriver:
 def mqtt_driver(args: argparse.Namespace, make_agent: Callable[[str], Any]) -> LiveDriver:
     """Serve devices over MQTT as `glasses-agent bridge` does, and watch `--device`'s session."""
     from firmware_bridge.bridge import Bridge
-    from glasses_agent.memory.store import default_memory_path
+    from glasses_agent.memory.database import default_memory_path
     from tools.commands.common import broker_address
 
     address = broker_address(args)
