@@ -217,6 +217,31 @@ def confirmed_tau(history: deque[tuple[int, float]], t_ns: int, tau: float) -> f
     return tau
 
 
+def agreed_now(outline: float, look: float, sightings: Sequence[tuple], t_ns: int,
+               within_s: float = math.inf) -> float:
+    """A time to contact given on the tick the outline's first estimate comes, when the thing's
+    appearance reads the same: inf otherwise.
+
+    The outline's estimates are confirmed by earlier ones (`confirmed_tau`, or two in a row and
+    the history check), which costs a tick or more after a small thing first becomes something
+    to time. Its appearance (`scale_match`: the box's content now against the frame LAG_S before,
+    scaled) is a second measure of the same growth, taken from the pixels inside the box rather
+    than its edge: a patch whose outline jumps (it took in a strip of its neighbour, a gap widened)
+    does not look like its earlier self made bigger, and a thing changing shape reads otherwise by
+    its appearance than by its outline. So where both are finite and agree within TAU_TOLERANCE,
+    and none of `sightings` ((t_ns, size, ...), oldest first; those within `within_s`) was seen
+    bigger two in a row than a thing closing at that time to contact was then
+    (`seen_bigger_before`), the slower of the two is given at once."""
+    if not (math.isfinite(outline) and math.isfinite(look)):
+        return math.inf
+    if abs(look - outline) > TAU_TOLERANCE * max(outline, 0.5):
+        return math.inf
+    tau = max(outline, look)
+    if seen_bigger_before(sightings, sightings[-1][1], t_ns, tau, within_s=within_s, in_row=2):
+        return math.inf
+    return tau
+
+
 def strongest(a: Looming | None, b: Looming | None) -> Looming | None:
     """Of two cues, the one with the higher looming score (None when neither scores above 0)."""
     a = a if a is not None and a.score > 0 else None

@@ -17,7 +17,8 @@ from collections import deque
 import cv2
 import numpy as np
 
-from glasses_agent.detectors.base import Looming, confirmed_tau, passing_by, robust_line, strongest, time_to_contact, urgency
+from glasses_agent.detectors.base import (Looming, agreed_now, confirmed_tau, passing_by, robust_line, strongest,
+                                          time_to_contact, urgency)
 from glasses_agent.detectors.regions import TAU_GREW
 from glasses_agent.detectors.scale_match import appearance_scale, scale_tau
 
@@ -122,11 +123,15 @@ class LoomingCue:
     def _cue(track: _BlobTrack, t_ns: int, growth: bool,
              scaled: tuple[np.ndarray, np.ndarray, float] | None = None) -> Looming | None:
         box = track.boxes[-1][2]
-        tau = confirmed_tau(track.taus, t_ns, _tau(track, t_ns))
+        outline = _tau(track, t_ns)
+        tau = confirmed_tau(track.taus, t_ns, outline)
         if scaled is not None:
             # The outline of a textured thing jitters; its texture grows as the thing does.
-            by_look = confirmed_tau(track.scale_taus, t_ns, _look_tau(track, t_ns, *scaled))
-            tau = min(tau, by_look)
+            look = _look_tau(track, t_ns, *scaled)
+            tau = min(tau, confirmed_tau(track.scale_taus, t_ns, look))
+            if not math.isfinite(tau):  # neither confirmed yet: the two measures agreeing now
+                sizes = [(t_then, math.sqrt(b[2] * b[3])) for t_then, _, b in track.boxes]
+                tau = agreed_now(outline, look, sizes, t_ns)
         cue = Looming(score=0.0, box=box, growth_per_s=0.0, tau_s=tau) if math.isfinite(tau) else None
         if not growth or track.cut or len(track.boxes) < MIN_HISTORY or box[3] < MIN_SIZE:
             return cue  # (cut: coming into view or leaving it, its box grows by what the edge uncovers)

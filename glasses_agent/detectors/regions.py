@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from glasses_agent.detectors.base import (TAU_TOLERANCE, Looming, confirmed_tau, fast_tau, passing_by, robust_line,
+from glasses_agent.detectors.base import (TAU_TOLERANCE, Looming, agreed_now, confirmed_tau, fast_tau, passing_by, robust_line,
                                           seen_bigger_before, strongest, time_to_contact, urgency)
 from glasses_agent.detectors.region_segments import (COLOUR_TOL, Region, colour_distance, inside_view, make_region, regions,
                                                      segmentation)
@@ -175,17 +175,21 @@ class RegionGrowthCue:
         if track.last_ns != t_ns:
             return None  # not seen this tick: no box to point at
         outline = _tau(track, t_ns, shape)
-        tau = confirmed_tau(track.taus, t_ns, outline)
-        if not math.isfinite(tau):
-            tau = _closing_all_along(track, t_ns)
-        if not math.isfinite(tau):
-            tau = fast_tau(track.sightings, t_ns)  # big and swelling fast: no time to confirm
+        look = math.inf
         if frames_for_scale is not None:
             look = _look_tau(track, t_ns, *frames_for_scale)
             # Two measures of one thing's growth must agree: where the outline gives its own
             # estimate, an appearance that reads otherwise is a thing changing shape.
             if math.isfinite(outline) and math.isfinite(look) and abs(look - outline) > TAU_TOLERANCE * max(outline, 0.5):
                 look = math.inf
+        tau = confirmed_tau(track.taus, t_ns, outline)
+        if not math.isfinite(tau):
+            tau = _closing_all_along(track, t_ns)
+        if not math.isfinite(tau):  # the outline's first estimate, where the appearance reads it too
+            tau = agreed_now(outline, look, track.sightings, t_ns, within_s=WINDOW_NS / 1e9)
+        if not math.isfinite(tau):
+            tau = fast_tau(track.sightings, t_ns)  # big and swelling fast: no time to confirm
+        if frames_for_scale is not None:
             tau = min(tau, confirmed_tau(track.look_taus, t_ns, look))
         recent = [s for s in track.sightings if t_ns - s[0] <= WINDOW_NS]
         score, growth = 0.0, 0.0

@@ -1,6 +1,6 @@
 """`glasses-agent eval hazards` and `eval sounds`: issue 18's judges on real material (targets of the eval family).
 
-    glasses-agent eval hazards                 # objects flown at the wearer over every shared clip, per half,
+    glasses-agent eval hazards [--seed N]      # objects flown at the wearer over every shared clip, per half,
                                                # and false hazards over the six unaltered clips
     glasses-agent eval sounds --seeds 8        # alarm/siren alerts over the noise beds, per half
     glasses-agent eval sounds --extra alarm=/usr/share/sounds/phone.wav   # + a Debian package's ring
@@ -27,6 +27,9 @@ def add_targets(subparsers: Any) -> None:
     p.add_argument("--half", choices=("tuning", "reporting", "both"), default="both",
                    help="which half's flown objects (tune on `tuning`; the reporting half is held out)")
     p.add_argument("--no-false", action="store_true", help="skip the unaltered clips' false hazards")
+    p.add_argument("--seed", type=int, default=0,
+                   help="which draw of flown objects (start times, heights, textured crops); 0 gives the quoted "
+                        "figures, others fresh draws over the same half's clips, to see whether a change generalises")
     p.add_argument("--out", metavar="FILE.json", help="also write the figures as JSON, with one row a flown object")
     p.set_defaults(handler=cmd_eval_hazards)
     s = subparsers.add_parser("sounds", help="common alert sounds (alarm, siren) over real noise beds, per half")
@@ -70,8 +73,8 @@ def cmd_eval_hazards(args: argparse.Namespace) -> int:
         print(f"unaltered  {int(count)} false hazards in {seconds / 60:.2f} min = {out['false_per_minute']}/min (target <= 0.5)")
     for half in ("tuning", "reporting") if args.half == "both" else (args.half,):
         loaded = [he.load_ticks(p, max_s=args.max_s) for p in clips("video", half, data)]
-        textures = he.texture_crops(loaded, 12, 1 if half == "tuning" else 2)
-        cases = he.approach_cases(loaded, textures, seed=0)
+        textures = he.texture_crops(loaded, 12, (1 if half == "tuning" else 2) + 100 * args.seed)
+        cases = he.approach_cases(loaded, textures, seed=args.seed)
         by_path = {c.path: c for c in loaded}
         results = [he.run_case(by_path[case.clip], case) for case in cases]
         summary = he.summarize(results)
