@@ -16,6 +16,12 @@ the spectra of the span around it are asked whether the same beep sounded again 
 
 Nothing is searched blind: the few bins about one pitch over ALARM_SPAN_S of frames, asked only while
 a lone beep is heard.
+
+The same oscillator gated by a timer also makes beeps too short for a beep of the detector's own
+(BEEP_FRAMES at one level): a CO alarm's temporal-four (0.1 s pips, 0.1 s apart) or a fast beeper holds
+PIP_FRAMES. One such pip is weak evidence; PIPS of them at one pitch, as long as each other and evenly
+timed, are a timer's (`evenly_repeated`); a glass tapped again and again decays from each tap, so no
+tap holds PIP_FRAMES at one level.
 """
 
 from __future__ import annotations
@@ -28,6 +34,9 @@ SAME_HZ = 4.0  # ...at the beep's pitch within this (a quarter of a bin: one osc
 # measured; a voice's harmonic or a glass's flickering ring wanders more)
 MISS = 1  # frames of the twin that a clatter may lift or drown
 GATE_DB = 10.0  # the pitch falls this far under the beep's level just before and after the twin
+PIP_FRAMES = 3  # frames at one level that make a short beep (a CO alarm's 0.1 s pips hold three 64 ms frames)
+PIPS = 3  # short beeps at one pitch, evenly timed, that make an alarm (two repeats of the first)
+EVEN = 0.25  # their starts follow each other at intervals within this share of the first interval
 SKIRT = 2  # frames at the twin's edges that straddle them (the 64 ms window's fading skirt)
 
 
@@ -65,6 +74,24 @@ def has_twin(t_ns: np.ndarray, rows: np.ndarray, freqs: np.ndarray, beep: tuple[
         if apart and as_long and switched:
             return True
         i = last + 1
+    return False
+
+
+def evenly_repeated(beeps: list[tuple[int, int, float]]) -> bool:
+    """Whether PIPS or more of `beeps` ((start t_ns, end t_ns, pitch), by start) are one oscillator gated by
+    a timer: at one pitch (within SAME_HZ), one after another, each as long as the first (within SAME_S) and
+    started at even intervals (within EVEN of the first). Short beeps (PIP_FRAMES at one level) are weak
+    evidence one by one; a clink struck again and again decays from each strike and is not timed."""
+    for i, (start, end, pitch) in enumerate(beeps):
+        run = [(start, end)]
+        for b_start, b_end, b_pitch in beeps[i + 1:]:
+            if abs(b_pitch - pitch) > SAME_HZ or b_start <= run[-1][1] or abs((b_end - b_start) - (end - start)) > SAME_S * 1e9:
+                continue
+            if len(run) >= 2 and abs((b_start - run[-1][0]) - (run[1][0] - run[0][0])) > EVEN * (run[1][0] - run[0][0]):
+                continue
+            run.append((b_start, b_end))
+            if len(run) >= PIPS:
+                return True
     return False
 
 

@@ -21,14 +21,17 @@ places as the loudest.
     at one pitch (spanning at most BEEP_HZ: one oscillator) and one level (within FLAT_DB: gated
     on and off; a clink decays, a whine's pitch wanders). The repetition is the alarm: two beeps
     struck at one pitch (within REPEAT_HZ) within ALARM_SPAN_S (an alarm clock's pairs, a beeper,
-    a smoke alarm's temporal-three), or one beep of LONG_BEEP_S that has switched off again (a smoke
-    alarm's half-second beeps; a tone still sounding is not a beep yet), or one beep whose twin (the
-    same beep again at its pitch, as long and as loud, gated on and off) is in the spectra where a
-    clatter kept it from a ridge of its own (`detectors/gated_tones.py`);
+    a smoke alarm's temporal-three), or one beep of LONG_BEEP_S, told while it sounds if it has not
+    faded (a smoke alarm's half-second beeps, an appliance's long beep), or PIPS short beeps (PIP_FRAMES
+    at one level) at one pitch, evenly timed (a CO alarm's temporal-four, a fast beeper), or one beep
+    whose twin (the same beep again at its pitch, as long and as loud, gated on and off) is in the
+    spectra where a clatter kept it from a ridge of its own (`detectors/gated_tones.py`);
   - a *ring*: a tone held HOLD_S at one pitch (within PITCH_TOL in RING_STEADY of its frames: a
     trill's sidebands pull the peak now and then, and its level beats), whose smooth trend covers
     no range (a siren's slow crest is not held) and whose level does not fall RING_OUT_DB a second
-    (a struck bell or glass rings out; a sounder holds).
+    (a struck bell or glass rings out; a sounder holds); or, after PAIR_HOLD_S already, two such
+    tones switched on together at pitches no multiple of each other (a ringer's trill or dual tone,
+    `detectors/ring_tones.py`).
 - `siren`: a ridge, switched on as above, that glides for SIREN_SPAN_S along a smooth sweep (a
   quadratic in time within SIREN_SMOOTH) over a pitch range of at least SIREN_RANGE (a wail's or
   yelp's slope), or for twice as long over a third of the range three times as smoothly (heard
@@ -59,7 +62,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from glasses_agent.detectors.gated_tones import has_twin
+from glasses_agent.detectors.gated_tones import PIP_FRAMES, evenly_repeated, has_twin
+from glasses_agent.detectors.ring_tones import held_pair
 from glasses_agent.detectors.spectrum_history import SpectrumHistory
 
 FRAME = 1024  # samples at 16 kHz (64 ms; 15.6 Hz bins)
@@ -132,14 +136,14 @@ class Ridge:
             self._median = (len(self.pitch), float(np.median(self.pitch)))
         return self._median[1]
 
-    def beep(self) -> tuple[int, int, float] | None:
-        """(start t_ns, end t_ns, pitch) of the beep this ridge is, if it is one: BEEP_FRAMES or more
+    def beep(self, frames: int = BEEP_FRAMES) -> tuple[int, int, float] | None:
+        """(start t_ns, end t_ns, pitch) of the beep this ridge is, if it is one: `frames` (BEEP_FRAMES) or more
         frames whose pitches span at most BEEP_HZ and whose levels within FLAT_DB (a
         gated tone: on at one level, then off; a clink decays from its strike, a whine's pitch wanders),
         with at most SKIRT frames of the ridge before and after them (the frames that straddle its
         edges, or a noise peak that happened to continue the ridge)."""
         n = len(self.pitch)
-        for i in range(min(SKIRT, n - BEEP_FRAMES) + 1):
+        for i in range(min(SKIRT, n - frames) + 1):
             lo_p = hi_p = self.pitch[i]
             lo_l = hi_l = self.level[i]
             j = i + 1
@@ -149,7 +153,7 @@ class Ridge:
                 if hi_p - lo_p > BEEP_HZ or hi_l - lo_l > FLAT_DB:
                     break
                 j += 1
-            if j - i >= BEEP_FRAMES and n - j <= SKIRT:
+            if j - i >= frames and n - j <= SKIRT:
                 return self.t_ns[i], self.t_ns[j - 1], float(np.median(self.pitch[i:j]))
         return None
 
@@ -304,17 +308,22 @@ class CommonSounds:
         held = max(((b.end_ns - b.start_ns) / 1e9 for b in tones if b.held() and not b.rings_out()), default=0.0)
         if held >= HOLD_S:  # a ring (a trill's level may beat; its pitch holds)
             return float(min(1.0, held / (2 * HOLD_S)))
+        if held_pair(tones):  # a ringer's trill or dual-frequency tone: two tones switched on together (`ring_tones`)
+            return 0.5
         # One long beep (a smoke alarm's temporal-three beeps last half a second), or two struck at
         # one pitch, apart, within the span.
         since = t_ns - int(ALARM_SPAN_S * 1e9)
         beeps = [(r, b) for r in tones if (b := r.beep()) is not None and b[0] > since]
-        if any(b[1] - b[0] >= LONG_BEEP_S * 1e9 and r not in self._active and not r.rings_out() for r, b in beeps):
+        if any(b[1] - b[0] >= LONG_BEEP_S * 1e9 and not r.rings_out() for r, b in beeps):
             return 0.5
         struck = sorted(b for _, b in beeps)
         for i, (_, a_end, a_pitch) in enumerate(struck):
             for b_start, _, b_pitch in struck[i + 1:]:
                 if b_start > a_end and abs(b_pitch - a_pitch) <= REPEAT_HZ:
                     return 0.5
+        # A run of short beeps at one pitch, evenly timed (a beeper, a CO alarm's temporal-four: `gated_tones`).
+        if evenly_repeated(sorted(b for r in tones if (b := r.beep(PIP_FRAMES)) is not None and b[0] > since)):
+            return 0.5
         # One clean beep, whose twin a clatter kept from a ridge of its own: the same beep again at its
         # pitch in the spectra (`gated_tones`).
         for r, (b_start, b_end, b_pitch) in beeps:
