@@ -34,6 +34,8 @@ ENVELOPE = 3  # frames whose loudest is the envelope (a trill at 10-25 Hz peaks 
 
 
 class Tone(Protocol):
+    """What a tone is read by here: its frames' times, pitches and levels (a `sounds.Ridge` has them)."""
+
     t_ns: list[int]
     pitch: list[float]
     level: list[float]
