@@ -191,3 +191,17 @@ def test_a_small_light_disc_flown_over_vtest_is_warned_on_the_tick_its_appearanc
     result = he.run_case(clip, case)
     assert result.hit, (result.warned_ns, result.due_ns)
     assert result.false_before == 0
+
+
+def test_background_uncovered_by_a_block_that_went_is_no_hazard_though_the_view_expands(shared_data, tmp_path):
+    """`shared:gopro+appears` seed 0: a red block painted beside a dark window pane on the gopro
+    walk goes at 5.5 s. The pane, whole again, became a new region that grew as the walk went on
+    (sizes 0.117-0.154 over 0.4 s): its outline read 1.42 s to contact, and its appearance, matched
+    against the frame 0.6 s before (the block's edge still over the pane, passing for the pane's own
+    edge made bigger), read 1.24 s; agreeing, they were given at once: a hazard prompt at 6.0 s.
+    Where the match took the pane's pixels from, that earlier frame showed the block, not the pane."""
+    from glasses_agent.scoring.suite import run_scenario
+
+    result, _ = run_scenario("shared:gopro+appears", 0, memory_path=str(tmp_path / "m.sqlite3"))
+    hazards = [(p["t_ns"] / 1e9, p["evidence"]) for p in result.prompts if p["kind"] == "hazard"]
+    assert hazards == []

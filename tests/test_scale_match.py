@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 import pytest
 
-from glasses_agent.detectors.scale_match import appearance_scale, scale_tau
+from glasses_agent.detectors.scale_match import appearance_match, appearance_scale, scale_tau
 
 S = 1_000_000_000
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -40,6 +40,18 @@ def test_a_patch_grown_by_a_known_scale_is_measured_at_that_scale_wherever_it_dr
     # Over 0.6 s, 1.3 is a thing 2 s from contact.
     assert scale_tau(1.3, 0.6) == pytest.approx(2.0)
     assert scale_tau(None, 0.6) == math.inf and scale_tau(0.97, 0.6) == math.inf
+
+
+def test_the_match_says_where_in_the_earlier_frame_the_boxs_content_came_from():
+    # Grown by s about the centre and drifted by (sx, sy): what is at offset o from the centre now
+    # was at (o - (sx, sy)) / s then, so the match's drift, in pixels of the earlier frame, is -(sx, sy) / s.
+    view = cv2.resize(_texture(1), (128, 72), interpolation=cv2.INTER_AREA)
+    box = (0.4, 0.35, 0.15, 0.3)
+    center = (0.475 * 128 - 0.5, 0.5 * 72 - 0.5)
+    for scale, shift in ((1.3, (0.0, 0.0)), (1.3, (1.5, -1.0)), (1.5, (-1.5, 1.0))):
+        found, (dx, dy) = appearance_match(view, _scaled_about(view, scale, center, shift), box)
+        assert found == pytest.approx(scale, abs=0.03)
+        assert (dx, dy) == pytest.approx((-shift[0] / scale, -shift[1] / scale), abs=0.8), (scale, shift)
 
 
 def test_a_shifted_or_flat_patch_or_one_at_the_views_edge_gives_no_growth():

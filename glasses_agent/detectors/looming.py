@@ -67,8 +67,9 @@ class LoomingCue:
         self._tracks: list[_BlobTrack] = []  # the largest blob's track first
         self.strongest: Looming | None = None  # this frame's highest-scoring cue (the largest blob's growth)
         # This frame in grey and the one about LAG_S before it (shifted onto it), with the lag in
-        # seconds, for matching a thing's appearance (`scale_match`); None before there is one.
-        self.frames_for_scale: tuple[np.ndarray, np.ndarray, float] | None = None
+        # seconds and that earlier frame in colour (shifted alike), for matching a thing's
+        # appearance (`scale_match`); None before there is one.
+        self.frames_for_scale: tuple[np.ndarray, np.ndarray, float, np.ndarray] | None = None
 
     def reset(self) -> None:
         self._frames.clear()
@@ -92,9 +93,9 @@ class LoomingCue:
         prev_t, prev = self._frames[0]
         if t_ns - prev_t < lag_ns * 0.75:
             return None
-        blobs, before, now = self._changes(prev, gray)
+        blobs, before, now, before_colour = self._changes(prev, gray)
         self._tracks = self._follow(blobs, t_ns)
-        self.frames_for_scale = (before, now, (t_ns - prev_t) / 1e9)
+        self.frames_for_scale = (before, now, (t_ns - prev_t) / 1e9, before_colour)
         best: Looming | None = None
         for i, track in enumerate(self._tracks):
             cue = self._cue(track, t_ns, growth=i == 0, scaled=self.frames_for_scale)
@@ -121,13 +122,13 @@ class LoomingCue:
 
     @staticmethod
     def _cue(track: _BlobTrack, t_ns: int, growth: bool,
-             scaled: tuple[np.ndarray, np.ndarray, float] | None = None) -> Looming | None:
+             scaled: tuple[np.ndarray, np.ndarray, float, np.ndarray] | None = None) -> Looming | None:
         box = track.boxes[-1][2]
         outline = _tau(track, t_ns)
         tau = confirmed_tau(track.taus, t_ns, outline)
         if scaled is not None:
             # The outline of a textured thing jitters; its texture grows as the thing does.
-            look = _look_tau(track, t_ns, *scaled)
+            look = _look_tau(track, t_ns, *scaled[:3])
             tau = min(tau, confirmed_tau(track.scale_taus, t_ns, look))
             if not math.isfinite(tau):  # neither confirmed yet: the two measures agreeing now
                 sizes = [(t_then, math.sqrt(b[2] * b[3])) for t_then, _, b in track.boxes]
@@ -151,10 +152,10 @@ class LoomingCue:
 
     @staticmethod
     def _changes(prev: np.ndarray, cur: np.ndarray
-                 ) -> tuple[list[tuple[tuple[float, float, float, float], bool]], np.ndarray, np.ndarray]:
+                 ) -> tuple[list[tuple[tuple[float, float, float, float], bool]], np.ndarray, np.ndarray, np.ndarray]:
         """The boxes of the MAX_BLOBS largest blobs of change (largest first), head shift undone,
-        each with whether it reaches the view's border; and the two frames in grey (float), the
-        earlier one shifted onto this one."""
+        each with whether it reaches the view's border; the two frames in grey (float), the
+        earlier one shifted onto this one; and that earlier frame as it came, shifted alike."""
         # Colour matters: a red thing on a grey-green wall can have the wall's brightness.
         grey = (lambda im: cv2.cvtColor(im, cv2.COLOR_RGB2GRAY)) if cur.ndim == 3 else (lambda im: im)
         a, b = grey(prev).astype(np.float32), grey(cur).astype(np.float32)
@@ -175,7 +176,7 @@ class LoomingCue:
         groups = cv2.dilate(mask, np.ones((GROUP_PX, GROUP_PX), np.uint8))
         n, labels = cv2.connectedComponents(groups, connectivity=8)
         if n <= 1:
-            return [], before, b
+            return [], before, b, aligned
         changed = labels[mask > 0]
         counts = np.bincount(changed, minlength=n)
         counts[0] = 0
@@ -197,7 +198,7 @@ class LoomingCue:
             edge = margin + 1
             cut = x <= edge or y <= edge or x + bw >= w - edge or y + bh >= h - edge
             out.append(((x / w, y / h, bw / w, bh / h), cut))
-        return out, before, b
+        return out, before, b, aligned
 
 
 def _tau(track: _BlobTrack, t_ns: int) -> float:

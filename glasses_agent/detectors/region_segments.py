@@ -50,7 +50,7 @@ class Region:
 def segmentation(image: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The frame in Lab (float), the mask of pixels inside an even-coloured patch, and the colour
     gradient the mask was cut from."""
-    lab = cv2.cvtColor(cv2.GaussianBlur(image, (3, 3), 0), cv2.COLOR_RGB2LAB).astype(np.float32)
+    lab = lab_frame(image)
     grad = np.zeros(image.shape[:2], np.float32)
     for c in range(3):
         gx = cv2.Sobel(lab[..., c], cv2.CV_32F, 1, 0, ksize=3)
@@ -58,6 +58,11 @@ def segmentation(image: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]
         weight = 1.0 if c == 0 else CHROMA_WEIGHT
         np.maximum(grad, weight * (np.abs(gx) + np.abs(gy)), out=grad)
     return lab, (grad < FLAT_GRADIENT).astype(np.uint8), grad
+
+
+def lab_frame(image: np.ndarray) -> np.ndarray:
+    """An RGB frame in Lab (float32), lightly blurred as the regions are cut from it."""
+    return cv2.cvtColor(cv2.GaussianBlur(image, (3, 3), 0), cv2.COLOR_RGB2LAB).astype(np.float32)
 
 
 def inside_view(x: int, y: int, bw: int, bh: int, area: int, w: int, h: int) -> bool:

@@ -27,9 +27,9 @@ import numpy as np
 
 from glasses_agent.detectors.base import (TAU_TOLERANCE, Looming, agreed_now, confirmed_tau, fast_tau, passing_by, robust_line,
                                           seen_bigger_before, strongest, time_to_contact, urgency)
-from glasses_agent.detectors.region_segments import (COLOUR_TOL, Region, colour_distance, inside_view, make_region, regions,
-                                                     segmentation)
-from glasses_agent.detectors.scale_match import appearance_scale, scale_tau
+from glasses_agent.detectors.region_segments import (COLOUR_TOL, Region, colour_distance, inside_view, lab_frame, make_region,
+                                                     regions, segmentation)
+from glasses_agent.detectors.scale_match import appearance_match, scale_tau
 from glasses_agent.detectors.uncovered import SceneMemory
 
 MOVE_TOL = 0.2  # centre movement per tick (fraction of the view's diagonal) a track may make
@@ -48,6 +48,11 @@ TAU_MIN_SIZE = 0.05  # equivalent diameter under which a region is too few pixel
 AXES_AGREE = 1.6  # the box's width and height must each give a time to contact within this factor of the size's
 TAU_MAX_SCATTER = 0.06  # relative scatter of 1/size around the fit above which the time is not given
 SAME_SIZE = (0.7, 1.6)  # a region between these multiples of a track's last size may continue it
+# Share of a region's pixels whose source in the earlier frame (by the appearance's match) showed
+# the region's colour, from which its appearance was read against the region itself (_there_share):
+# nearly all, as for uncovered background (uncovered.UNCOVERED_SHARE). Flown things read 0.84-1.0
+# on the tuning draws; background whose earlier frame showed a block's edge over it, 0.62.
+THERE_SHARE = 0.8
 
 
 @dataclass
@@ -76,10 +81,11 @@ class RegionGrowthCue:
         self.strongest = None
 
     def update(self, image: np.ndarray, t_ns: int,
-               frames_for_scale: tuple[np.ndarray, np.ndarray, float] | None = None) -> Looming | None:
+               frames_for_scale: tuple[np.ndarray, np.ndarray, float, np.ndarray] | None = None) -> Looming | None:
         """Feed the newest reduced RGB frame; returns the cue for the fastest-growing region.
-        `frames_for_scale`: this frame in grey and an earlier one shifted onto it, with the lag
-        (`LoomingCue.frames_for_scale`), to time a growing region by its appearance too."""
+        `frames_for_scale`: this frame in grey and an earlier one shifted onto it, with the lag and
+        that earlier frame in colour (`LoomingCue.frames_for_scale`), to time a growing region by
+        its appearance too."""
         self.strongest = None
         if image.ndim != 3:
             return None  # colour is what holds a region together
@@ -96,7 +102,7 @@ class RegionGrowthCue:
         looked = self._tracks[max(grown)[1]] if grown and frames_for_scale is not None else None
         best: Looming | None = None
         for track in self._tracks:
-            cue = self._growth(track, t_ns, image.shape[:2], frames_for_scale if track is looked else None)
+            cue = self._growth(track, t_ns, seg[0], frames_for_scale if track is looked else None)
             if cue is not None and math.isfinite(cue.tau_s) and self._memory.was_there(
                     seg[0], t_ns, cue.box, track.colour, cue.tau_s):
                 # Background a passer-by moved off, not a thing coming: no time to contact.
@@ -170,14 +176,16 @@ class RegionGrowthCue:
         track.sightings.append((t_ns, r.size, r.box, r.extent))
 
     @staticmethod
-    def _growth(track: _Track, t_ns: int, shape: tuple[int, int],
-                frames_for_scale: tuple[np.ndarray, np.ndarray, float] | None = None) -> Looming | None:
+    def _growth(track: _Track, t_ns: int, lab: np.ndarray,
+                frames_for_scale: tuple[np.ndarray, np.ndarray, float, np.ndarray] | None = None) -> Looming | None:
+        """The track's cue this tick (`lab`: this frame in Lab, as segmented)."""
         if track.last_ns != t_ns:
             return None  # not seen this tick: no box to point at
+        shape = lab.shape[:2]
         outline = _tau(track, t_ns, shape)
-        look = math.inf
+        look, match = math.inf, None
         if frames_for_scale is not None:
-            look = _look_tau(track, t_ns, *frames_for_scale)
+            look, match = _look_tau(track, t_ns, *frames_for_scale[:3])
             # Two measures of one thing's growth must agree: where the outline gives its own
             # estimate, an appearance that reads otherwise is a thing changing shape.
             if math.isfinite(outline) and math.isfinite(look) and abs(look - outline) > TAU_TOLERANCE * max(outline, 0.5):
@@ -187,6 +195,8 @@ class RegionGrowthCue:
             tau = _closing_all_along(track, t_ns)
         if not math.isfinite(tau):  # the outline's first estimate, where the appearance reads it too
             tau = agreed_now(outline, look, track.sightings, t_ns, within_s=WINDOW_NS / 1e9)
+            if math.isfinite(tau) and _there_share(track, lab, match, frames_for_scale[3]) < THERE_SHARE:
+                tau = math.inf  # the appearance was read against something other than the region
         if not math.isfinite(tau):
             tau = fast_tau(track.sightings, t_ns)  # big and swelling fast: no time to confirm
         if frames_for_scale is not None:
@@ -287,9 +297,42 @@ def _look_growth(track: _Track, t_ns: int) -> float:
     return 0.0 if passing_by([(s[0] - short[0][0]) / 1e9 for s in short], [s[2] for s in short]) else grew
 
 
-def _look_tau(track: _Track, t_ns: int, before: np.ndarray, now: np.ndarray, lag_s: float) -> float:
+def _look_tau(track: _Track, t_ns: int, before: np.ndarray, now: np.ndarray,
+              lag_s: float) -> tuple[float, tuple[float, tuple[float, float]] | None]:
     """A growing region's time to contact from how much its appearance grew over the lag
     (`scale_match`; the region passed `_look_growth`): a region is even-coloured, but the thing it
     is a piece of may not be (a patch of a printed or real object), and its outline then grows
-    more slowly than the thing does."""
-    return scale_tau(appearance_scale(before, now, track.sightings[-1][2]), lag_s)
+    more slowly than the thing does. With the match it came from (`appearance_match`; None: none)."""
+    match = appearance_match(before, now, track.sightings[-1][2])
+    return scale_tau(None if match is None else match[0], lag_s), match
+
+
+def _there_share(track: _Track, lab: np.ndarray, match: tuple[float, tuple[float, float]] | None,
+                 before_rgb: np.ndarray) -> float:
+    """The share of the region's pixels (within COLOUR_TOL / 2 of its colour, in its box) for which
+    the earlier frame the appearance was matched against showed the region's colour where the
+    match took them from, or a pixel from there (0 with no match).
+
+    A thing closing in was there then, smaller: the match takes each of its pixels from a point of
+    its own earlier image (nearer its centre: inside it still where the scale reads high). A region
+    that something else covered then (background a thing moved off, seen while the view expands,
+    which `uncovered` cannot withdraw) has its appearance compared with whatever covered it, and
+    an edge of that can pass for the region's own edge made bigger."""
+    if match is None:
+        return 0.0
+    h, w = lab.shape[:2]
+    x, y, bw, bh = track.sightings[-1][2]
+    x0, y0 = int(round(x * w)), int(round(y * h))  # (the box as `appearance_match` cuts it)
+    x1, y1 = int(round((x + bw) * w)), int(round((y + bh) * h))
+    colour = np.float32(track.colour)
+    ys, xs = np.nonzero(colour_distance(lab[y0:y1, x0:x1], colour) <= COLOUR_TOL / 2)
+    if len(xs) == 0:
+        return 0.0
+    scale, (dx, dy) = match
+    cx, cy = (x0 + x1 - 1) / 2.0, (y0 + y1 - 1) / 2.0
+    sx = np.clip(np.rint(cx + (xs + x0 - cx) / scale + dx), 0, w - 1).astype(np.intp)
+    sy = np.clip(np.rint(cy + (ys + y0 - cy) / scale + dy), 0, h - 1).astype(np.intp)
+    # Within a pixel: the drift is read in whole steps of the match's window (up to a pixel of
+    # the earlier frame), and a small thing's earlier image is a few blurred pixels.
+    near = cv2.erode(colour_distance(lab_frame(before_rgb), colour), np.ones((3, 3), np.uint8))
+    return float(np.mean(near[sy, sx] <= COLOUR_TOL / 2))

@@ -40,6 +40,15 @@ def appearance_scale(before: np.ndarray, now: np.ndarray, box: tuple[float, floa
     `before` aligned for the view's shift), or None when it is not believed: a box too small, too
     flat or at the view's edge, or no scale matching clearly better than none. `box`: (x, y, w, h),
     fractions of the view."""
+    match = appearance_match(before, now, box)
+    return None if match is None else match[0]
+
+
+def appearance_match(before: np.ndarray, now: np.ndarray, box: tuple[float, float, float, float]
+                     ) -> tuple[float, tuple[float, float]] | None:
+    """`appearance_scale`, with where the match took the box's content from: (scale, (dx, dy)),
+    the pixel at offset o from the box's centre now being the one at o / scale + (dx, dy) in
+    `before` (its drift over the lag, pixels of `before`, at the best whole scale step)."""
     h, w = now.shape
     x, y, bw, bh = box
     x0, y0 = int(round(x * w)), int(round(y * h))
@@ -59,11 +68,13 @@ def appearance_scale(before: np.ndarray, now: np.ndarray, box: tuple[float, floa
     template = _sampled(now, cx, cy, 1.0 / shrink, tw, th, 0)
     # Scaled by s about the centre, `before` puts at an offset from it what it had at offset / s.
     errors: dict[int, float] = {}  # index into SCALES -> the best match's residual
+    shifts: dict[int, tuple[int, int]] = {}  # ...and where in the window it lay
 
     def residual(i: int) -> float:
         if i not in errors:
             window = _sampled(before, cx, cy, 1.0 / (SCALES[i] * shrink), tw, th, SHIFT_PX)
-            errors[i] = float(cv2.matchTemplate(window, template, cv2.TM_SQDIFF).min())
+            least, _, at, _ = cv2.minMaxLoc(cv2.matchTemplate(window, template, cv2.TM_SQDIFF))
+            errors[i], shifts[i] = float(least), at
         return errors[i]
 
     # Most boxes (a passer-by, a patch of scenery) are no growing thing: the unscaled match and
@@ -83,7 +94,9 @@ def appearance_scale(before: np.ndarray, now: np.ndarray, box: tuple[float, floa
         return None
     a, b, c = residual(best - 1), residual(best), residual(best + 1)  # the parabola through the best and its neighbours
     bend = a - 2 * b + c
-    return SCALES[best] + (0.5 * (a - c) / bend * STEP if bend > 0 else 0.0)
+    # A window pixel is 1 / (scale shrink) pixels of `before`.
+    dx, dy = ((v - SHIFT_PX) / (SCALES[best] * shrink) for v in shifts[best])
+    return SCALES[best] + (0.5 * (a - c) / bend * STEP if bend > 0 else 0.0), (dx, dy)
 
 
 def _sampled(image: np.ndarray, cx: float, cy: float, step: float, tw: int, th: int, pad: int) -> np.ndarray:
