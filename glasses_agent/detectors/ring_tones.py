@@ -27,9 +27,10 @@ import numpy as np
 
 ONSET_S = 0.1  # two tones of one ringer start within this (a trill's second tone may need a frame or two to show)
 PAIR_HOLD_S = 0.3  # ...and are held together this long (half a ring's HOLD_S: two tones are twice the evidence)
-PITCH_TOL = 0.01  # as the ring rule's (`sounds.PITCH_TOL`)
-RING_STEADY = 0.75  # as the ring rule's
-RING_OUT_DB = 4.0  # as the ring rule's: dB a second a struck thing's level falls by, at least
+# The held-tone tolerances, shared with `sounds`' ring rule (which imports them from here):
+PITCH_TOL = 0.01  # a ring's pitch stays within this of its median (and an overtone this near a multiple)
+RING_STEADY = 0.75  # share of a held tone's frames at its pitch
+RING_OUT_DB = 4.0  # dB a second a struck thing's level falls by, at least (a bell of 2 s falls ~7; a sounder holds)
 ENVELOPE = 3  # frames whose loudest is the envelope (a trill at 10-25 Hz peaks in one of three 32 ms hops)
 
 

@@ -63,7 +63,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from glasses_agent.detectors.gated_tones import PIP_FRAMES, evenly_repeated, has_twin
-from glasses_agent.detectors.ring_tones import held_pair
+from glasses_agent.detectors.ring_tones import PITCH_TOL, RING_OUT_DB, RING_STEADY, held_pair
 from glasses_agent.detectors.spectrum_history import SpectrumHistory
 
 FRAME = 1024  # samples at 16 kHz (64 ms; 15.6 Hz bins)
@@ -77,7 +77,6 @@ KEEP_S = 3.0
 GLIDE = 0.06  # frame-to-frame relative pitch change that still continues a ridge
 WEAK_GLIDE = 0.01  # ...for a peak under TONAL_DB: a tone dipping into the noise keeps its pitch
 MAX_MISS = 1  # frames a ridge may go without a peak before it ends (one noisy frame)
-PITCH_TOL = 0.01  # a ring's pitch stays within this of its median (and an overtone this near a multiple)
 BEEP_HZ = 8.0  # a beep's frames' pitches span at most this (one oscillator measures to about a quarter of a
 # 15.6 Hz bin here in noise; a clink's or a whine's pitch wanders more)
 REPEAT_HZ = 2.0  # two beeps of one alarm share their median pitch within this (the same oscillator, struck again)
@@ -88,9 +87,7 @@ ALARM_MIN_HZ = 800.0  # alarms' tones are at or above this (not covered: 520 Hz 
 OVERTONE_DB = 6.0  # a tone's fundamental is about as loud as its overtones, or louder
 ALARM_SPAN_S = 1.5  # two beeps struck at one pitch within this span are an alarm
 LONG_BEEP_S = 0.4  # one beep this long is an alarm already (a smoke alarm's beeps last 0.5 s)
-RING_OUT_DB = 4.0  # dB a second a struck thing's level falls by, at least (a bell of 2 s falls ~7; a sounder holds)
 HOLD_S = 0.6  # a steady tone held this long rings (a phone, a long beep)
-RING_STEADY = 0.75  # share of a held tone's frames at its pitch
 HISTORY_S = 3.0  # what a pitch carried this long before a tone began is its background (a 50% beeper's
 # own earlier beeps stay under the median)
 HISTORY_MIN = 8  # frames of it needed (~0.25 s); before that the band's median stands in
