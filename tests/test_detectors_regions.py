@@ -6,6 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
+from glasses_agent.detectors.base import Looming
 from glasses_agent.detectors.region_segments import regions
 from glasses_agent.detectors.regions import MIN_SIZE, RegionGrowthCue
 
@@ -143,6 +144,18 @@ def test_the_fast_colour_distance_and_region_filter_equal_the_plain_ones_bit_for
         assert plain and _inside_all(stats, w, h) == plain
 
 
+def _timed_cues(thing, at, ticks: int, scenery: np.ndarray | None = None) -> list[tuple[int, Looming]]:
+    """(tick, cue) for each of `ticks` ticks on which the region cue times `thing` (an `Approach`
+    painted as it is at time `at(tick)`) over the panning scenery (default `_scenery()`)."""
+    cue, scenery = RegionGrowthCue(), _scenery() if scenery is None else scenery
+    out = []
+    for i in range(ticks):
+        c = cue.update(thing.paint(_frame(scenery, i, None), at(i)), i * TICK_NS)
+        if c is not None and np.isfinite(c.tau_s):
+            out.append((i, c))
+    return out
+
+
 def _timed(floor: tuple[int, int, int] | None, k: float = 0.4, still_s: float = 0.0) -> list[tuple[float, float, float]]:
     """A dark thing flown at the wearer (`Approach`: contact at 4 s, painted smoothly) over the busy
     scenery, whose lower two thirds are an even `floor` reaching the view's edges (None: no floor),
@@ -150,16 +163,12 @@ def _timed(floor: tuple[int, int, int] | None, k: float = 0.4, still_s: float = 
     `still_s`: the thing first stands still that long (at its size at `still_s`), then comes."""
     from glasses_agent.scoring.overlays import Approach
 
-    cue, scenery = RegionGrowthCue(), _scenery()
+    scenery = _scenery()
     if floor is not None:
         scenery[H // 3:] = floor
     thing = Approach(0.0, 4.0, k=k, x0=0.5, x1=0.5, y0=0.65, y1=0.65, color=(30, 30, 36))
-    out = []
-    for i in range(int(thing.end_s * 10)):
-        c = cue.update(thing.paint(_frame(scenery, i, None), max(i / 10, still_s)), i * TICK_NS)
-        if c is not None and np.isfinite(c.tau_s):
-            out.append((4.0 - max(i / 10, still_s), c.tau_s, c.center[0]))
-    return out
+    at = lambda i: max(i / 10, still_s)  # noqa: E731
+    return [(4.0 - at(i), c.tau_s, c.center[0]) for i, c in _timed_cues(thing, at, int(thing.end_s * 10), scenery)]
 
 
 def test_a_dark_thing_over_a_floor_of_nearly_its_colour_is_timed_as_it_comes():
@@ -195,13 +204,9 @@ def test_a_small_thing_whose_outline_jumps_once_is_still_timed_in_time(jump_tick
     # 0.108). One such sighting is not scenery that was there before: two in a row would be.
     from glasses_agent.scoring.overlays import Approach
 
-    cue, scenery = RegionGrowthCue(), _scenery()
     thing = Approach(0.0, 4.0, k=0.25, x0=0.5, x1=0.5, y0=0.65, y1=0.65, color=(30, 30, 36))
-    timed = []
-    for i in range(40):
-        c = cue.update(thing.paint(_frame(scenery, i, None), i / 10 + (0.2 if i == jump_tick else 0.0)), i * TICK_NS)
-        if c is not None and np.isfinite(c.tau_s):
-            timed.append((4.0 - i / 10, c.tau_s))
+    at = lambda i: i / 10 + (0.2 if i == jump_tick else 0.0)  # noqa: E731
+    timed = [(4.0 - i / 10, c.tau_s) for i, c in _timed_cues(thing, at, 40)]
     assert timed and timed[0][0] >= 1.7 - 1e-9  # no later than 0.3 s after its time to contact falls under 2 s
     assert all(tau == pytest.approx(true, rel=0.35) for true, tau in timed)
 
@@ -213,14 +218,9 @@ def test_a_patch_that_was_there_and_swells_for_half_a_second_gets_no_short_time_
     # agreeing estimates are not enough for it: it was too big a second ago to be closing that fast.
     from glasses_agent.scoring.overlays import Approach
 
-    cue, scenery = RegionGrowthCue(), _scenery()
     patch = Approach(0.0, 4.0, k=0.4, x0=0.5, x1=0.5, y0=0.5, y1=0.5, color=(30, 30, 36))
-    taus = []
-    for i in range(30):
-        at = 2.0 + 0.1 * min(max(i - 10, 0), swell_ticks)
-        c = cue.update(patch.paint(_frame(scenery, i, None), at), i * TICK_NS)
-        if c is not None and np.isfinite(c.tau_s):
-            taus.append(c.tau_s)
+    at = lambda i: 2.0 + 0.1 * min(max(i - 10, 0), swell_ticks)  # noqa: E731
+    taus = [c.tau_s for _, c in _timed_cues(patch, at, 30)]
     assert not [t for t in taus if t < 2.0]
 
 
