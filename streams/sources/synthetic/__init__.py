@@ -13,20 +13,16 @@ take a preset from `build_scene` and edit it), `render(scene, t)` for pixels plu
 from streams.sources.synthetic.audio import render_audio
 from streams.sources.synthetic.imu import IMU_AXES, imu_arrays
 from streams.sources.synthetic.scenarios import SCENARIOS, build_scene
+from streams.sources.synthetic.render import ObjectState, Rendered, make_background, render, render_frame
 from streams.sources.synthetic.scene import (
     OCCLUDER_LABEL_BASE,
     PALETTE,
     SHAPES,
     HeadMotion,
-    ObjectState,
     Occluder,
-    Rendered,
     Scene,
     SceneObject,
     SoundEvent,
-    make_background,
-    render,
-    render_frame,
 )
 from streams.sources.synthetic.source import SyntheticSource
 

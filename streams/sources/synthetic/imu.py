@@ -2,7 +2,7 @@
 
 Device axes: x to the wearer's right, y up, z backward (out of the back of the head), so looking
 ahead is -z. Turning the head left is a positive rotation about +y: gyro y is the yaw rate that
-pans the view in `scene.render`. The accelerometer reports specific force, so at rest it reads
+pans the view in `render.render`. The accelerometer reports specific force, so at rest it reads
 +9.81 m/s^2 on y (gravity), and walking adds the ~2 Hz step bounce on y and a small surge on z.
 """
 

@@ -26,7 +26,8 @@ import numpy as np
 
 from streams.errors import SourceError
 from streams.frames import NS_PER_S, VideoFrame
-from streams.sources.synthetic.scene import PALETTE, SHAPES, Occluder, Scene, SceneObject, make_background, render
+from streams.sources.synthetic.render import make_background, render
+from streams.sources.synthetic.scene import PALETTE, SHAPES, Occluder, Scene, SceneObject
 
 VIOLATIONS = ("permanence", "continuity", "constancy")
 SPLITS = {"train": 1, "test": 2}

@@ -14,6 +14,7 @@ from dataclasses import replace
 import numpy as np
 
 from streams.errors import SourceError
+from streams.sources.synthetic.render import make_background
 from streams.sources.synthetic.scene import (
     PALETTE,
     SHAPES,
@@ -22,7 +23,6 @@ from streams.sources.synthetic.scene import (
     Scene,
     SceneObject,
     SoundEvent,
-    make_background,
 )
 
 ScenarioBuilder = Callable[[int, float, int, int], Scene]

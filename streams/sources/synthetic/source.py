@@ -17,7 +17,8 @@ from streams.frames import NS_PER_S, AudioChunk, Frame, ImuSample, TruthEvent, V
 from streams.sources.base import merge_by_time
 from streams.sources.synthetic.audio import render_audio, to_pcm16
 from streams.sources.synthetic.imu import IMU_AXES, imu_arrays
-from streams.sources.synthetic.scene import ABSENT, OCCLUDED, OUT_OF_VIEW, VISIBLE, ObjectState, Scene, render
+from streams.sources.synthetic.render import ObjectState, render
+from streams.sources.synthetic.scene import ABSENT, OCCLUDED, OUT_OF_VIEW, VISIBLE, Scene
 from streams.sources.synthetic.scenarios import build_scene
 
 CAMERA, MIC, IMU, TRUTH = "camera", "mic", "imu", "truth"

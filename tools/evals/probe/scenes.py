@@ -17,7 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from streams.sources.synthetic.scene import PALETTE, SHAPES, Scene, SceneObject, make_background, render
+from streams.sources.synthetic.render import make_background, render
+from streams.sources.synthetic.scene import PALETTE, SHAPES, Scene, SceneObject
 
 from glasses_agent.perception.config import ModelConfig
 from glasses_agent.perception.errors import EmptyDatasetError
