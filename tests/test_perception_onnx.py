@@ -112,7 +112,7 @@ def test_without_a_working_exporter_auto_stays_on_torch_and_onnx_says_why(tmp_pa
 
 
 def test_a_graph_whose_outputs_disagree_with_torch_is_refused(tmp_path, monkeypatch):
-    real_session = onnx_export._session
+    real_session = onnx_export.ort_session
 
     class Off:
         """A session whose tokens are off by 1e-3, as a wrongly exported graph's would be."""
@@ -123,7 +123,7 @@ def test_a_graph_whose_outputs_disagree_with_torch_is_refused(tmp_path, monkeypa
         def run(self, names, feeds):
             return [x + 1e-3 for x in self.session.run(names, feeds)]
 
-    monkeypatch.setattr(onnx_export, "_session", lambda data, threads: Off(real_session(data, threads)))
+    monkeypatch.setattr(onnx_export, "ort_session", lambda data, threads: Off(real_session(data, threads)))
     encoder = load_encoder(backend="auto", cache_dir=tmp_path)
     assert encoder.backend == "torch"
     assert "differs from torch" in encoder.note

@@ -233,9 +233,13 @@ class Agent:
         from glasses_agent.world_model import WorldModel
 
         try:
-            return WorldModel.load(path, memory=store, use_slots=self.config.object_slots)
+            world = WorldModel.load(path, memory=store, use_slots=self.config.object_slots,
+                                    backend=self.config.world_backend)
         except GlassesAgentError as err:
             if path is not None:
                 raise
             self.notes.append(f"world model: default checkpoint not loaded ({err})")
             return None
+        if world.note:
+            self.notes.append(world.note)
+        return world

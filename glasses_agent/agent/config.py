@@ -22,6 +22,10 @@ class AgentConfig:
     # beside perception (agent/stages/early.py); False runs every stage after the one before (same prompts).
     overlap: bool = True
     world_checkpoint: str | None = None  # None: the shipped default; "none": run without the world model
+    # "auto": each tick's latent prediction by an exported ONNX Runtime graph (world_model/
+    # dynamics_onnx.py: ~0.3 against ~0.75 ms a call in torch eager, same grid within 1e-4) when
+    # it exports and matches, else torch; "torch".
+    world_backend: str = "auto"
     object_slots: bool | None = None  # the world model's object slots; None: its default (world.OBJECT_SLOTS_DEFAULT)
     modes_file: str | None = None  # None: the shipped glasses_agent/configurator/modes.toml
     auto_mode: bool = True  # context may switch explore -> navigate while walking

@@ -138,7 +138,8 @@ class OnnxEncoder:
         return vt, at
 
 
-def _session(data: bytes, threads: int):  # noqa: ANN202
+def ort_session(data: bytes, threads: int):  # noqa: ANN201
+    """An ONNX Runtime CPU session of a graph, as the agent's stages run one: one sequential thread."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -151,7 +152,8 @@ def _session(data: bytes, threads: int):  # noqa: ANN202
     return ort.InferenceSession(data, options, providers=["CPUExecutionProvider"])
 
 
-def _store(path: Path, data: bytes) -> None:
+def store_graph(path: Path, data: bytes) -> None:
+    """Write a graph to the cache whole or not at all."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".tmp{os.getpid()}")
@@ -198,13 +200,13 @@ def load_onnx_encoder(model: torch.nn.Module, config: ModelConfig, tensors: dict
             session = None
             if path.exists():
                 try:
-                    session = _session(path.read_bytes(), threads)
+                    session = ort_session(path.read_bytes(), threads)
                 except Exception:  # noqa: BLE001 - a damaged cached graph is exported again
                     session = None
             if session is None:
                 data = export_graph(model, config, has_video, has_audio)
-                _store(path, data)
-                session = _session(data, threads)
+                store_graph(path, data)
+                session = ort_session(data, threads)
             sessions[(has_video, has_audio)] = session
         except Exception as err:  # noqa: BLE001 - any exporter or runtime failure means: stay on torch
             raise OnnxUnavailable(f"ONNX graph ({variant}) not usable: {type(err).__name__}: "
@@ -219,4 +221,4 @@ def load_onnx_encoder(model: torch.nn.Module, config: ModelConfig, tensors: dict
 
 
 __all__ = ["OnnxEncoder", "OnnxUnavailable", "TOLERANCE", "checkpoint_key", "default_cache_dir",
-           "export_graph", "load_onnx_encoder", "max_difference", "relative_difference"]
+           "export_graph", "load_onnx_encoder", "max_difference", "ort_session", "relative_difference", "store_graph"]

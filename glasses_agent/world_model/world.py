@@ -41,6 +41,7 @@ if TYPE_CHECKING:  # torch comes with these: the checkpoint loader imports them
     from glasses_agent.memory import MemoryStore
     from glasses_agent.perception import PerceptionEncoder
     from glasses_agent.world_model.dynamics import DynamicsConfig, LatentDynamics
+    from glasses_agent.world_model.dynamics_onnx import OnnxDynamics
 
 # predict_latent's result: (history version, head motion, predicted grid)
 Prediction = tuple[int, tuple[float, float], "torch.Tensor"]
@@ -102,6 +103,8 @@ class WorldModel:
         self.latent_weight = latent_weight
         self.use_slots = OBJECT_SLOTS_DEFAULT if use_slots is None else use_slots  # None: the default
         self.ego_action = ego_action  # without an IMU, the image's ego-motion is the dynamics' action
+        self.graph: OnnxDynamics | None = None  # the dynamics' step as an ONNX graph (`load(backend="auto")`)
+        self.note = ""  # why the graph is not used, when it was asked for and could not be had
         self.prototypes: dict[str, rec.Prototype] = {}
         self.recording = ""  # where sightings say they were made
         self._load_enrollments()
@@ -111,13 +114,24 @@ class WorldModel:
 
     @classmethod
     def load(cls, path: str | Path | None = None, *, memory: MemoryStore | None = None,
-             encoder: PerceptionEncoder | None = None,
+             encoder: PerceptionEncoder | None = None, backend: str = "torch",
              **kwargs: Any) -> WorldModel:
-        """The world model of a checkpoint (None: the shipped default)."""
+        """The world model of a checkpoint (None: the shipped default). `backend`: "torch" (eager)
+        or "auto": each tick's latent prediction by an exported ONNX Runtime graph when one exports
+        and matches torch (dynamics_onnx.py), else torch with the reason in `note`."""
         from glasses_agent.world_model.checkpoint import load_dynamics
+        from glasses_agent.world_model.dynamics_onnx import DynamicsOnnxUnavailable, load_onnx_dynamics
 
+        if backend not in ("torch", "auto"):
+            raise DynamicsOnnxUnavailable(f"world-model backend must be torch or auto, got {backend!r}")
         dynamics, config, source = load_dynamics(path)
-        return cls(dynamics, config, memory=memory, encoder=encoder, source=source, **kwargs)
+        world = cls(dynamics, config, memory=memory, encoder=encoder, source=source, **kwargs)
+        if backend == "auto":
+            try:
+                world.graph = load_onnx_dynamics(dynamics)
+            except DynamicsOnnxUnavailable as err:
+                world.note = f"latent dynamics run on torch eager: {err}"
+        return world
 
     def _load_enrollments(self) -> None:
         if self.memory is None:
@@ -290,6 +304,8 @@ class WorldModel:
     def _predict(self, head: tuple[float, float]) -> torch.Tensor:
         import torch
 
+        if self.graph is not None and self.graph.model is self.dynamics:
+            return self.graph(np.stack(self.history)[None], np.asarray([head], np.float32))
         state = torch.from_numpy(np.stack(self.history))[None]
         action = torch.tensor([head], dtype=torch.float32)
         with torch.inference_mode():

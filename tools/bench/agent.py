@@ -14,8 +14,9 @@ from tools.commands.common import run_agent
 # agent as it ships, whose figures the benchmark reports at the top level. Each is (name, agent
 # options, read ahead, decode JPEGs only when their pixels are read).
 BENCH_AGENT_VARIANTS = (
-    ("1_serial_torch", {"perception_backend": "torch", "overlap": False}, False, False),
-    ("2_onnx_encoder", {"perception_backend": "auto", "overlap": False}, False, False),  # + the encoder as ONNX
+    ("1_serial_torch", {"perception_backend": "torch", "world_backend": "torch", "overlap": False}, False, False),
+    # + the encoder and the latent prediction as ONNX
+    ("2_onnx_encoder", {"perception_backend": "auto", "overlap": False}, False, False),
     # + detectors, object memory and the latent prediction beside perception
     ("3_overlap", {"perception_backend": "auto", "overlap": True}, False, False),
     ("4_read_ahead", {"perception_backend": "auto", "overlap": True}, True, False),  # + decoding every frame ahead
