@@ -160,15 +160,21 @@ def test_scenery_going_past_is_passing_by_and_a_thing_keeping_its_bearing_is_not
     assert not passing_by(t, covering)
 
 
-def test_an_outline_and_an_appearance_that_agree_give_a_time_to_contact_on_the_first_estimate():
-    """The outline's first estimate, read the same by the thing's appearance, is given at once
-    (the slower of the two); a disagreeing or missing appearance gives none, and neither does a
+def test_an_outline_and_an_appearance_give_the_slower_of_their_times_to_contact_on_the_first_estimate():
+    """The outline's first estimate and the thing's appearance on the same tick give the slower
+    of the two at once: both must put contact near for a hazard (a thing changing shape, or not
+    one thing, reads slow by one of them); a missing appearance gives none, and neither does a
     track seen at its present size two sightings in a row before (scenery whose outline jumped)."""
     t_now = 10 * S
     closing = [(t_now - k * S // 10, 0.13 * 1.8 / (1.8 + k / 10), None) for k in range(4, -1, -1)]
     assert agreed_now(1.8, 1.6, closing, t_now) == pytest.approx(1.8)
     assert agreed_now(1.5, 1.8, closing, t_now) == pytest.approx(1.8)
-    assert agreed_now(1.8, 3.0, closing, t_now) == math.inf  # a thing changing shape, or not one thing
+    # A small flat disc's appearance reads fast: both under the limit, the outline's 1.8 s is given.
+    assert agreed_now(1.8, 1.1, closing, t_now) == pytest.approx(1.8)
+    # A thing changing shape: its outline's 3 s is given, no hazard at the modes' 2 s.
+    warning = looming_warning(Looming(score=0.0, box=(0.4, 0.4, 0.1, 0.1), growth_per_s=0.0,
+                                      tau_s=agreed_now(3.0, 1.1, closing, t_now)), tau_limit_s=2.0)
+    assert warning is None
     assert agreed_now(1.8, math.inf, closing, t_now) == math.inf
     assert agreed_now(math.inf, 1.8, closing, t_now) == math.inf
     there_before = [(t_now - 5 * S // 10, 0.13, None), (t_now - 4 * S // 10, 0.13, None)] + closing[2:]
@@ -189,6 +195,24 @@ def test_a_small_light_disc_flown_over_vtest_is_warned_on_the_tick_its_appearanc
     case = he.Case(clip.path, Approach(9.18, 12.70, k=0.25, x0=0.5, x1=0.5, y0=0.43, y1=0.38, color=(235, 232, 225)),
                    "light")
     result = he.run_case(clip, case)
+    assert result.hit, (result.warned_ns, result.due_ns)
+    assert result.false_before == 0
+
+
+@needs_shared
+def test_a_small_light_disc_run_into_a_light_table_is_warned_when_its_outline_and_appearance_both_read_under_2s():
+    """A light disc (k 0.25) flown over sam2_03's light table (tuning half; a fresh draw of `eval
+    hazards`' cases, seed 2, case 28). A tick before due (true 2.1 s) its region's first outline
+    estimate read 1.87 s and its appearance 0.85 s (a small flat disc's appearance reads fast):
+    too far apart to agree within TAU_TOLERANCE, so nothing was given, and as the disc ran into
+    the table its outline read 2.3-3.8 s: warned 0.49 s after due, a miss. Both measures put
+    contact under 2 s on that first tick, and the slower is given: warned 0.11 s before due."""
+    from glasses_agent.scoring import hazard_eval as he
+    from glasses_agent.scoring.overlays import Approach
+
+    clip = he.load_ticks(SHARED / "video/sam2_03_blocks.mp4", max_s=9.0)
+    disc = Approach(4.1219, 7.8057, k=0.25, x0=0.2, x1=0.3, y0=0.4771, y1=0.4314, color=(235, 232, 225))
+    result = he.run_case(clip, he.Case(clip.path, disc, "light"))
     assert result.hit, (result.warned_ns, result.due_ns)
     assert result.false_before == 0
 

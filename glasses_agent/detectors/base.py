@@ -220,21 +220,24 @@ def confirmed_tau(history: deque[tuple[int, float]], t_ns: int, tau: float) -> f
 def agreed_now(outline: float, look: float, sightings: Sequence[tuple], t_ns: int,
                within_s: float = math.inf) -> float:
     """A time to contact given on the tick the outline's first estimate comes, when the thing's
-    appearance reads the same: inf otherwise.
+    appearance reads one too: the slower of the two; inf otherwise.
 
     The outline's estimates are confirmed by earlier ones (`confirmed_tau`, or two in a row and
     the history check), which costs a tick or more after a small thing first becomes something
     to time. Its appearance (`scale_match`: the box's content now against the frame LAG_S before,
     scaled) is a second measure of the same growth, taken from the pixels inside the box rather
     than its edge: a patch whose outline jumps (it took in a strip of its neighbour, a gap widened)
-    does not look like its earlier self made bigger, and a thing changing shape reads otherwise by
-    its appearance than by its outline. So where both are finite and agree within TAU_TOLERANCE,
-    and none of `sightings` ((t_ns, size, ...), oldest first; those within `within_s`) was seen
-    bigger two in a row than a thing closing at that time to contact was then
-    (`seen_bigger_before`), the slower of the two is given at once."""
+    does not look like its earlier self made bigger, and a thing changing shape (a hand reaching)
+    reads otherwise by its appearance than by its outline. Either way one of the two reads slow,
+    so the slower of the two is given: a hazard only where both measures put contact within the
+    mode's limit. They need not read alike: near due a small flat disc's appearance reads fast
+    (only its rim has anything to match) and a disc run into scenery of its own colour has an
+    outline that reads slow, and asking the two to agree within TAU_TOLERANCE (as the ninth round
+    did) held back, by a tick or more, things whose both measures already said contact was near.
+    None of `sightings` ((t_ns, size, ...), oldest first; those within `within_s`) may have been
+    seen bigger two in a row than a thing closing at that time to contact was then
+    (`seen_bigger_before`)."""
     if not (math.isfinite(outline) and math.isfinite(look)):
-        return math.inf
-    if abs(look - outline) > TAU_TOLERANCE * max(outline, 0.5):
         return math.inf
     tau = max(outline, look)
     if seen_bigger_before(sightings, sightings[-1][1], t_ns, tau, within_s=within_s, in_row=2):

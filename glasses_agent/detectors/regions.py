@@ -186,10 +186,13 @@ class RegionGrowthCue:
         look, match = math.inf, None
         if frames_for_scale is not None:
             look, match = _look_tau(track, t_ns, *frames_for_scale[:3])
-            # Two measures of one thing's growth must agree: where the outline gives its own
-            # estimate, an appearance that reads otherwise is a thing changing shape.
-            if math.isfinite(outline) and math.isfinite(look) and abs(look - outline) > TAU_TOLERANCE * max(outline, 0.5):
-                look = math.inf
+        # The appearance's own estimates, confirmed over ticks, speak alone: there two measures of
+        # one thing's growth must agree, and where the outline gives its own estimate, an
+        # appearance that reads otherwise is a thing changing shape. (Both at once, the slower
+        # speaks: `agreed_now`.)
+        own_look = look
+        if math.isfinite(outline) and math.isfinite(look) and abs(look - outline) > TAU_TOLERANCE * max(outline, 0.5):
+            own_look = math.inf
         tau = confirmed_tau(track.taus, t_ns, outline)
         if not math.isfinite(tau):
             tau = _closing_all_along(track, t_ns)
@@ -200,7 +203,7 @@ class RegionGrowthCue:
         if not math.isfinite(tau):
             tau = fast_tau(track.sightings, t_ns)  # big and swelling fast: no time to confirm
         if frames_for_scale is not None:
-            tau = min(tau, confirmed_tau(track.look_taus, t_ns, look))
+            tau = min(tau, confirmed_tau(track.look_taus, t_ns, own_look))
         recent = [s for s in track.sightings if t_ns - s[0] <= WINDOW_NS]
         score, growth = 0.0, 0.0
         if len(recent) >= MIN_POINTS and recent[-1][1] >= MIN_SIZE and _grows_through(recent):
