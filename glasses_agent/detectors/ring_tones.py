@@ -13,8 +13,9 @@ glass's partials also start together at held pitches, but they ring out from the
   on, alone) whose first frames lie within ONSET_S of each other;
 - their pitches no multiple of each other (within PITCH_TOL: one oscillator's overtones are not a
   second tone);
-- each held at its pitch (the ring rule's test: within PITCH_TOL in RING_STEADY of its frames) over
-  the span they share, which is PAIR_HOLD_S or longer;
+- each held at its pitch (the ring rule's test: within PITCH_TOL in RING_STEADY of its frames, and
+  within OSCILLATOR_HZ in half of them, as an oscillator holds it) over the span they share, which is
+  PAIR_HOLD_S or longer;
 - neither fading: the upper envelope of its level (the loudest of ENVELOPE frames, over a trill's
   flicker) falls less than RING_OUT_DB a second, as a sounder's holds and a struck thing's does not.
 """
@@ -31,6 +32,8 @@ PAIR_HOLD_S = 0.3  # ...and are held together this long (half a ring's HOLD_S: t
 PITCH_TOL = 0.01  # a ring's pitch stays within this of its median (and an overtone this near a multiple)
 RING_STEADY = 0.75  # share of a held tone's frames at its pitch
 RING_OUT_DB = 4.0  # dB a second a struck thing's level falls by, at least (a bell of 2 s falls ~7; a sounder holds)
+OSCILLATOR_HZ = 4.0  # an oscillator's pitch, as a ridge measures it in noise (a quarter of a 15.6 Hz bin), holds
+# within this of its median in half its frames; a motor's, a crowd's or a market's whine wanders by a share of it
 ENVELOPE = 3  # frames whose loudest is the envelope (a trill at 10-25 Hz peaks in one of three 32 ms hops)
 
 
@@ -85,13 +88,13 @@ def _joined(tones: Sequence[Tone]) -> list[Tone]:
 
 
 def _held(tone: Tone, start_ns: int, end_ns: int) -> bool:
-    """Its pitch holds within PITCH_TOL of its median in RING_STEADY of its frames in [start_ns, end_ns],
-    and the upper envelope of its level does not fall RING_OUT_DB a second."""
+    """Its pitch holds within PITCH_TOL of its median in RING_STEADY of its frames in [start_ns, end_ns] and
+    within OSCILLATOR_HZ in half of them, and the upper envelope of its level does not fall RING_OUT_DB a second."""
     t = np.array(tone.t_ns)
     inside = (t >= start_ns) & (t <= end_ns)
     pitch, level = np.array(tone.pitch)[inside], np.array(tone.level)[inside]
     m = float(np.median(pitch))
-    if float(np.mean(np.abs(pitch - m) <= PITCH_TOL * m)) < RING_STEADY:
+    if float(np.mean(np.abs(pitch - m) <= PITCH_TOL * m)) < RING_STEADY or float(np.median(np.abs(pitch - m))) > OSCILLATOR_HZ:
         return False
     envelope = np.array([level[max(0, k - ENVELOPE + 1):k + 1].max() for k in range(ENVELOPE - 1, len(level))])
     if len(envelope) < 3:

@@ -20,14 +20,16 @@ places as the loudest.
   - a *beep* is a ridge that is, but for SKIRT frames at its edges, BEEP_FRAMES or more frames
     at one pitch (spanning at most BEEP_HZ: one oscillator) and one level (within FLAT_DB: gated
     on and off; a clink decays, a whine's pitch wanders). The repetition is the alarm: two beeps
-    struck at one pitch (within REPEAT_HZ) within ALARM_SPAN_S (an alarm clock's pairs, a beeper,
-    a smoke alarm's temporal-three), or one beep of LONG_BEEP_S, told while it sounds if it has not
+    struck at one pitch (within REPEAT_HZ) within ALARM_SPAN_S, the pitch falling GATE_DB under them
+    between (an alarm clock's pairs, a beeper, a smoke alarm's temporal-three; a machine's tone that its
+    noise breaks into two pieces stays within a few dB between them), or one beep of LONG_BEEP_S, told while it sounds if it has not
     faded (a smoke alarm's half-second beeps, an appliance's long beep), or PIPS short beeps (PIP_FRAMES
     at one level) at one pitch, evenly timed (a CO alarm's temporal-four, a fast beeper), or one beep
     whose twin (the same beep again at its pitch, as long and as loud, gated on and off) is in the
     spectra where a clatter kept it from a ridge of its own (`detectors/gated_tones.py`);
   - a *ring*: a tone held HOLD_S at one pitch (within PITCH_TOL in RING_STEADY of its frames: a
-    trill's sidebands pull the peak now and then, and its level beats), whose smooth trend covers
+    trill's sidebands pull the peak now and then, and its level beats; and within OSCILLATOR_HZ in half
+    of them, as an oscillator holds its pitch and a motor's or a crowd's whine does not), whose smooth trend covers
     no range (a siren's slow crest is not held) and whose level does not fall RING_OUT_DB a second
     (a struck bell or glass rings out; a sounder holds); or, after PAIR_HOLD_S already, two such
     tones switched on together at pitches no multiple of each other (a ringer's trill or dual tone,
@@ -42,7 +44,8 @@ places as the loudest.
   a motor's) harmonics glide together, their pitch ratio held over the frames they share, both on
   one grid of COMPLEX_F0_HZ to VOICE_F0_HZ as neighbouring partials or one or two apart (a siren's
   own overtones share its fundamental, above it; a second siren tone at an unrelated ratio lies on
-  no such grid). A syllable's ridge also ends within a few tenths of a second, a held tone covers no
+  no such grid), nor the overtone of a tone sounding since before it (a running motor's partial back
+  out of a sound that masked it). A syllable's ridge also ends within a few tenths of a second, a held tone covers no
   range, and a ridge wandering through noise is not smooth. It speaks from the first sweep: no
   second period is waited for.
 
@@ -62,8 +65,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from glasses_agent.detectors.gated_tones import PIP_FRAMES, evenly_repeated, has_twin
-from glasses_agent.detectors.ring_tones import PITCH_TOL, RING_OUT_DB, RING_STEADY, held_pair
+from glasses_agent.detectors.gated_tones import GATE_DB, PIP_FRAMES, evenly_repeated, has_twin
+from glasses_agent.detectors.ring_tones import OSCILLATOR_HZ, PITCH_TOL, RING_OUT_DB, RING_STEADY, held_pair
 from glasses_agent.detectors.spectrum_history import SpectrumHistory
 
 FRAME = 1024  # samples at 16 kHz (64 ms; 15.6 Hz bins)
@@ -168,7 +171,10 @@ class Ridge:
         and last (those straddle the tone's edges): a ring, whose trill may pull the peak now and then."""
         m = self.median()
         inner = np.abs(np.array(self.pitch[1:-1] or self.pitch) - m)
-        return float(np.mean(inner <= PITCH_TOL * m)) >= RING_STEADY and self.sweep()[0] <= PITCH_TOL
+        # ...and half of them within OSCILLATOR_HZ, whatever the pitch: an oscillator's pitch is as steady as it
+        # is measured (in Hz); a motor's or a crowd's whine wanders by a share of it.
+        return (float(np.mean(inner <= PITCH_TOL * m)) >= RING_STEADY and float(np.median(inner)) <= OSCILLATOR_HZ
+                and self.sweep()[0] <= PITCH_TOL)
 
     def sweep(self) -> tuple[float, float]:
         """(range, wobble) of its pitch relative to its median: the range a smooth sweep (a quadratic in
@@ -313,10 +319,10 @@ class CommonSounds:
         beeps = [(r, b) for r in tones if (b := r.beep()) is not None and b[0] > since]
         if any(b[1] - b[0] >= LONG_BEEP_S * 1e9 and not r.rings_out() for r, b in beeps):
             return 0.5
-        struck = sorted(b for _, b in beeps)
-        for i, (_, a_end, a_pitch) in enumerate(struck):
-            for b_start, _, b_pitch in struck[i + 1:]:
-                if b_start > a_end and abs(b_pitch - a_pitch) <= REPEAT_HZ:
+        struck = sorted(((b, r) for r, b in beeps), key=lambda x: x[0])
+        for i, (a, ra) in enumerate(struck):
+            for b, rb in struck[i + 1:]:
+                if b[0] > a[1] and abs(b[2] - a[2]) <= REPEAT_HZ and self._gated_between(a, b, min(_beep_level(ra, a), _beep_level(rb, b))):
                     return 0.5
         # A run of short beeps at one pitch, evenly timed (a beeper, a CO alarm's temporal-four: `gated_tones`).
         if evenly_repeated(sorted(b for r in tones if (b := r.beep(PIP_FRAMES)) is not None and b[0] > since)):
@@ -324,16 +330,28 @@ class CommonSounds:
         # One clean beep, whose twin a clatter kept from a ridge of its own: the same beep again at its
         # pitch in the spectra (`gated_tones`).
         for r, (b_start, b_end, b_pitch) in beeps:
-            level = float(np.median([v for t, v in zip(r.t_ns, r.level) if b_start <= t <= b_end]))
+            level = _beep_level(r, (b_start, b_end, b_pitch))
             t, rows, near = self._history.rows_near(int(np.searchsorted(self._freqs, b_pitch)), 2, since, t_ns)
             if has_twin(t, rows, self._freqs[near], (b_start, b_end, b_pitch, level), int(ALARM_SPAN_S * 1e9)):
                 return 0.5
         return 0.0
 
+    def _gated_between(self, a: tuple[int, int, float], b: tuple[int, int, float], level: float) -> bool:
+        """Between beeps a and b ((start, end t_ns, pitch)), their pitch fell GATE_DB under `level` (the
+        softer beep's) in some frame: one sounder switched off and on again. A machine's or a crowd's tone
+        that flickers into two ridges in its noise stays within a few dB of itself between them."""
+        t, rows, _ = self._history.rows_near(int(np.searchsorted(self._freqs, a[2])), 1, a[1] + 1, b[0] - 1)
+        return len(rows) > 0 and float(rows.max(axis=1).min()) <= level - GATE_DB
+
     def _siren(self, t_ns: int) -> float:
         best = 0.0
         for r in self._recent(t_ns - int(SIREN_SPAN_S * 1e9)):
             if r.end_ns - r.start_ns < SIREN_SPAN_S * 1e9 or not self._stands_out(r) or _gliding_partial(r, self._recent(r.start_ns)):
+                continue
+            # The overtone of a tone sounding since before it: a running motor's partial back out of a sound
+            # that masked it (its pitch wandered off the bins it held before, so it seems switched on there);
+            # a siren's overtones start with its fundamental, which is told itself.
+            if any(o.start_ns < r.start_ns and _overtone_of(r, o) for o in self._recent(r.start_ns) if o is not r):
                 continue
             spread, wobble = r.sweep()
             jumps = float(np.percentile(np.abs(np.diff(r.level)), 75))  # a siren sounds on evenly; a ring fragment flickers
@@ -349,6 +367,11 @@ class CommonSounds:
             if spread >= SIREN_RANGE or turning:
                 best = max(best, float(min(1.0, spread / (2 * SIREN_RANGE))))
         return best
+
+
+def _beep_level(ridge: Ridge, beep: tuple[int, int, float]) -> float:
+    """The median level (dB full scale) of the ridge's frames within the beep."""
+    return float(np.median([v for t, v in zip(ridge.t_ns, ridge.level) if beep[0] <= t <= beep[1]]))
 
 
 def _partial_of_low_complex(tone: Ridge, ridges: list[Ridge]) -> bool:
@@ -380,7 +403,10 @@ def _gliding_partial(tone: Ridge, ridges: list[Ridge]) -> bool:
         # Their grid, from the two as neighbouring partials or one or two apart (as a horn's is found):
         # a fine grid of far harmonic numbers (41 : 21 within 1%) would fit any two tones gliding together,
         # such as a two-tone siren's.
-        a, b = float(np.median([x for x, _ in common])), float(np.median([y for _, y in common]))
+        # The two pitches as their held ratio gives them: medians taken apart drift off it as the two
+        # glide (0.2% at a motor's 9th and 8th partials puts their difference 2% off the fundamental).
+        b = float(np.median([y for _, y in common]))
+        a = q * b
         for m in (1, 2, 3):
             f0 = abs(a - b) / m
             # ...the coarsest grid both lie on (a siren's octave overtone lies on its own f0 / 2 too).

@@ -4,6 +4,7 @@
                                                # and false hazards over the six unaltered clips
     glasses-agent eval sounds --seeds 8        # alarm/siren alerts over the noise beds, per half
     glasses-agent eval sounds --extra alarm=/usr/share/sounds/phone.wav   # + a Debian package's ring
+    glasses-agent eval sounds --half tuning --beds   # + the tuning half over more noise beds (tools/evals/noise_beds.py)
 
 Both read the repository's split (tools.data_splits): the `tuning` half tuned the detectors,
 the `reporting` half's figures are the held-out ones.
@@ -39,6 +40,10 @@ def add_targets(subparsers: Any) -> None:
     s.add_argument("--extra", action="append", default=[], metavar="KIND=FILE",
                    help="also lay this recording (of alarm or siren), from outside the shared data (a Debian "
                         "package's sound), over the tuning half's noise bed, in mixes of their own")
+    s.add_argument("--beds", action="store_true",
+                   help="also lay the tuning half's recordings over each further noise bed (machinery, traffic, a "
+                        "crowd, wind and water from a Debian package, fetched into a cache; engine, fan and whine "
+                        "made here: tools/evals/noise_beds.py), in mixes of their own, reported per bed")
     s.add_argument("--out", metavar="FILE.json", help="also write the figures as JSON")
     s.set_defaults(handler=cmd_eval_sounds)
 
@@ -118,6 +123,14 @@ def cmd_eval_sounds(args: argparse.Namespace) -> int:
             for half in halves}
     if extra:  # their own mixes, so the halves' figures stay what they are without them
         runs["extra"] = (list(extra), [], clips("noise", "tuning", data)[0], {p.stem: k for p, k in extra.items()})
+    if args.beds:  # the tuning half's recordings only: these beds tune; each bed's mixes are reported apart
+        from tools.evals.noise_beds import packaged_beds, synthetic_beds
+
+        packaged = packaged_beds()
+        if not packaged:
+            print("beds       lincity-ng-data could not be fetched (apt-get download): its beds are left out")
+        for bed in packaged + synthetic_beds():
+            runs[f"bed:{bed.stem}"] = (clips("sounds", "tuning", data), clips("speech", "tuning", data), bed, None)
     out = {}
     for half, (sounds, speech, noise, kinds) in runs.items():
         report = evaluate(sounds, speech, noise, range(args.seeds), kinds=kinds)
