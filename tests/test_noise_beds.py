@@ -26,13 +26,14 @@ def test_an_engines_partials_gliding_together_are_one_sources_however_a_ridge_ho
     # An engine easing off (f0 105 -> 91 Hz over 4.8 s): its 9th partial's ridge takes the 10th for a frame
     # now and then, which moves that ridge's median pitch though its ratio to the 8th holds in four frames
     # of five. Their grid comes from that held ratio, so they glide as one source's partials (no siren).
-    from glasses_agent.detectors.sounds import Ridge, _gliding_partial
+    from glasses_agent.detectors.harmonics import gliding_partial
+    from glasses_agent.detectors.sounds import Ridge
 
     t = np.arange(150) * 32_000_000
     f0 = 105 - 14 * (t / 1e9) / 4.8
     ninth = Ridge(list(map(int, t)), list(np.where(np.arange(150) % 5 == 0, 10 * f0, 9 * f0)), [25.0] * 150, [-30.0] * 150)
     eighth = Ridge(list(map(int, t)), list(8 * f0), [25.0] * 150, [-30.0] * 150)
-    assert _gliding_partial(ninth, [ninth, eighth])
+    assert gliding_partial(ninth, [ninth, eighth])
 
 
 def test_an_engine_whose_revs_wander_raises_no_alert():

@@ -16,7 +16,7 @@ places as the loudest.
     again, a fridge's whine, is the room's own sound however gated it sounds);
   - alone: neither the overtone of a lower tone sounding with it (a horn's, a motor's) nor one of
     COMPLEX_PARTIALS or more tones on one harmonic grid under ALARM_MIN_HZ (a horn or a voice whose
-    fundamental is weak or under the band: a low complex tone, not a sounder);
+    fundamental is weak or under the band: a low complex tone, not a sounder; `detectors/harmonics.py`);
   - a *beep* is a ridge that is, but for SKIRT frames at its edges, BEEP_FRAMES or more frames
     at one pitch (spanning at most BEEP_HZ: one oscillator) and one level (within FLAT_DB: gated
     on and off; a clink decays, a whine's pitch wanders). The repetition is the alarm: two beeps
@@ -59,13 +59,13 @@ costs one FFT of ~0.1 s, a few list operations, and a median over the history fo
 
 from __future__ import annotations
 
-import math
 from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from glasses_agent.detectors.gated_tones import GATE_DB, PIP_FRAMES, evenly_repeated, has_twin
+from glasses_agent.detectors.harmonics import gliding_partial, overtone_of, partial_of_low_complex
 from glasses_agent.detectors.ring_tones import OSCILLATOR_HZ, PITCH_TOL, RING_OUT_DB, RING_STEADY, held_pair
 from glasses_agent.detectors.spectrum_history import SpectrumHistory
 
@@ -87,7 +87,6 @@ BEEP_FRAMES = 4  # frames of steady tone at one level (~160 ms): a beep, not a c
 SKIRT = 2  # frames that straddle a beep's edges (the window's fading skirt), before its start or after its end
 FLAT_DB = 4.0  # a beep's level while it sounds holds within this of its loudest (a gated tone; a clink decays)
 ALARM_MIN_HZ = 800.0  # alarms' tones are at or above this (not covered: 520 Hz low-frequency alarms)
-OVERTONE_DB = 6.0  # a tone's fundamental is about as loud as its overtones, or louder
 ALARM_SPAN_S = 1.5  # two beeps struck at one pitch within this span are an alarm
 LONG_BEEP_S = 0.4  # one beep this long is an alarm already (a smoke alarm's beeps last 0.5 s)
 HOLD_S = 0.6  # a steady tone held this long rings (a phone, a long beep)
@@ -95,14 +94,6 @@ HISTORY_S = 3.0  # what a pitch carried this long before a tone began is its bac
 # own earlier beeps stay under the median)
 HISTORY_MIN = 8  # frames of it needed (~0.25 s); before that the band's median stands in
 CONTRAST_DB = 12.0  # an alarm's tone stands this far over its pitch's own background
-COMPLEX_PARTIALS = 3  # tones on one harmonic grid that make a complex tone (a two-tone trill is not one)
-COMPLEX_F0_HZ = 90.0  # ...whose grid (fundamental, heard or not) is this fine or coarser (a finer one takes in any tone)
-CO_GLIDE = 0.005  # two partials of one source keep their pitch ratio within this as they glide (a steady
-# tone beside a sweep drifts out of it in a frame or two)
-COMMON_FRAMES = 5  # frames two ridges must share to be seen gliding together
-VOICE_F0_HZ = 400.0  # a voice's (or a motor's) fundamental lies under this; a siren's wails above it
-COMPLEX_MAX_K = 24  # highest harmonic number counted (a finer grid would take in any tone)
-GRID_HZ = 4.0  # a partial lies on the grid within this (a quarter of a bin: how well a ridge's pitch is measured)
 SIREN_SPAN_S = 0.4  # a siren's ridge glides at least this long
 SIREN_RANGE = 0.08  # relative pitch range a siren's ridge covers over its span
 SIREN_EVEN_DB = 3.0  # its level changes frame to frame by at most this (three frames of four)
@@ -289,7 +280,7 @@ class CommonSounds:
         tone sounding with them (a horn's, a motor's: it sounds as long and about as loud)."""
         long = [r for r in ridges if len(r.pitch) >= BEEP_FRAMES]
         return [r for r in long if r.median() >= ALARM_MIN_HZ and self._stands_out(r)
-                and not any(_overtone_of(r, o) for o in long if o is not r) and not _partial_of_low_complex(r, long)]
+                and not any(overtone_of(r, o) for o in long if o is not r) and not partial_of_low_complex(r, long, ALARM_MIN_HZ)]
 
     def _stands_out(self, ridge: Ridge) -> bool:
         """The ridge, as it began or as it sounds now (a siren fading in), stands CONTRAST_DB over the
@@ -346,12 +337,12 @@ class CommonSounds:
     def _siren(self, t_ns: int) -> float:
         best = 0.0
         for r in self._recent(t_ns - int(SIREN_SPAN_S * 1e9)):
-            if r.end_ns - r.start_ns < SIREN_SPAN_S * 1e9 or not self._stands_out(r) or _gliding_partial(r, self._recent(r.start_ns)):
+            if r.end_ns - r.start_ns < SIREN_SPAN_S * 1e9 or not self._stands_out(r) or gliding_partial(r, self._recent(r.start_ns)):
                 continue
             # The overtone of a tone sounding since before it: a running motor's partial back out of a sound
             # that masked it (its pitch wandered off the bins it held before, so it seems switched on there);
             # a siren's overtones start with its fundamental, which is told itself.
-            if any(o.start_ns < r.start_ns and _overtone_of(r, o) for o in self._recent(r.start_ns) if o is not r):
+            if any(o.start_ns < r.start_ns and overtone_of(r, o) for o in self._recent(r.start_ns) if o is not r):
                 continue
             spread, wobble = r.sweep()
             jumps = float(np.percentile(np.abs(np.diff(r.level)), 75))  # a siren sounds on evenly; a ring fragment flickers
@@ -372,77 +363,3 @@ class CommonSounds:
 def _beep_level(ridge: Ridge, beep: tuple[int, int, float]) -> float:
     """The median level (dB full scale) of the ridge's frames within the beep."""
     return float(np.median([v for t, v in zip(ridge.t_ns, ridge.level) if beep[0] <= t <= beep[1]]))
-
-
-def _partial_of_low_complex(tone: Ridge, ridges: list[Ridge]) -> bool:
-    """`tone` is one of COMPLEX_PARTIALS or more tones sounding together (over half its length) on one
-    harmonic grid k * f0 with f0 under ALARM_MIN_HZ (a horn's, a motor's or a voice's harmonics: a low
-    complex tone, whether its fundamental is heard or not). An alarm's tone stands alone or with its
-    own overtones (f0 >= 800 Hz)."""
-    with_it = [o.median() for o in ridges if o is not tone and _overlap(tone, o) >= 0.5 * (tone.end_ns - tone.start_ns)]
-    return _on_low_grid(tone.median(), with_it, ALARM_MIN_HZ)
-
-
-def _gliding_partial(tone: Ridge, ridges: list[Ridge]) -> bool:
-    """`tone` glides as one partial of a voice's (or a motor's) harmonics: another ridge glides with it
-    (over COMMON_FRAMES or more frames their pitch ratio holds within CO_GLIDE in RING_STEADY of them) and
-    the two lie on one grid with a fundamental of COMPLEX_F0_HZ to VOICE_F0_HZ, as neighbouring partials or
-    one or two apart. Partials of one source move together; a siren's own overtones share its
-    fundamental, above it, and two siren tones gliding the same way at an unrelated ratio are no voice."""
-    at = {t: p for t, p in zip(tone.t_ns, tone.pitch)}
-    for other in ridges:
-        if other is tone or other.end_ns < tone.start_ns or other.start_ns > tone.end_ns:
-            continue
-        common = [(at[t], p) for t, p in zip(other.t_ns, other.pitch) if t in at]
-        if len(common) < COMMON_FRAMES:
-            continue
-        ratio = np.array([a / b for a, b in common])
-        q = float(np.median(ratio))
-        if float(np.mean(np.abs(ratio - q) <= CO_GLIDE * q)) < RING_STEADY:
-            continue  # not moving together (three frames of four: a crossing partial pulls a peak now and then)
-        # Their grid, from the two as neighbouring partials or one or two apart (as a horn's is found):
-        # a fine grid of far harmonic numbers (41 : 21 within 1%) would fit any two tones gliding together,
-        # such as a two-tone siren's.
-        # The two pitches as their held ratio gives them: medians taken apart drift off it as the two
-        # glide (0.2% at a motor's 9th and 8th partials puts their difference 2% off the fundamental).
-        b = float(np.median([y for _, y in common]))
-        a = q * b
-        for m in (1, 2, 3):
-            f0 = abs(a - b) / m
-            # ...the coarsest grid both lie on (a siren's octave overtone lies on its own f0 / 2 too).
-            if COMPLEX_F0_HZ <= f0 < VOICE_F0_HZ and _on_grid(a, f0) and _on_grid(b, f0) and math.gcd(round(a / f0), round(b / f0)) == 1:
-                return True
-    return False
-
-
-def _on_low_grid(f: float, pitches: list[float], f0_max: float) -> bool:
-    """f and COMPLEX_PARTIALS - 1 or more of `pitches` lie on one harmonic grid k * f0 with f0 in
-    [COMPLEX_F0_HZ, f0_max): the grid is found from f and each other pitch, as neighbouring partials
-    or one or two apart."""
-    if len(pitches) < COMPLEX_PARTIALS - 1:
-        return False
-    for other in pitches:
-        for m in (1, 2, 3):
-            f0 = abs(f - other) / m
-            if not COMPLEX_F0_HZ <= f0 < f0_max or f / f0 > COMPLEX_MAX_K:
-                continue
-            if _on_grid(f, f0) and sum(_on_grid(p, f0) for p in pitches) + 1 >= COMPLEX_PARTIALS:
-                return True
-    return False
-
-
-def _on_grid(pitch: float, f0: float) -> bool:
-    return abs(pitch - round(pitch / f0) * f0) <= max(GRID_HZ, PITCH_TOL * 0.5 * pitch) and round(pitch / f0) >= 1
-
-
-def _overlap(a: Ridge, b: Ridge) -> int:
-    return min(a.end_ns, b.end_ns) - max(a.start_ns, b.start_ns)
-
-
-def _overtone_of(high: Ridge, low: Ridge) -> bool:
-    """`high` is an overtone (2-4 times the pitch, within PITCH_TOL) of `low`, which sounds over most of
-    its length and no more than OVERTONE_DB softer."""
-    k = round(high.median() / low.median())
-    if not 2 <= k <= 4 or abs(high.median() - k * low.median()) > PITCH_TOL * high.median():
-        return False
-    return _overlap(high, low) >= 0.5 * (high.end_ns - high.start_ns) and max(low.level) >= max(high.level) - OVERTONE_DB
