@@ -48,7 +48,7 @@ its z alone (x 0.5, as the world model weighs it) passes the prompt bar twice, b
 clips a few seconds long. Weak where the flow is: over fine, repetitive texture (random blocks 6 px
 wide in the tests) DIS matches a moving thing to the background's motion on some ticks; and it
 knows nothing of hidden things: one that should come out from behind something and does not is
-the object memory's (objects.py).
+the object memory's (objects.py) and the hidden movers' (hidden_movers.py).
 """
 
 from __future__ import annotations
@@ -206,6 +206,11 @@ class MotionExtrapolation:
         self._expected: np.ndarray | None = None
         self._regions: np.ndarray | None = None  # the last tick's regions of error (labels), at the newest frame's pixels
         self._pending: _Regions | None = None  # ... waiting for this tick to say which went on
+
+    @property
+    def lab(self) -> np.ndarray | None:
+        """The newest work frame in 8-bit Lab (float32), as `step` made it (None before one)."""
+        return self._lab
 
     @property
     def own_motion(self) -> np.ndarray | None:

@@ -27,6 +27,7 @@ from glasses_agent.world_model import recognition as rec
 from glasses_agent.world_model.egomotion import EgoMotion, Motion
 from glasses_agent.world_model.extrapolation import NOTHING, MotionExtrapolation, Unexplained
 from glasses_agent.world_model.foreground import BackgroundModel
+from glasses_agent.world_model.hidden_movers import Hidden, HiddenMovers
 from glasses_agent.world_model.objects import ObjectMemory
 from glasses_agent.world_model.out_of_view import Gone, OutOfViewMemory
 from glasses_agent.world_model.planner import FOV_RAD, plan_toward
@@ -84,6 +85,7 @@ class PixelStep:
     events: tuple[SlotEvent, ...]
     unexplained: Unexplained = NOTHING
     gone: Gone | None = None  # what should be back in view and is not (out_of_view.py)
+    hidden: Hidden | None = None  # what went behind something and is overdue out of it (hidden_movers.py)
 
 
 class WorldModel:
@@ -151,6 +153,7 @@ class WorldModel:
         self.object_stats = RunningStats(halflife=50, floor=0.1, warmup=5)
         self.extrapolation = MotionExtrapolation()
         self.out_of_view = OutOfViewMemory()
+        self.hidden_movers = HiddenMovers()
         self.extrapolation_stats = RunningStats(halflife=EXTRAPOLATION_HALFLIFE, floor=EXTRAPOLATION_FLOOR,
                                                 warmup=EXTRAPOLATION_WARMUP)
         self.latent_surprise = LatentSurprise()
@@ -195,10 +198,13 @@ class WorldModel:
         # At the frame's own time: a 15 frames/s clip ticked at 10 Hz is 67 or 133 ms a frame, and the
         # extrapolation carries motion over the real interval.
         unexplained = NOTHING
+        hidden = None
         if self.use_objects:
             back = flow_later.result() if flow_later is not None else None
             unexplained = self.extrapolation.step(work, frame.t_ns / NS, motion, back)
-        return PixelStep(motion, objects, events, unexplained, gone)
+            # After the extrapolation's step: movers are seeded from this frame's own-motion field.
+            hidden = self.hidden_movers.step(self.extrapolation.lab, frame.t_ns / NS, head, self.extrapolation.own_motion)
+        return PixelStep(motion, objects, events, unexplained, gone, hidden)
 
     def predict_latent(self, tick: Tick) -> Prediction | None:
         """The latent dynamics' prediction of this tick's grid, from the last ticks' grids and the
@@ -226,6 +232,8 @@ class WorldModel:
         z_obj, where_obj, z_lat, z_slot, z_ext = 0.0, None, 0.0, 0.0, 0.0
         gone = pixels.gone if pixels is not None else None
         z_gone = gone.z if gone is not None else 0.0
+        hidden = pixels.hidden if pixels is not None else None
+        z_hidden = hidden.z if hidden is not None else 0.0
         raw_obj = raw_lat = 0.0
         unexplained = pixels.unexplained if pixels is not None else NOTHING
         events: tuple[SlotEvent, ...] = ()
@@ -250,7 +258,7 @@ class WorldModel:
                 raw_lat = float(cells.mean())
                 z_lat = self.latent_surprise.step(cells, head, sound_changed)
         self.last_grid = grid
-        surprise = combine(max(beyond_ordinary(z_obj), z_slot, z_ext, z_gone), z_lat, self.latent_weight) if self.use_objects else z_lat
+        surprise = combine(max(beyond_ordinary(z_obj), z_slot, z_ext, z_gone, z_hidden), z_lat, self.latent_weight) if self.use_objects else z_lat
         # Only the pixel channels know where: the latent grid's error does not localise (surprise.py).
         where = where_obj if z_obj > 0 else None
         if z_slot > 0 and z_slot >= z_obj:
@@ -259,6 +267,8 @@ class WorldModel:
             where = unexplained.where
         if gone is not None and z_gone >= max(z_obj, z_slot, z_ext):
             where = gone.where
+        if hidden is not None and z_hidden >= max(z_obj, z_slot, z_ext, z_gone):
+            where = hidden.where
         named, sounds = self._recognise(ctx, grid)
         entities = self._entities(named)
         state = WorldState(
@@ -273,6 +283,9 @@ class WorldModel:
         if gone is not None:  # into the trace: what should be back in view and is not, its z and place
             ctx.extras["gone_from_view"] = {"z": round(gone.z, 3), "where": [round(v, 4) for v in gone.where],
                                             "patches": gone.patches}
+        if hidden is not None:  # into the trace: what went behind something and is overdue, its z, place and why
+            ctx.extras["hidden_mover"] = {"z": round(hidden.z, 3), "where": [round(v, 4) for v in hidden.where],
+                                          "reason": hidden.reason()}
         if events:  # into the trace: each slot's surprise with its reason, z and clock position
             ctx.extras["slot_surprise"] = [e.as_dict() for e in events]
         self.last_state = state

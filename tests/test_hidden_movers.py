@@ -1,0 +1,82 @@
+"""Hidden movers (world_model/hidden_movers.py): a thing that glides behind something still should come out."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from glasses_agent.context import TickContext
+from glasses_agent.world_model import WorldModel
+from streams.frames import VideoFrame
+from streams.sync import Tick
+
+VIEW_W, VIEW_H = 320, 180  # the camera's frame; the world model works on it shrunk to 160 px
+NS = 1_000_000_000
+SPEED = 5  # camera px a tick (25 work px/s at 10 ticks a second)
+START_X, Y = 30, 135  # the thing's centre at the first tick
+RADIUS = 12
+COVER = (140, 200)  # the still thing in front: its columns, over the wall's whole height
+
+
+def _background(seed: int = 0) -> np.ndarray:
+    """Coloured blocks above (corners for the head's motion), a grey wall below with a soft grain
+    (on a blank wall the flow spreads a thing's motion over all of it)."""
+    rng = np.random.default_rng(seed)
+    coarse = rng.uniform(40, 215, (4, 16, 3)).astype(np.float32)
+    view = np.empty((VIEW_H, VIEW_W, 3), np.float32)
+    view[:90] = cv2.resize(coarse, (VIEW_W, 90), interpolation=cv2.INTER_NEAREST)
+    grain = cv2.GaussianBlur(rng.normal(0.0, 1.0, (VIEW_H - 90, VIEW_W)).astype(np.float32), (0, 0), 3.0)
+    view[90:] = (150.0 + grain * (25.0 / grain.std()))[..., None]
+    return cv2.GaussianBlur(view, (3, 3), 0)
+
+
+def _glide(*, comes_out: bool, ticks: int = 60) -> list[np.ndarray]:
+    """A checkered yellow and brown disc glides right at a steady speed along the wall and passes behind a still blue
+    post. `comes_out`: it reappears on the post's far side, as it should; else it never does."""
+    background = _background()
+    yy, xx = np.mgrid[:VIEW_H, :VIEW_W]
+    frames = []
+    for k in range(ticks):
+        view = background.copy()
+        x = START_X + SPEED * k
+        if comes_out or x < COVER[0] + RADIUS:
+            disc = (xx - x) ** 2 + (yy - Y) ** 2 <= RADIUS ** 2
+            light = (((xx - x) // 6 + (yy - Y) // 6) % 2 == 0)[disc]  # checks: something for the flow to follow
+            view[disc] = np.where(light[:, None], (230.0, 185.0, 40.0), (150.0, 60.0, 20.0))
+        view[90:, COVER[0]:COVER[1]] = (40.0, 60.0, 150.0)
+        frames.append(np.clip(view, 0, 255).astype(np.uint8))
+    return frames
+
+
+def _run(frames: list[np.ndarray]) -> tuple[list[float], list[dict]]:
+    world = WorldModel(None, use_latent=False)
+    surprise, hidden = [], []
+    for k, image in enumerate(frames):
+        t_ns = int(k * 0.1 * NS)
+        tick = Tick(index=k, t_ns=t_ns, video=(VideoFrame(t_ns=t_ns, seq=k, source="test", image=image),),
+                    audio=np.zeros(16_000, np.int16))
+        ctx = TickContext(tick=tick)
+        surprise.append(world.step(ctx).surprise)
+        if "hidden_mover" in ctx.extras:
+            hidden.append(dict(ctx.extras["hidden_mover"], tick=k))
+    return surprise, hidden
+
+
+def test_a_thing_that_glides_behind_a_post_and_never_comes_out_is_a_surprise_once_it_is_due():
+    surprise, hidden = _run(_glide(comes_out=False))
+    assert hidden, "nothing was missed behind the post"
+    # Not before it could have come out: its leading edge reaches the post's far side at tick 32.
+    first = hidden[0]["tick"]
+    assert first * SPEED + START_X + RADIUS >= COVER[1]
+    strongest = max(hidden, key=lambda h: h["z"])
+    assert strongest["z"] >= 1.0 and strongest["z"] < 3.0  # odd, never a prompt on its own
+    assert "due out at" in strongest["reason"]
+    # Where it should be by then: past the post, on its way.
+    x, y = strongest["where"]
+    assert abs(x * VIEW_W - (START_X + SPEED * strongest["tick"])) < 30 and abs(y * VIEW_H - Y) < 20
+    assert max(surprise) >= strongest["z"]
+
+
+def test_the_same_thing_coming_out_raises_nothing():
+    _, hidden = _run(_glide(comes_out=True))
+    assert not hidden
