@@ -36,7 +36,7 @@ TURN_COST = 0.02  # per radian turned
 
 
 def _prototype_latent(world: Any, name: str) -> np.ndarray | None:
-    proto = world.prototypes.get(name)
+    proto = world.enrolled.prototypes.get(name)
     if proto is None or proto.modality != "object":
         return None
     width = world.config.width if world.config is not None else None
@@ -51,7 +51,7 @@ def imagine(world: Any, name: str, actions: np.ndarray) -> np.ndarray:
     """Scores of `actions` (N, HORIZON, 2) rad/s for bringing NAME to the middle of the view."""
     import torch
 
-    place = world.seen.get(name)
+    place = world.enrolled.seen.get(name)
     latent = _prototype_latent(world, name)
     n = actions.shape[0]
     scores = np.zeros(n)
@@ -92,7 +92,7 @@ def imagine(world: Any, name: str, actions: np.ndarray) -> np.ndarray:
 def plan_toward(world: Any, name: str, *, seed: int = 0) -> tuple[float, float] | None:
     """The planned head turn (yaw, pitch) in radians over the horizon, or None when NAME is
     unknown (never enrolled) or has never been seen."""
-    if name not in world.prototypes or name not in world.seen:
+    if name not in world.enrolled.prototypes or name not in world.enrolled.seen:
         return None
     rng = np.random.default_rng(seed)
     mean = np.zeros((HORIZON, 2))

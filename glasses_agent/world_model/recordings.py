@@ -107,7 +107,7 @@ def enroll_from_recording(world: WorldModel, name: str, path: str | Path, at_s: 
     contexts = recording_contexts(world, path, end_s=at_s)
     index = _at(contexts, at_s, path)
     world.reset()
-    world.recording = str(path)
+    world.enrolled.recording = str(path)
     for ctx in contexts[: index + 1]:
         ctx.world = world.step(ctx)
     ctx = contexts[index]
@@ -162,7 +162,7 @@ def scan_recording(world: WorldModel, path: str | Path) -> dict[str, Any]:
     """Run the recording through the world model: enrolled things seen are written to memory."""
     contexts = recording_contexts(world, path)
     world.reset()
-    world.recording = str(path)
+    world.enrolled.recording = str(path)
     before = len(world.memory.sightings(limit=None, source=str(path))) if world.memory is not None else 0
     heard: dict[str, int] = {}
     for ctx in contexts:

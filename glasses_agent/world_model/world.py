@@ -7,7 +7,7 @@ from the last ones and the head motion (dynamics.py); the prediction errors beco
 (surprise.py) and the largest (the latent's and the extrapolation's weighted) is the tick's
 surprise, with where it happened when a pixel channel saw it (the latent grid's error does not
 localise). Enrolled things are looked for in the view
-(recognition.py) and sightings written to persistent memory. `plan_toward` rolls the model
+(enrolled.py, recognition.py) and sightings written to persistent memory. `plan_toward` rolls the model
 forward over candidate head motions (planner.py).
 """
 
@@ -25,6 +25,7 @@ from glasses_agent.context import Entity, Percept, TickContext, WorldState
 from glasses_agent.motion import head_motion
 from glasses_agent.world_model import recognition as rec
 from glasses_agent.world_model.egomotion import EgoMotion, Motion
+from glasses_agent.world_model.enrolled import EnrolledThings
 from glasses_agent.world_model.extrapolation import NOTHING, MotionExtrapolation, Unexplained
 from glasses_agent.world_model.foreground import BackgroundModel
 from glasses_agent.world_model.hidden_movers import Hidden, HiddenMovers
@@ -48,8 +49,6 @@ if TYPE_CHECKING:  # torch comes with these: the checkpoint loader imports them
 Prediction = tuple[int, tuple[float, float], "torch.Tensor"]
 
 NS = 1_000_000_000
-SIGHTING_EVERY_NS = NS  # at most one sighting a second per name while it stays in view
-RECOGNISE_EVERY = 2  # ticks between looks for enrolled things (a sliding-window search)
 NOT_OBSERVED = object()  # `step` without `observe_pixels` first: the object memory steps inside it
 # Object slots (slots.py) off by default: measured before the motion extrapolation, they lifted the
 # world model on voe_dev from ~52% to ~71% but raised surprise prompts on the unaltered shared clips
@@ -107,9 +106,7 @@ class WorldModel:
         self.ego_action = ego_action  # without an IMU, the image's ego-motion is the dynamics' action
         self.graph: OnnxDynamics | None = None  # the dynamics' step as an ONNX graph (`load(backend="auto")`)
         self.note = ""  # why the graph is not used, when it was asked for and could not be had
-        self.prototypes: dict[str, rec.Prototype] = {}
-        self.recording = ""  # where sightings say they were made
-        self._load_enrollments()
+        self.enrolled = EnrolledThings(memory)  # what the wearer taught by name (enrolled.py)
         self.reset()
 
     # -- loading -------------------------------------------------------------------------------
@@ -135,15 +132,6 @@ class WorldModel:
                 world.note = f"latent dynamics run on torch eager: {err}"
         return world
 
-    def _load_enrollments(self) -> None:
-        if self.memory is None:
-            return
-        for e in self.memory.enrollments():
-            meta = e.meta or {}
-            size = tuple(meta.get("size", (0.2, 0.2)))
-            threshold = float(meta.get("threshold", rec.SOUND_THRESHOLD if e.modality == "sound" else rec.MIN_THRESHOLD))
-            self.prototypes[e.name] = rec.Prototype(e.name, e.modality, np.asarray(e.prototype, np.float32), threshold, size)
-
     def reset(self) -> None:
         """Forget the scene (not the enrollments): a new recording or session starts."""
         self.objects = ObjectMemory()
@@ -163,8 +151,7 @@ class WorldModel:
         self.last_state: WorldState | None = None
         self.last_grid: np.ndarray | None = None
         self.last_image: np.ndarray | None = None
-        self.seen: dict[str, dict[str, Any]] = {}  # name -> last place (work px), time, box
-        self._last_sighting_ns: dict[str, int] = {}
+        self.enrolled.reset()
         self._ticks = 0
 
     # -- one tick ------------------------------------------------------------------------------
@@ -269,7 +256,7 @@ class WorldModel:
             where = gone.where
         if hidden is not None and z_hidden >= max(z_obj, z_slot, z_ext, z_gone):
             where = hidden.where
-        named, sounds = self._recognise(ctx, grid)
+        named, sounds = self.enrolled.recognise(ctx, grid, self.last_image, self.objects, self._ticks)
         entities = self._entities(named)
         state = WorldState(
             t_ns=t_ns, surprise=float(round(surprise, 4)), surprise_raw=float(round(raw_obj + (raw_lat or 0.0), 6)),
@@ -354,89 +341,18 @@ class WorldModel:
 
     # -- enrolled things -----------------------------------------------------------------------
 
-    def _recognise(self, ctx: TickContext, grid: np.ndarray | None) -> tuple[dict, list[tuple[str, float]]]:
-        named: dict[Any, Any] = {}
-        sounds: list[tuple[str, float]] = []
-        if not self.prototypes:
-            return named, sounds
-        t_ns = ctx.tick.t_ns
-        percept = ctx.percept
-        if percept is not None and percept.has_audio:
-            for p in self.prototypes.values():
-                if p.modality == "sound" and p.vector.shape == percept.audio.shape:
-                    score = float(rec._unit(percept.audio) @ p.vector)
-                    if score >= p.threshold:
-                        sounds.append((p.name, round(score, 4)))
-        image = self.last_image
-        if image is None or self._ticks % RECOGNISE_EVERY:
-            return named, sounds
-        tracks = {t.id: self.objects.box_fraction(t) for t in self.objects.visible_tracks()}
-        found_names = []
-        for p in self.prototypes.values():
-            if p.modality != "object":
-                continue
-            hit = rec.find(p, image, grid, list(tracks.values()))
-            if hit is None:
-                continue
-            score, box = hit
-            owner = max(tracks, key=lambda k: rec._overlap(tracks[k], box), default=None)
-            if owner is not None and rec._overlap(tracks[owner], box) > 0.5:
-                named[owner] = (p.name, score)
-            else:
-                named[p.name] = (p.name, score, box, t_ns)
-            found_names.append((p.name, score, box))
-            w, h = self.objects.size
-            self.seen[p.name] = {"x": (box[0] + box[2] / 2) * w, "y": (box[1] + box[3] / 2) * h, "t_ns": t_ns,
-                                 "pan": self.objects.pan.copy(), "box": box}
-        for name, score, box in found_names:
-            self._write_sighting(name, score, box, t_ns, [n for n, _, _ in found_names if n != name])
-        return named, sounds
-
-    def _write_sighting(self, name: str, score: float, box: rec.Box, t_ns: int, nearby: list[str]) -> None:
-        if self.memory is None:
-            return
-        last = self._last_sighting_ns.get(name)
-        if last is not None and t_ns - last < SIGHTING_EVERY_NS:
-            return
-        self._last_sighting_ns[name] = t_ns
-        context: dict[str, Any] = {"similarity": round(score, 3)}
-        if nearby:
-            context["nearby"] = nearby
-        self.memory.add_sighting(name, t_ns, box=tuple(round(v, 4) for v in box), context=context, source=self.recording)
-
     def enroll_object(self, name: str, ctx_or_percept: TickContext | Percept | None, box: rec.Box,
                       image: np.ndarray | None = None) -> rec.Prototype:
-        """Teach NAME from the thing inside `box` (fractions of the view). A face is refused."""
-        box = rec.check_box(box)
+        """Teach NAME from the thing inside `box` (fractions of the view): in `image`, else the tick's
+        frame, else the last frame seen. A face is refused."""
         percept = ctx_or_percept.percept if isinstance(ctx_or_percept, TickContext) else ctx_or_percept
         if image is None and isinstance(ctx_or_percept, TickContext) and ctx_or_percept.tick.latest_video is not None:
             image = ctx_or_percept.tick.latest_video.image
-        if image is None:
-            image = self.last_image
-        if image is None or not image.size:
-            raise rec.EnrollmentError(f"no camera frame to enroll {name!r} from")
-        _refuse_faces(image, box, name)
-        grid = rec.latent_grid(percept)
-        vector = rec.object_descriptor(image, grid, box)
-        threshold = rec.calibrate(image, grid, box, vector)
-        meta = {"size": [box[2], box[3]], "threshold": threshold, "box": list(box), "latent": grid is not None}
-        if self.memory is not None:
-            enrolled = self.memory.enroll(name, "object", vector, meta)
-            vector = np.asarray(enrolled.prototype, np.float32)
-        prototype = rec.Prototype(name, "object", vector, threshold, (box[2], box[3]))
-        self.prototypes[name] = prototype
-        return prototype
+        return self.enrolled.enroll_object(name, percept, box, self.last_image if image is None else image)
 
     def enroll_sound(self, name: str, percepts: list[Percept], others: list[Percept] = ()) -> rec.Prototype:
         """Teach NAME from the audio of `percepts`; `others` (audio outside the span) set the threshold."""
-        vector = rec.sound_descriptor(list(percepts))
-        rivals = [float(rec._unit(p.audio) @ vector) for p in others if p.has_audio]
-        threshold = float(min(0.98, max(rec.SOUND_THRESHOLD, max(rivals, default=0.0) + 0.02)))
-        if self.memory is not None:
-            self.memory.enroll(name, "sound", vector, {"threshold": threshold})
-        prototype = rec.Prototype(name, "sound", vector, threshold, (0.0, 0.0))
-        self.prototypes[name] = prototype
-        return prototype
+        return self.enrolled.enroll_sound(name, percepts, others)
 
     # -- planning ------------------------------------------------------------------------------
 
@@ -455,15 +371,3 @@ class WorldModel:
             return None
         yaw, _ = plan
         return float(min(1.0, max(0.0, 0.5 - yaw / FOV_RAD)))
-
-
-def _refuse_faces(image: np.ndarray, box: rec.Box, name: str) -> None:
-    from glasses_agent.memory.privacy import detect_faces
-
-    h, w = image.shape[:2]
-    x, y, bw, bh = box
-    for fx, fy, fw, fh in detect_faces(image):
-        face = (fx / w, fy / h, fw / w, fh / h)
-        if rec._overlap(face, box) > 0.3:
-            raise rec.EnrollmentError(
-                f"refusing to enroll {name!r}: the box holds a face, and people are never identified")
