@@ -5,13 +5,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from glasses_agent.context import TickContext
-from glasses_agent.world_model import WorldModel
-from streams.frames import VideoFrame
-from streams.sync import Tick
+from tests.support.world_replay import surprise_and_entries
 
 VIEW_W, VIEW_H = 320, 180  # the camera's frame; the world model works on it shrunk to 160 px
-NS = 1_000_000_000
 SPEED = 5  # camera px a tick (25 work px/s at 10 ticks a second)
 START_X, Y = 30, 135  # the thing's centre at the first tick
 RADIUS = 12
@@ -49,17 +45,7 @@ def _glide(*, comes_out: bool, ticks: int = 60) -> list[np.ndarray]:
 
 
 def _run(frames: list[np.ndarray]) -> tuple[list[float], list[dict]]:
-    world = WorldModel(None, use_latent=False)
-    surprise, hidden = [], []
-    for k, image in enumerate(frames):
-        t_ns = int(k * 0.1 * NS)
-        tick = Tick(index=k, t_ns=t_ns, video=(VideoFrame(t_ns=t_ns, seq=k, source="test", image=image),),
-                    audio=np.zeros(16_000, np.int16))
-        ctx = TickContext(tick=tick)
-        surprise.append(world.step(ctx).surprise)
-        if "hidden_mover" in ctx.extras:
-            hidden.append(dict(ctx.extras["hidden_mover"], tick=k))
-    return surprise, hidden
+    return surprise_and_entries(frames, "hidden_mover")
 
 
 def test_a_thing_that_glides_behind_a_post_and_never_comes_out_is_a_surprise_once_it_is_due():

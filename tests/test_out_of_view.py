@@ -5,13 +5,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from glasses_agent.context import TickContext
-from glasses_agent.world_model import WorldModel
-from streams.frames import VideoFrame
-from streams.sync import Tick
+from tests.support.world_replay import surprise_and_entries
 
 VIEW_W, VIEW_H = 320, 180  # the camera's frame; the world model works on it shrunk to 160 px
-NS = 1_000_000_000
 
 
 def _world(seed: int = 0) -> np.ndarray:
@@ -51,16 +47,7 @@ def _pan_away_and_back(*, taken: bool, seed: int = 0) -> list[np.ndarray]:
 
 
 def _run(frames: list[np.ndarray]) -> tuple[list[float], list[dict]]:
-    world = WorldModel(None, use_latent=False)
-    surprise, gone = [], []
-    for k, image in enumerate(frames):
-        t_ns = int(k * 0.1 * NS)
-        tick = Tick(index=k, t_ns=t_ns, video=(VideoFrame(t_ns=t_ns, seq=k, source="test", image=image),), audio=np.zeros(16_000, np.int16))
-        ctx = TickContext(tick=tick)
-        surprise.append(world.step(ctx).surprise)
-        if "gone_from_view" in ctx.extras:
-            gone.append(dict(ctx.extras["gone_from_view"], tick=k))
-    return surprise, gone
+    return surprise_and_entries(frames, "gone_from_view")
 
 
 def test_a_thing_gone_when_the_view_comes_back_is_a_surprise_where_it_was():

@@ -19,6 +19,7 @@ from glasses_agent.perception.models import Encoder
 from glasses_agent.perception.onnx_export import OnnxUnavailable, relative_difference
 from glasses_agent.perception.preprocess import video_clip
 from streams.sources.synthetic import SyntheticSource
+from tests.support.onnx_off import sessions_off_by
 
 
 def _ticks(config: ModelConfig, seconds: float = 4.0, seed: int = 0, **kw):
@@ -112,18 +113,7 @@ def test_without_a_working_exporter_auto_stays_on_torch_and_onnx_says_why(tmp_pa
 
 
 def test_a_graph_whose_outputs_disagree_with_torch_is_refused(tmp_path, monkeypatch):
-    real_session = onnx_export.ort_session
-
-    class Off:
-        """A session whose tokens are off by 1e-3, as a wrongly exported graph's would be."""
-
-        def __init__(self, session):
-            self.session = session
-
-        def run(self, names, feeds):
-            return [x + 1e-3 for x in self.session.run(names, feeds)]
-
-    monkeypatch.setattr(onnx_export, "ort_session", lambda data, threads: Off(real_session(data, threads)))
+    sessions_off_by(monkeypatch)  # every output 1e-3 off
     encoder = load_encoder(backend="auto", cache_dir=tmp_path)
     assert encoder.backend == "torch"
     assert "differs from torch" in encoder.note

@@ -12,6 +12,7 @@ from glasses_agent.world_model import WorldModel
 from glasses_agent.world_model import dynamics_onnx
 from glasses_agent.world_model.dynamics import DynamicsConfig, LatentDynamics
 from glasses_agent.world_model.dynamics_onnx import DynamicsOnnxUnavailable, load_onnx_dynamics
+from tests.support.onnx_off import sessions_off_by
 
 
 @pytest.fixture
@@ -87,18 +88,7 @@ def test_without_a_working_exporter_the_world_stays_on_torch_and_says_why(cache,
 
 
 def test_a_graph_whose_prediction_disagrees_with_torch_is_refused(cache, monkeypatch):
-    real_session = dynamics_onnx.ort_session
-
-    class Off:
-        """A session whose grid is off by 1e-3, as a wrongly exported graph's would be."""
-
-        def __init__(self, session):
-            self.session = session
-
-        def run(self, names, feeds):
-            return [x + 1e-3 for x in self.session.run(names, feeds)]
-
-    monkeypatch.setattr(dynamics_onnx, "ort_session", lambda data, threads: Off(real_session(data, threads)))
+    sessions_off_by(monkeypatch)  # every output 1e-3 off
     with pytest.raises(DynamicsOnnxUnavailable, match="differs from torch"):
         load_onnx_dynamics(WorldModel.load().dynamics)
     world = WorldModel.load(backend="auto")

@@ -22,6 +22,7 @@ import io
 import json
 import os
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -163,6 +164,19 @@ def store_graph(path: Path, data: bytes) -> None:
         pass  # a read-only cache only costs the export next time
 
 
+def cached_session(path: Path, export: Callable[[], bytes], threads: int):  # noqa: ANN201
+    """A session of the graph cached at `path`, or of a fresh `export()` stored there first (a damaged
+    cached graph is exported again). Export and runtime errors are the caller's to report."""
+    if path.exists():
+        try:
+            return ort_session(path.read_bytes(), threads)
+        except Exception:  # noqa: BLE001 - a damaged cached graph is exported again
+            pass
+    data = export()
+    store_graph(path, data)
+    return ort_session(data, threads)
+
+
 def relative_difference(expected: torch.Tensor | np.ndarray, got: torch.Tensor | np.ndarray) -> float:
     """max |got - expected| over the scale of `expected` (its largest magnitude, at least 1)."""
     expected, got = np.asarray(expected, np.float64), np.asarray(got, np.float64)
@@ -197,17 +211,8 @@ def load_onnx_encoder(model: torch.nn.Module, config: ModelConfig, tensors: dict
     for variant, (has_video, has_audio) in VARIANTS.items():
         path = folder / f"encoder-{key}-{variant.replace('+', '-')}.onnx"
         try:
-            session = None
-            if path.exists():
-                try:
-                    session = ort_session(path.read_bytes(), threads)
-                except Exception:  # noqa: BLE001 - a damaged cached graph is exported again
-                    session = None
-            if session is None:
-                data = export_graph(model, config, has_video, has_audio)
-                store_graph(path, data)
-                session = ort_session(data, threads)
-            sessions[(has_video, has_audio)] = session
+            sessions[(has_video, has_audio)] = cached_session(
+                path, lambda: export_graph(model, config, has_video, has_audio), threads)
         except Exception as err:  # noqa: BLE001 - any exporter or runtime failure means: stay on torch
             raise OnnxUnavailable(f"ONNX graph ({variant}) not usable: {type(err).__name__}: "
                                   f"{str(err).splitlines()[0] if str(err) else ''}") from None

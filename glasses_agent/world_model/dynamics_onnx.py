@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from glasses_agent.perception.onnx_export import OPSET, TOLERANCE, default_cache_dir, ort_session, relative_difference, store_graph
+from glasses_agent.perception.onnx_export import OPSET, TOLERANCE, cached_session, default_cache_dir, relative_difference
 from glasses_agent.world_model.dynamics import LatentDynamics, WorldCheckpointError
 
 
@@ -99,16 +99,7 @@ def load_onnx_dynamics(model: LatentDynamics, *, threads: int = 1, cache_dir: st
     folder = Path(cache_dir) if cache_dir is not None else default_cache_dir().parent / "world-onnx"
     path = folder / f"dynamics-{graph_key(model)}.onnx"
     try:
-        session = None
-        if path.exists():
-            try:
-                session = ort_session(path.read_bytes(), threads)
-            except Exception:  # noqa: BLE001 - a damaged cached graph is exported again
-                session = None
-        if session is None:
-            data = export_graph(model)
-            store_graph(path, data)
-            session = ort_session(data, threads)
+        session = cached_session(path, lambda: export_graph(model), threads)
     except Exception as err:  # noqa: BLE001 - any exporter or runtime failure means: stay on torch
         raise DynamicsOnnxUnavailable(f"ONNX graph of the latent dynamics not usable: {type(err).__name__}: "
                                       f"{str(err).splitlines()[0] if str(err) else ''}") from None
