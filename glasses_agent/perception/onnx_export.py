@@ -54,15 +54,20 @@ def default_cache_dir() -> Path:
 
 def checkpoint_key(config: ModelConfig, tensors: dict[str, torch.Tensor]) -> str:
     """A hash of what the graph is built from: encoder tensors, shapes config, exporter versions."""
+    return graph_cache_key(config.to_dict(), {name: v for name, v in tensors.items() if name.startswith("encoder.")})
+
+
+def graph_cache_key(config: dict, tensors: dict[str, torch.Tensor]) -> str:
+    """A hash of what an exported graph is built from (its model's config and tensors, the exporter's
+    versions): the name a cached graph is kept under, new whenever any of them changes."""
     h = hashlib.sha256()
-    h.update(json.dumps(config.to_dict(), sort_keys=True).encode())
+    h.update(json.dumps(config, sort_keys=True).encode())
     h.update(f"torch {torch.__version__} opset {OPSET}".encode())
     for name in sorted(tensors):
-        if name.startswith("encoder."):
-            value = tensors[name].detach().to("cpu").contiguous()
-            h.update(name.encode())
-            h.update(str(tuple(value.shape)).encode())
-            h.update(value.numpy().tobytes())
+        value = tensors[name].detach().to("cpu").contiguous()
+        h.update(name.encode())
+        h.update(str(tuple(value.shape)).encode())
+        h.update(value.numpy().tobytes())
     return h.hexdigest()[:24]
 
 
@@ -226,4 +231,4 @@ def load_onnx_encoder(model: torch.nn.Module, config: ModelConfig, tensors: dict
 
 
 __all__ = ["OnnxEncoder", "OnnxUnavailable", "TOLERANCE", "checkpoint_key", "default_cache_dir",
-           "export_graph", "load_onnx_encoder", "max_difference", "ort_session", "relative_difference", "store_graph"]
+           "export_graph", "graph_cache_key", "load_onnx_encoder", "max_difference", "ort_session", "relative_difference", "store_graph"]

@@ -17,16 +17,15 @@ torch. The planner's rollouts and training stay on torch.
 
 from __future__ import annotations
 
-import hashlib
 import io
-import json
 import warnings
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from glasses_agent.perception.onnx_export import OPSET, TOLERANCE, cached_session, default_cache_dir, relative_difference
+from glasses_agent.perception.onnx_export import (OPSET, TOLERANCE, cached_session, default_cache_dir, graph_cache_key,
+                                                  relative_difference)
 from glasses_agent.world_model.dynamics import LatentDynamics, WorldCheckpointError
 
 
@@ -36,15 +35,7 @@ class DynamicsOnnxUnavailable(WorldCheckpointError):
 
 def graph_key(model: LatentDynamics) -> str:
     """A hash of what the graph is built from: the model's tensors and config, the exporter's versions."""
-    h = hashlib.sha256()
-    h.update(json.dumps(model.config.to_dict(), sort_keys=True).encode())
-    h.update(f"torch {torch.__version__} opset {OPSET}".encode())
-    for name, value in sorted(model.state_dict().items()):
-        value = value.detach().to("cpu").contiguous()
-        h.update(name.encode())
-        h.update(str(tuple(value.shape)).encode())
-        h.update(value.numpy().tobytes())
-    return h.hexdigest()[:24]
+    return graph_cache_key(model.config.to_dict(), model.state_dict())
 
 
 def _example(model: LatentDynamics, batch: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
