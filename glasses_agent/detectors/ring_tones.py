@@ -87,14 +87,22 @@ def _joined(tones: Sequence[Tone]) -> list[Tone]:
     return [chain[0] if len(chain) == 1 else _Joined(chain) for chain in out]
 
 
+def steady_pitch(pitch: np.ndarray, median: float) -> bool:
+    """A held tone's pitch (the ring rule's and a ringer's pair's): within PITCH_TOL of `median` in
+    RING_STEADY of the frames (a trill's sidebands pull the peak now and then), and within OSCILLATOR_HZ
+    in half of them, whatever the pitch: an oscillator's pitch is as steady as it is measured (in Hz);
+    a motor's or a crowd's whine wanders by a share of it."""
+    off = np.abs(pitch - median)
+    return float(np.mean(off <= PITCH_TOL * median)) >= RING_STEADY and float(np.median(off)) <= OSCILLATOR_HZ
+
+
 def _held(tone: Tone, start_ns: int, end_ns: int) -> bool:
     """Its pitch holds within PITCH_TOL of its median in RING_STEADY of its frames in [start_ns, end_ns] and
     within OSCILLATOR_HZ in half of them, and the upper envelope of its level does not fall RING_OUT_DB a second."""
     t = np.array(tone.t_ns)
     inside = (t >= start_ns) & (t <= end_ns)
     pitch, level = np.array(tone.pitch)[inside], np.array(tone.level)[inside]
-    m = float(np.median(pitch))
-    if float(np.mean(np.abs(pitch - m) <= PITCH_TOL * m)) < RING_STEADY or float(np.median(np.abs(pitch - m))) > OSCILLATOR_HZ:
+    if not steady_pitch(pitch, float(np.median(pitch))):
         return False
     envelope = np.array([level[max(0, k - ENVELOPE + 1):k + 1].max() for k in range(ENVELOPE - 1, len(level))])
     if len(envelope) < 3:

@@ -66,7 +66,7 @@ import numpy as np
 
 from glasses_agent.detectors.gated_tones import GATE_DB, PIP_FRAMES, evenly_repeated, has_twin
 from glasses_agent.detectors.harmonics import gliding_partial, overtone_of, partial_of_low_complex
-from glasses_agent.detectors.ring_tones import OSCILLATOR_HZ, PITCH_TOL, RING_OUT_DB, RING_STEADY, held_pair
+from glasses_agent.detectors.ring_tones import PITCH_TOL, RING_OUT_DB, held_pair, steady_pitch
 from glasses_agent.detectors.spectrum_history import SpectrumHistory
 
 FRAME = 1024  # samples at 16 kHz (64 ms; 15.6 Hz bins)
@@ -158,14 +158,10 @@ class Ridge:
         return float(np.polyfit(t, inner, 1)[0]) <= -RING_OUT_DB
 
     def held(self) -> bool:
-        """Its pitch holds within PITCH_TOL of its median in RING_STEADY of the frames between its first
-        and last (those straddle the tone's edges): a ring, whose trill may pull the peak now and then."""
-        m = self.median()
-        inner = np.abs(np.array(self.pitch[1:-1] or self.pitch) - m)
-        # ...and half of them within OSCILLATOR_HZ, whatever the pitch: an oscillator's pitch is as steady as it
-        # is measured (in Hz); a motor's or a crowd's whine wanders by a share of it.
-        return (float(np.mean(inner <= PITCH_TOL * m)) >= RING_STEADY and float(np.median(inner)) <= OSCILLATOR_HZ
-                and self.sweep()[0] <= PITCH_TOL)
+        """Its pitch holds (`ring_tones.steady_pitch`: within PITCH_TOL of its median in RING_STEADY of them, within
+        OSCILLATOR_HZ in half) over the frames between its first and last (those straddle the tone's edges), and
+        its smooth trend covers no range: a ring, whose trill may pull the peak now and then."""
+        return steady_pitch(np.array(self.pitch[1:-1] or self.pitch), self.median()) and self.sweep()[0] <= PITCH_TOL
 
     def sweep(self) -> tuple[float, float]:
         """(range, wobble) of its pitch relative to its median: the range a smooth sweep (a quadratic in
