@@ -197,15 +197,15 @@ class _Window:
 
     def arriving_at(self, mover: _Mover, x: int, y: int, big_w: int, big_h: int) -> np.ndarray:
         """Of the places of the mover's look, its box's corner at (x, y): which move or changed colour."""
-        px = np.clip(mover.xs + x, 0, big_w - 1) - self.x0
-        py = np.clip(mover.ys + y, 0, big_h - 1) - self.y0
-        return self.arriving[py, px]
+        return self.arriving[self._places(mover, x, y, big_w, big_h)]
 
     def moving_share(self, mover: _Mover, x: int, y: int, big_w: int, big_h: int) -> float:
         """The share of the places of the mover's look, its box's corner at (x, y), where something moves."""
-        px = np.clip(mover.xs + x, 0, big_w - 1) - self.x0
-        py = np.clip(mover.ys + y, 0, big_h - 1) - self.y0
-        return float(self.moving[py, px].mean())
+        return float(self.moving[self._places(mover, x, y, big_w, big_h)].mean())
+
+    def _places(self, mover: _Mover, x: int, y: int, big_w: int, big_h: int) -> tuple[np.ndarray, np.ndarray]:
+        """The window's (rows, columns) of the mover's look with its box's corner at (x, y), kept in the frame."""
+        return np.clip(mover.ys + y, 0, big_h - 1) - self.y0, np.clip(mover.xs + x, 0, big_w - 1) - self.x0
 
 
 def _offsets(velocity: tuple[float, float], along: float, across: float) -> np.ndarray:
