@@ -19,33 +19,19 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 
 from firmware_bridge import codec
 from firmware_bridge import protocol as P
 from firmware_bridge.connection import BrokerAddress, BridgeError, describe_mqtt_error, first_connection_failed, is_refused_login
+from firmware_bridge.device_clock import TIME_EXCHANGES, ClockSync
 from firmware_bridge.faults import FAULTS
 from streams.frames import AudioChunk, Event, Frame, ImuSample, TruthEvent, VideoFrame
+from streams.recording.codec import encode_jpeg
 
 log = logging.getLogger(__name__)
 BACKOFF_S = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0)
-TIME_EXCHANGES = 5
 SESSION_EXPIRY_S = 3600  # the broker keeps the device's session (and queued prompts) this long offline
 
-
-
-def clock_offset(t1: int, t2: int, t3: int, t4: int) -> tuple[int, int]:
-    """NTP's estimate: (agent minus device offset, round-trip delay), all in ns."""
-    return ((t2 - t1) + (t3 - t4)) // 2, (t4 - t1) - (t3 - t2)
-
-
-def encode_jpeg(image: np.ndarray, quality: int = 80) -> bytes:
-    import cv2
-
-    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])
-    if not ok:
-        raise ValueError("JPEG encoding failed")
-    return buf.tobytes()
 
 
 @dataclass
@@ -111,9 +97,8 @@ class DeviceEmulator:
         self.online = asyncio.Event()
         self._client: Any = None
         self._seq: dict[str, int] = {}
-        self._time_replies: dict[int, tuple[dict[str, Any], int]] = {}
-        self._time_id = 0
-        self._reply_event = asyncio.Event()
+        self._clock = ClockSync(lambda rid, t1: self._publish_json("time/request", {"id": rid, "t1": t1}),
+                                self.device_now_ns)
 
     # -- clocks ------------------------------------------------------------------------------
 
@@ -216,38 +201,8 @@ class DeviceEmulator:
         self.online.set()  # streams start (or resume) once stamps can be on the agent's clock
 
     async def sync_clock(self, rounds: int = TIME_EXCHANGES, timeout_s: float = 10.0, retry_s: float = 0.5) -> None:
-        """NTP-style exchanges; keep the offset of the one with the smallest round trip.
-
-        Requests go at QoS 0 and may be lost (or beat the bridge's subscription): one without a
-        reply within `retry_s` is simply replaced by a fresh one.
-        """
-        best: tuple[int, int] | None = None
-        deadline = time.monotonic() + timeout_s
-        got = 0
-        while got < rounds:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"no time reply from the agent within {timeout_s:g} s (is the bridge running?)")
-            self._time_id += 1
-            rid = self._time_id
-            self._reply_event.clear()
-            await self._publish_json("time/request", {"id": rid, "t1": self.device_now_ns()})
-            retry_at = time.monotonic() + retry_s
-            while rid not in self._time_replies and time.monotonic() < retry_at:
-                self._reply_event.clear()
-                try:
-                    await asyncio.wait_for(self._reply_event.wait(), max(0.0, retry_at - time.monotonic()))
-                except asyncio.TimeoutError:
-                    break
-            if rid not in self._time_replies:
-                continue
-            reply, t4 = self._time_replies.pop(rid)
-            got += 1
-            offset, rtt = clock_offset(reply["t1"], reply["t2"], reply["t3"], t4)
-            if best is None or rtt < best[1]:
-                best = (offset, rtt)
-        self._time_replies.clear()
-        assert best is not None
-        self.stats.offset_ns, self.stats.rtt_ns = best
+        """Measure the offset to the agent's clock (device_clock.ClockSync) and keep it in `stats`."""
+        self.stats.offset_ns, self.stats.rtt_ns = await self._clock.measure(rounds, timeout_s, retry_s)
 
     async def _consume(self, client: Any) -> None:
         async for message in client.messages:
@@ -259,8 +214,7 @@ class DeviceEmulator:
                 log.warning("device %s: bad %s from the agent: %s", self.device_id, name, err)
                 continue
             if name == "time/reply":
-                self._time_replies[record["id"]] = (record, received_device_ns)
-                self._reply_event.set()
+                self._clock.replied(record, received_device_ns)
             elif name == "prompt":
                 await self._show(record, received_device_ns + (self.stats.offset_ns or 0))
             elif name == "error":

@@ -8,7 +8,8 @@ import json
 import numpy as np
 
 from firmware_bridge.bridge import Bridge
-from firmware_bridge.emulator import DeviceEmulator, encode_jpeg
+from firmware_bridge.emulator import DeviceEmulator
+from streams.recording.codec import encode_jpeg
 from tests.support.mosquitto import (
     AGENT_PASSWORD, AGENT_USER, address, agent_factory, dark_scene, run_session, wait_for,
 )

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from firmware_bridge import codec, jpeg
 from firmware_bridge import protocol as P
-from firmware_bridge.emulator import clock_offset, encode_jpeg
+from firmware_bridge.device_clock import clock_offset
+from streams.recording.codec import encode_jpeg
 from streams.frames import AudioChunk, Event, ImuSample, VideoFrame
 
 NOW = 5_000_000_000_000

@@ -20,7 +20,8 @@ import pytest
 from firmware_bridge import codec
 from firmware_bridge import protocol as P
 from firmware_bridge.bridge import Bridge
-from firmware_bridge.emulator import DeviceEmulator, encode_jpeg
+from firmware_bridge.emulator import DeviceEmulator
+from streams.recording.codec import encode_jpeg
 from tests.support.mosquitto import AGENT_PASSWORD, AGENT_USER, address, agent_factory, run_session, wait_for
 
 WRONG_VALUES = (True, False, 1.5, 1.0, "1", "", None, [], {}, [1, 2], {"a": 1}, -1, 2**64, "x" * 300)

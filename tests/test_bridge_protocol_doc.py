@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from firmware_bridge.bridge import Bridge
-from firmware_bridge.emulator import encode_jpeg
+from streams.recording.codec import encode_jpeg
 from tests.support.mosquitto import AGENT_PASSWORD, AGENT_USER, address, agent_factory, run_session
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "protocol.md"

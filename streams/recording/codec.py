@@ -141,14 +141,14 @@ def _set_timestamp(stamp: Any, t_ns: int) -> None:
     stamp.seconds, stamp.nanos = divmod(t_ns, NS_PER_S)
 
 
-def encode_jpeg(image: np.ndarray) -> bytes:
+def encode_jpeg(image: np.ndarray, quality: int = JPEG_QUALITY) -> bytes:
     import cv2  # lazily: importing streams must stay cheap
 
     if image.dtype != np.uint8 or image.ndim not in (2, 3) or image.size == 0:
         raise RecordingError(f"cannot encode image of shape {image.shape} and dtype {image.dtype} as JPEG")
     # Frames are RGB; OpenCV encodes BGR.
     bgr = image if image.ndim == 2 else cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2BGR)
-    ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+    ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
     if not ok:
         raise RecordingError(f"OpenCV could not encode an image of shape {image.shape} as JPEG")
     return buf.tobytes()

@@ -85,7 +85,7 @@ class BenchBroker:
 
 def device_scene(seed: int) -> list:
     """The demo walk with JPEGs encoded once (a device's camera hands out JPEG) and IMU at 50 Hz."""
-    from firmware_bridge.emulator import encode_jpeg
+    from streams.recording.codec import encode_jpeg
     from glasses_agent.scoring.scenes import scenario_source
     from streams.frames import ImuSample, TruthEvent, VideoFrame
 
