@@ -77,6 +77,22 @@ def test_one_missing_estimate_does_not_break_a_steady_approach_but_two_do():
     assert all(v == math.inf for v in (confirmed_tau(history, i * S // 10, t) for i, t in enumerate(gappy)))
 
 
+def test_estimates_falling_toward_contact_tick_after_tick_confirm_but_a_jump_or_a_flicker_does_not():
+    """A disc run into scenery of its own colour reads slow while merged, and its estimates fall
+    toward the truth faster than time passes as it parts: each tick's is under the one before,
+    the fall spread over the ticks. Those confirm, though no earlier one aged to now agrees.
+    Scenery whose outline takes in a neighbour falls at once, and a flickering one reads up and
+    down: neither confirms."""
+    def run(taus):
+        history: deque = deque()
+        return [confirmed_tau(history, i * S // 10, tau) for i, tau in enumerate(taus)][-1]
+    assert run([3.4, 3.0, 2.6, 2.3]) == pytest.approx(2.3)
+    assert run([3.6, 3.1, 2.7, 2.4, 1.9]) == pytest.approx(1.9)
+    assert run([4.1, 3.9, 1.85, 1.6]) == math.inf  # one step is most of the fall: a jump
+    assert run([3.0, 2.2, 2.9, 1.9]) == math.inf  # up and down
+    assert run([3.4, 3.0, math.inf, 2.3]) == math.inf  # a gap: no run to judge a trend on
+
+
 def test_an_even_region_is_measured_at_its_own_size():
     # The flat mask leaves the rim out; a disc of 11 px must not be read as 7 px (tau would be
     # read ~40% short, and a small thing's warning would come early or from nothing).

@@ -208,13 +208,30 @@ def confirmed_tau(history: deque[tuple[int, float]], t_ns: int, tau: float) -> f
     earlier = [(t_then, tau_then) for t_then, tau_then in list(history)[:-1] if math.isfinite(tau_then)]
     if len(earlier) < TAU_AGREE - TAU_GAPS or t_ns - history[0][0] > (TAU_AGREE + 1) * 120_000_000:
         return math.inf
+    agree = True
     for t_then, tau_then in earlier:
         # Steady closing ages the earlier estimate by the time passed; closing that speeds up
         # (a thing thrown, growing exponentially) keeps it where it was. Either agrees.
         aged = tau_then - (t_ns - t_then) / 1e9
         if not aged - tol <= tau <= tau_then + tol:
-            return math.inf
-    return tau
+            agree = False
+    if agree or _falling_all_along(history):
+        return tau
+    return math.inf
+
+
+def _falling_all_along(history: deque[tuple[int, float]]) -> bool:
+    """Every estimate of the run there and each under the one before: the thing's time to contact
+    falls faster than time passes, spread over the run's ticks (no one step more than half the
+    whole fall). A thing whose closing speeds up does that; so does one whose outline ran into
+    scenery of its own colour and read slow, and parts from it as it comes (its estimates fall
+    toward the truth a little every tick). Scenery whose outline jumps reads up and down, or
+    falls at once when it takes in a neighbour, not down tick after tick."""
+    taus = [tau for _, tau in history]
+    if not all(math.isfinite(v) for v in taus):
+        return False
+    steps = [a - b for a, b in zip(taus, taus[1:])]
+    return min(steps) > 0 and max(steps) <= 0.5 * sum(steps)
 
 
 def agreed_now(outline: float, look: float, sightings: Sequence[tuple], t_ns: int,
