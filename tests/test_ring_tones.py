@@ -85,3 +85,12 @@ def test_a_glass_tapped_evenly_is_no_alarm():
     # so none holds one level as a beeper's pips do.
     taps = _tone(np.full(len(T), 2600.0), 0.2) * np.exp(-((T % 0.2) / 0.03))
     assert _occurrences(_over_tuning_bed(taps * (T < 2.0), 1.0, 36.0, 5.0)) == []
+
+
+@needs_shared
+def test_a_tone_swelling_out_of_the_din_is_no_ring():
+    # A crowd's or a machine's tone rising over a second to a steady pitch and level: held as long as a ring,
+    # but a sounder is switched on at its level at once.
+    t = np.arange(3 * SR) / SR
+    swell = _tone(np.full(len(t), 2376.0), 0.1) * 10 ** (np.minimum(t / 1.0, 1.0) * 30 / 20 - 30 / 20)
+    assert _occurrences(_over_tuning_bed(swell, 1.0, 41.0, 5.0)) == []

@@ -13,7 +13,9 @@ places as the loudest.
   ringers sit at 1-4 kHz; motors' hums, dishes' ring and horns sit lower) that are *sounders*:
   - switched on: the ridge's first frames stand CONTRAST_DB over the median level its own pitch
     had over the HISTORY_S before (a per-bin background: a dish that rings at one pitch again and
-    again, a fridge's whine, is the room's own sound however gated it sounds);
+    again, a fridge's whine, is the room's own sound however gated it sounds); a ridge begun before
+    the detector had that history (a fan's or an engine's tone sounding when the stream began) stands
+    out only as it sounds now over what its pitch has carried since;
   - alone: neither the overtone of a lower tone sounding with it (a horn's, a motor's) nor one of
     COMPLEX_PARTIALS or more tones on one harmonic grid under ALARM_MIN_HZ (a horn or a voice whose
     fundamental is weak or under the band: a low complex tone, not a sounder; `detectors/harmonics.py`);
@@ -31,7 +33,8 @@ places as the loudest.
     trill's sidebands pull the peak now and then, and its level beats; and within OSCILLATOR_HZ in half
     of them, as an oscillator holds its pitch and a motor's or a crowd's whine does not), whose smooth trend covers
     no range (a siren's slow crest is not held) and whose level does not fall RING_OUT_DB a second
-    (a struck bell or glass rings out; a sounder holds); or, after PAIR_HOLD_S already, two such
+    (a struck bell or glass rings out; a sounder holds), and that reached its level at once (a sounder is
+    switched on; a machine's or a crowd's tone swells out of the din); or, after PAIR_HOLD_S already, two such
     tones switched on together at pitches no multiple of each other (a ringer's trill or dual tone,
     `detectors/ring_tones.py`).
 - `siren`: a ridge, switched on as above, that glides for SIREN_SPAN_S along a smooth sweep (a
@@ -92,7 +95,7 @@ LONG_BEEP_S = 0.4  # one beep this long is an alarm already (a smoke alarm's bee
 HOLD_S = 0.6  # a steady tone held this long rings (a phone, a long beep)
 HISTORY_S = 3.0  # what a pitch carried this long before a tone began is its background (a 50% beeper's
 # own earlier beeps stay under the median)
-HISTORY_MIN = 8  # frames of it needed (~0.25 s); before that the band's median stands in
+HISTORY_MIN = 8  # frames of it needed (~0.25 s); a tone begun before is weighed against what its pitch carried since
 CONTRAST_DB = 12.0  # an alarm's tone stands this far over its pitch's own background
 SIREN_SPAN_S = 0.4  # a siren's ridge glides at least this long
 SIREN_RANGE = 0.08  # relative pitch range a siren's ridge covers over its span
@@ -162,6 +165,12 @@ class Ridge:
         OSCILLATOR_HZ in half) over the frames between its first and last (those straddle the tone's edges), and
         its smooth trend covers no range: a ring, whose trill may pull the peak now and then."""
         return steady_pitch(np.array(self.pitch[1:-1] or self.pitch), self.median()) and self.sweep()[0] <= PITCH_TOL
+
+    def switched_on_at_once(self) -> bool:
+        """Its level reaches its held level (its frames' median, within FLAT_DB) in one of its first SKIRT + 1
+        frames: a sounder is switched on (the first frame may straddle the switch). A machine's tone spinning
+        up, or a crowd's tone swelling out of the din, rises over many frames."""
+        return max(self.level[:SKIRT + 1]) >= float(np.median(self.level)) - FLAT_DB
 
     def sweep(self) -> tuple[float, float]:
         """(range, wobble) of its pitch relative to its median: the range a smooth sweep (a quadratic in
@@ -286,16 +295,22 @@ class CommonSounds:
         if ridge.background is None:
             bins = np.searchsorted(self._freqs, ridge.pitch[:n])  # each frame's own pitch (a siren's glides)
             before = self._history.median_at(bins, ridge.start_ns - int(HISTORY_S * 1e9), ridge.start_ns - self._hop_ns, HISTORY_MIN)
-            # Without history yet (the stream's first quarter second), the band's median stands in.
-            floor = before if before is not None else np.array(ridge.level[:n]) - np.array(ridge.rise[:n])
-            ridge.background = float(np.median(floor))
+            if before is None:
+                # It began in the stream's first quarter second: whether it was switched on is not known (a
+                # fan's or an engine's tone was sounding before the microphone listened). It stands out only
+                # as it sounds now over what its pitch has carried since: a tone held from the start is the
+                # room's own, a sweep's pitch of now was only passed through, a sounder's next beep is new.
+                bins = np.searchsorted(self._freqs, ridge.pitch[-n:])
+                since = self._history.median_at(bins, ridge.end_ns - int(HISTORY_S * 1e9), ridge.end_ns, HISTORY_MIN)
+                return since is not None and float(np.median(ridge.level[-n:])) - float(np.median(since)) >= CONTRAST_DB
+            ridge.background = float(np.median(before))
         level = max(float(np.median(ridge.level[:n])), float(np.median(ridge.level[-n:])))
         return level - ridge.background >= CONTRAST_DB
 
     def _alarm(self, t_ns: int) -> float:
         ridges = self._recent(t_ns - int(ALARM_SPAN_S * 1e9))
         tones = self._tones(ridges)
-        held = max(((b.end_ns - b.start_ns) / 1e9 for b in tones if b.held() and not b.rings_out()), default=0.0)
+        held = max(((b.end_ns - b.start_ns) / 1e9 for b in tones if b.held() and b.switched_on_at_once() and not b.rings_out()), default=0.0)
         if held >= HOLD_S:  # a ring (a trill's level may beat; its pitch holds)
             return float(min(1.0, held / (2 * HOLD_S)))
         if held_pair(tones):  # a ringer's trill or dual-frequency tone: two tones switched on together (`ring_tones`)
