@@ -69,6 +69,12 @@ class Placed:
     onset_s: float  # where it starts to sound in the mix
     end_s: float
 
+    @property
+    def told_by(self) -> float:
+        """The latest an alert about it may begin: its end, or ONSET_S after its onset for a sound shorter
+        than that (a 0.2 s bark is told once it is over, within the second the issue allows)."""
+        return max(self.end_s, self.onset_s + ONSET_S)
+
 
 def make_mix(recordings: dict[str, np.ndarray], noise: np.ndarray, seed: int,
              seconds: float = 60.0, kinds: dict[str, str] | None = None) -> tuple[np.ndarray, list[Placed]]:
@@ -132,14 +138,14 @@ def evaluate(sounds: list[Path], speech: list[Path], noise: Path, seeds: range,
             if p.kind in per_kind:
                 s = per_kind[p.kind]
                 s["occurrences"] += 1
-                hits = [t for k, t in found if k == p.kind and p.onset_s - EARLY_S <= t <= p.end_s]
+                hits = [t for k, t in found if k == p.kind and p.onset_s - EARLY_S <= t <= p.told_by]
                 if hits and hits[0] <= p.onset_s + ONSET_S:
                     s["recalled"] += 1
                     s["onsets_s"].append(round(max(0.0, hits[0] - p.onset_s), 2))
         for kind, t in found:
             s = per_kind[kind]
             s["alerts"] += 1
-            inside = [p for p in placed if p.onset_s - EARLY_S <= t <= p.end_s]
+            inside = [p for p in placed if p.onset_s - EARLY_S <= t <= p.told_by]
             if any(p.kind == kind for p in inside):
                 s["true"] += 1
             else:
