@@ -8,8 +8,9 @@ and named `<package>_<file>` there so that two packages' `dog.wav` stay apart. s
 `[packaged_sounds]` table says which tune and which report (by those names).
 
 Independence was checked without listening: durations, bursts and fundamentals differ between
-every pair kept (mate-media-common's bark.ogg is the one budgie and ukui ship too: only one of the
-three is taken). scratch's two dogs share a package and may be one animal: both are tuning.
+every pair kept (budgie-control-center-data and ukui-media ship a bark.ogg of the same name, most likely
+mate-media-common's: they were not fetched to compare, and only mate's is taken). scratch's two
+dogs share a package and may be one animal: both are tuning.
 """
 
 from __future__ import annotations
