@@ -14,7 +14,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 SPLITS_FILE = REPO_ROOT / "splits.toml"
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 
-Kind = Literal["video", "speech", "sounds", "noise"]
+Kind = Literal["video", "speech", "sounds", "noise", "packaged_sounds"]  # the last: under sound_packages.cache_dir()
 Half = Literal["tuning", "reporting"]
 
 
