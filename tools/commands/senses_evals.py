@@ -5,6 +5,7 @@
     glasses-agent eval sounds --seeds 8        # alarm/siren alerts over the noise beds, per half
     glasses-agent eval sounds --extra alarm=/usr/share/sounds/phone.wav   # + a Debian package's ring
     glasses-agent eval sounds --half tuning --beds   # + the tuning half over more noise beds (tools/evals/noise_beds.py)
+    glasses-agent eval sounds --packaged       # + each half's dogs from Debian packages (tools/evals/sound_packages.py)
 
 Both read the repository's split (tools.data_splits): the `tuning` half tuned the detectors,
 the `reporting` half's figures are the held-out ones.
@@ -44,6 +45,10 @@ def add_targets(subparsers: Any) -> None:
                    help="also lay the tuning half's recordings over each further noise bed (machinery, traffic, a "
                         "crowd, wind and water from a Debian package, fetched into a cache; engine, fan and whine "
                         "made here: tools/evals/noise_beds.py), in mixes of their own, reported per bed")
+    s.add_argument("--packaged", action="store_true",
+                   help="also lay each half's dog recordings from Debian packages (splits.toml [packaged_sounds], "
+                        "fetched into a cache: tools/evals/sound_packages.py) with that half's recordings, in mixes "
+                        "of their own: more real sounds that must not be told as an alarm or a siren")
     s.add_argument("--out", metavar="FILE.json", help="also write the figures as JSON")
     s.set_defaults(handler=cmd_eval_sounds)
 
@@ -123,6 +128,17 @@ def cmd_eval_sounds(args: argparse.Namespace) -> int:
             for half in halves}
     if extra:  # their own mixes, so the halves' figures stay what they are without them
         runs["extra"] = (list(extra), [], clips("noise", "tuning", data)[0], {p.stem: k for p, k in extra.items()})
+    if args.packaged:  # their own mixes, so the halves' figures stay what they are without them
+        from tools.evals import sound_packages
+
+        have = {p.name for p in sound_packages.fetched()}
+        for half in halves:
+            dogs = [p for p in clips("packaged_sounds", half, sound_packages.cache_dir()) if p.name in have]
+            if not dogs:
+                print(f"packaged   {half}: none of its packaged recordings could be fetched (apt-get download)")
+                continue
+            runs[f"{half}+pkg"] = (dogs + clips("sounds", half, data), clips("speech", half, data),
+                                   clips("noise", half, data)[0], sound_packages.kinds())
     if args.beds:  # the tuning half's recordings only: these beds tune; each bed's mixes are reported apart
         from tools.evals.noise_beds import packaged_beds, synthetic_beds
 
