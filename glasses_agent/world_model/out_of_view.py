@@ -7,8 +7,9 @@ should still be there when they look back; if it is gone, that is news.
 
 So each tick, the parts of the last frame that the head's motion (egomotion.py's homography, the
 one estimator) takes out of the view are kept as small patches (CELL px templates of the grey work
-frame), where nothing in them moves on its own (the motion extrapolation's own-motion field: a hand,
-a passer-by, even a corner of one, will have left) and where there is something to recognise
+frame), where they do not move on their own (the motion extrapolation's own-motion field over half
+the patch: a hand or a passer-by will have left; not its fastest pixel, which at the view's edge
+during a pan is the flow's own error) and where there is something to recognise
 (texture, not a blank wall). Every tick each kept patch is carried by the head's motion, as the
 view is. When one is back wholly in view it is looked for by normalised cross-correlation within
 SEARCH_PX of where it should be; the chain of homographies drifts (up to ~10 px over a pan and
@@ -17,7 +18,10 @@ then judged within ANCHOR_PX of there, and those still out follow. Found: it is 
 found on CHECKS ticks running, and what shows there now is the bare surface that surrounded it
 (its border's colour, and less texture than it had): it is gone. A patch not found where the view
 shows something as busy as it was is the same scene a little askew (a walk's parallax, the light);
-one where something flat of another colour shows is covered, not gone.
+one where something flat of another colour shows is covered, not gone. Where the place is as busy
+as it was (a thing that sat on a strong edge or on a textured surface), the thing is judged by its
+outline instead: the pixels that changed since it left now show the colours of the unchanged ones
+around them, where before they stood out from them.
 
 A patch of real footage is sometimes not found although nothing is gone (a signer's arm that moved
 while the view was away, the light, the parallax of a walk). So a gone patch is weighed by how
@@ -29,6 +33,8 @@ z 2.5-4; one where half the patches do not is not alarmed by a few more.
 
 Measured on the tuning half's own pairs (pixel channels alone): out of view 5 of 12 against 3,
 no control over the prompt's bar; it raises nothing on voe_dev's or the generated pairs' clips.
+With the median own motion and the outline (the whole world model, replayed on cached inputs): out
+of view 10 of 12 against 7, the pan-away-and-back controls' highest z 2.0 (1.3 before).
 Nothing is kept while the view is not believed to move: the cost is then a few array operations a
 tick; with a pan, ~0.1-0.25 ms of thread CPU (the grid's centres carried, a handful of small
 template matches).
@@ -46,11 +52,13 @@ CELL = 16  # px of the work frame: a patch (an object 10-30% of the view's heigh
 STRIDE = 8  # px between patches: neighbours overlap by half
 SEARCH_PX = 12  # a returning patch is looked for this far around where it should be
 MIN_TEXTURE = 8.0  # grey levels (std) a patch needs to be recognisable
-STILL_PX_S = 4.0  # the fastest own motion in a patch (work px/s, the head's taken out) for it to count as still
+STILL_PX_S = 4.0  # the own motion (work px/s, the head's taken out) of half a patch's pixels for it to count as still
 FOUND_NCC = 0.8  # normalised cross-correlation at which a patch is found
 PLAIN_RATIO = 0.5  # a missed patch is a thing gone when what shows there now has less texture than this share of its own
 RING_PX = 3  # the border of a patch whose colour is what surrounded its middle
-RING_MATCH = 30.0  # RGB distance within which what shows now is that surrounding surface
+RING_MATCH = 30.0  # RGB distance within which two colours are one surface
+THING_SHARE = 0.15  # of a patch's pixels changed (and as much unchanged) for a thing in it to be judged by its outline
+THING_CONTRAST = 2 * RING_MATCH  # RGB distance by which a thing's pixels stood out from the surface around them
 CHECKS = 2  # ticks running a patch must be missed before it is gone (a blur, a passer-by)
 KEEP_S = 10.0  # a patch out of view longer than this is forgotten
 MAX_KEPT = 400
@@ -76,6 +84,7 @@ class KeptPatch:
     gone_out: bool = False  # wholly out of the view once (a patch that comes straight back is no test)
     ring: np.ndarray | None = None  # mean colour of its border: what surrounded the middle
     misses: int = 0
+    colour: np.ndarray | None = None  # (CELL, CELL, 3) how it looked in colour: the thing's outline is read from it
 
 
 @dataclass(frozen=True)
@@ -154,7 +163,12 @@ class OutOfViewMemory:
         if own is not None and keep.any():
             still = np.flatnonzero(keep)
             moving = own[rows[still], cols[still]]
-            keep[still] = np.hypot(moving[..., 0], moving[..., 1]).max(axis=(1, 2)) <= STILL_PX_S  # something in it moves on its own (a corner of a passer-by will leave it)
+            # Half the patch moving on its own is a thing moving (a hand, a passer-by, which will have
+            # left). Not its fastest pixel: while the head pans, the own-motion field at the view's
+            # edge, where patches leave, is the flow's worst (14-80 px/s over still walls at a 40-110
+            # px/s pan on the tuning pairs), and the fastest pixel threw away every patch a pan took.
+            speed = np.hypot(moving[..., 0], moving[..., 1]).reshape(len(still), -1)
+            keep[still] = np.median(speed, axis=1) <= STILL_PX_S
         if len(taken) and keep.any():
             still = np.flatnonzero(keep)
             # The larger of the two axes' distances, each axis on its own: numpy's reduction over
@@ -171,7 +185,7 @@ class OutOfViewMemory:
             patch = colour[rows[i], cols[i]]
             border = np.concatenate([patch[:RING_PX].reshape(-1, 3), patch[-RING_PX:].reshape(-1, 3),
                                      patch[RING_PX:-RING_PX, :RING_PX].reshape(-1, 3), patch[RING_PX:-RING_PX, -RING_PX:].reshape(-1, 3)])
-            self.kept.append(KeptPatch(now[i].copy(), templates[i].copy(), t, ring=border.mean(axis=0)))
+            self.kept.append(KeptPatch(now[i].copy(), templates[i].copy(), t, ring=border.mean(axis=0), colour=patch.copy()))
 
     def _judge(self, grey: np.ndarray, work: np.ndarray, t: float) -> Gone | None:
         h, w = grey.shape
@@ -239,7 +253,9 @@ class OutOfViewMemory:
         if now.size < CELL:
             return False
         if float(now.std()) >= PLAIN_RATIO * float(k.template.std()):
-            return False
+            # As busy as it was: a thing gone from a textured place or from a strong edge leaves the
+            # place's own texture; judged by the thing's outline instead.
+            return _thing_gone(work[region], k)
         colour = work[region].reshape(-1, 3).mean(axis=0)
         return k.ring is None or float(np.linalg.norm(colour - k.ring)) < RING_MATCH
 
@@ -274,6 +290,27 @@ class OutOfViewMemory:
         cx, cy = members.mean(axis=0)
         where = (min(1.0, max(0.0, cx / w)), min(1.0, max(0.0, cy / h)))
         return Gone(min(Z_CAP, math.sqrt(2.0 * nats)), where, len(members))
+
+
+def _thing_gone(now: np.ndarray, k: KeptPatch) -> bool:
+    """Only the thing's own pixels are gone: the pixels that changed since the patch left (its
+    outline, not the square) now show the surface that surrounded them (a colour of the patch's
+    unchanged pixels, which also say the place is the right one), where before they stood out from
+    it. A moved arm, another thing in front, shows a colour of its own; a patch that changed all
+    over or hardly at all is not read this way (a scene askew, the light)."""
+    if k.colour is None or now.shape != k.colour.shape:
+        return False
+    changed = np.linalg.norm(now - k.colour, axis=2) > RING_MATCH
+    n = int(changed.sum())
+    if n < THING_SHARE * changed.size or n > (1 - THING_SHARE) * changed.size:
+        return False
+    surface = now[~changed]
+
+    def off_surface(pixels: np.ndarray) -> float:
+        """The median distance of `pixels` from their nearest colour of the surface."""
+        return float(np.median(np.sqrt(((pixels[:, None, :] - surface[None, :, :]) ** 2).sum(axis=2)).min(axis=1)))
+
+    return off_surface(k.colour[changed]) > THING_CONTRAST and off_surface(now[changed]) < RING_MATCH
 
 
 def _peak(scores: np.ndarray) -> tuple[float, np.ndarray]:
