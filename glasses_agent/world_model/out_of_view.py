@@ -72,6 +72,8 @@ GROUP_PX = CELL  # gone patches this close belong to one thing
 RECENT_S = 0.5  # ... and gone within this long of each other (one thing's patches come back over a few ticks)
 Z_CAP = 25.0
 _SPAN = np.arange(CELL)
+_RING = np.ones((CELL, CELL), np.float32)  # a patch's border, RING_PX wide: what surrounded its middle
+_RING[RING_PX:-RING_PX, RING_PX:-RING_PX] = 0
 
 
 @dataclass
@@ -181,11 +183,15 @@ class OutOfViewMemory:
             # Full (a walk takes the whole border out every tick, and little of it comes back): the
             # oldest make room (the kept list is in the order things left).
             self.kept = self.kept[len(self.kept) + len(chosen) - MAX_KEPT:]
-        for i in chosen:
-            patch = colour[rows[i], cols[i]]
-            border = np.concatenate([patch[:RING_PX].reshape(-1, 3), patch[-RING_PX:].reshape(-1, 3),
-                                     patch[RING_PX:-RING_PX, :RING_PX].reshape(-1, 3), patch[RING_PX:-RING_PX, -RING_PX:].reshape(-1, 3)])
-            self.kept.append(KeptPatch(now[i].copy(), templates[i].copy(), t, ring=border.mean(axis=0), colour=patch.copy()))
+        if not len(chosen):
+            return
+        # All chosen at once: a pan keeps a few dozen a tick, and one by one their border means were
+        # most of this step's time on the gopro walk.
+        patches = colour[rows[chosen], cols[chosen]]  # (M, CELL, CELL, 3)
+        rings = _RING[None, :, :, None] * patches
+        rings = rings.sum(axis=(1, 2)) / _RING.sum()
+        for j, i in enumerate(chosen):
+            self.kept.append(KeptPatch(now[i].copy(), templates[i], t, ring=rings[j], colour=patches[j]))
 
     def _judge(self, grey: np.ndarray, work: np.ndarray, t: float) -> Gone | None:
         h, w = grey.shape
@@ -193,13 +199,18 @@ class OutOfViewMemory:
         still_kept: list[KeptPatch] = []
         # (patch, score map, its origin offset, the map's best score and where: None without a map)
         looked: list[tuple[KeptPatch, np.ndarray | None, np.ndarray, tuple[float, np.ndarray] | None]] = []
-        for k in self.kept:
-            cx, cy = k.centre
+        if not self.kept:
+            return None
+        # Which are out and which are back, for all at once (the walk keeps a few hundred).
+        centres = np.array([k.centre for k in self.kept], np.float64).reshape(-1, 2)
+        cx, cy = centres[:, 0], centres[:, 1]
+        out = (cx + half < 0) | (cx - half > w) | (cy + half < 0) | (cy - half > h)
+        backs = (EDGE_PX + half <= cx) & (cx <= w - EDGE_PX - half) & (EDGE_PX + half <= cy) & (cy <= h - EDGE_PX - half)
+        for k, gone_out, back in zip(self.kept, out, backs):
             if t - k.left_at > KEEP_S:
                 continue
-            if cx + half < 0 or cx - half > w or cy + half < 0 or cy - half > h:
+            if gone_out:
                 k.gone_out = True
-            back = EDGE_PX + half <= cx <= w - EDGE_PX - half and EDGE_PX + half <= cy <= h - EDGE_PX - half
             if not back:
                 still_kept.append(k)
             elif k.gone_out:  # (one that came straight back, a wobble at the edge, is no test)
