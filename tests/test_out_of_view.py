@@ -79,3 +79,51 @@ def test_a_thing_that_leaves_a_still_view_is_not_looked_for():
         frames.append(np.clip(scene[:, :VIEW_W], 0, 255).astype(np.uint8))
     _, gone = _run(frames)
     assert not gone
+
+
+def _disc(world: np.ndarray, x: int, y: int, r: int) -> None:
+    """A flat orange disc, 2r px wide: a thing with no texture of its own, only its outline."""
+    yy, xx = np.mgrid[-r:r, -r:r]
+    inside = xx ** 2 + yy ** 2 <= (r - 1) ** 2
+    world[y - r:y + r, x - r:x + r][inside] = (230.0, 140.0, 30.0)
+
+
+def _pan_past_a_disc(*, taken: bool, at: tuple[int, int], r: int, shelf: bool) -> list[np.ndarray]:
+    """As `_pan_away_and_back`, the thing a flat disc; `shelf`: the wall's lower part is a shelf's dark
+    front, so a disc at its top edge sits on a strong edge."""
+    world = _world(0)
+    if shelf:
+        world[120:] = 70.0
+        world = cv2.GaussianBlur(world, (3, 3), 0)
+    with_disc = world.copy()
+    _disc(with_disc, *at, r)
+    return [np.clip((world if taken and k >= 30 else with_disc)[:, x:x + VIEW_W], 0, 255).astype(np.uint8)
+            for k, x in enumerate(PATH)]
+
+
+def _gone_where_it_stood(gone: list[dict], at: tuple[int, int]) -> None:
+    strongest = max(gone, key=lambda g: g["z"])
+    assert strongest["z"] >= 3.0
+    x, y = strongest["where"]
+    assert abs(x * VIEW_W - (at[0] - PATH[strongest["tick"]])) < 24 and abs(y * VIEW_H - at[1]) < 24
+
+
+def test_a_thing_gone_from_a_strong_edge_is_a_surprise():
+    """A disc on the edge of a shelf: where it stood still shows the edge, as busy as the patch was,
+    but the disc's own pixels now show the wall and the shelf around them."""
+    at = (70, 120)
+    _, gone = _run(_pan_past_a_disc(taken=True, at=at, r=10, shelf=True))
+    assert gone
+    _gone_where_it_stood(gone, at)
+    _, still_there = _run(_pan_past_a_disc(taken=False, at=at, r=10, shelf=True))
+    assert not still_there
+
+
+def test_a_thing_gone_from_a_textured_surface_is_a_surprise():
+    """A disc on the coloured blocks: what shows where it stood is as busy as it was."""
+    at = (70, 50)
+    _, gone = _run(_pan_past_a_disc(taken=True, at=at, r=12, shelf=False))
+    assert gone
+    _gone_where_it_stood(gone, at)
+    _, still_there = _run(_pan_past_a_disc(taken=False, at=at, r=12, shelf=False))
+    assert not still_there
