@@ -182,7 +182,7 @@ class ObjectMemory:
             if unshown and track.confirmed:
                 if not track.extras.get("named"):
                     self._name_late(track, det, t)  # the last sighting before its id is shown, the most whole
-                else:  # named out of a merged blob: now that its heading is known, is it one of those in it?
+                else:  # named at birth; if out of a merged blob, now that its heading is known, is it one of those in it?
                     self.merges.confirmed(track, det, t, self._fresh_id)
             self.merges.seen(track, det, t)
             if track.confirmed and not was_hidden:
