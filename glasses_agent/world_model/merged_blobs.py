@@ -37,11 +37,20 @@ POSITION_WEIGHT = 0.5  # where each was heading only weighs in where the looks a
 
 SWAP_MARGIN = 0.25  # ids move only where that is clearly the better reading, not on noise
 NEAR_PX = 2  # a newcomer this close to a merged blob's last box came out of it
+MOVING = 5.0  # work px a second: slower than this, a thing's heading is noise (as for a trusted track)
 
 
 def box_area(box: tuple[float, float, float, float]) -> float:
     """Area of an (x0, y0, x1, y1) box, at least one pixel."""
     return max(1.0, float(box[2] - box[0]) * float(box[3] - box[1]))
+
+
+def _against(vx: float, vy: float, bx: float, by: float) -> bool:
+    """Is a thing moving at (vx, vy) heading against a blob moving at (bx, by)? Both moving, and the
+    thing's velocity with a backward component along the blob's (work px a second)."""
+    if math.hypot(vx, vy) < MOVING or math.hypot(bx, by) < MOVING:
+        return False
+    return vx * bx + vy * by < 0.0
 
 
 def _near(a: tuple[float, float, float, float], b: tuple[float, float, float, float], pad: float) -> bool:
@@ -64,6 +73,9 @@ class MergedBlobs:
     def __init__(self, lost: LostIdentities) -> None:
         self.lost = lost
         self.looks: dict[int, LostIdentity] = {}  # identities given to newcomers: how they looked alone
+        # This step's identities given to newcomers out of a merged blob: the blob's track and the
+        # identity, kept on the newcomer's track (as "out_of") until it is confirmed.
+        self.came_out: dict[int, tuple[object, LostIdentity]] = {}
 
     # -- hooks the object memory calls ------------------------------------------------------------
 
@@ -106,6 +118,7 @@ class MergedBlobs:
         told apart: renames tracks, and returns the identities for newcomers (detection index ->
         identity) that came out of a blob. `new_id()` gives a fresh id."""
         given: dict[int, LostIdentity] = {}
+        self.came_out = {}
         for track in tracks:
             merge: Merge | None = track.extras.get("merge")
             if merge is None or track.last_seen != t:
@@ -136,6 +149,7 @@ class MergedBlobs:
                         self.lost.take(idents[i].id)
                     given[parts[p][0]] = idents[i]
                     self.looks[idents[i].id] = idents[i]
+                    self.came_out[idents[i].id] = (track, idents[i])
             if renamed:
                 i = choice.get(0)
                 if i is not None:  # its part is one that went into the blob
@@ -151,6 +165,28 @@ class MergedBlobs:
             elif self._alone(part, own):
                 self._settle(track, t)  # alone again, under its own id
         return given
+
+    def confirmed(self, track, det: Detection, t: float, new_id) -> None:
+        """A newcomer named out of a merged blob is confirmed (three sightings, its id not shown yet):
+        now that its heading is known, is it one of the things that went into the blob? Those moved
+        with the blob while inside it, and part from it slowly; a passer-by who walked through the
+        blob (or behind it) comes out heading against it, and is not one of them, however like one it
+        looks (vtest.avi, decoded 357: a walker crossing a pair's blob came out looking like the
+        dropped one of the pair, took its id, and the pair's split at 370 then had an id too few).
+        Then the identity goes back into the blob, and the newcomer is a new thing."""
+        entry = track.extras.pop("out_of", None)
+        if entry is None:
+            return
+        blob, identity = entry
+        if blob.extras.get("merge") is None or not _against(track.vx, track.vy, blob.vx, blob.vy):
+            return
+        known = self.lost.claim(det, t)  # it may be a thing dropped elsewhere, found again (not this one)
+        self.lost.keep(identity, t)
+        inside = blob.extras.setdefault("inside", [])
+        if identity.id not in inside:
+            inside.append(identity.id)
+        track.id, track.first_seen = (known.id, known.first_seen) if known is not None else (new_id(), track.first_seen)
+        track.extras["look"] = self._look(track, det, t) if known is None else known
 
     # -- pieces -----------------------------------------------------------------------------------
 

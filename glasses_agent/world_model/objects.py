@@ -179,8 +179,11 @@ class ObjectMemory:
             was_hidden = track.state == "hidden"
             unshown = not track.confirmed  # its id has not been shown yet (entities are confirmed tracks)
             violations += self._update(track, det, t, dt, predicted[track.id], was_hidden)
-            if unshown and track.confirmed and not track.extras.get("named"):
-                self._name_late(track, det, t)  # the last sighting before its id is shown, the most whole
+            if unshown and track.confirmed:
+                if not track.extras.get("named"):
+                    self._name_late(track, det, t)  # the last sighting before its id is shown, the most whole
+                else:  # named at birth; if out of a merged blob, now that its heading is known, is it one of those in it?
+                    self.merges.confirmed(track, det, t, self._fresh_id)
             self.merges.seen(track, det, t)
             if track.confirmed and not was_hidden:
                 benign += 0.03 * min(norm, 1.0)  # small misses of the constant-velocity guess
@@ -327,7 +330,9 @@ class ObjectMemory:
                 if known is not None:
                     self.lost.keep(known, t)  # not this one's after all
                 return out
-        if known is None:
+        if known is not None:  # out of a merged blob: which blob, until its heading is known
+            track.extras["out_of"] = self.merges.came_out.get(known.id)
+        else:
             known = self.lost.claim(det, t)  # a thing dropped a moment ago, found again: its identity
         if known is not None:
             track.id, track.first_seen = known.id, known.first_seen
