@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import pytest
 
 from tests.support.world_replay import surprise_and_entries
 
@@ -108,22 +109,16 @@ def _gone_where_it_stood(gone: list[dict], at: tuple[int, int]) -> None:
     assert abs(x * VIEW_W - (at[0] - PATH[strongest["tick"]])) < 24 and abs(y * VIEW_H - at[1]) < 24
 
 
-def test_a_thing_gone_from_a_strong_edge_is_a_surprise():
-    """A disc on the edge of a shelf: where it stood still shows the edge, as busy as the patch was,
-    but the disc's own pixels now show the wall and the shelf around them."""
-    at = (70, 120)
-    _, gone = _run(_pan_past_a_disc(taken=True, at=at, r=10, shelf=True))
+@pytest.mark.parametrize("at, r, shelf", [
+    # A disc on the edge of a shelf: where it stood still shows the edge, as busy as the patch was,
+    # but the disc's own pixels now show the wall and the shelf around them.
+    ((70, 120), 10, True),
+    # A disc on the coloured blocks: what shows where it stood is as busy as it was.
+    ((70, 50), 12, False),
+], ids=["strong edge", "textured surface"])
+def test_a_thing_gone_from_a_busy_place_is_a_surprise(at, r, shelf):
+    _, gone = _run(_pan_past_a_disc(taken=True, at=at, r=r, shelf=shelf))
     assert gone
     _gone_where_it_stood(gone, at)
-    _, still_there = _run(_pan_past_a_disc(taken=False, at=at, r=10, shelf=True))
-    assert not still_there
-
-
-def test_a_thing_gone_from_a_textured_surface_is_a_surprise():
-    """A disc on the coloured blocks: what shows where it stood is as busy as it was."""
-    at = (70, 50)
-    _, gone = _run(_pan_past_a_disc(taken=True, at=at, r=12, shelf=False))
-    assert gone
-    _gone_where_it_stood(gone, at)
-    _, still_there = _run(_pan_past_a_disc(taken=False, at=at, r=12, shelf=False))
+    _, still_there = _run(_pan_past_a_disc(taken=False, at=at, r=r, shelf=shelf))
     assert not still_there
