@@ -31,12 +31,6 @@ KIND_OF = {
     "freedesktop_phone-incoming-call": "alarm",  # a ringing phone: the same "something rings" alert
     "tuxpaint_firetruck": "siren",
     "tuxpaint_dog": "dog",
-    # Debian packages' recordings (tools/evals/sound_packages.py, named <package>_<file>):
-    "scratch_Dog1": "dog",
-    "scratch_Dog2": "dog",
-    "trophy-data_dog": "dog",
-    "etw-data_dog": "dog",
-    "mate-media-common_bark": "dog",
 }
 DETECTED = ("alarm", "siren")  # kinds the DSP detectors report
 

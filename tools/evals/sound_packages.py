@@ -28,7 +28,7 @@ from tools.evals.noise_beds import cache_dir as _beds_dir
 class PackagedSound:
     package: str
     path: str  # inside the package
-    kind: str  # the alert kind it is (sound_eval.KIND_OF by name's stem)
+    kind: str  # the alert kind it is (`kinds()`, which the eval passes to sound_eval.evaluate)
     licence: str  # as the package's /usr/share/doc/<package>/copyright gives it for this file
 
     @property
