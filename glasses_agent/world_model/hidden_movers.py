@@ -48,10 +48,10 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from glasses_agent.world_model.mover_looks import GONE_MOVING, MATCH, MOVING_PX_S, SEEN, LookWindow, carry, offsets_along
 from glasses_agent.world_model.mover_rules import (CHANGED, GONE, JUMPED, Broken, broken, confirmed, jumped_to, read_loss,
                                                    still_there, successor)
 
+MOVING_PX_S = 10.0  # own speed (work px/s) over which a pixel is taken to move in the world
 MIN_AREA_PX = 12  # a seed's pixels at least (work px): smaller is the flow's noise
 MAX_AREA = 0.06  # ... and at most this share of the view: larger is a person or a change of view
 MIN_FILL = 0.35  # a seed's share of its box: lower is a sprawl (an arm, a shadow), not a thing
@@ -60,14 +60,17 @@ OWN_COLOUR = 20.0  # Lab distance from the ring's median over which a seed's pix
 # A look of fewer own pixels is not followed: one of 11 (a plausible behind-occluder control,
 # asl-eat_04) hid, came out, was never found again at HIDDEN_FOUND, and sat at the cap.
 MIN_OWN_PX = 20
+MATCH = 14.0  # Lab units outside a pixel's 3x3 range within which a pixel of the look is seen again
 SEARCH_PX = 4  # how far from where its motion carries it a mover is looked for (work px)
 GLIDE_SEARCH_PX = 1  # ... once it glides: its speed is fitted, and a look found farther off its way is something else
+SEEN = 0.6  # share of its look seen again for a mover to be matched
 MIN_SEEN_TICKS = 5
 TRIAL_TICKS = 10  # a mover followed this long that does not glide is let go
 MIN_SPEED = 8.0  # work px/s (0.8 px a tick at 10 Hz): slower is a sway, not a glide
 STEADY_PX = 1.0  # RMS distance of its matched places from their fitted line
 HISTORY = 8  # matched places the speed is fitted to
 EDGE_PX = 3  # a look this near the view's edge may be leaving it, not going behind something
+GONE_MOVING = 0.2  # share of its look's place that moves, under which nothing of it moves there
 HIDDEN_FOUND = 0.4  # share of its look seen again (and moving) for a hidden mover to be back
 HIDDEN_SEARCH_PX = 3  # ... looked for this far across its way
 SPEED_DOUBT = 0.3  # ... and along it, this share of how far it went unseen (its speed is fitted, not known)
@@ -78,6 +81,7 @@ CAP = 2.0
 MAX_HIDDEN_S = 4.0  # a mover hidden longer is forgotten
 MAX_MOVERS = 6
 SEED_EVERY = 2  # ticks between seedings: a thing must be matched MIN_SEEN_TICKS anyway before it counts
+_KERNEL = np.ones((3, 3), np.uint8)
 
 
 @dataclass(frozen=True)
@@ -141,19 +145,109 @@ def _fitted_velocity(places: list[tuple[float, float, float]]) -> tuple[float, f
     return float((dt * (x - x.mean())).sum() / denominator), float((dt * (y - y.mean())).sum() / denominator)
 
 
+def _carry(homography: np.ndarray | None, x: float, y: float) -> tuple[float, float]:
+    if homography is None:
+        return x, y
+    p = homography @ np.array([x, y, 1.0])
+    return float(p[0] / p[2]), float(p[1] / p[2])
+
+
+class _Window:
+    """What matching needs of a part of the frame (x0, y0 its corner): each Lab channel's range within
+    a pixel (a sub-pixel shift or a soft edge is not a change), where things move, and where they
+    move or changed colour since the last frame (warped by the head's motion). Made for the few
+    pixels a mover's search reads rather than for the whole frame."""
+
+    def __init__(self, lab: np.ndarray, last: np.ndarray | None, head: np.ndarray | None,
+                 own: np.ndarray | None, x0: int, y0: int, x1: int, y1: int) -> None:
+        big_h, big_w = lab.shape[:2]
+        # A pixel more each way, so the ranges inside are the whole frame's.
+        self.x0, self.y0 = max(0, x0 - 1), max(0, y0 - 1)
+        x1, y1 = min(big_w, x1 + 1), min(big_h, y1 + 1)
+        crop = lab[self.y0:y1, self.x0:x1]
+        # The work frame's Lab is whole 8-bit values: its ranges gathered as bytes, each pixel's three in a row.
+        self.width = crop.shape[1]
+        self.low = cv2.erode(crop, _KERNEL).astype(np.uint8).reshape(-1, 3)
+        self.high = cv2.dilate(crop, _KERNEL).astype(np.uint8).reshape(-1, 3)
+        if own is not None:
+            o = own[self.y0:y1, self.x0:x1]
+            self.moving = o[..., 0] ** 2 + o[..., 1] ** 2 >= MOVING_PX_S ** 2
+        else:
+            self.moving = np.zeros(crop.shape[:2], bool)
+        self.arriving = self.moving.copy()
+        if last is not None and last.shape == lab.shape:
+            if head is not None:
+                shift = np.array([[1.0, 0.0, -self.x0], [0.0, 1.0, -self.y0], [0.0, 0.0, 1.0]])
+                before = cv2.warpPerspective(last, shift @ head, (crop.shape[1], crop.shape[0]), borderMode=cv2.BORDER_REPLICATE)
+            else:
+                before = last[self.y0:y1, self.x0:x1]
+            self.arriving |= np.abs(crop - before).max(axis=2) > MATCH
+
+    def shares(self, mover: _Mover, corners: np.ndarray, big_w: int, big_h: int) -> tuple[np.ndarray, np.ndarray]:
+        """For each corner (K, 2 ints) of the mover's box: the share of its look seen again there, and
+        the share of those seen that move or changed (a thing coming out does; what stands in front does not)."""
+        seen, at = self.seen(mover, corners, big_w, big_h)
+        count = np.count_nonzero(seen, axis=1)
+        moving = np.count_nonzero(seen & self.arriving.ravel()[at], axis=1) / np.maximum(count, 1)
+        return count / len(mover.xs), moving
+
+    def seen(self, mover: _Mover, corners: np.ndarray, big_w: int, big_h: int) -> tuple[np.ndarray, np.ndarray]:
+        """For each corner (K, 2 ints) of the mover's box: which pixels of its look are seen there (K, N),
+        and their flat places in the window."""
+        px = corners[:, :1] + mover.xs[None, :]
+        py = corners[:, 1:] + mover.ys[None, :]
+        inside = (px >= 0) & (px < big_w) & (py >= 0) & (py < big_h)
+        at = (np.clip(py, 0, big_h - 1) - self.y0) * self.width + (np.clip(px, 0, big_w - 1) - self.x0)
+        low, high = self.low[at], self.high[at]  # (K, N, 3)
+        return np.all((mover.upper >= low) & (mover.lower <= high), axis=2) & inside, at
+
+    def arriving_counts(self, mover: _Mover) -> np.ndarray:
+        """For each corner of the mover's box in this window (window px), how many of its look's pixels
+        would land where something moves or changed (a box reaching past the window counts nothing there)."""
+        w, h = mover.size
+        kernel = np.zeros((h, w), np.float32)
+        kernel[mover.ys, mover.xs] = 1.0
+        # filter2D correlates with the kernel's anchor at its corner: each pixel gets the count of the box whose corner it is.
+        return cv2.filter2D(self.arriving.view(np.uint8).astype(np.float32), -1, kernel, anchor=(0, 0),
+                            borderType=cv2.BORDER_CONSTANT)
+
+    def arriving_at(self, mover: _Mover, x: int, y: int, big_w: int, big_h: int) -> np.ndarray:
+        """Of the places of the mover's look, its box's corner at (x, y): which move or changed colour."""
+        return self.arriving[self._places(mover, x, y, big_w, big_h)]
+
+    def moving_share(self, mover: _Mover, x: int, y: int, big_w: int, big_h: int) -> float:
+        """The share of the places of the mover's look, its box's corner at (x, y), where something moves."""
+        return float(self.moving[self._places(mover, x, y, big_w, big_h)].mean())
+
+    def _places(self, mover: _Mover, x: int, y: int, big_w: int, big_h: int) -> tuple[np.ndarray, np.ndarray]:
+        """The window's (rows, columns) of the mover's look with its box's corner at (x, y), kept in the frame."""
+        return np.clip(mover.ys + y, 0, big_h - 1) - self.y0, np.clip(mover.xs + x, 0, big_w - 1) - self.x0
+
+
+def _offsets(velocity: tuple[float, float], along: float, across: float) -> np.ndarray:
+    """Whole-pixel offsets within `along` px in the mover's direction and `across` px across it."""
+    speed = float(np.hypot(*velocity))
+    ux, uy = (velocity[0] / speed, velocity[1] / speed) if speed > 0 else (1.0, 0.0)
+    reach = int(np.ceil(along * max(abs(ux), abs(uy)) + across * max(abs(ux), abs(uy)))) + 1
+    dx, dy = np.meshgrid(np.arange(-reach, reach + 1), np.arange(-reach, reach + 1))
+    dx, dy = dx.ravel(), dy.ravel()
+    keep = (np.abs(dx * ux + dy * uy) <= along + 0.5) & (np.abs(dy * ux - dx * uy) <= across + 0.5)
+    return np.stack([dx[keep], dy[keep]], 1)
+
+
 def _best_place(lab: np.ndarray, last: np.ndarray | None, head: np.ndarray | None, own: np.ndarray | None,
                 mover: _Mover, x: float, y: float, along: float, across: float,
-                need_moving: bool) -> tuple[float, int, int, LookWindow, int, int]:
+                need_moving: bool) -> tuple[float, int, int, _Window, int, int]:
     """Where near (x, y) most of the mover's look is seen (nearest first among equals): the share
     seen, that corner, the window made for it and the corner (x, y) rounded."""
     big_h, big_w = lab.shape[:2]
-    offsets = offsets_along(mover.velocity, along, across)
+    offsets = _offsets(mover.velocity, along, across)
     xi, yi = int(round(x)), int(round(y))
     corners = offsets + np.array([xi, yi])
     w, h = mover.size
     lo = np.clip(corners.min(axis=0), 0, [big_w - 1, big_h - 1])
     hi = np.clip(corners.max(axis=0) + [w, h], 1, [big_w, big_h])
-    window = LookWindow(lab, last, head, own, int(lo[0]), int(lo[1]), int(hi[0]), int(hi[1]))
+    window = _Window(lab, last, head, own, int(lo[0]), int(lo[1]), int(hi[0]), int(hi[1]))
     if need_moving:
         # Only where enough of its look would land on pixels that move or changed can it be coming
         # out (HIDDEN_FOUND seen, half of them arriving): counted for every corner at once.
@@ -201,9 +295,9 @@ class HiddenMovers:
         for m in self.movers:
             w, h = m.size
             # Where its own motion and the head's carry it (the corner stands for the box).
-            px, py = carry(head, m.x + m.velocity[0] * dt, m.y + m.velocity[1] * dt)
+            px, py = _carry(head, m.x + m.velocity[0] * dt, m.y + m.velocity[1] * dt)
             if head is not None:
-                m.places = [(pt, *carry(head, qx, qy)) for pt, qx, qy in m.places]
+                m.places = [(pt, *_carry(head, qx, qy)) for pt, qx, qy in m.places]
             inside = EDGE_PX <= px and px + w <= big_w - EDGE_PX and EDGE_PX <= py and py + h <= big_h - EDGE_PX
             if m.hidden_since is None:
                 # A successor on probation (mover_rules.successor) must be seen on the lost one's way, moving.
@@ -232,7 +326,7 @@ class HiddenMovers:
                 if m.gliding and inside and read_loss(m, window, lab, (bx, by), big_w, big_h):
                     # Lost all over at once, not from its leading side: no still edge took it. What
                     # stands on its way now, or its look far off it, is followed on probation (mover_rules.py).
-                    jumped = jumped_to(m, LookWindow(lab, last, head, own, 0, 0, big_w, big_h), (xi, yi), big_w, big_h, EDGE_PX)
+                    jumped = jumped_to(m, _Window(lab, last, head, own, 0, 0, big_w, big_h), (xi, yi), big_w, big_h, EDGE_PX)
                     if jumped is not None:
                         kept.append(successor(m, None, *jumped, t, JUMPED))
                     after = successor(m, lab, xi, yi, t, CHANGED)

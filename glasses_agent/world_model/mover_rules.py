@@ -29,16 +29,17 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from glasses_agent.world_model.mover_looks import GONE_MOVING, MATCH, SEEN, LookWindow
-
 TRAILING = 1 / 3  # the rear share of its look (along its way) that an edge in front of it covers last
 TRAIL_LOST = 0.5  # share of the trailing part seen under which the trailing part is lost too
+STILL = 0.2  # share of its place that moves or changed under which nothing does (hidden_movers.GONE_MOVING)
 CONFIRM_TICKS = 2  # ticks a successor is seen on the lost one's way before it is the lost one changed
 SPEED_DOUBT = 0.5  # ... its fitted velocity within this share of the lost one's speed
 GONE = "gone in open view"
 CHANGED = "changed into something else"
 JUMPED = "jumped off its way"
-ARRIVING = 0.5  # of a look seen (SEEN) far off its way, the share where something moves or changed (it came there this tick)
+MATCH = 14.0  # Lab units (hidden_movers.MATCH) within which a pixel of a look is seen
+SEEN = 0.6  # share of its look seen (hidden_movers.SEEN) for it to be there relit, or found far off its way ...
+ARRIVING = 0.5  # ... half of them where something moves or changed (it came there this tick)
 MAX_PLACES = 400  # places tried for it at most, those where most of its look would land on what moved or changed
 Z = 2.0  # under the prompt's 3: one tick's broken rule is odd, not alarming
 
@@ -80,9 +81,9 @@ def relit(look: np.ndarray, there: np.ndarray) -> bool:
     return float((np.abs(off).max(axis=1) <= MATCH).mean()) >= SEEN
 
 
-def read_loss(mover, window: LookWindow, lab: np.ndarray, best: tuple[int, int], big_w: int, big_h: int) -> bool:
+def read_loss(mover, window, lab: np.ndarray, best: tuple[int, int], big_w: int, big_h: int) -> bool:
     """`lost_all_over` for a gliding mover (hidden_movers._Mover) not seen where its way puts it:
-    `window` is the window its search made, `best` the corner of its box where most of
+    `window` is the hidden_movers._Window its search made, `best` the corner of its box where most of
     its look was seen near its way; not when what is there is its look relit."""
     seen, _ = window.seen(mover, np.array([best]), big_w, big_h)
     if not lost_all_over(seen[0], trailing_part(mover.xs, mover.ys, mover.velocity)):
@@ -91,9 +92,9 @@ def read_loss(mover, window: LookWindow, lab: np.ndarray, best: tuple[int, int],
     return not relit(mover.colours, lab[np.clip(mover.ys + y, 0, big_h - 1), np.clip(mover.xs + x, 0, big_w - 1)])
 
 
-def still_there(window: LookWindow, mover, x: int, y: int, big_w: int, big_h: int) -> bool:
+def still_there(window, mover, x: int, y: int, big_w: int, big_h: int) -> bool:
     """Nothing moves or changed colour where a mover's look would be with its box's corner at (x, y)."""
-    return float(window.arriving_at(mover, x, y, big_w, big_h).mean()) < GONE_MOVING
+    return float(window.arriving_at(mover, x, y, big_w, big_h).mean()) < STILL
 
 
 def successor(mover, lab: np.ndarray | None, x: int, y: int, t: float, what: str):
@@ -122,10 +123,10 @@ def confirmed(mover) -> bool:
     return mover.seen_ticks >= CONFIRM_TICKS and off <= SPEED_DOUBT * float(np.hypot(vx, vy))
 
 
-def jumped_to(mover, window: LookWindow, expected: tuple[int, int], big_w: int, big_h: int, edge: int) -> tuple[int, int] | None:
+def jumped_to(mover, window, expected: tuple[int, int], big_w: int, big_h: int, edge: int) -> tuple[int, int] | None:
     """Where a lost gliding mover's look turned up this tick, moving, farther from where its way puts
     it (`expected`, its box's corner) than its own size: not where its speed could have carried it.
-    `window` one over the whole view; its box `edge` px or more inside the view."""
+    `window` a hidden_movers._Window over the whole view; its box `edge` px or more inside the view."""
     w, h = mover.size
     counts = window.arriving_counts(mover)[: big_h - h + 1 - edge, : big_w - w + 1 - edge]
     counts[:edge], counts[:, :edge] = 0, 0  # inside the view: at its edge a part of something may come in
