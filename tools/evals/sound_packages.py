@@ -26,6 +26,8 @@ from tools.evals.noise_beds import cache_dir as _beds_dir
 
 @dataclass(frozen=True)
 class PackagedSound:
+    """One recording inside a Debian package: where it lies there, what kind of sound it is, its licence."""
+
     package: str
     path: str  # inside the package
     kind: str  # the alert kind it is (`kinds()`, which the eval passes to sound_eval.evaluate)
