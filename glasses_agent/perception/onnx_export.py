@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from glasses_agent import cache
 from glasses_agent.perception.config import ModelConfig
 from glasses_agent.perception.errors import PerceptionError
 
@@ -39,7 +40,6 @@ OPSET = 17
 # 4.1e-5 from a float64 run of the same model and the graph 8e-6: the rounding of float32, not
 # the export. The check input (random) differs by 2.5e-6 to 4.7e-6; a wrong graph is off by ~1.
 TOLERANCE = 1e-4
-CACHE_ENV = "GLASSES_AGENT_CACHE"
 VARIANTS = {"video+audio": (True, True), "video": (True, False)}
 
 
@@ -48,8 +48,7 @@ class OnnxUnavailable(PerceptionError):
 
 
 def default_cache_dir() -> Path:
-    root = os.environ.get(CACHE_ENV) or os.path.join(os.path.expanduser("~"), ".cache", "glasses-agent")
-    return Path(root) / "perception-onnx"
+    return cache.cache_dir("perception-onnx")
 
 
 def checkpoint_key(config: ModelConfig, tensors: dict[str, torch.Tensor]) -> str:

