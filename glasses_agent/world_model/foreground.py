@@ -61,6 +61,12 @@ def exact_median(values: np.ndarray | list[float], axis: int | None = None) -> n
 
 def colour_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """RGB L2 distance over the last axis, in float32."""
+    if a.shape == b.shape == (3,) and a.dtype == b.dtype == np.float32:
+        # Two colours (~70 pairs a tick in the object memory's association on the gopro walk): the
+        # same float32 steps as below on numpy scalars, at half the cost (8.5 -> 4 us a call).
+        d = a - b
+        d = d * d
+        return np.sqrt((d[0] + d[1]) + d[2])
     d = a.astype(np.float32, copy=False) - b.astype(np.float32, copy=False)
     d = d * d
     if d.shape[-1] != 3:
