@@ -92,9 +92,12 @@ def _lab(rgb: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(rgb, cv2.COLOR_RGB2Lab).astype(np.float32)
 
 
-def _grey(work: np.ndarray) -> np.ndarray:
-    """The grey uint8 frame the flow is found on, as `step` makes it."""
-    return cv2.cvtColor(np.clip(work, 0, 255).astype(np.uint8), cv2.COLOR_RGB2GRAY)
+def eight_bit(work: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(RGB, grey) uint8 of a float work frame: what the flow, the Lab frame and the head's motion
+    (egomotion.gray_small makes the same grey) are found on. Made once a tick by the world model
+    (each made its own: ~0.1 ms apiece)."""
+    rgb = np.clip(work, 0, 255).astype(np.uint8)
+    return rgb, cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
 
 
 _NOISES = (NOISE_L, NOISE_AB, NOISE_AB)
@@ -218,21 +221,20 @@ class MotionExtrapolation:
         before two frames or without a believed head motion."""
         return self._own
 
-    def flow_back(self, work: np.ndarray) -> np.ndarray | None:
-        """The dense flow from this work frame back to the last one `step` took (None before one):
-        it needs nothing else of the tick, so the world model finds it on another thread while the
-        head's motion is measured, and hands it to `step` (same result)."""
-        grey = _grey(work)
+    def flow_back(self, grey: np.ndarray) -> np.ndarray | None:
+        """The dense flow from this work frame (its grey, `eight_bit`) back to the last one `step`
+        took (None before one): it needs nothing else of the tick, so the world model finds it on
+        another thread while the head's motion is measured, and hands it to `step` (same result)."""
         if self._grey is None or self._grey.shape != grey.shape:
             return None
         return self._flow.calc(grey, self._grey, None)
 
-    def step(self, work: np.ndarray, t: float, motion: Motion | None = None, back: np.ndarray | None = None) -> Unexplained:
+    def step(self, work: np.ndarray, t: float, motion: Motion | None = None, back: np.ndarray | None = None,
+             eight: tuple[np.ndarray, np.ndarray] | None = None) -> Unexplained:
         """Judge the newest work frame (float RGB, the world model's shrunk frame) taken at `t` seconds.
         `motion`: the head's motion from the last frame to this one (egomotion.py), when known;
-        `back`: `flow_back(work)` when already found."""
-        rgb = np.clip(work, 0, 255).astype(np.uint8)  # once, for both
-        grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+        `back`: `flow_back(grey)` when already found; `eight`: `eight_bit(work)` when already made."""
+        rgb, grey = eight_bit(work) if eight is None else eight
         lab = _lab(rgb)
         if self._grey is None or self._grey.shape != grey.shape:
             self.reset()

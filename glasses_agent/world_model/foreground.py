@@ -61,6 +61,12 @@ def exact_median(values: np.ndarray | list[float], axis: int | None = None) -> n
 
 def colour_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """RGB L2 distance over the last axis, in float32."""
+    if a.shape == b.shape == (3,) and a.dtype == b.dtype == np.float32:
+        # Two colours (~70 pairs a tick in the object memory's association on the gopro walk): the
+        # same float32 steps as below on numpy scalars, at half the cost (8.5 -> 4 us a call).
+        d = a - b
+        d = d * d
+        return np.sqrt((d[0] + d[1]) + d[2])
     d = a.astype(np.float32, copy=False) - b.astype(np.float32, copy=False)
     d = d * d
     if d.shape[-1] != 3:
@@ -132,25 +138,31 @@ class BackgroundModel:
         mask = cv2.morphologyEx(foreground.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
         count, labels, stats, centroids = cv2.connectedComponentsWithStats(mask, connectivity=8)
         min_area = max(6.0, MIN_AREA_FRACTION * h * w)
+        areas = stats[:, cv2.CC_STAT_AREA]
+        kept = ~((areas < min_area) | (areas > 0.25 * h * w))
+        kept[0] = False  # the background
+        ks = np.flatnonzero(kept)
+        # The kept components' pixels gathered once, each component's together and in row order (a
+        # stable sort by label): the same pixels, in the same order, as masking each one's box
+        # (~25 a tick on the gopro walk, each a compare and two masked gathers).
+        at = np.flatnonzero(kept[labels.ravel()])
+        at = at[np.argsort(labels.ravel()[at].astype(np.int16 if count < 2 ** 15 else np.int32), kind="stable")]
+        all_pixels, all_diffs, all_rows = img.reshape(h * w, -1)[at], diff.ravel()[at], at // w
+        ends = np.cumsum(areas[ks]).tolist()
+        boxes, centres = stats.tolist(), centroids.tolist()  # Python numbers: cheaper to unpack and test
         found = []
-        for k in range(1, count):
-            x0, y0, bw, bh, area = stats[k]
-            if area < min_area or area > 0.25 * h * w:
-                continue
-            # Looked at within its box only: the same pixels in the same order as a whole-image
-            # mask, without a whole-image compare per component (~2 ms a tick on the gopro walk).
-            box = (slice(y0, y0 + bh), slice(x0, x0 + bw))
-            inside = labels[box] == k
-            pixels = img[box][inside]
-            # Its pixels in row order: those of the box's upper half rows come first (the same
-            # pixels, in the same order, as masking the upper half, without two more masks).
-            upper = int(np.count_nonzero(inside[:(bh + 1) // 2]))
+        for k, end in zip(ks.tolist(), ends):
+            x0, y0, bw, bh, area = boxes[k]
+            begin = end - area
+            pixels = all_pixels[begin:end]
+            # Its pixels in the box's upper half rows come first (rows ascend within a component).
+            upper = int(np.searchsorted(all_rows[begin:end], y0 + (bh + 1) // 2))
             top = exact_median(pixels[:upper], axis=0) if upper else None
             bottom = exact_median(pixels[upper:], axis=0) if upper < len(pixels) else None
             found.append(Detection(
                 top=top, bottom=bottom,
-                contrast=float(exact_median(diff[box][inside])),
-                x=float(centroids[k][0]), y=float(centroids[k][1]), box=(int(x0), int(y0), int(x0 + bw), int(y0 + bh)),
+                contrast=float(exact_median(all_diffs[begin:end])),
+                x=centres[k][0], y=centres[k][1], box=(x0, y0, x0 + bw, y0 + bh),
                 area=float(area), colour=exact_median(pixels, axis=0), fill=float(area) / float(bw * bh),
                 touches_border=bool(x0 <= 1 or y0 <= 1 or x0 + bw >= w - 1 or y0 + bh >= h - 1),
             ))

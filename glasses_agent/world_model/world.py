@@ -26,7 +26,7 @@ from glasses_agent.motion import head_motion
 from glasses_agent.world_model import recognition as rec
 from glasses_agent.world_model.egomotion import EgoMotion, Motion
 from glasses_agent.world_model.enrolled import EnrolledThings
-from glasses_agent.world_model.extrapolation import NOTHING, MotionExtrapolation, Unexplained
+from glasses_agent.world_model.extrapolation import NOTHING, MotionExtrapolation, Unexplained, eight_bit
 from glasses_agent.world_model.foreground import BackgroundModel
 from glasses_agent.world_model.hidden_movers import Hidden, HiddenMovers
 from glasses_agent.world_model.objects import ObjectMemory
@@ -168,12 +168,13 @@ class WorldModel:
         t = tick.t_ns / NS
         # Shrunk once for every part (ego-motion, object memory, slots: all at WORK_WIDTH px).
         work = BackgroundModel.work_image(frame.image)
+        eight = eight_bit(work)  # its 8-bit RGB and grey, once for the head's motion, the flow and the extrapolation
         # The extrapolation's dense flow (~1.2 ms, one OpenCV call that lets go of the GIL) needs
         # nothing of the rest: on another thread it is found while the head's motion and the object
         # memory's step are made here. (The object memory's step itself on another thread was
         # slower alone: its Python holds the GIL that this thread's many short OpenCV calls wait for.)
-        flow_later = beside.submit(self.extrapolation.flow_back, work) if self.use_objects and beside is not None else None
-        motion = self.ego.update(work, t, tick.imu)
+        flow_later = beside.submit(self.extrapolation.flow_back, eight[1]) if self.use_objects and beside is not None else None
+        motion = self.ego.update(eight[1], t, tick.imu)  # the grey egomotion.gray_small makes of the work frame
         objects = self.objects.step(frame.image, t, work) if self.use_objects else None
         events = tuple(self.slots.step(frame.image, t, motion, work)) if self.use_objects and self.use_slots else ()
         gone = None
@@ -188,7 +189,7 @@ class WorldModel:
         hidden = None
         if self.use_objects:
             back = flow_later.result() if flow_later is not None else None
-            unexplained = self.extrapolation.step(work, frame.t_ns / NS, motion, back)
+            unexplained = self.extrapolation.step(work, frame.t_ns / NS, motion, back, eight)
             # After the extrapolation's step: movers are seeded from this frame's own-motion field.
             hidden = self.hidden_movers.step(self.extrapolation.lab, frame.t_ns / NS, head, self.extrapolation.own_motion)
         return PixelStep(motion, objects, events, unexplained, gone, hidden)
