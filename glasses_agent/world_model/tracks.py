@@ -45,7 +45,7 @@ class Track:
     seen: int = 1
     state: str = "visible"  # visible | hidden | out_of_view
     hidden_since: float = 0.0
-    occluder_colour: np.ndarray | None = None
+    occluder_colours: np.ndarray | None = None  # (M, 3): what covered it when it went hidden
     missing: int = 0
     pending_check: int = 0  # frames left to compare appearance after coming back from hiding
     last_area: float = 0.0

@@ -19,6 +19,7 @@ from glasses_agent.world_model.tracks import Track, Violation, view_fraction
 
 COLOUR_MATCH = 45.0  # a pixel this close to a track's colour shows that track
 OCCLUDER_MATCH = 40.0
+OCCLUDER_SAMPLES = 64  # colours kept of what covered a hidden track: enough for a panel's few, cheap to compare
 MISSING_DROP = 8  # frames an expected object may be missing before its track is dropped
 HIDDEN_DROP_S = 6.0
 OUT_OF_VIEW_DROP_S = 120.0
@@ -66,7 +67,15 @@ def judge_unmatched(track: Track, img: np.ndarray, foreground: np.ndarray, t: fl
             return []
         track.state = "hidden"
         track.hidden_since = t
-        track.occluder_colour = np.median(pixels, axis=0)
+        # Every colour that covers its place, not their median: an occluder is seldom one colour
+        # (a shelf's white and its bottles' blue), and a median of two colours matches neither, so
+        # the occluder's own unchanged pixels were taken for open view where the thing was
+        # "missing" (a signer's hand gone behind a two-coloured panel: z 11.6 two ticks later).
+        # Taken from the leading half: it went in leading edge first, so that half is behind the
+        # occluder, while the trailing half may still show the ground it came over.
+        ahead = footprint(img, px, py, track.radius, ahead=(track.vx, track.vy))
+        covering_colours = ahead if len(ahead) else pixels
+        track.occluder_colours = covering_colours[::max(1, len(covering_colours) // OCCLUDER_SAMPLES)].astype(np.float32)
         return []
     # Hidden: should it be seen by now? Only where its occluder no longer covers its place.
     if t - track.hidden_since > HIDDEN_DROP_S:
@@ -80,7 +89,7 @@ def judge_unmatched(track: Track, img: np.ndarray, foreground: np.ndarray, t: fl
     pixels = footprint(img, px, py, track.radius, ahead=(track.vx, track.vy))
     if len(pixels) == 0:
         return []
-    open_view = colour_distance(pixels, track.occluder_colour) >= OCCLUDER_MATCH
+    open_view = _unlike_all(pixels, track.occluder_colours, OCCLUDER_MATCH)
     expected = float(open_view.mean())
     if expected < 0.25:
         return []
@@ -102,6 +111,12 @@ def judge_unmatched(track: Track, img: np.ndarray, foreground: np.ndarray, t: fl
     contrast = float(colour_distance(np.median(uncovered, axis=0), track.colour))
     magnitude = expected * min(3.0, contrast / 50.0)
     return [Violation("missing", magnitude, view_fraction(size, px, py), track.id)] if magnitude > 0.3 else []
+
+
+def _unlike_all(pixels: np.ndarray, colours: np.ndarray, limit: float) -> np.ndarray:
+    """Which of `pixels` (N, 3) lie at least `limit` from every one of `colours` (M, 3)."""
+    nearest = colour_distance(pixels[:, None, :], colours[None, :, :]).min(axis=1)
+    return nearest >= limit
 
 
 def footprint(img: np.ndarray, x: float, y: float, r: float,
