@@ -26,10 +26,6 @@ background it might be mistaken for does not). Overdue, each second adds RATE_PE
 CAP: what covers it may be wide or the thing may have stopped behind it, so a long hiding is odd
 rather than alarming (CAP stays under the prompt's 3).
 
-A gliding mover lost all over at once (not from its leading side, as behind something still) broke
-its rule in open view: gone, changed into something else or jumped. mover_rules.py tells which; what
-it finds is `broken` after each step.
-
 Cost: everything is computed in small windows around each mover's search (the look's ranges, the
 motion and the change since the last frame) rather than over the frame; a gliding mover is looked for
 within GLIDE_SEARCH_PX of its way (its speed is known by then), a hidden one only at places where
@@ -47,9 +43,6 @@ from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
-
-from glasses_agent.world_model.mover_rules import (CHANGED, GONE, JUMPED, Broken, broken, confirmed, jumped_to, read_loss,
-                                                   still_there, successor)
 
 MOVING_PX_S = 10.0  # own speed (work px/s) over which a pixel is taken to move in the world
 MIN_AREA_PX = 12  # a seed's pixels at least (work px): smaller is the flow's noise
@@ -112,11 +105,6 @@ class _Mover:
     hidden_since: float | None = None
     cover: np.ndarray | None = None  # (K, 3) Lab colours of what covered it as it hid
     due_since: float | None = None
-    probation: str | None = None  # what a lost gliding mover may have done, this its successor (mover_rules.successor)
-    was: tuple[float, float] = (0.0, 0.0)  # ... the lost one's velocity
-    lost_at: float = 0.0  # ... and when it was lost
-    lost_seen: float = 0.0  # ... and the share of its look still seen then (mover_rules.gone_z)
-    told: Broken | None = None  # ... the rule its loss was already said to break
 
     def __post_init__(self) -> None:
         # Seen again where a pixel's range within a pixel, widened by MATCH, holds its colour.
@@ -187,20 +175,15 @@ class _Window:
     def shares(self, mover: _Mover, corners: np.ndarray, big_w: int, big_h: int) -> tuple[np.ndarray, np.ndarray]:
         """For each corner (K, 2 ints) of the mover's box: the share of its look seen again there, and
         the share of those seen that move or changed (a thing coming out does; what stands in front does not)."""
-        seen, at = self.seen(mover, corners, big_w, big_h)
-        count = np.count_nonzero(seen, axis=1)
-        moving = np.count_nonzero(seen & self.arriving.ravel()[at], axis=1) / np.maximum(count, 1)
-        return count / len(mover.xs), moving
-
-    def seen(self, mover: _Mover, corners: np.ndarray, big_w: int, big_h: int) -> tuple[np.ndarray, np.ndarray]:
-        """For each corner (K, 2 ints) of the mover's box: which pixels of its look are seen there (K, N),
-        and their flat places in the window."""
         px = corners[:, :1] + mover.xs[None, :]
         py = corners[:, 1:] + mover.ys[None, :]
         inside = (px >= 0) & (px < big_w) & (py >= 0) & (py < big_h)
         at = (np.clip(py, 0, big_h - 1) - self.y0) * self.width + (np.clip(px, 0, big_w - 1) - self.x0)
         low, high = self.low[at], self.high[at]  # (K, N, 3)
-        return np.all((mover.upper >= low) & (mover.lower <= high), axis=2) & inside, at
+        seen = np.all((mover.upper >= low) & (mover.lower <= high), axis=2) & inside
+        count = np.count_nonzero(seen, axis=1)
+        moving = np.count_nonzero(seen & self.arriving.ravel()[at], axis=1) / np.maximum(count, 1)
+        return count / len(mover.xs), moving
 
     def arriving_counts(self, mover: _Mover) -> np.ndarray:
         """For each corner of the mover's box in this window (window px), how many of its look's pixels
@@ -280,7 +263,6 @@ class HiddenMovers:
         self._t: float | None = None
         self._last: np.ndarray | None = None
         self._ticks = 0
-        self.broken: Broken | None = None
 
     def step(self, lab: np.ndarray, t: float, head: np.ndarray | None, own: np.ndarray | None) -> Hidden | None:
         last, self._last = self._last, lab
@@ -289,7 +271,6 @@ class HiddenMovers:
             self.movers = []
             return None
         dt, self._t = t - self._t, t
-        self.broken = None
         big_h, big_w = lab.shape[:2]
         kept: list[_Mover] = []
         found: Hidden | None = None
@@ -301,43 +282,19 @@ class HiddenMovers:
                 m.places = [(pt, *_carry(head, qx, qy)) for pt, qx, qy in m.places]
             inside = EDGE_PX <= px and px + w <= big_w - EDGE_PX and EDGE_PX <= py and py + h <= big_h - EDGE_PX
             if m.hidden_since is None:
-                # A successor on probation (mover_rules.successor) must be seen on the lost one's way, moving.
-                reach = GLIDE_SEARCH_PX if m.gliding or m.probation is not None else SEARCH_PX
-                share, bx, by, window, xi, yi = _best_place(lab, last, head, own, m, px, py, reach, reach, m.probation is not None)
+                reach = GLIDE_SEARCH_PX if m.gliding else SEARCH_PX
+                share, bx, by, window, xi, yi = _best_place(lab, last, head, own, m, px, py, reach, reach, False)
                 if share >= SEEN:
                     m.x, m.y = float(bx), float(by)
                     m.places = (m.places + [(t, m.x, m.y)])[-HISTORY:]
                     if len(m.places) >= 3:
                         m.velocity = _fitted_velocity(m.places)
                     m.seen_ticks += 1
-                    if m.probation is not None and inside and confirmed(m):
-                        self.broken = broken(m.probation, m, m.x, m.y, big_w, big_h, m.lost_at, m.lost_seen)
-                        m.probation = None
                     # Followed TRIAL_TICKS and still not gliding (slow, or turning: a hand, a head),
                     # it is let go: its matching costs, and should it start to glide it is seeded again.
                     if m.seen_ticks < TRIAL_TICKS or m.gliding:
                         kept.append(m)
-                    continue
-                if m.probation is not None:
-                    # On probation and not seen on its way: another look, something moving that came over it, or nothing.
-                    if (m.probation == CHANGED and m.told is None and m.seen_ticks == 0
-                            and still_there(window, m, xi, yi, big_w, big_h)):
-                        self.broken = broken(GONE, m, px, py, big_w, big_h, m.lost_at, m.lost_seen)
-                    continue
-                lost = read_loss(m, window, lab, (bx, by), big_w, big_h) if m.gliding and inside else None
-                if lost is not None:
-                    # Lost all over at once, not from its leading side: no still edge took it. What
-                    # stands on its way now, or its look far off it, is followed on probation (mover_rules.py).
-                    # It is still expected as below as well: a loss read wrongly (a hand over part of it,
-                    # an occluder's edge not straight) must not take away what its hiding would say.
-                    jumped = jumped_to(m, _Window(lab, last, head, own, 0, 0, big_w, big_h), (xi, yi), big_w, big_h, EDGE_PX)
-                    if jumped is not None:
-                        kept.append(successor(m, None, *jumped, t, JUMPED, lost))
-                    after = successor(m, lab, xi, yi, t, CHANGED, lost)
-                    if window.moving_share(m, xi, yi, big_w, big_h) < GONE_MOVING:
-                        self.broken = after.told = broken(GONE, m, xi, yi, big_w, big_h, t, lost)  # nothing moves where it was going
-                    kept.append(after)
-                if m.gliding and inside and window.moving_share(m, xi, yi, big_w, big_h) < GONE_MOVING:
+                elif m.gliding and inside and window.moving_share(m, xi, yi, big_w, big_h) < GONE_MOVING:
                     # Not seen where it should be, and nothing moves there: something still covers it.
                     # What covers it is what stood there last frame too: the background its going
                     # uncovered on the near side changed, and is not the cover.

@@ -29,7 +29,6 @@ from glasses_agent.world_model.enrolled import EnrolledThings
 from glasses_agent.world_model.extrapolation import NOTHING, MotionExtrapolation, Unexplained, eight_bit
 from glasses_agent.world_model.foreground import BackgroundModel
 from glasses_agent.world_model.hidden_movers import Hidden, HiddenMovers
-from glasses_agent.world_model.mover_rules import Broken
 from glasses_agent.world_model.objects import ObjectMemory
 from glasses_agent.world_model.out_of_view import Gone, OutOfViewMemory
 from glasses_agent.world_model.planner import FOV_RAD, plan_toward
@@ -86,7 +85,6 @@ class PixelStep:
     unexplained: Unexplained = NOTHING
     gone: Gone | None = None  # what should be back in view and is not (out_of_view.py)
     hidden: Hidden | None = None  # what went behind something and is overdue out of it (hidden_movers.py)
-    broken: Broken | None = None  # a gliding thing gone, changed or jumped in open view (mover_rules.py)
 
 
 class WorldModel:
@@ -194,8 +192,7 @@ class WorldModel:
             unexplained = self.extrapolation.step(work, frame.t_ns / NS, motion, back, eight)
             # After the extrapolation's step: movers are seeded from this frame's own-motion field.
             hidden = self.hidden_movers.step(self.extrapolation.lab, frame.t_ns / NS, head, self.extrapolation.own_motion)
-        broken = self.hidden_movers.broken if self.use_objects else None
-        return PixelStep(motion, objects, events, unexplained, gone, hidden, broken)
+        return PixelStep(motion, objects, events, unexplained, gone, hidden)
 
     def predict_latent(self, tick: Tick) -> Prediction | None:
         """The latent dynamics' prediction of this tick's grid, from the last ticks' grids and the
@@ -225,8 +222,6 @@ class WorldModel:
         z_gone = gone.z if gone is not None else 0.0
         hidden = pixels.hidden if pixels is not None else None
         z_hidden = hidden.z if hidden is not None else 0.0
-        broken = pixels.broken if pixels is not None else None
-        z_broken = broken.z if broken is not None else 0.0
         raw_obj = raw_lat = 0.0
         unexplained = pixels.unexplained if pixels is not None else NOTHING
         events: tuple[SlotEvent, ...] = ()
@@ -251,7 +246,7 @@ class WorldModel:
                 raw_lat = float(cells.mean())
                 z_lat = self.latent_surprise.step(cells, head, sound_changed)
         self.last_grid = grid
-        surprise = combine(max(beyond_ordinary(z_obj), z_slot, z_ext, z_gone, z_hidden, z_broken), z_lat, self.latent_weight) if self.use_objects else z_lat
+        surprise = combine(max(beyond_ordinary(z_obj), z_slot, z_ext, z_gone, z_hidden), z_lat, self.latent_weight) if self.use_objects else z_lat
         # Only the pixel channels know where: the latent grid's error does not localise (surprise.py).
         where = where_obj if z_obj > 0 else None
         if z_slot > 0 and z_slot >= z_obj:
@@ -262,8 +257,6 @@ class WorldModel:
             where = gone.where
         if hidden is not None and z_hidden >= max(z_obj, z_slot, z_ext, z_gone):
             where = hidden.where
-        if broken is not None and z_broken >= max(z_obj, z_slot, z_ext, z_gone, z_hidden):
-            where = broken.where
         named, sounds = self.enrolled.recognise(ctx, grid, self.last_image, self.objects, self._ticks)
         entities = self._entities(named)
         state = WorldState(
@@ -281,8 +274,6 @@ class WorldModel:
         if hidden is not None:  # into the trace: what went behind something and is overdue, its z, place and why
             ctx.extras["hidden_mover"] = {"z": round(hidden.z, 3), "where": [round(v, 4) for v in hidden.where],
                                           "reason": hidden.reason()}
-        if broken is not None:  # into the trace: a gliding thing that broke its rule in open view, its z, place and how
-            ctx.extras["mover"] = {"z": round(broken.z, 3), "where": [round(v, 4) for v in broken.where], "reason": broken.reason()}
         if events:  # into the trace: each slot's surprise with its reason, z and clock position
             ctx.extras["slot_surprise"] = [e.as_dict() for e in events]
         self.last_state = state
