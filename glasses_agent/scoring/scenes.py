@@ -286,9 +286,13 @@ def _alarm_over_noise(half: str) -> Callable[[int, float], Scenario]:
         noise = split_files("noise", half)[0]
         video = split_files("video", half)[4 if half == "tuning" else 3]  # bottle / car: fixed cameras
         ring = _speech_file(name.removeprefix("audio/"), 3.0)
+        # Laid at a peak of 0.3-0.6 of full scale, as `eval sounds` lays its recordings, not at a
+        # share of the file's own level: the alarm clock's file peaks at 0.16 and the phone's at
+        # 0.72, so the tuning half's ring sat 10 dB under its bed and the reporting half's over it.
+        level = 32767 / max(1.0, float(abs(ring.astype("float32")).max()))
         first = rng.uniform(1.5, 3.0)
-        overlays = [Voice(t, ring, gain=rng.uniform(0.3, 0.6), label="alarm", is_speech=False, sound_kind="alarm",
-                          sound_due=True, announce_s=1.0)
+        overlays = [Voice(t, ring, gain=rng.uniform(0.3, 0.6) * level, label="alarm", is_speech=False,
+                          sound_kind="alarm", sound_due=True, announce_s=1.0)
                     for t in (first, first + len(ring) / 16_000 + rng.uniform(5.0, 7.0))]
         end = overlays[-1].end_s + 2.0
         return Scenario(f"alarm ({half})", OverlaySource(_media_with_audio(video, noise), overlays, until_s=end), end,
