@@ -77,6 +77,14 @@ def colour_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.sqrt((d[..., 0] + d[..., 1]) + d[..., 2])
 
 
+def nearest_colour_distance(pixels: np.ndarray, colours: np.ndarray) -> np.ndarray:
+    """Each of `pixels`' (N, 3) RGB distance to the nearest of `colours` (M, 3): whether a pixel shows
+    any colour of a set (an occluder's, a surface's). In the inputs' float type, float32 at least."""
+    kind = np.result_type(pixels.dtype, colours.dtype, np.float32)
+    d = pixels.astype(kind, copy=False)[:, None, :] - colours.astype(kind, copy=False)[None, :, :]
+    return np.sqrt((d * d).sum(axis=2)).min(axis=1)
+
+
 class BackgroundModel:
     """The background of the current view (work pixels), the previous frame, and how long each
     pixel has held still. `start` on the first frame; then per frame `align`, `detect`, `update`."""

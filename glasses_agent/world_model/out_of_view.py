@@ -47,6 +47,8 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from glasses_agent.world_model.foreground import nearest_colour_distance
+
 CELL = 16  # px of the work frame: a patch (an object 10-30% of the view's height is 9-27 px tall)
 STRIDE = 8  # px between patches: neighbours overlap by half
 SEARCH_PX = 12  # a returning patch is looked for this far around where it should be
@@ -317,7 +319,7 @@ def _thing_gone(now: np.ndarray, k: KeptPatch) -> bool:
 
     def off_surface(pixels: np.ndarray) -> float:
         """The median distance of `pixels` from their nearest colour of the surface."""
-        return float(np.median(np.sqrt(((pixels[:, None, :] - surface[None, :, :]) ** 2).sum(axis=2)).min(axis=1)))
+        return float(np.median(nearest_colour_distance(pixels, surface)))
 
     return off_surface(k.colour[changed]) > THING_CONTRAST and off_surface(now[changed]) < RING_MATCH
 

@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from glasses_agent.world_model.foreground import colour_distance
+from glasses_agent.world_model.foreground import colour_distance, nearest_colour_distance
 from glasses_agent.world_model.tracks import Track, Violation, view_fraction
 
 COLOUR_MATCH = 45.0  # a pixel this close to a track's colour shows that track
@@ -89,7 +89,7 @@ def judge_unmatched(track: Track, img: np.ndarray, foreground: np.ndarray, t: fl
     pixels = footprint(img, px, py, track.radius, ahead=(track.vx, track.vy))
     if len(pixels) == 0:
         return []
-    open_view = _unlike_all(pixels, track.occluder_colours, OCCLUDER_MATCH)
+    open_view = nearest_colour_distance(pixels, track.occluder_colours) >= OCCLUDER_MATCH
     expected = float(open_view.mean())
     if expected < 0.25:
         return []
@@ -111,12 +111,6 @@ def judge_unmatched(track: Track, img: np.ndarray, foreground: np.ndarray, t: fl
     contrast = float(colour_distance(np.median(uncovered, axis=0), track.colour))
     magnitude = expected * min(3.0, contrast / 50.0)
     return [Violation("missing", magnitude, view_fraction(size, px, py), track.id)] if magnitude > 0.3 else []
-
-
-def _unlike_all(pixels: np.ndarray, colours: np.ndarray, limit: float) -> np.ndarray:
-    """Which of `pixels` (N, 3) lie at least `limit` from every one of `colours` (M, 3)."""
-    nearest = colour_distance(pixels[:, None, :], colours[None, :, :]).min(axis=1)
-    return nearest >= limit
 
 
 def footprint(img: np.ndarray, x: float, y: float, r: float,
