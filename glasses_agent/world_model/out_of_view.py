@@ -54,6 +54,8 @@ STRIDE = 8  # px between patches: neighbours overlap by half
 SEARCH_PX = 12  # a returning patch is looked for this far around where it should be
 MIN_TEXTURE = 8.0  # grey levels (std) a patch needs to be recognisable
 STILL_PX_S = 4.0  # the fastest own motion in a patch (work px/s, the head's taken out) for it to count as still
+MOVED_GREY = 10.0  # grey levels a pixel must differ from its look a frame before (at the place the head's motion puts it) to have moved
+MOVED_SHARE = 0.01  # of a patch's pixels (a pixel or two: noise) that may both read fast and have changed in a still patch
 FOUND_NCC = 0.8  # normalised cross-correlation at which a patch is found
 PLAIN_RATIO = 0.5  # a missed patch is a thing gone when what shows there now has less texture than this share of its own
 RING_PX = 3  # the border of a patch whose colour is what surrounded its middle
@@ -108,6 +110,9 @@ class OutOfViewMemory:
     misses: int = 0  # ... and were not found
     recent: list[tuple[float, np.ndarray]] = field(default_factory=list)  # (when, where) of the last gone patches
     _previous: np.ndarray | None = None
+    _before: np.ndarray | None = None  # the grey frame before `_previous` ...
+    _before_head: np.ndarray | None = None  # ... and the head's motion from it to `_previous`
+    _found: list[tuple[float, np.ndarray]] = field(default_factory=list)  # (when, offset) of patches found clearly since the last re-anchoring
     _grid: np.ndarray | None = None
 
     def reset(self) -> None:
@@ -126,6 +131,8 @@ class OutOfViewMemory:
             self.reset()
             self._previous = (grey, work)
             return None
+        before, self._before = self._before, previous[0]
+        before_head, self._before_head = self._before_head, homography
         if homography is None:
             # Where the head went is not known: nothing can be carried or judged.
             self.kept = []
@@ -136,15 +143,16 @@ class OutOfViewMemory:
             carried = cv2.perspectiveTransform(centres, homography).reshape(-1, 2)
             for k, c in zip(self.kept, carried):
                 k.centre = c
-        self._keep_leaving(*previous, homography, own, t, carried)
+        self._keep_leaving(*previous, homography, own, t, carried, (before, before_head))
         return self._judge(grey, work, t)
 
     # -- pieces --------------------------------------------------------------------------------
 
     def _keep_leaving(self, previous: np.ndarray, colour: np.ndarray, homography: np.ndarray, own: np.ndarray | None,
-                      t: float, taken: np.ndarray) -> None:
+                      t: float, taken: np.ndarray, before: tuple[np.ndarray | None, np.ndarray | None]) -> None:
         """Keep the still, textured patches of the last frame (grey and `colour`) that this tick's motion
-        takes out of view; `taken`: where the kept ones are now."""
+        takes out of view; `taken`: where the kept ones are now; `before`: the grey frame before the last
+        and the head's motion from it to the last (None: not known)."""
         h, w = previous.shape
         half = CELL / 2
         if self._grid is None or self._grid.shape[0] != len(range(0, h - CELL + 1, STRIDE)) * len(range(0, w - CELL + 1, STRIDE)):
@@ -166,11 +174,17 @@ class OutOfViewMemory:
         if own is not None and keep.any():
             still = np.flatnonzero(keep)
             moving = own[rows[still], cols[still]]
-            # Its fastest pixel: a corner of a passer-by will have left. (Half the patch was tried: on
-            # real pans it keeps what the flow's error at the view's edge throws away, but in the
-            # generated mixed scene it kept corners of movers and raised false alarms.)
-            speed = np.hypot(moving[..., 0], moving[..., 1]).reshape(len(still), -1)
-            keep[still] = speed.max(axis=1) <= STILL_PX_S
+            # Its fastest pixel: a corner of a passer-by will have left. But while the head pans fast
+            # the flow errs where pixels leave the view (14-80 px/s over still walls on the tuning
+            # pans), so a patch whose fast pixels are under half of it is still if none of them
+            # changed its look since the frame before, seen where the head's motion puts it: a
+            # mover's corner shifted and shows it, the flow's error over a still wall does not.
+            fast = (np.hypot(moving[..., 0], moving[..., 1]) > STILL_PX_S).reshape(len(still), -1)
+            steady = ~fast.any(axis=1)
+            doubt = np.flatnonzero(~steady & (fast.sum(axis=1) <= fast.shape[1] // 2))
+            if len(doubt) and before[0] is not None and before[1] is not None:
+                steady[doubt] = _unmoved(previous, *before, rows[still[doubt]], cols[still[doubt]], fast[doubt])
+            keep[still] = steady
         if len(taken) and keep.any():
             still = np.flatnonzero(keep)
             # The larger of the two axes' distances, each axis on its own: numpy's reduction over
@@ -223,6 +237,13 @@ class OutOfViewMemory:
         # since they left: every patch is then judged there (a patch matched by chance elsewhere
         # in its search is not found), and those still out follow it.
         found_at = [origin + peak[1] for _, _, origin, peak in looked if peak is not None and peak[0] >= ANCHOR_NCC]
+        self._found = [(when, off) for when, off in self._found if t - when <= RECENT_S] + [(t, off) for off in found_at]
+        if len(found_at) < DRIFT_FOUND:
+            # Too few on this tick (the view comes back a sliver at a time): those found clearly over
+            # the last ticks tell the drift as well, when they agree on it.
+            pooled = np.array([off for _, off in self._found], np.float64).reshape(-1, 2)
+            if len(pooled) >= DRIFT_FOUND and float(np.abs(pooled - np.median(pooled, axis=0)).max()) <= ANCHOR_PX:
+                found_at = list(pooled)
         anchor = np.median(np.array(found_at, np.float64), axis=0) if len(found_at) >= DRIFT_FOUND else None
         gone: list[KeptPatch] = []
         for k, scores, origin, peak in looked:
@@ -239,6 +260,7 @@ class OutOfViewMemory:
             if self._left_bare(grey, work, k, anchor):
                 gone.append(k)
         if anchor is not None and float(np.abs(anchor).max()) >= DRIFT_PX:
+            self._found = []  # their offsets were from where the rest stood before this re-anchoring
             for k in still_kept:
                 k.centre = k.centre + anchor
         self.kept = still_kept
@@ -322,6 +344,19 @@ def _thing_gone(now: np.ndarray, k: KeptPatch) -> bool:
         return float(np.median(nearest_colour_distance(pixels, surface)))
 
     return off_surface(k.colour[changed]) > THING_CONTRAST and off_surface(now[changed]) < RING_MATCH
+
+
+def _unmoved(previous: np.ndarray, before: np.ndarray, head: np.ndarray, rows: np.ndarray, cols: np.ndarray,
+             fast: np.ndarray) -> np.ndarray:
+    """Which patches of `previous` (grey; `rows`, `cols` index them) moved with the head alone: no
+    more than a pixel or two that the flow reads `fast` (M, CELL * CELL) looks other than it did in the
+    frame `before`, seen where the head's motion `head` (before -> previous) puts it. A patch not
+    wholly in that frame cannot be told so."""
+    h, w = previous.shape
+    seen = cv2.warpPerspective(before, head, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+                               borderValue=float("nan"))[rows, cols].reshape(len(fast), -1)
+    changed = np.abs(previous[rows, cols].reshape(len(fast), -1) - seen) > MOVED_GREY
+    return np.isfinite(seen).all(axis=1) & ((changed & fast).sum(axis=1) <= MOVED_SHARE * fast.shape[1])
 
 
 def _peak(scores: np.ndarray) -> tuple[float, np.ndarray]:
