@@ -15,6 +15,9 @@ from scratch on the tuning half's dogs against the tuning half's other sounds, s
 `python -m tools.evals.sound_bark_model train`) scores the patch; a score of the model's threshold or
 more is a bark, told at the tick that heard the patch complete (0.3-0.4 s after its onset).
 
+Not run by the agent: among sounds and voices it was not trained against it tells a bark about five times a
+minute (docs/senses-notes.md, "The barks3 round"); `CommonSounds` does not call it.
+
 Each update frames only the audio it has not seen (the ticks' windows overlap): a few 512-point FFTs,
 a median over the bed's frames for each burst, one dot product for each burst judged.
 """
@@ -139,6 +142,8 @@ class BarkDetector:
 
     def update(self, audio: np.ndarray, t_ns: int) -> tuple[tuple[str, float], ...]:
         end = int(round(t_ns * SR / 1e9))
+        if self._end_sample is not None and end < self._end_sample:  # the stream went back: start afresh
+            self.reset()
         if self._end_sample is None:
             self._origin = end - len(audio)  # the stream's sample where frame 0 begins
         new = len(audio) if self._end_sample is None else min(len(audio), max(0, end - self._end_sample))
