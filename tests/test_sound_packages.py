@@ -39,7 +39,7 @@ def test_the_fetched_dogs_are_short_loud_recordings_of_different_lengths():
     lengths = {}
     for p in dogs:
         x = load_audio(p, 5.0)
-        assert 0.1 * SR <= len(x) <= 2.0 * SR, p
+        assert 0.1 * SR <= len(x) <= 4.0 * SR, p  # scorched3d's dog3.wav: a dog barking nine times in 3.9 s
         assert abs(int(x.astype(int).max())) > 8000, p
         lengths[p.name] = len(x)
     # Not one file shipped twice under two names (budgie and ukui ship mate's bark.ogg: only one is taken).

@@ -10,7 +10,11 @@ and named `<package>_<file>` there so that two packages' `dog.wav` stay apart. s
 Independence was checked without listening: durations, bursts and fundamentals differ between
 every pair kept (budgie-control-center-data and ukui-media ship a bark.ogg of the same name, most likely
 mate-media-common's: they were not fetched to compare, and only mate's is taken). scratch's two
-dogs share a package and may be one animal: both are tuning.
+dogs share a package and may be one animal: both are tuning. The barks3 round added three packages' dogs
+to the tuning half (lugaru-data's four, qabcs-data's dog.ogg, scorched3d-data's three; qabcs's dogmatix.ogg, a
+2.5 s whine, and both packages' wolf howls were left out): no two of all the dogs correlate over 0.41 at any
+alignment or speed within 0.7-1.45x (a copy would be near 1; the closest pair is scorched3d's dog.wav and
+trophy's, 0.36, 0.41 at 1.01x; the median pair 0.13: /work/scratch/barks3/copies.py where it was run).
 """
 
 from __future__ import annotations
@@ -45,6 +49,19 @@ SOUNDS = (
     PackagedSound("etw-data", "usr/share/games/etw/snd/dog.wav", "dog", "GPL-2+"),
     PackagedSound("mate-media-common", "usr/share/sounds/mate/default/alerts/bark.ogg", "dog",
                   "GPL-2+ (the package's; its copyright file names no stanza of its own for the sounds)"),
+    # The barks3 round's tuning dogs (three more packages, so that a detector learns "dog" from more than
+    # three recordings): each package's files are likely one animal and stay in one half together.
+    PackagedSound("lugaru-data", "usr/share/games/lugaru/Sounds/Bark.ogg", "dog", "CC-BY-SA-3.0 (Data/*, Wolfire Games)"),
+    PackagedSound("lugaru-data", "usr/share/games/lugaru/Sounds/Bark2.ogg", "dog", "CC-BY-SA-3.0 (Data/*, Wolfire Games)"),
+    PackagedSound("lugaru-data", "usr/share/games/lugaru/Sounds/Bark3.ogg", "dog", "CC-BY-SA-3.0 (Data/*, Wolfire Games)"),
+    PackagedSound("lugaru-data", "usr/share/games/lugaru/Sounds/BarkGrowl.ogg", "dog", "CC-BY-SA-3.0 (Data/*, Wolfire Games)"),
+    PackagedSound("qabcs-data", "usr/share/qabcs/abcs/all/noises/dog.ogg", "dog", "GPL-3+ (Files: *, DanSoft)"),
+    PackagedSound("scorched3d-data", "usr/share/games/scorched3d/data/globalmods/apoc/data/wav/misc/dog.wav", "dog",
+                  "CC-BY-SA-3 (data/globalmods/apoc/*, Apocalypse mod team)"),
+    PackagedSound("scorched3d-data", "usr/share/games/scorched3d/data/globalmods/apoc/data/wav/misc/dog2.wav", "dog",
+                  "CC-BY-SA-3 (data/globalmods/apoc/*, Apocalypse mod team)"),
+    PackagedSound("scorched3d-data", "usr/share/games/scorched3d/data/globalmods/apoc/data/wav/misc/dog3.wav", "dog",
+                  "CC-BY-SA-3 (data/globalmods/apoc/*, Apocalypse mod team)"),
     PackagedSound("orage-data", "usr/share/orage/sounds/Knock.wav", "knock", "GPL-2+"),
     PackagedSound("qgo", "usr/share/qgo/sounds/doorbell.wav", "doorbell", "GPL-2+"),
 )
