@@ -16,9 +16,10 @@ glide once matched MIN_SEEN_TICKS ticks running along a straight path at MIN_SPE
 signer's hands, a walker's limbs change speed and shape and are dropped.
 
 When a gliding mover's look stops matching where it should be, inside the view (leaving the view is
-out_of_view.py's business), and nothing moves there (a thing that only changed its look, or that the
-match lost, still moves), it is hidden: carried on at its speed and looked for each tick along its
-way. It is due once where it should be no longer looks like what covered it (the colours that stood
+out_of_view.py's business), or its look is seen only where nothing of it moves or changed and like
+its surroundings (what covers it, or the background, matching the look), and nothing moves there (a
+thing that only changed its look, or that the match lost, still moves), it is hidden: carried on at
+its speed and looked for each tick along its way. It is due once where it should be no longer looks like what covered it (the colours that stood
 there as it hid: the occluder's far side read from its own colours, no edge or shape). It is back
 when its look is seen again where pixels move or changed colour since the last frame (the flow often
 misses a small thing as it comes out, but the pixels where it appears change, and the still
@@ -73,6 +74,12 @@ RATE_PER_S = 1.0
 CAP = 2.0
 MAX_HIDDEN_S = 4.0  # a mover hidden longer is forgotten
 MAX_MOVERS = 6
+# A gliding mover's look seen where under this share of it moves or changed colour since the last
+# frame is not seen, unless it stands out from its surroundings there (a thing that stopped does): a
+# glide does not stand still, so that is the background or what covers it matching the look
+# (asl-hungry_08: a dark thing matched on the wall and panel it went behind, its fitted speed falling
+# to nothing, let go as a mover that stopped gliding instead of hidden).
+GLIDE_ARRIVING = 0.1
 SEED_EVERY = 2  # ticks between seedings: a thing must be matched MIN_SEEN_TICKS anyway before it counts
 _KERNEL = np.ones((3, 3), np.uint8)
 
@@ -208,6 +215,21 @@ class _Window:
         return np.clip(mover.ys + y, 0, big_h - 1) - self.y0, np.clip(mover.xs + x, 0, big_w - 1) - self.x0
 
 
+def _stands_out(lab: np.ndarray, mover: _Mover, x: int, y: int) -> bool:
+    """Whether most of the mover's look at its box's corner (x, y) is unlike the ring around the box, as
+    a thing that stopped there is; the background or a cover that matches the look is like its surroundings."""
+    big_h, big_w = lab.shape[:2]
+    w, h = mover.size
+    x0, y0, x1, y1 = max(0, x - RING_PX), max(0, y - RING_PX), min(big_w, x + w + RING_PX), min(big_h, y + h + RING_PX)
+    ring = np.ones((y1 - y0, x1 - x0), bool)
+    ring[max(0, y - y0):max(0, y + h - y0), max(0, x - x0):max(0, x + w - x0)] = False
+    if not ring.any():
+        return False
+    around = np.median(lab[y0:y1, x0:x1][ring], axis=0)
+    there = lab[np.clip(mover.ys + y, 0, big_h - 1), np.clip(mover.xs + x, 0, big_w - 1)]
+    return float((np.linalg.norm(there - around, axis=1) > OWN_COLOUR).mean()) >= 0.5
+
+
 def _offsets(velocity: tuple[float, float], along: float, across: float) -> np.ndarray:
     """Whole-pixel offsets within `along` px in the mover's direction and `across` px across it."""
     speed = float(np.hypot(*velocity))
@@ -221,9 +243,10 @@ def _offsets(velocity: tuple[float, float], along: float, across: float) -> np.n
 
 def _best_place(lab: np.ndarray, last: np.ndarray | None, head: np.ndarray | None, own: np.ndarray | None,
                 mover: _Mover, x: float, y: float, along: float, across: float,
-                need_moving: bool) -> tuple[float, int, int, _Window, int, int]:
+                need_moving: bool) -> tuple[float, float, int, int, _Window, int, int]:
     """Where near (x, y) most of the mover's look is seen (nearest first among equals): the share
-    seen, that corner, the window made for it and the corner (x, y) rounded."""
+    seen, the share of those seen that move or changed, that corner, the window made for it and the
+    corner (x, y) rounded."""
     big_h, big_w = lab.shape[:2]
     offsets = _offsets(mover.velocity, along, across)
     xi, yi = int(round(x)), int(round(y))
@@ -240,13 +263,13 @@ def _best_place(lab: np.ndarray, last: np.ndarray | None, head: np.ndarray | Non
         cy = np.clip(corners[:, 1] - window.y0, 0, arriving.shape[0] - 1)
         hopeful = arriving[cy, cx] >= 0.5 * HIDDEN_FOUND * len(mover.xs)
         if not hopeful.any():
-            return 0.0, xi, yi, window, xi, yi
+            return 0.0, 0.0, xi, yi, window, xi, yi
         offsets, corners = offsets[hopeful], corners[hopeful]
     shares, moving = window.shares(mover, corners, big_w, big_h)
     if need_moving:
         shares = np.where(moving >= 0.5, shares, 0.0)
     k = int(np.lexsort((np.abs(offsets).sum(axis=1), -shares))[0])
-    return float(shares[k]), int(corners[k, 0]), int(corners[k, 1]), window, xi, yi
+    return float(shares[k]), float(moving[k]), int(corners[k, 0]), int(corners[k, 1]), window, xi, yi
 
 
 class HiddenMovers:
@@ -283,8 +306,10 @@ class HiddenMovers:
             inside = EDGE_PX <= px and px + w <= big_w - EDGE_PX and EDGE_PX <= py and py + h <= big_h - EDGE_PX
             if m.hidden_since is None:
                 reach = GLIDE_SEARCH_PX if m.gliding else SEARCH_PX
-                share, bx, by, window, xi, yi = _best_place(lab, last, head, own, m, px, py, reach, reach, False)
-                if share >= SEEN:
+                share, arriving, bx, by, window, xi, yi = _best_place(lab, last, head, own, m, px, py, reach, reach, False)
+                # A glide does not stand: its look seen where (almost) nothing of it moves or changed is
+                # something still matching it, and the thing is not seen (it may be hidden there).
+                if share >= SEEN and not (m.gliding and arriving < GLIDE_ARRIVING and not _stands_out(lab, m, bx, by)):
                     m.x, m.y = float(bx), float(by)
                     m.places = (m.places + [(t, m.x, m.y)])[-HISTORY:]
                     if len(m.places) >= 3:
@@ -309,7 +334,7 @@ class HiddenMovers:
             if not inside or t - m.hidden_since > MAX_HIDDEN_S:
                 continue
             along = HIDDEN_SEARCH_PX + SPEED_DOUBT * float(np.hypot(*m.velocity)) * (t - m.hidden_since)
-            share, bx, by, _, xi, yi = _best_place(lab, last, head, own, m, px, py, along, HIDDEN_SEARCH_PX, True)
+            share, _, bx, by, _, xi, yi = _best_place(lab, last, head, own, m, px, py, along, HIDDEN_SEARCH_PX, True)
             if share >= HIDDEN_FOUND:
                 m.x, m.y, m.hidden_since = float(bx), float(by), None
                 m.places = (m.places + [(t, m.x, m.y)])[-HISTORY:]
