@@ -32,7 +32,9 @@ one's old place is empty, the changed one glides on foretold). So a tick's score
 region, by its summed error (its mass) over the view's area, among those that neither continued
 the last tick's regions nor are continued by the next tick's; `where` is its centre. That needs
 the next tick: each verdict is about the tick before the one just stepped (0.1 s late at 10 ticks
-a second). On the tuning half's own pairs (60, pixel channels alone) 28 right against 21 with
+a second). A region on the view's edge whose pixels go on inward on that next tick came into view
+across the edge (a hand rising from below the frame): it was outside the last frame, nothing could
+foretell it, and it is not scored; one that popped up at the edge and stays is. On the tuning half's own pairs (60, pixel channels alone) 28 right against 21 with
 every region scored (this channel alone 34 against 23). Judging a region that continues a chain
 against the chain's running mass (its excess over the chain's usual) did worse (16-20; 25 with
 the next tick's continuation also zeroed, and two controls over the bar): a signer's hands start
@@ -61,6 +63,7 @@ import numpy as np
 from glasses_agent.world_model.egomotion import Motion
 from glasses_agent.world_model.flow_moves import borrowed_pixels, carry_points, splat_forward, splat_order, warp_back
 from glasses_agent.world_model.foreground import exact_median
+from glasses_agent.world_model.hidden_movers import MOVING_PX_S
 
 NOISE_L = 6.0  # lightness noise of a compressed frame (8-bit Lab units)
 NOISE_AB = 2.0  # ... and of its colour channels (video codecs keep less chroma detail, and less noise)
@@ -269,7 +272,7 @@ class MotionExtrapolation:
             fetch = self._grid + back
             own_back = back if head_back is None else back - head_back
             result = self._judge(lab, predicted, known, warp_back(self._lab, fetch), carried.reshape(h, w),
-                                 borrowed_pixels(fetch, own_back))
+                                 borrowed_pixels(fetch, own_back), -own_back / dt)
         self._velocity = -back / dt
         # What the head's motion alone would have brought to each pixel, taken out: the rest is
         # the pixel's own motion in the world (None without a believed head motion).
@@ -278,7 +281,7 @@ class MotionExtrapolation:
         return result
 
     def _judge(self, seen: np.ndarray, predicted: np.ndarray, known: np.ndarray, moved: np.ndarray,
-               carried: np.ndarray, borrowed: np.ndarray | None) -> Unexplained:
+               carried: np.ndarray, borrowed: np.ndarray | None, own_now: np.ndarray) -> Unexplained:
         # Unforetold, and not what any motion from the last frame explains either (a hand that
         # starts to move, a thing pushed the other way: a change of motion, not of what is there).
         # The splat where something landed, the seen frame elsewhere (OpenCV's masked copy: the
@@ -302,7 +305,7 @@ class MotionExtrapolation:
         reach = max(1, int(round(CHAIN_REACH * w)))
         near = np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)
         # The last tick's regions are judged now that this tick says which of them went on.
-        result = self._pending.judged(carried, cv2.dilate(odd, near), w, h) if self._pending is not None else NOTHING
+        result = self._pending.judged(carried, cv2.dilate(odd, near), w, h, own_now) if self._pending is not None else NOTHING
         self._regions, self._pending = labels, None
         if count <= 1:
             return result
@@ -318,6 +321,23 @@ class MotionExtrapolation:
         return result
 
 
+def _came_in(box: np.ndarray, now_at: np.ndarray, own_now: np.ndarray, w: int, h: int) -> bool:
+    """Did a region on the view's edge come in across it? A thing coming into view (a hand rising
+    from below the frame) errs where it first shows, cut by the edge, and goes on inward; one that
+    popped up at the edge, or a gap torn by a thing that went, does not move in. `box`: the region's
+    (x, y, w, h); `now_at`: its pixels carried to the new frame; `own_now`: the new frame's own
+    motion (px/s, the head's taken out; the whole motion where the head's is not believed: a pan
+    brings the background in at the edge too, and it does not err). Inward on average at MOVING_PX_S or faster across an edge it
+    touches: it came in."""
+    x0, y0, bw, bh = (int(v) for v in box[:4])
+    inward = [d for touch, d in ((x0 == 0, (1.0, 0.0)), (x0 + bw >= w, (-1.0, 0.0)),
+                                 (y0 == 0, (0.0, 1.0)), (y0 + bh >= h, (0.0, -1.0))) if touch]
+    if not inward or not now_at.any():
+        return False
+    v = own_now[now_at]
+    return any(float(np.mean(v[:, 0] * dx + v[:, 1] * dy)) >= MOVING_PX_S for dx, dy in inward)
+
+
 @dataclass(frozen=True)
 class _Regions:
     """One tick's regions of unforetold error, until the next tick says which went on."""
@@ -326,7 +346,7 @@ class _Regions:
     stats: np.ndarray  # connectedComponentsWithStats' boxes and areas
     centres: np.ndarray
 
-    def judged(self, carried: np.ndarray, now_near: np.ndarray, w: int, h: int) -> Unexplained:
+    def judged(self, carried: np.ndarray, now_near: np.ndarray, w: int, h: int, own_now: np.ndarray) -> Unexplained:
         """The largest region that neither continued an earlier one nor goes on into this tick's
         (`carried`: these regions' labels carried to this frame; `now_near`: within reach of this
         tick's regions): an animate thing (a signer's hands, a walker's limbs) errs every tick
@@ -334,6 +354,12 @@ class _Regions:
         masses = self.masses.copy()
         went_on = carried[now_near.view(bool)]
         masses[went_on[went_on > 0]] = 0.0
+        x0, y0 = self.stats[:, cv2.CC_STAT_LEFT], self.stats[:, cv2.CC_STAT_TOP]
+        x1, y1 = x0 + self.stats[:, cv2.CC_STAT_WIDTH], y0 + self.stats[:, cv2.CC_STAT_HEIGHT]
+        on_edge = (masses > 0) & ((x0 == 0) | (y0 == 0) | (x1 >= w) | (y1 >= h))
+        for label in np.flatnonzero(on_edge):  # few: the edge's regions alone are asked
+            if _came_in(self.stats[label], carried == label, own_now, w, h):
+                masses[label] = 0.0
         best = int(np.argmax(masses))
         if masses[best] <= 0 or self.stats[best, cv2.CC_STAT_AREA] > WHOLE_VIEW * w * h:
             # Most of the view at once: the light came back, a cut, a blur, or something as near
