@@ -228,9 +228,14 @@ class WorldModel:
         if pixels is not None and pixels.objects is not None:
             step = pixels.objects
             raw_obj = step.error
-            z_obj = self.object_stats.z(raw_obj)
+            z_obj = self.object_stats.z(raw_obj)  # the statistics learn every tick's error
             if step.violations:
                 where_obj = max(step.violations, key=lambda v: v.magnitude).where
+            else:
+                # Its tracks' ordinary misses of the constant-velocity guess are no surprise, however
+                # many things are in view (tests/test_object_surprise.py): it counts where it broke an
+                # expectation. On the tuning pairs their z had set plausible twins' peaks.
+                z_obj = 0.0
             self.last_image = frame.image
         if pixels is not None and self.use_objects:
             z_ext = EXTRAPOLATION_WEIGHT * self.extrapolation_stats.z(unexplained.score)
