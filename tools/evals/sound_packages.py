@@ -42,26 +42,24 @@ class PackagedSound:
         return f"{self.package}_{Path(self.path).name}"
 
 
+def _dogs(package: str, folder: str, files: tuple[str, ...], licence: str) -> tuple[PackagedSound, ...]:
+    """Barks of one package (likely one animal: they stay in one half together)."""
+    return tuple(PackagedSound(package, f"{folder}/{name}", "dog", licence) for name in files)
+
+
 SOUNDS = (
-    PackagedSound("scratch", "usr/share/scratch/Media/Sounds/Animal/Dog1.wav", "dog", "CC-BY-SA-3.0 (Media/*, MIT Scratch)"),
-    PackagedSound("scratch", "usr/share/scratch/Media/Sounds/Animal/Dog2.wav", "dog", "CC-BY-SA-3.0 (Media/*, MIT Scratch)"),
+    *_dogs("scratch", "usr/share/scratch/Media/Sounds/Animal", ("Dog1.wav", "Dog2.wav"), "CC-BY-SA-3.0 (Media/*, MIT Scratch)"),
     PackagedSound("trophy-data", "usr/share/games/trophy/sounds/dog.wav", "dog", "GPL-2"),
     PackagedSound("etw-data", "usr/share/games/etw/snd/dog.wav", "dog", "GPL-2+"),
     PackagedSound("mate-media-common", "usr/share/sounds/mate/default/alerts/bark.ogg", "dog",
                   "GPL-2+ (the package's; its copyright file names no stanza of its own for the sounds)"),
     # The barks3 round's tuning dogs (three more packages, so that a detector learns "dog" from more than
-    # three recordings): each package's files are likely one animal and stay in one half together.
-    PackagedSound("lugaru-data", "usr/share/games/lugaru/Sounds/Bark.ogg", "dog", "CC-BY-SA-3.0 (Data/*, Wolfire Games)"),
-    PackagedSound("lugaru-data", "usr/share/games/lugaru/Sounds/Bark2.ogg", "dog", "CC-BY-SA-3.0 (Data/*, Wolfire Games)"),
-    PackagedSound("lugaru-data", "usr/share/games/lugaru/Sounds/Bark3.ogg", "dog", "CC-BY-SA-3.0 (Data/*, Wolfire Games)"),
-    PackagedSound("lugaru-data", "usr/share/games/lugaru/Sounds/BarkGrowl.ogg", "dog", "CC-BY-SA-3.0 (Data/*, Wolfire Games)"),
+    # three recordings).
+    *_dogs("lugaru-data", "usr/share/games/lugaru/Sounds", ("Bark.ogg", "Bark2.ogg", "Bark3.ogg", "BarkGrowl.ogg"),
+           "CC-BY-SA-3.0 (Data/*, Wolfire Games)"),
     PackagedSound("qabcs-data", "usr/share/qabcs/abcs/all/noises/dog.ogg", "dog", "GPL-3+ (Files: *, DanSoft)"),
-    PackagedSound("scorched3d-data", "usr/share/games/scorched3d/data/globalmods/apoc/data/wav/misc/dog.wav", "dog",
-                  "CC-BY-SA-3 (data/globalmods/apoc/*, Apocalypse mod team)"),
-    PackagedSound("scorched3d-data", "usr/share/games/scorched3d/data/globalmods/apoc/data/wav/misc/dog2.wav", "dog",
-                  "CC-BY-SA-3 (data/globalmods/apoc/*, Apocalypse mod team)"),
-    PackagedSound("scorched3d-data", "usr/share/games/scorched3d/data/globalmods/apoc/data/wav/misc/dog3.wav", "dog",
-                  "CC-BY-SA-3 (data/globalmods/apoc/*, Apocalypse mod team)"),
+    *_dogs("scorched3d-data", "usr/share/games/scorched3d/data/globalmods/apoc/data/wav/misc", ("dog.wav", "dog2.wav", "dog3.wav"),
+           "CC-BY-SA-3 (data/globalmods/apoc/*, Apocalypse mod team)"),
     PackagedSound("orage-data", "usr/share/orage/sounds/Knock.wav", "knock", "GPL-2+"),
     PackagedSound("qgo", "usr/share/qgo/sounds/doorbell.wav", "doorbell", "GPL-2+"),
 )
