@@ -32,14 +32,15 @@ one's old place is empty, the changed one glides on foretold). So a tick's score
 region, by its summed error (its mass) over the view's area, among those that neither continued
 the last tick's regions nor are continued by the next tick's; `where` is its centre. That needs
 the next tick: each verdict is about the tick before the one just stepped (0.1 s late at 10 ticks
-a second). A region on the view's edge whose pixels go on inward on that next tick came into view
-across the edge (a hand rising from below the frame): it was outside the last frame, nothing could
-foretell it, and it is not scored; one that popped up at the edge and stays is. On the tuning half's own pairs (60, pixel channels alone) 28 right against 21 with
+a second). On the tuning half's own pairs (60, pixel channels alone) 28 right against 21 with
 every region scored (this channel alone 34 against 23). Judging a region that continues a chain
 against the chain's running mass (its excess over the chain's usual) did worse (16-20; 25 with
 the next tick's continuation also zeroed, and two controls over the bar): a signer's hands start
 from rest in a burst that grows far above any usual. A smaller reach (2, 4, 6 px) let 1-2
 controls over the bar (a hand's one-tick jump reads as isolated); a larger (12, 16 px) 26, 25.
+A region on the view's edge whose pixels go on inward on that next tick came into view across the
+edge (a hand rising from below the frame): it was outside the last frame, nothing could foretell it,
+and it is not scored; one that popped up at the edge and stays is (`_came_in`).
 
 Measured on ../shared/data/voe_dev (48 pairs, pairwise as `eval surprise` judges, max over time)
 with the world model's ego-motion, this channel alone: its z 45 right (constancy 16, continuity
@@ -322,12 +323,12 @@ class MotionExtrapolation:
 
 
 def _came_in(box: np.ndarray, now_at: np.ndarray, own_now: np.ndarray, w: int, h: int) -> bool:
-    """Did a region on the view's edge come in across it? A thing coming into view (a hand rising
-    from below the frame) errs where it first shows, cut by the edge, and goes on inward; one that
-    popped up at the edge, or a gap torn by a thing that went, does not move in. `box`: the region's
-    (x, y, w, h); `now_at`: its pixels carried to the new frame; `own_now`: the new frame's own
-    motion (px/s, the head's taken out; the whole motion where the head's is not believed: a pan
-    brings the background in at the edge too, and it does not err). Inward on average at MOVING_PX_S or faster across an edge it
+    """Did a region on the view's edge come in across it? A thing coming into view (a hand rising from
+    below the frame) errs where it first shows, cut by the edge, and goes on inward; one that popped up
+    at the edge, or a gap torn by a thing that went, does not move in. `box`: the region's (x, y, w, h);
+    `now_at`: its pixels carried to the new frame; `own_now`: the new frame's own motion (px/s, the
+    head's taken out; the whole motion where the head's is not believed: a pan brings the background in
+    at the edge too, and it does not err). Inward on average at MOVING_PX_S or faster across an edge it
     touches: it came in."""
     x0, y0, bw, bh = (int(v) for v in box[:4])
     inward = [d for touch, d in ((x0 == 0, (1.0, 0.0)), (x0 + bw >= w, (-1.0, 0.0)),

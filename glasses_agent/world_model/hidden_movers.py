@@ -16,16 +16,16 @@ glide once matched MIN_SEEN_TICKS ticks running along a straight path at MIN_SPE
 signer's hands, a walker's limbs change speed and shape and are dropped.
 
 When a gliding mover's look stops matching where it should be, inside the view (leaving the view is
-out_of_view.py's business), or its look is seen only where nothing of it moves or changed and like
-its surroundings (what covers it, or the background, matching the look), and nothing moves there (a
-thing that only changed its look, or that the match lost, still moves), it is hidden: carried on at
-its speed and looked for each tick along its way. It is due once where it should be no longer looks like what covered it (the colours that stood
-there as it hid: the occluder's far side read from its own colours, no edge or shape). It is back
-when its look is seen again where pixels move or changed colour since the last frame (the flow often
-misses a small thing as it comes out, but the pixels where it appears change, and the still
-background it might be mistaken for does not). Overdue, each second adds RATE_PER_S to its z, up to
-CAP: what covers it may be wide or the thing may have stopped behind it, so a long hiding is odd
-rather than alarming (CAP stays under the prompt's 3).
+out_of_view.py's business), or its look is seen only where nothing of it moves or changed and like its
+surroundings (what covers it, or the background, matching the look), and nothing moves there (a thing
+that only changed its look, or that the match lost, still moves), it is hidden: carried on at its speed
+and looked for each tick along its way. It is due once where it should be no longer looks like what
+covered it (the colours that stood there as it hid: the occluder's far side read from its own colours,
+no edge or shape). It is back when its look is seen again where pixels move or changed colour since the
+last frame (the flow often misses a small thing as it comes out, but the pixels where it appears change,
+and the still background it might be mistaken for does not). Overdue, each second adds RATE_PER_S to its
+z, up to CAP: what covers it may be wide or the thing may have stopped behind it, so a long hiding is
+odd rather than alarming (CAP stays under the prompt's 3).
 
 Cost: everything is computed in small windows around each mover's search (the look's ranges, the
 motion and the change since the last frame) rather than over the frame; a gliding mover is looked for

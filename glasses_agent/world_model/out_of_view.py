@@ -58,7 +58,8 @@ STRIDE = 8  # px between patches: neighbours overlap by half
 SEARCH_PX = 12  # a returning patch is looked for this far around where it should be
 MIN_TEXTURE = 8.0  # grey levels (std) a patch needs to be recognisable
 STILL_PX_S = 4.0  # the fastest own motion in a patch (work px/s, the head's taken out) for it to count as still
-MOVED_GREY = 10.0  # grey levels a pixel must differ from its look a frame before (at the place the head's motion puts it) to have moved
+# Grey levels a pixel must differ from its look a frame before (where the head's motion puts it) to have moved.
+MOVED_GREY = 10.0
 MOVED_SHARE = 0.01  # of a patch's pixels (a pixel or two: noise) that may both read fast and have changed in a still patch
 FOUND_NCC = 0.8  # normalised cross-correlation at which a patch is found
 PLAIN_RATIO = 0.5  # a missed patch is a thing gone when what shows there now has less texture than this share of its own
@@ -116,7 +117,8 @@ class OutOfViewMemory:
     _previous: np.ndarray | None = None
     _before: np.ndarray | None = None  # the grey frame before `_previous` ...
     _before_head: np.ndarray | None = None  # ... and the head's motion from it to `_previous`
-    _found: list[tuple[float, np.ndarray]] = field(default_factory=list)  # (when, offset) of patches found clearly since the last re-anchoring
+    # (when, offset) of the patches found clearly since the last re-anchoring
+    _found: list[tuple[float, np.ndarray]] = field(default_factory=list)
     _grid: np.ndarray | None = None
 
     def reset(self) -> None:

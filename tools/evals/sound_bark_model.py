@@ -13,9 +13,10 @@ lugaru's four, scorched3d's three are each likely one animal): leave-one-dog-out
     python -m tools.evals.sound_bark_model logo       # leave-one-dog-out in eval sounds' mixes (seeds 0-23)
 
 Deterministic: fixed seeds, a one-hidden-layer network trained full batch on one thread (classes weighed
-equally; a logistic model on the same features found half as many held-out barks at the same false rate). The threshold is chosen without the dog it is judged on: leave-one-dog-out within the
-training dogs gives each training burst an out-of-fold score, and the threshold is the lowest whose
-out-of-fold false bursts stay at FALSE_PER_MIN a minute of mix or under.
+equally; a logistic model on the same features found half as many held-out barks at the same false
+rate). The threshold is chosen without the dog it is judged on: leave-one-dog-out within the training
+dogs gives each training burst an out-of-fold score, and the threshold is the lowest whose out-of-fold
+false bursts stay at FALSE_PER_MIN a minute of mix or under.
 """
 
 from __future__ import annotations
