@@ -64,8 +64,11 @@ import numpy as np
 from glasses_agent.world_model.egomotion import Motion
 from glasses_agent.world_model.flow_moves import borrowed_pixels, carry_points, splat_forward, splat_order, warp_back
 from glasses_agent.world_model.foreground import exact_median
-from glasses_agent.world_model.hidden_movers import MOVING_PX_S
 
+# Own speed (work px/s, the head's motion taken out) over which a pixel of `own_motion` is taken to
+# move in the world: the hidden movers seed from such pixels, and a region coming in across the
+# view's edge moves inward at least this fast.
+MOVING_PX_S = 10.0
 NOISE_L = 6.0  # lightness noise of a compressed frame (8-bit Lab units)
 NOISE_AB = 2.0  # ... and of its colour channels (video codecs keep less chroma detail, and less noise)
 FLOW_FINEST_SCALE = 1  # DIS's finest pyramid level: half the work frame (0, full size, costs ~3x for little)

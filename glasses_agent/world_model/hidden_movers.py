@@ -45,7 +45,8 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-MOVING_PX_S = 10.0  # own speed (work px/s) over which a pixel is taken to move in the world
+from glasses_agent.world_model.extrapolation import MOVING_PX_S
+
 MIN_AREA_PX = 12  # a seed's pixels at least (work px): smaller is the flow's noise
 MAX_AREA = 0.06  # ... and at most this share of the view: larger is a person or a change of view
 MIN_FILL = 0.35  # a seed's share of its box: lower is a sprawl (an arm, a shadow), not a thing
