@@ -252,3 +252,22 @@ def test_a_textured_thing_whose_even_piece_grows_slower_than_it_is_timed_by_its_
     result = he.run_case(clip, he.Case(clip.path, thing, "texture"))
     assert result.hit, (result.warned_ns, result.due_ns)  # <= 0.3 s after tau < 2 s, within an hour
     assert result.false_before == 0
+
+
+
+def test_a_textured_thing_whose_even_pieces_grow_by_fits_and_starts_is_matched_around_them(shared_data):
+    # `eval hazards --seed 2`'s own tuning case: a crop of the gopro walk's trees flown at box.mp4's
+    # camera. It breaks into even pieces whose outlines grow by fits and starts at half the crop's
+    # rate (0.078 -> 0.089 of the view while the crop went 0.14 -> 0.19, some ticks smaller than
+    # the tick before), so none passed the outline's gates and the crop's appearance was never
+    # matched: warned 0.46 s after due. Matched around the piece, it grows as the crop does.
+    from glasses_agent.scoring import hazard_eval as he
+    from glasses_agent.scoring.overlays import Approach
+
+    crop = he.load_ticks(shared_data / "video/gopro_max-heromode.mp4", max_s=1.0).images[8][53:113, 166:226].copy()
+    clip = he.load_ticks(shared_data / "video/box.mp4", max_s=10.0)
+    thing = Approach(4.940765763482693, 9.340466352239318, k=0.4, x0=0.8, x1=0.7, y0=0.5135410140840488,
+                     y1=0.5555740580032418, texture=crop)  # (drawn by `approach_cases`, seed 2)
+    result = he.run_case(clip, he.Case(clip.path, thing, "texture"))
+    assert result.hit, (result.warned_ns, result.due_ns)  # <= 0.3 s after tau < 2 s, within an hour
+    assert result.false_before == 0

@@ -53,6 +53,12 @@ SAME_SIZE = (0.7, 1.6)  # a region between these multiples of a track's last siz
 # nearly all, as for uncovered background (uncovered.UNCOVERED_SHARE). Flown things read 0.84-1.0
 # on the tuning draws; background whose earlier frame showed a block's edge over it, 0.62.
 THERE_SHARE = 0.8
+# An even piece of a textured thing (`_piece_rank`) is matched over its box widened by this: about
+# half the thing across on the tuning draws, a box half again as wide takes in more of its texture
+# (seed 2's box.mp4 crop, matched around its piece: 1.9-2.8 s at a true 2.9-2.0 s, where the piece's
+# own box read 2.0-3.2 s).
+PIECE_BOX = 1.5
+PIECE_FOLLOW_NS = 150_000_000  # a piece whose appearance read growth this recently is followed first
 
 
 @dataclass
@@ -63,6 +69,7 @@ class _Track:
     sightings: deque = field(default_factory=lambda: deque(maxlen=16))  # (t_ns, size, box, extent)
     taus: deque = field(default_factory=deque)  # (t_ns, time to contact) of the last ticks
     look_taus: deque = field(default_factory=deque)  # (t_ns, time to contact from its appearance's scale)
+    piece_ns: int = -1  # when it was last matched as a piece of a textured thing (`_piece_rank`; -1: never)
 
 
 class RegionGrowthCue:
@@ -96,13 +103,20 @@ class RegionGrowthCue:
         unseen = self._match(regions(image, seg), t_ns)
         for track in unseen:
             self._refind(track, seg[:2], t_ns)
-        # One appearance match a tick (~0.2 ms each; a walk's scenery offers one or two): the region
-        # whose outline grew most over the span.
+        # Two appearance matches a tick at most (~0.2 ms each; a walk's scenery offers one or two
+        # regions that pass the outline's gates): the region whose outline grew most over the span,
         grown = [(g, k) for k, tr in enumerate(self._tracks) if (g := _look_growth(tr, t_ns)) > 0]
         looked = self._tracks[max(grown)[1]] if grown and frames_for_scale is not None else None
+        # and a region that may be an even piece of a textured thing (`_piece_rank`), matched over
+        # its box widened by PIECE_BOX, so that the thing's texture around it is matched too.
+        pieces = [(r, k) for k, tr in enumerate(self._tracks) if tr is not looked and (r := _piece_rank(tr, t_ns)) is not None]
+        piece = self._tracks[max(pieces)[1]] if pieces and frames_for_scale is not None else None
+        if piece is not None:
+            piece.piece_ns = t_ns
         best: Looming | None = None
         for track in self._tracks:
-            cue = self._growth(track, t_ns, seg[0], frames_for_scale if track is looked else None)
+            cue = self._growth(track, t_ns, seg[0], frames_for_scale if track is looked or track is piece else None,
+                               widen=PIECE_BOX if track is piece else 1.0)
             if cue is not None and math.isfinite(cue.tau_s) and self._memory.was_there(
                     seg[0], t_ns, cue.box, track.colour, cue.tau_s):
                 # Background a passer-by moved off, not a thing coming: no time to contact.
@@ -177,15 +191,17 @@ class RegionGrowthCue:
 
     @staticmethod
     def _growth(track: _Track, t_ns: int, lab: np.ndarray,
-                frames_for_scale: tuple[np.ndarray, np.ndarray, float, np.ndarray] | None = None) -> Looming | None:
-        """The track's cue this tick (`lab`: this frame in Lab, as segmented)."""
+                frames_for_scale: tuple[np.ndarray, np.ndarray, float, np.ndarray] | None = None,
+                widen: float = 1.0) -> Looming | None:
+        """The track's cue this tick (`lab`: this frame in Lab, as segmented; `widen`: the box its
+        appearance is matched over, as a multiple of the region's own)."""
         if track.last_ns != t_ns:
             return None  # not seen this tick: no box to point at
         shape = lab.shape[:2]
         outline = _tau(track, t_ns, shape)
         look, match = math.inf, None
         if frames_for_scale is not None:
-            look, match = _look_tau(track, t_ns, *frames_for_scale[:3])
+            look, match = _look_tau(track, t_ns, *frames_for_scale[:3], widen=widen)
         # The appearance's own estimates, confirmed over ticks, speak alone: there two measures of
         # one thing's growth must agree, and where the outline gives its own estimate, an
         # appearance that reads otherwise is a thing changing shape. (Both at once, the slower
@@ -300,13 +316,41 @@ def _look_growth(track: _Track, t_ns: int) -> float:
     return 0.0 if passing_by([(s[0] - short[0][0]) / 1e9 for s in short], [s[2] for s in short]) else grew
 
 
+def _piece_rank(track: _Track, t_ns: int) -> tuple[bool, int, float] | None:
+    """Whether a region seen this tick may be an even piece of a textured thing coming closer, and
+    its turn to be matched (higher first: one whose appearance read growth on its last match, then
+    the one matched as a piece longest ago, then the one grown most over TAU_WINDOW_NS); None: not one.
+
+    A textured thing breaks into even pieces whose outlines grow more slowly than the thing, and by
+    fits and starts (a piece takes in, or loses, a strip of the texture beside it), so few pass the
+    outline's gates (`_look_growth`); the thing's texture, matched around such a piece, grows as the
+    thing does. Asked only of a piece followed over TAU_POINTS sightings of the span, not smaller
+    now than at its start, and not passing by; one whose appearance read growth on the tick before
+    is followed first, so that its estimates come a tick apart, as a confirmation needs; the others
+    take turns (scenery offers several such pieces a tick, and a piece's growth says little)."""
+    short = [s for s in track.sightings if t_ns - s[0] <= TAU_WINDOW_NS]
+    if track.last_ns != t_ns or len(short) < TAU_POINTS or short[-1][1] < TAU_MIN_SIZE:
+        return None
+    last = track.look_taus[-1] if track.look_taus else None
+    followed = last is not None and math.isfinite(last[1]) and t_ns - last[0] <= PIECE_FOLLOW_NS
+    if not followed and short[-1][1] < short[0][1]:
+        return None  # (a followed piece's outline may well jitter down a tick)
+    if passing_by([(s[0] - short[0][0]) / 1e9 for s in short], [s[2] for s in short]):
+        return None
+    return followed, -track.piece_ns, short[-1][1] / short[0][1]
+
+
 def _look_tau(track: _Track, t_ns: int, before: np.ndarray, now: np.ndarray,
-              lag_s: float) -> tuple[float, tuple[float, tuple[float, float]] | None]:
+              lag_s: float, widen: float = 1.0) -> tuple[float, tuple[float, tuple[float, float]] | None]:
     """A growing region's time to contact from how much its appearance grew over the lag
-    (`scale_match`; the region passed `_look_growth`): a region is even-coloured, but the thing it
-    is a piece of may not be (a patch of a printed or real object), and its outline then grows
-    more slowly than the thing does. With the match it came from (`appearance_match`; None: none)."""
-    match = appearance_match(before, now, track.sightings[-1][2])
+    (`scale_match`; the region passed `_look_growth`, or it is a piece's turn, `_piece_rank`): a
+    region is even-coloured, but the thing it is a piece of may not be (a patch of a printed or
+    real object), and its outline then grows more slowly than the thing does. Matched over the
+    region's box widened `widen` times about its centre. With the match it came from
+    (`appearance_match`; None: none)."""
+    x, y, w, h = track.sightings[-1][2]
+    box = (x - (widen - 1) * w / 2, y - (widen - 1) * h / 2, widen * w, widen * h)
+    match = appearance_match(before, now, box)
     return scale_tau(None if match is None else match[0], lag_s), match
 
 
