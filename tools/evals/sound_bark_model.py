@@ -26,9 +26,9 @@ import numpy as np
 from glasses_agent.detectors.barks import MODEL_PATH, BarkModel
 from tools.evals import sound_bark_judge as judge_mod
 
-HIDDEN = 128
-WEIGHT_DECAY = 0.3
-DROPOUT = 0.2
+HIDDEN = 64
+WEIGHT_DECAY = 3.0
+DROPOUT = 0.5
 EPOCHS = 300
 FALSE_PER_MIN = 0.25  # held-out false bursts a minute allowed
 
