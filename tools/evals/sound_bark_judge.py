@@ -42,6 +42,8 @@ DOG_SPEEDS = (0.8, 0.9, 1.12, 1.25)
 
 @dataclass(frozen=True)
 class Material:
+    """The tuning half's recordings a bark model learns and is judged from, grouped as folds hold them out."""
+
     dogs: dict[str, list[str]]  # dog (package) -> its recordings' stems
     dog_variants: dict[str, list[str]]  # dog -> its recordings and their DOG_SPEEDS copies (training mixes only)
     voices: dict[str, list[str]]  # speaker -> stems
@@ -107,6 +109,8 @@ def material(data: Path = data_splits.SHARED_DATA, fetch: bool = False) -> Mater
 
 @dataclass(frozen=True)
 class Fold:
+    """What one fold holds out of training and judges on: a dog, negative groups, a voice, a sound, a bed."""
+
     dog: str
     negatives: tuple[str, ...]
     voice: str
