@@ -78,7 +78,10 @@ def choose_threshold(data: dict[str, np.ndarray], scores: np.ndarray, rows: np.n
 
 
 def _collected(cache: Path | None) -> tuple[dict[str, np.ndarray], list]:
-    m = judge_mod.material()
+    from tools.evals import sound_packages
+
+    sound_packages.fetched()  # a fresh machine fetches the packaged dogs and negatives (apt-get) before training
+    m = judge_mod.material(fetch=True)
     if cache and cache.exists():
         with np.load(cache) as z:
             data = {k: z[k] for k in z.files}
