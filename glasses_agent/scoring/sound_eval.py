@@ -38,7 +38,7 @@ DETECTED = ("alarm", "siren")  # kinds the DSP detectors report
 def load_audio(path: Path, seconds: float = 30.0) -> np.ndarray:
     import av
 
-    with av.open(str(path)) as container:
+    with av.open(str(path), metadata_errors="ignore") as container:  # some packages' tags are not UTF-8
         resampler = av.AudioResampler(format="s16", layout="mono", rate=SR)
         chunks = [out.to_ndarray().reshape(-1) for frame in container.decode(audio=0)
                   for out in resampler.resample(frame)]
