@@ -19,7 +19,7 @@ When a gliding mover's look stops matching where it should be, inside the view (
 out_of_view.py's business), or its look is seen only where nothing of it moves or changed and like its
 surroundings (what covers it, or the background, matching the look), and nothing moves there (a thing
 that only changed its look, or that the match lost, still moves), it is hidden: carried on at its speed
-and looked for each tick along its way. Not seen where something still moves, it is carried one tick
+and looked for each tick along its way. Partly seen where something still moves, it is carried one tick
 before it is let go (that may be its trailing part going behind something). It is due once where it
 should be no longer looks like what covered it (the colours that stood there as it hid), or no longer
 holds most of those colours: the occluder's far side read from its own colours, no edge or shape. It is back when its look is seen again where pixels move or changed colour since the
@@ -78,6 +78,11 @@ UNCOVERED = 0.5  # share of its place within MATCH of those under which it is du
 # after the thing's true coming-out); the background holds few of the cover's colours, though (0.61 ->
 # 0.23 there), while a place on the cover holds most of them (0.80-1.0 on a tuning control's panel).
 COVER_GONE = 0.4
+# A gliding mover not seen (under SEEN) where something still moves is carried one tick, not let go, if
+# this share of its look is still seen where it should be: part of it showing, the rest gone behind
+# something (tune-pairs3 bottle-detection_01: 0.58, its trailing quarter still moving). Without this
+# share a signer's hand that changed its look under a relighting was carried, hidden, and overdue at 2.
+GOING_SEEN = 0.4
 RATE_PER_S = 1.0
 CAP = 2.0
 MAX_HIDDEN_S = 4.0  # a mover hidden longer is forgotten
@@ -338,10 +343,10 @@ class HiddenMovers:
                     there = still if len(still) else there
                     m.cover = there[:: max(1, len(there) // COVER_PX)].copy()
                     kept.append(m)
-                elif m.gliding and inside and not m.going:
-                    # Not seen, and something moves there: that may be what is left of it as it goes
-                    # behind something (its look no longer matched at SEEN, the flow still reading its
-                    # trailing part). Carried one tick at its speed before it is let go.
+                elif m.gliding and inside and not m.going and share >= GOING_SEEN:
+                    # Part of it seen, and something moves there: that may be what is left of it as it
+                    # goes behind something (its look no longer matched at SEEN, the flow still reading
+                    # its trailing part). Carried one tick at its speed before it is let go.
                     m.x, m.y, m.going = px, py, True
                     kept.append(m)
                 continue
