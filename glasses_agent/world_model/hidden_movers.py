@@ -22,9 +22,10 @@ that only changed its look, or that the match lost, still moves), it is hidden: 
 and looked for each tick along its way. Partly seen where something still moves, it is carried one tick
 before it is let go (that may be its trailing part going behind something). It is due once where it
 should be no longer looks like what covered it (the colours that stood there as it hid), or no longer
-holds most of those colours: the occluder's far side read from its own colours, no edge or shape. It is back when its look is seen again where pixels move or changed colour since the
-last frame (the flow often misses a small thing as it comes out, but the pixels where it appears change,
-and the still background it might be mistaken for does not). Overdue, each second adds RATE_PER_S to its
+holds most of those colours: the occluder's far side read from its own colours, no edge or shape. It
+is back when its look is seen again where pixels move or changed colour since the last frame (the flow
+often misses a small thing as it comes out, but the pixels where it appears change, and the still
+background it might be mistaken for does not). Overdue, each second adds RATE_PER_S to its
 z, up to CAP: what covers it may be wide or the thing may have stopped behind it, so a long hiding is
 odd rather than alarming (CAP stays under the prompt's 3).
 
