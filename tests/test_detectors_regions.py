@@ -237,22 +237,32 @@ def test_a_region_whose_size_steps_once_between_two_steady_sizes_gets_no_time_to
     assert timed == []
 
 
+def _assert_textured_case_hit(shared_data, *, crop_from: tuple, clip: tuple, approach: dict) -> None:
+    """`eval hazards`' harness on one flown textured crop: warned <= 0.3 s after tau < 2 s, within an hour,
+    and no false hazard before. `crop_from`: (clip, seconds read, frame, (top, bottom, left, right));
+    `clip`: (the clip it is flown over, seconds read); `approach`: the `Approach`'s drawn times, size and
+    places."""
+    from glasses_agent.scoring import hazard_eval as he
+    from glasses_agent.scoring.overlays import Approach
+
+    source, source_s, frame, (top, bottom, left, right) = crop_from
+    crop = he.load_ticks(shared_data / source, max_s=source_s).images[frame][top:bottom, left:right].copy()
+    ticks = he.load_ticks(shared_data / clip[0], max_s=clip[1])
+    thing = Approach(texture=crop, **approach)
+    result = he.run_case(ticks, he.Case(ticks.path, thing, "texture"))
+    assert result.hit, (result.warned_ns, result.due_ns)
+    assert result.false_before == 0
+
+
 def test_a_textured_thing_whose_even_piece_grows_slower_than_it_is_timed_by_its_appearance(shared_data):
     # `eval hazards`' own tuning case: a crop of vtest flown at sam2_03's still camera. The region
     # cue finds a light piece of the crop run into the table, whose outline grows slower than the
     # crop (0.134 -> 0.149 while the crop 0.145 -> 0.194): its estimates came 0.64 s late. Its
     # appearance grows as the crop does.
-    from glasses_agent.scoring import hazard_eval as he
-    from glasses_agent.scoring.overlays import Approach
-
-    crop = he.load_ticks(shared_data / "video/vtest.avi", max_s=12.1).images[120][97:177, 166:246].copy()
-    clip = he.load_ticks(shared_data / "video/sam2_03_blocks.mp4", max_s=6.0)
-    thing = Approach(1.33736964800355, 4.961264812427982, k=0.4, x0=0.2, x1=0.3, y0=0.5601493180708361,
-                     y1=0.6038462339352942, texture=crop)  # (drawn by `approach_cases`, seed 0)
-    result = he.run_case(clip, he.Case(clip.path, thing, "texture"))
-    assert result.hit, (result.warned_ns, result.due_ns)  # <= 0.3 s after tau < 2 s, within an hour
-    assert result.false_before == 0
-
+    _assert_textured_case_hit(shared_data, crop_from=("video/vtest.avi", 12.1, 120, (97, 177, 166, 246)),
+                              clip=("video/sam2_03_blocks.mp4", 6.0),  # (drawn by `approach_cases`, seed 0)
+                              approach=dict(start_s=1.33736964800355, contact_s=4.961264812427982, k=0.4,
+                                            x0=0.2, x1=0.3, y0=0.5601493180708361, y1=0.6038462339352942))
 
 
 def test_a_textured_thing_whose_even_pieces_grow_by_fits_and_starts_is_matched_around_them(shared_data):
@@ -261,13 +271,7 @@ def test_a_textured_thing_whose_even_pieces_grow_by_fits_and_starts_is_matched_a
     # rate (0.078 -> 0.089 of the view while the crop went 0.14 -> 0.19, some ticks smaller than
     # the tick before), so none passed the outline's gates and the crop's appearance was never
     # matched: warned 0.46 s after due. Matched around the piece, it grows as the crop does.
-    from glasses_agent.scoring import hazard_eval as he
-    from glasses_agent.scoring.overlays import Approach
-
-    crop = he.load_ticks(shared_data / "video/gopro_max-heromode.mp4", max_s=1.0).images[8][53:113, 166:226].copy()
-    clip = he.load_ticks(shared_data / "video/box.mp4", max_s=10.0)
-    thing = Approach(4.940765763482693, 9.340466352239318, k=0.4, x0=0.8, x1=0.7, y0=0.5135410140840488,
-                     y1=0.5555740580032418, texture=crop)  # (drawn by `approach_cases`, seed 2)
-    result = he.run_case(clip, he.Case(clip.path, thing, "texture"))
-    assert result.hit, (result.warned_ns, result.due_ns)  # <= 0.3 s after tau < 2 s, within an hour
-    assert result.false_before == 0
+    _assert_textured_case_hit(shared_data, crop_from=("video/gopro_max-heromode.mp4", 1.0, 8, (53, 113, 166, 226)),
+                              clip=("video/box.mp4", 10.0),  # (drawn by `approach_cases`, seed 2)
+                              approach=dict(start_s=4.940765763482693, contact_s=9.340466352239318, k=0.4,
+                                            x0=0.8, x1=0.7, y0=0.5135410140840488, y1=0.5555740580032418))

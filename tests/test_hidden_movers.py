@@ -70,34 +70,54 @@ def test_the_same_thing_coming_out_raises_nothing():
 
 
 
-def _channel_glide(*, comes_out: bool) -> list:
-    """The channel alone (work frames, 10 ticks a second, the head still): a green square glides right at
-    20 px/s along a grey wall and passes behind a still panel of its own green. Behind it, its whole look
-    is seen again wherever it should be, on the panel. `comes_out`: it shows again past the panel."""
-    h, w, side, panel = 90, 160, 8, (70, 100)
-    wall, green = np.array([150.0, 128.0, 128.0], np.float32), np.array([60.0, 100.0, 150.0], np.float32)
+WALL = np.array([150.0, 128.0, 128.0], np.float32)  # Lab, work frames 160 x 90
+
+
+def _behind_panel(*, thing: np.ndarray, panel: tuple[int, int], stripes: np.ndarray, speed: int, ticks: int,
+                  hides_when, comes_out: bool) -> list:
+    """The channel alone (work frames, 10 ticks a second, the head still): an 8-px square of colour `thing`
+    glides right at `speed` px a tick along a grey wall and passes behind a still panel over columns
+    `panel`, painted in `stripes` (colours of 2-px columns, in turn). `hides_when(x)`: whether the square,
+    its left edge at x, has gone behind for good where it does not come out; `comes_out`: it shows again
+    past the panel."""
+    h, w, side = 90, 160, 8
     movers, found = HiddenMovers(), []
-    for k in range(60):
-        x = 10 + 2 * k
+    columns = np.arange(*panel)
+    for k in range(ticks):
+        x = 10 + speed * k
         lab = np.empty((h, w, 3), np.float32)
-        lab[:] = wall
+        lab[:] = WALL
         own = np.zeros((h, w, 2), np.float32)
-        if comes_out or x + side <= panel[1]:  # else it stopped behind the panel
-            lab[40:40 + side, x:x + side] = green
-            own[40:40 + side, x:x + side] = (20.0, 0.0)
-        lab[20:70, panel[0]:panel[1]] = green
+        if comes_out or not hides_when(x):  # else it stopped behind the panel
+            lab[40:40 + side, x:x + side] = thing
+            own[40:40 + side, x:x + side] = (10.0 * speed, 0.0)
+        lab[20:70, panel[0]:panel[1]] = stripes[(columns // 2) % len(stripes)][None]
         own[20:70, panel[0]:panel[1]] = 0.0
         found.append(movers.step(lab, 0.1 * k, np.eye(3), own))
     return found
 
 
+def _channel_glide(*, comes_out: bool) -> list:
+    """A green square at 20 px/s passes behind a still panel of its own green: behind it, its whole look is
+    seen again wherever it should be, on the panel."""
+    green = np.array([60.0, 100.0, 150.0], np.float32)
+    return _behind_panel(thing=green, panel=(70, 100), stripes=green[None], speed=2, ticks=60,
+                         hides_when=lambda x: x + 8 > 100, comes_out=comes_out)
+
+
+def _assert_overdue_past_the_panel(steps: list, why: str) -> None:
+    """The channel's findings over a glide behind a panel at columns ..100 that never comes out: overdue
+    (z 1 or more) and, by the last, where it should be past the panel's far side."""
+    found = [f for f in steps if f is not None]
+    assert found, why
+    assert max(f.z for f in found) >= 1.0
+    assert found[-1].where[0] * 160 > 100
+
+
 def test_a_thing_in_its_covers_colour_that_never_comes_out_is_missed():
     # On the panel its look is seen where it should be, but nothing of it moves or changes there: a glide
     # does not stand, so it is behind the panel, and overdue once its place is past it.
-    found = [f for f in _channel_glide(comes_out=False) if f is not None]
-    assert found, "the thing was taken as still seen on the panel and never missed"
-    assert max(f.z for f in found) >= 1.0
-    assert found[-1].where[0] * 160 > 100  # overdue past the panel's far side
+    _assert_overdue_past_the_panel(_channel_glide(comes_out=False), "taken as still seen on the panel, never missed")
 
 
 def test_the_same_thing_in_its_covers_colour_coming_out_raises_nothing():
@@ -105,27 +125,13 @@ def test_the_same_thing_in_its_covers_colour_coming_out_raises_nothing():
 
 
 def _striped_panel_glide(*, comes_out: bool) -> list:
-    """The channel alone (work frames, 10 ticks a second, the head still): a red square glides right at
-    30 px/s along a grey wall and passes behind a still panel of narrow stripes in five colours, one of
-    them the wall's own grey. `comes_out`: it shows again past the panel."""
-    h, w, side, panel = 90, 160, 8, (60, 100)
-    wall, red = np.array([150.0, 128.0, 128.0], np.float32), np.array([110.0, 180.0, 160.0], np.float32)
-    stripes = np.array([[150.0, 128.0, 128.0], [60.0, 100.0, 150.0], [200.0, 150.0, 100.0],
-                        [90.0, 170.0, 90.0], [120.0, 90.0, 180.0]], np.float32)
-    movers, found = HiddenMovers(), []
-    for k in range(50):
-        x = 10 + 3 * k
-        lab = np.empty((h, w, 3), np.float32)
-        lab[:] = wall
-        own = np.zeros((h, w, 2), np.float32)
-        if comes_out or x < panel[0]:  # else it stopped behind the panel
-            lab[40:40 + side, x:x + side] = red
-            own[40:40 + side, x:x + side] = (30.0, 0.0)
-        columns = np.arange(panel[0], panel[1])
-        lab[20:70, panel[0]:panel[1]] = stripes[(columns // 2) % len(stripes)][None]
-        own[20:70, panel[0]:panel[1]] = 0.0
-        found.append(movers.step(lab, 0.1 * k, np.eye(3), own))
-    return found
+    """A red square at 30 px/s passes behind a still panel of narrow stripes in five colours, one of them
+    the wall's own grey."""
+    red = np.array([110.0, 180.0, 160.0], np.float32)
+    stripes = np.array([WALL, [60.0, 100.0, 150.0], [200.0, 150.0, 100.0], [90.0, 170.0, 90.0],
+                        [120.0, 90.0, 180.0]], np.float32)
+    return _behind_panel(thing=red, panel=(60, 100), stripes=stripes, speed=3, ticks=50,
+                         hides_when=lambda x: x >= 60, comes_out=comes_out)
 
 
 def test_a_thing_behind_a_many_coloured_panel_is_overdue_past_it_though_the_wall_beyond_has_one_of_its_colours():
@@ -133,10 +139,7 @@ def test_a_thing_behind_a_many_coloured_panel_is_overdue_past_it_though_the_wall
     # panel's grey stripe), so pixel by pixel its place looked covered for ever; but the wall holds few of
     # the panel's colours. And as it went behind, its look no longer matched while its last quarter still
     # moved there: carried on, not let go.
-    found = [f for f in _striped_panel_glide(comes_out=False) if f is not None]
-    assert found, "the thing was never missed past the panel"
-    assert max(f.z for f in found) >= 1.0
-    assert found[-1].where[0] * 160 > 100  # overdue past the panel's far side
+    _assert_overdue_past_the_panel(_striped_panel_glide(comes_out=False), "never missed past the panel")
 
 
 def test_the_same_thing_coming_out_of_the_many_coloured_panel_raises_nothing():
