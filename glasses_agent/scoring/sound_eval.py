@@ -100,7 +100,7 @@ def make_mix(recordings: dict[str, np.ndarray], noise: np.ndarray, seed: int,
 
 def detect_occurrences(mix: np.ndarray, detector: Callable[[], Any] | None = None) -> list[tuple[str, float]]:
     """(kind, onset s) of each occurrence the detector reports over the mix, ticks at 10 Hz. `detector`
-    makes a fresh one (default the agent's CommonSounds; the bark model's leave-one-dog-out runs pass theirs)."""
+    makes a fresh one (default the agent's CommonSounds; tests/test_barks.py passes the bark detector)."""
     det = detector() if detector is not None else CommonSounds(SR)
     last_heard: dict[str, int] = {}
     out = []
@@ -115,8 +115,7 @@ def detect_occurrences(mix: np.ndarray, detector: Callable[[], Any] | None = Non
 
 
 def evaluate(sounds: list[Path], speech: list[Path], noise: Path, seeds: range,
-             kinds: dict[str, str] | None = None, detector: Callable[[], Any] | None = None,
-             detected: tuple[str, ...] = DETECTED) -> dict[str, Any]:
+             kinds: dict[str, str] | None = None) -> dict[str, Any]:
     """Per detected kind: occurrences, recall (alerted within ONSET_S), alerts, precision, the median
     and latest onset of those alerted in time; and a line for each false alert. `kinds` names recordings' alert kinds beyond KIND_OF
     (recordings from outside the shared data, by file stem)."""
@@ -125,11 +124,11 @@ def evaluate(sounds: list[Path], speech: list[Path], noise: Path, seeds: range,
     recordings.update({p.stem: load_audio(p, 4.0) for p in speech})
     bed = load_audio(noise, 200.0)
     per_kind: dict[str, dict[str, Any]] = {k: {"occurrences": 0, "recalled": 0, "alerts": 0, "true": 0, "onsets_s": []}
-                                           for k in detected}
+                                           for k in DETECTED}
     false_alerts: list[str] = []
     for seed in seeds:
         mix, placed = make_mix(recordings, bed, seed, kinds=kinds)
-        found = [(k, t) for k, t in detect_occurrences(mix, detector) if k in per_kind]
+        found = detect_occurrences(mix)
         for p in placed:
             if p.kind in per_kind:
                 s = per_kind[p.kind]
