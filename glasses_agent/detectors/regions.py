@@ -34,6 +34,7 @@ from glasses_agent.detectors.uncovered import SceneMemory
 
 MOVE_TOL = 0.2  # centre movement per tick (fraction of the view's diagonal) a track may make
 KEEP_NS = 350_000_000  # a track survives this long unseen (a tick where the region touched a neighbour)
+SEEN_LAST_TICK_NS = 150_000_000  # a track seen within this was seen on the tick before
 WINDOW_NS = 1_200_000_000  # sizes older than this do not enter the growth fit
 MIN_POINTS = 6  # sightings in the window before the growth is trusted
 MIN_SIZE = 0.2  # equivalent diameter (fraction of view height) under which nothing is near enough
@@ -137,7 +138,11 @@ class RegionGrowthCue:
                 dp = math.dist(r.center, tr.center)
                 # (a region of another size is another thing: a patch the track's thing ran into)
                 grew = r.size / tr.sightings[-1][1]
-                if dc <= COLOUR_TOL and dp <= MOVE_TOL and SAME_SIZE[0] <= grew <= SAME_SIZE[1]:
+                # A track unseen last tick is taken up again only within its own size of where
+                # it was (a thing that touched a neighbour for a tick parts from it about there):
+                # a region as far off as a tick's move is another thing of its colour.
+                near = MOVE_TOL if t_ns - tr.last_ns <= SEEN_LAST_TICK_NS else tr.sightings[-1][1]
+                if dc <= COLOUR_TOL and dp <= near and SAME_SIZE[0] <= grew <= SAME_SIZE[1]:
                     pairs.append((dc / COLOUR_TOL + dp / MOVE_TOL, i, j))
         used_r: set[int] = set()
         used_t: set[int] = set()
