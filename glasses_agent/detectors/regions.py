@@ -34,7 +34,6 @@ from glasses_agent.detectors.uncovered import SceneMemory
 
 MOVE_TOL = 0.2  # centre movement per tick (fraction of the view's diagonal) a track may make
 KEEP_NS = 350_000_000  # a track survives this long unseen (a tick where the region touched a neighbour)
-SEEN_LAST_TICK_NS = 150_000_000  # a track seen within this was seen on the tick before
 WINDOW_NS = 1_200_000_000  # sizes older than this do not enter the growth fit
 MIN_POINTS = 6  # sightings in the window before the growth is trusted
 MIN_SIZE = 0.2  # equivalent diameter (fraction of view height) under which nothing is near enough
@@ -82,11 +81,13 @@ class RegionGrowthCue:
         self._shape: tuple[int, ...] | None = None
         self._memory = SceneMemory()  # earlier frames: was a growing region there before (uncovered)?
         self.strongest: Looming | None = None  # this frame's highest-scoring cue (fastest steady growth)
+        self._last_tick_ns: int | None = None  # the tick before this one (whatever the tick rate)
 
     def reset(self) -> None:
         self._tracks.clear()
         self._memory.reset()
         self.strongest = None
+        self._last_tick_ns = None
 
     def update(self, image: np.ndarray, t_ns: int,
                frames_for_scale: tuple[np.ndarray, np.ndarray, float, np.ndarray] | None = None) -> Looming | None:
@@ -131,6 +132,7 @@ class RegionGrowthCue:
     def _match(self, found: list[Region], t_ns: int) -> list[_Track]:
         """Carry tracks on to this tick's regions; returns the tracks that found none."""
         self._tracks = [tr for tr in self._tracks if t_ns - tr.last_ns <= KEEP_NS]
+        last_tick, self._last_tick_ns = self._last_tick_ns, t_ns
         pairs = []
         for i, r in enumerate(found):
             for j, tr in enumerate(self._tracks):
@@ -141,7 +143,7 @@ class RegionGrowthCue:
                 # A track unseen last tick is taken up again only within its own size of where
                 # it was (a thing that touched a neighbour for a tick parts from it about there):
                 # a region as far off as a tick's move is another thing of its colour.
-                near = MOVE_TOL if t_ns - tr.last_ns <= SEEN_LAST_TICK_NS else tr.sightings[-1][1]
+                near = MOVE_TOL if tr.last_ns == last_tick else tr.sightings[-1][1]
                 if dc <= COLOUR_TOL and dp <= near and SAME_SIZE[0] <= grew <= SAME_SIZE[1]:
                     pairs.append((dc / COLOUR_TOL + dp / MOVE_TOL, i, j))
         used_r: set[int] = set()
