@@ -34,8 +34,30 @@ from glasses_agent.world_model.merged_blobs import MergedBlobs
 from glasses_agent.world_model.tracks import SALIENT_CONTRAST, ObjectStep, Track, Violation, view_fraction
 from glasses_agent.world_model.unmatched import judge_unmatched
 
+TWIN_COLOUR = 50.0  # a newcomer this close in colour to a hidden track (and of its size) may be it
 WARMUP_FRAMES = 5  # no surprise while the background model settles
 CALM_SPAN = 10  # frames over which the view must mostly be calm for tracks' growth to mean approach
+
+
+def turning_reach(track: Track, t: float) -> float:
+    """How far from where a hidden track was last seen its thing can be by `t` (work px), whichever
+    way it went: its size's gate (as a visible track's) and its whole pace over the time since, not
+    half of it along its way, since a hidden thing may have turned (a hand turns back)."""
+    return 1.5 * track.radius + 4.0 + math.hypot(track.vx, track.vy) * max(0.0, t - track.last_seen)
+
+
+def jumped(twin: Track, det: Detection, t: float, detections) -> bool:
+    """Whether a newcomer like the hidden `twin` can only be it having jumped: it lies beyond where a
+    thing of its pace could have got to, turning as it liked, and nothing else in view looks as much
+    like it (another of its size as near in colour: the signer's other hand, their face), so that it
+    is the twin or nothing. On asl-book_01 a hand hidden a tick and a hand-coloured blob 30 px behind
+    where it was going (1.09 of its gate) was taken for a jump of it (z 20.2) where the hand had only
+    turned back; on voe_dev a walker hidden 0.3 s came out 68 px on, 2.3 turning reaches (a jump)."""
+    if math.hypot(det.x - twin.x, det.y - twin.y) <= turning_reach(twin, t):
+        return False
+    likeness = float(colour_distance(det.colour, twin.colour))
+    return not any(other is not det and 0.5 < other.area / twin.area < 2.0
+                   and float(colour_distance(other.colour, twin.colour)) <= likeness for other in detections)
 
 
 class ObjectMemory:
@@ -199,7 +221,7 @@ class ObjectMemory:
         newcomers = [(di, det) for di, det in enumerate(detections) if di not in used_d]
         given = self.merges.sort_out([tr for tr in self.tracks if not tr.extras.get("drop")], newcomers, t, self._fresh_id)
         for di, det in newcomers:
-            violations += self._new_track(det, t, given.get(di))
+            violations += self._new_track(det, t, given.get(di), detections)
         self.tracks = [tr for tr in self.tracks if not tr.extras.get("drop")]
         return violations, benign
 
@@ -304,9 +326,11 @@ class ObjectMemory:
         self._next_id += 1
         return self._next_id - 1
 
-    def _new_track(self, det: Detection, t: float, known: LostIdentity | None = None) -> list[Violation]:
+    def _new_track(self, det: Detection, t: float, known: LostIdentity | None = None,
+                   detections: list[Detection] = ()) -> list[Violation]:
         """A track for a detection no track took; `known`: the identity it is already known to have
-        (a part of a blob that split)."""
+        (a part of a blob that split); `detections`: all of this frame's, for look-alikes of a hidden
+        one it may be."""
         out: list[Violation] = []
         r = math.sqrt(det.area / math.pi) * 1.1
         track = Track(id=0, x=det.x, y=det.y, vx=0.0, vy=0.0, radius=r, area=det.area,
@@ -316,10 +340,13 @@ class ObjectMemory:
         if track.born_in_open and self.frames > WARMUP_FRAMES:
             # Like a hidden object, but far from where that one can be: it jumped.
             twins = [tr for tr in self.tracks if tr.state == "hidden" and tr.trusted
-                     and float(colour_distance(tr.colour, det.colour)) < 50 and 0.5 < det.area / tr.area < 2.0
+                     and float(colour_distance(tr.colour, det.colour)) < TWIN_COLOUR and 0.5 < det.area / tr.area < 2.0
                      and det.contrast >= SALIENT_CONTRAST]
             if twins:
                 twin = min(twins, key=lambda tr: math.hypot(tr.x - det.x, tr.y - det.y))
+                if not jumped(twin, det, t, detections):
+                    twins = []
+            if twins:
                 px, py = twin.predict(t - twin.last_seen)
                 excess = math.hypot(det.x - px, det.y - py) / self._gate(twin, t)
                 out.append(Violation("teleport", min(6.0, 1.0 + excess), view_fraction(self.size, det.x, det.y), twin.id))

@@ -19,6 +19,7 @@ from glasses_agent.world_model.tracks import Track, Violation, view_fraction
 
 COLOUR_MATCH = 45.0  # a pixel this close to a track's colour shows that track
 OCCLUDER_MATCH = 40.0
+DUE_OPEN = 0.25  # a hidden thing should show once this much of its place's leading half is open view
 OCCLUDER_SAMPLES = 64  # colours kept of what covered a hidden track: enough for a panel's few, cheap to compare
 MISSING_DROP = 8  # frames an expected object may be missing before its track is dropped
 HIDDEN_DROP_S = 6.0
@@ -91,7 +92,9 @@ def judge_unmatched(track: Track, img: np.ndarray, foreground: np.ndarray, t: fl
         return []
     open_view = nearest_colour_distance(pixels, track.occluder_colours) >= OCCLUDER_MATCH
     expected = float(open_view.mean())
-    if expected < 0.25:
+    if expected < DUE_OPEN:
+        return []
+    if not _out_wherever_it_may_be(track, img, px, py, track.place_doubt(t)):
         return []
     uncovered = pixels[open_view]
     if float((colour_distance(uncovered, track.colour) < COLOUR_MATCH).mean()) >= 0.4:
@@ -111,6 +114,25 @@ def judge_unmatched(track: Track, img: np.ndarray, foreground: np.ndarray, t: fl
     contrast = float(colour_distance(np.median(uncovered, axis=0), track.colour))
     magnitude = expected * min(3.0, contrast / 50.0)
     return [Violation("missing", magnitude, view_fraction(size, px, py), track.id)] if magnitude > 0.3 else []
+
+
+def _out_wherever_it_may_be(track: Track, img: np.ndarray, px: float, py: float, doubt: float) -> bool:
+    """Whether a hidden track should show wherever it may be by now, not only at its constant-velocity
+    place (px, py): also `doubt` px back along its way (towards what it went behind) and to either side,
+    the band its path's scatter leaves (Track.place_doubt). A hand is no coasting thing: on asl-hungry
+    one went into the face's colours moving up-left at 20 px/s and turned back (the clip played
+    forth and back); 0.3 s on its constant-velocity place cleared the face by less than its radius
+    and it was reported "missing" (z 8.6-14.5) a tick before it was matched again, 10 px from where
+    it went in. A drawn thing's path has no scatter: it is judged at its place alone, as before."""
+    if doubt < 0.5:
+        return True
+    speed = math.hypot(track.vx, track.vy)
+    ux, uy = (track.vx / speed, track.vy / speed) if speed > 0 else (1.0, 0.0)
+    for ox, oy in ((-ux, -uy), (-uy, ux), (uy, -ux)):
+        pixels = footprint(img, px + doubt * ox, py + doubt * oy, track.radius, ahead=(track.vx, track.vy))
+        if len(pixels) and float((nearest_colour_distance(pixels, track.occluder_colours) >= OCCLUDER_MATCH).mean()) < DUE_OPEN:
+            return False
+    return True
 
 
 def footprint(img: np.ndarray, x: float, y: float, r: float,
