@@ -46,7 +46,7 @@ def turning_reach(track: Track, t: float) -> float:
     return 1.5 * track.radius + 4.0 + math.hypot(track.vx, track.vy) * max(0.0, t - track.last_seen)
 
 
-def jumped(twin: Track, det: Detection, t: float, detections) -> bool:
+def jumped(twin: Track, det: Detection, t: float, detections: list[Detection]) -> bool:
     """Whether a newcomer like the hidden `twin` can only be it having jumped: it lies beyond where a
     thing of its pace could have got to, turning as it liked, and nothing else in view looks as much
     like it (another of its size as near in colour: the signer's other hand, their face), so that it
