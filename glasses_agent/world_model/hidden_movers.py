@@ -240,9 +240,14 @@ def _stands_out(lab: np.ndarray, mover: _Mover, x: int, y: int) -> bool:
     ring[max(0, y - y0):max(0, y + h - y0), max(0, x - x0):max(0, x + w - x0)] = False
     if not ring.any():
         return False
-    around = np.median(lab[y0:y1, x0:x1][ring], axis=0)
     there = lab[np.clip(mover.ys + y, 0, big_h - 1), np.clip(mover.xs + x, 0, big_w - 1)]
-    return float((np.linalg.norm(there - around, axis=1) > OWN_COLOUR).mean()) >= 0.5
+    return float(_unlike_ring(there, lab[y0:y1, x0:x1][ring]).mean()) >= 0.5
+
+
+def _unlike_ring(look: np.ndarray, ring: np.ndarray) -> np.ndarray:
+    """Which pixels of `look` (..., 3 Lab) lie over OWN_COLOUR from the median colour of the `ring`
+    around them (N, 3 Lab): a thing's own pixels, not its surroundings' (a seed's, a look that stopped)."""
+    return np.linalg.norm(look - np.median(ring, axis=0), axis=-1) > OWN_COLOUR
 
 
 def _offsets(velocity: tuple[float, float], along: float, across: float) -> np.ndarray:
@@ -407,8 +412,7 @@ class HiddenMovers:
             around = lab[y - RING_PX:y + h + RING_PX, x - RING_PX:x + w + RING_PX][ring]
             look = lab[y:y + h, x:x + w]
             patch = ring_box[RING_PX:RING_PX + h, RING_PX:RING_PX + w]
-            distance = np.linalg.norm(look - np.median(around, axis=0), axis=2)
-            ys, xs = np.nonzero(patch & (distance > OWN_COLOUR))
+            ys, xs = np.nonzero(patch & _unlike_ring(look, around))
             if len(xs) < MIN_OWN_PX:
                 continue
             velocity = own[y:y + h, x:x + w][patch].mean(axis=0)
