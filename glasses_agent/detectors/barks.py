@@ -31,6 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
+from glasses_agent.mel import mel_filters
+
 SR = 16_000
 FRAME = 512  # 32 ms
 HOP = 256  # 16 ms
@@ -55,19 +57,8 @@ MODEL_PATH = Path(__file__).with_name("bark_model.npz")
 
 
 def mel_filterbank(n_fft: int = FRAME, sr: int = SR, mels: int = MELS, band: tuple[float, float] = BAND_HZ) -> np.ndarray:
-    """Triangular filters evenly spaced in mel over `band`: (mels, n_fft // 2 + 1)."""
-    def to_mel(f):
-        return 2595.0 * np.log10(1.0 + np.asarray(f) / 700.0)
-
-    edges = 700.0 * (10 ** (np.linspace(to_mel(band[0]), to_mel(band[1]), mels + 2) / 2595.0) - 1.0)
-    freqs = np.fft.rfftfreq(n_fft, 1.0 / sr)
-    bank = np.zeros((mels, len(freqs)), dtype=np.float32)
-    for m in range(mels):
-        lo, mid, hi = edges[m], edges[m + 1], edges[m + 2]
-        rising = (freqs - lo) / (mid - lo)
-        falling = (hi - freqs) / (hi - mid)
-        bank[m] = np.clip(np.minimum(rising, falling), 0.0, None)
-    return bank
+    """Triangular filters evenly spaced in mel over `band`: (mels, n_fft // 2 + 1), a copy of the shared cached one."""
+    return mel_filters(sr, n_fft, mels, band).copy()
 
 
 @dataclass(frozen=True)

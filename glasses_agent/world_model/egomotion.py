@@ -33,6 +33,17 @@ FOV_RAD = math.radians(60)  # horizontal field of view assumed for the glasses' 
 IDENTITY = np.eye(3, dtype=np.float64)
 
 
+def warp_by_homography(image: np.ndarray, homography: np.ndarray, border: int = cv2.BORDER_REPLICATE,
+                       border_value: float = 0.0, size: tuple[int, int] | None = None) -> np.ndarray:
+    """`image` carried by `homography` (bilinear) into a frame of `size` (w, h; None: the image's own).
+    Pixels it brings in from outside are the `border`'s: with cv2.BORDER_CONSTANT they are
+    `border_value`, NaN marking them unknown on a float image."""
+    if size is None:
+        size = (image.shape[1], image.shape[0])
+    return cv2.warpPerspective(image, homography, size, flags=cv2.INTER_LINEAR, borderMode=border,
+                               borderValue=border_value)
+
+
 @dataclass(frozen=True)
 class Motion:
     """The view's motion from the previous frame to this one, in the caller's pixel units."""
@@ -74,11 +85,11 @@ class Motion:
         return cv2.perspectiveTransform(pts, self.homography).reshape(-1, 2)
 
     def warp_image(self, image: np.ndarray, border: int = cv2.BORDER_REPLICATE) -> np.ndarray:
-        """The previous frame (or anything in its pixels) as the head's motion alone would show it now."""
+        """The previous frame (or anything in its pixels) as the head's motion alone would show it now
+        (unwarped when the motion is not believed or is none)."""
         if not self.ok or np.allclose(self.homography, IDENTITY):
             return image
-        h, w = image.shape[:2]
-        return cv2.warpPerspective(image, self.homography, (w, h), flags=cv2.INTER_LINEAR, borderMode=border)
+        return warp_by_homography(image, self.homography, border)
 
     def scaled(self, width: int) -> Motion:
         """The same motion in pixels of a frame `width` px wide."""

@@ -29,7 +29,7 @@ background it might be mistaken for does not). Overdue, each second adds RATE_PE
 z, up to CAP: what covers it may be wide or the thing may have stopped behind it, so a long hiding is
 odd rather than alarming (CAP stays under the prompt's 3).
 
-Cost: everything is computed in small windows around each mover's search (the look's ranges, the
+Cost: everything is computed in small windows around each mover's search (mover_looks.py: the look's ranges, the
 motion and the change since the last frame) rather than over the frame; a gliding mover is looked for
 within GLIDE_SEARCH_PX of its way (its speed is known by then), a hidden one only at places where
 enough of its look would land on pixels that move or changed (counted for all places at once); a
@@ -48,16 +48,14 @@ import cv2
 import numpy as np
 
 from glasses_agent.world_model.extrapolation import MOVING_PX_S
+from glasses_agent.world_model.mover_looks import MATCH, RING_PX, best_place, stands_out, unlike_ring
 
 MIN_AREA_PX = 12  # a seed's pixels at least (work px): smaller is the flow's noise
 MAX_AREA = 0.06  # ... and at most this share of the view: larger is a person or a change of view
 MIN_FILL = 0.35  # a seed's share of its box: lower is a sprawl (an arm, a shadow), not a thing
-RING_PX = 2  # the ring around a seed whose colours are the background's
-OWN_COLOUR = 20.0  # Lab distance from the ring's median over which a seed's pixel is the thing's own
 # A look of fewer own pixels is not followed: one of 11 (a plausible behind-occluder control,
 # asl-eat_04) hid, came out, was never found again at HIDDEN_FOUND, and sat at the cap.
 MIN_OWN_PX = 20
-MATCH = 14.0  # Lab units outside a pixel's 3x3 range within which a pixel of the look is seen again
 SEARCH_PX = 4  # how far from where its motion carries it a mover is looked for (work px)
 GLIDE_SEARCH_PX = 1  # ... once it glides: its speed is fitted, and a look found farther off its way is something else
 SEEN = 0.6  # share of its look seen again for a mover to be matched
@@ -95,7 +93,6 @@ MAX_MOVERS = 6
 # to nothing, let go as a mover that stopped gliding instead of hidden).
 GLIDE_ARRIVING = 0.1
 SEED_EVERY = 2  # ticks between seedings: a thing must be matched MIN_SEEN_TICKS anyway before it counts
-_KERNEL = np.ones((3, 3), np.uint8)
 
 
 @dataclass(frozen=True)
@@ -163,130 +160,6 @@ def _carry(homography: np.ndarray | None, x: float, y: float) -> tuple[float, fl
     return float(p[0] / p[2]), float(p[1] / p[2])
 
 
-class _Window:
-    """What matching needs of a part of the frame (x0, y0 its corner): each Lab channel's range within
-    a pixel (a sub-pixel shift or a soft edge is not a change), where things move, and where they
-    move or changed colour since the last frame (warped by the head's motion). Made for the few
-    pixels a mover's search reads rather than for the whole frame."""
-
-    def __init__(self, lab: np.ndarray, last: np.ndarray | None, head: np.ndarray | None,
-                 own: np.ndarray | None, x0: int, y0: int, x1: int, y1: int) -> None:
-        big_h, big_w = lab.shape[:2]
-        # A pixel more each way, so the ranges inside are the whole frame's.
-        self.x0, self.y0 = max(0, x0 - 1), max(0, y0 - 1)
-        x1, y1 = min(big_w, x1 + 1), min(big_h, y1 + 1)
-        crop = lab[self.y0:y1, self.x0:x1]
-        # The work frame's Lab is whole 8-bit values: its ranges gathered as bytes, each pixel's three in a row.
-        self.width = crop.shape[1]
-        self.low = cv2.erode(crop, _KERNEL).astype(np.uint8).reshape(-1, 3)
-        self.high = cv2.dilate(crop, _KERNEL).astype(np.uint8).reshape(-1, 3)
-        if own is not None:
-            o = own[self.y0:y1, self.x0:x1]
-            self.moving = o[..., 0] ** 2 + o[..., 1] ** 2 >= MOVING_PX_S ** 2
-        else:
-            self.moving = np.zeros(crop.shape[:2], bool)
-        self.arriving = self.moving.copy()
-        if last is not None and last.shape == lab.shape:
-            if head is not None:
-                shift = np.array([[1.0, 0.0, -self.x0], [0.0, 1.0, -self.y0], [0.0, 0.0, 1.0]])
-                before = cv2.warpPerspective(last, shift @ head, (crop.shape[1], crop.shape[0]), borderMode=cv2.BORDER_REPLICATE)
-            else:
-                before = last[self.y0:y1, self.x0:x1]
-            self.arriving |= np.abs(crop - before).max(axis=2) > MATCH
-
-    def shares(self, mover: _Mover, corners: np.ndarray, big_w: int, big_h: int) -> tuple[np.ndarray, np.ndarray]:
-        """For each corner (K, 2 ints) of the mover's box: the share of its look seen again there, and
-        the share of those seen that move or changed (a thing coming out does; what stands in front does not)."""
-        px = corners[:, :1] + mover.xs[None, :]
-        py = corners[:, 1:] + mover.ys[None, :]
-        inside = (px >= 0) & (px < big_w) & (py >= 0) & (py < big_h)
-        at = (np.clip(py, 0, big_h - 1) - self.y0) * self.width + (np.clip(px, 0, big_w - 1) - self.x0)
-        low, high = self.low[at], self.high[at]  # (K, N, 3)
-        seen = np.all((mover.upper >= low) & (mover.lower <= high), axis=2) & inside
-        count = np.count_nonzero(seen, axis=1)
-        moving = np.count_nonzero(seen & self.arriving.ravel()[at], axis=1) / np.maximum(count, 1)
-        return count / len(mover.xs), moving
-
-    def arriving_counts(self, mover: _Mover) -> np.ndarray:
-        """For each corner of the mover's box in this window (window px), how many of its look's pixels
-        would land where something moves or changed (a box reaching past the window counts nothing there)."""
-        w, h = mover.size
-        kernel = np.zeros((h, w), np.float32)
-        kernel[mover.ys, mover.xs] = 1.0
-        # filter2D correlates with the kernel's anchor at its corner: each pixel gets the count of the box whose corner it is.
-        return cv2.filter2D(self.arriving.view(np.uint8).astype(np.float32), -1, kernel, anchor=(0, 0),
-                            borderType=cv2.BORDER_CONSTANT)
-
-    def arriving_at(self, mover: _Mover, x: int, y: int, big_w: int, big_h: int) -> np.ndarray:
-        """Of the places of the mover's look, its box's corner at (x, y): which move or changed colour."""
-        return self.arriving[self._places(mover, x, y, big_w, big_h)]
-
-    def moving_share(self, mover: _Mover, x: int, y: int, big_w: int, big_h: int) -> float:
-        """The share of the places of the mover's look, its box's corner at (x, y), where something moves."""
-        return float(self.moving[self._places(mover, x, y, big_w, big_h)].mean())
-
-    def _places(self, mover: _Mover, x: int, y: int, big_w: int, big_h: int) -> tuple[np.ndarray, np.ndarray]:
-        """The window's (rows, columns) of the mover's look with its box's corner at (x, y), kept in the frame."""
-        return np.clip(mover.ys + y, 0, big_h - 1) - self.y0, np.clip(mover.xs + x, 0, big_w - 1) - self.x0
-
-
-def _stands_out(lab: np.ndarray, mover: _Mover, x: int, y: int) -> bool:
-    """Whether most of the mover's look at its box's corner (x, y) is unlike the ring around the box, as
-    a thing that stopped there is; the background or a cover that matches the look is like its surroundings."""
-    big_h, big_w = lab.shape[:2]
-    w, h = mover.size
-    x0, y0, x1, y1 = max(0, x - RING_PX), max(0, y - RING_PX), min(big_w, x + w + RING_PX), min(big_h, y + h + RING_PX)
-    ring = np.ones((y1 - y0, x1 - x0), bool)
-    ring[max(0, y - y0):max(0, y + h - y0), max(0, x - x0):max(0, x + w - x0)] = False
-    if not ring.any():
-        return False
-    around = np.median(lab[y0:y1, x0:x1][ring], axis=0)
-    there = lab[np.clip(mover.ys + y, 0, big_h - 1), np.clip(mover.xs + x, 0, big_w - 1)]
-    return float((np.linalg.norm(there - around, axis=1) > OWN_COLOUR).mean()) >= 0.5
-
-
-def _offsets(velocity: tuple[float, float], along: float, across: float) -> np.ndarray:
-    """Whole-pixel offsets within `along` px in the mover's direction and `across` px across it."""
-    speed = float(np.hypot(*velocity))
-    ux, uy = (velocity[0] / speed, velocity[1] / speed) if speed > 0 else (1.0, 0.0)
-    reach = int(np.ceil(along * max(abs(ux), abs(uy)) + across * max(abs(ux), abs(uy)))) + 1
-    dx, dy = np.meshgrid(np.arange(-reach, reach + 1), np.arange(-reach, reach + 1))
-    dx, dy = dx.ravel(), dy.ravel()
-    keep = (np.abs(dx * ux + dy * uy) <= along + 0.5) & (np.abs(dy * ux - dx * uy) <= across + 0.5)
-    return np.stack([dx[keep], dy[keep]], 1)
-
-
-def _best_place(lab: np.ndarray, last: np.ndarray | None, head: np.ndarray | None, own: np.ndarray | None,
-                mover: _Mover, x: float, y: float, along: float, across: float,
-                need_moving: bool) -> tuple[float, float, int, int, _Window, int, int]:
-    """Where near (x, y) most of the mover's look is seen (nearest first among equals): the share
-    seen, the share of those seen that move or changed, that corner, the window made for it and the
-    corner (x, y) rounded."""
-    big_h, big_w = lab.shape[:2]
-    offsets = _offsets(mover.velocity, along, across)
-    xi, yi = int(round(x)), int(round(y))
-    corners = offsets + np.array([xi, yi])
-    w, h = mover.size
-    lo = np.clip(corners.min(axis=0), 0, [big_w - 1, big_h - 1])
-    hi = np.clip(corners.max(axis=0) + [w, h], 1, [big_w, big_h])
-    window = _Window(lab, last, head, own, int(lo[0]), int(lo[1]), int(hi[0]), int(hi[1]))
-    if need_moving:
-        # Only where enough of its look would land on pixels that move or changed can it be coming
-        # out (HIDDEN_FOUND seen, half of them arriving): counted for every corner at once.
-        arriving = window.arriving_counts(mover)
-        cx = np.clip(corners[:, 0] - window.x0, 0, arriving.shape[1] - 1)
-        cy = np.clip(corners[:, 1] - window.y0, 0, arriving.shape[0] - 1)
-        hopeful = arriving[cy, cx] >= 0.5 * HIDDEN_FOUND * len(mover.xs)
-        if not hopeful.any():
-            return 0.0, 0.0, xi, yi, window, xi, yi
-        offsets, corners = offsets[hopeful], corners[hopeful]
-    shares, moving = window.shares(mover, corners, big_w, big_h)
-    if need_moving:
-        shares = np.where(moving >= 0.5, shares, 0.0)
-    k = int(np.lexsort((np.abs(offsets).sum(axis=1), -shares))[0])
-    return float(shares[k]), float(moving[k]), int(corners[k, 0]), int(corners[k, 1]), window, xi, yi
-
-
 class HiddenMovers:
     """Feed each tick's Lab work frame, time, the head's motion (work px homography from the last frame,
     None when not believed) and the own-motion field to `step`; it returns the longest-overdue hidden
@@ -321,10 +194,10 @@ class HiddenMovers:
             inside = EDGE_PX <= px and px + w <= big_w - EDGE_PX and EDGE_PX <= py and py + h <= big_h - EDGE_PX
             if m.hidden_since is None:
                 reach = GLIDE_SEARCH_PX if m.gliding else SEARCH_PX
-                share, arriving, bx, by, window, xi, yi = _best_place(lab, last, head, own, m, px, py, reach, reach, False)
+                share, arriving, bx, by, window, xi, yi = best_place(lab, last, head, own, m, px, py, reach, reach, None)
                 # A glide does not stand: its look seen where (almost) nothing of it moves or changed is
                 # something still matching it, and the thing is not seen (it may be hidden there).
-                if share >= SEEN and not (m.gliding and arriving < GLIDE_ARRIVING and not _stands_out(lab, m, bx, by)):
+                if share >= SEEN and not (m.gliding and arriving < GLIDE_ARRIVING and not stands_out(lab, m, bx, by)):
                     m.x, m.y, m.going = float(bx), float(by), False
                     m.places = (m.places + [(t, m.x, m.y)])[-HISTORY:]
                     if len(m.places) >= 3:
@@ -355,7 +228,7 @@ class HiddenMovers:
             if not inside or t - m.hidden_since > MAX_HIDDEN_S:
                 continue
             along = HIDDEN_SEARCH_PX + SPEED_DOUBT * float(np.hypot(*m.velocity)) * (t - m.hidden_since)
-            share, _, bx, by, _, xi, yi = _best_place(lab, last, head, own, m, px, py, along, HIDDEN_SEARCH_PX, True)
+            share, _, bx, by, _, xi, yi = best_place(lab, last, head, own, m, px, py, along, HIDDEN_SEARCH_PX, HIDDEN_FOUND)
             if share >= HIDDEN_FOUND:
                 m.x, m.y, m.hidden_since = float(bx), float(by), None
                 m.places = (m.places + [(t, m.x, m.y)])[-HISTORY:]
@@ -407,8 +280,7 @@ class HiddenMovers:
             around = lab[y - RING_PX:y + h + RING_PX, x - RING_PX:x + w + RING_PX][ring]
             look = lab[y:y + h, x:x + w]
             patch = ring_box[RING_PX:RING_PX + h, RING_PX:RING_PX + w]
-            distance = np.linalg.norm(look - np.median(around, axis=0), axis=2)
-            ys, xs = np.nonzero(patch & (distance > OWN_COLOUR))
+            ys, xs = np.nonzero(patch & unlike_ring(look, around))
             if len(xs) < MIN_OWN_PX:
                 continue
             velocity = own[y:y + h, x:x + w][patch].mean(axis=0)

@@ -51,6 +51,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from glasses_agent.world_model.egomotion import warp_by_homography
 from glasses_agent.world_model.foreground import nearest_colour_distance
 
 CELL = 16  # px of the work frame: a patch (an object 10-30% of the view's height is 9-27 px tall)
@@ -359,8 +360,9 @@ def _unmoved(previous: np.ndarray, before: np.ndarray, head: np.ndarray, rows: n
     frame `before`, seen where the head's motion `head` (before -> previous) puts it. A patch not
     wholly in that frame cannot be told so."""
     h, w = previous.shape
-    seen = cv2.warpPerspective(before, head, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
-                               borderValue=float("nan"))[rows, cols].reshape(len(fast), -1)
+    # NaN where the frame before did not reach: a patch not wholly in it is not judged.
+    seen = warp_by_homography(before, head, cv2.BORDER_CONSTANT, float("nan"), (w, h))
+    seen = seen[rows, cols].reshape(len(fast), -1)
     changed = np.abs(previous[rows, cols].reshape(len(fast), -1) - seen) > MOVED_GREY
     return np.isfinite(seen).all(axis=1) & ((changed & fast).sum(axis=1) <= MOVED_SHARE * fast.shape[1])
 

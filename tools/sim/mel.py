@@ -1,7 +1,8 @@
 """Log-mel spectrogram and audio level in numpy, for the audio pane.
 
 The UI must never import torch, so this is a small numpy re-statement of the usual recipe
-(Hann window, power spectrum, triangular mel filters on the HTK mel scale, dB).
+(Hann window, power spectrum, triangular mel filters on the HTK mel scale, dB). The filters are
+glasses_agent.mel's, which the bark detector shares.
 """
 
 from __future__ import annotations
@@ -10,26 +11,9 @@ from functools import lru_cache
 
 import numpy as np
 
+from glasses_agent.mel import mel_filters
+
 FLOOR_DB = -80.0
-
-
-def _hz_to_mel(hz: np.ndarray | float) -> np.ndarray:
-    return 2595.0 * np.log10(1.0 + np.asarray(hz, dtype=np.float64) / 700.0)
-
-
-def _mel_to_hz(mel: np.ndarray) -> np.ndarray:
-    return 700.0 * (10.0 ** (mel / 2595.0) - 1.0)
-
-
-@lru_cache(maxsize=8)
-def mel_filters(sample_rate: int, n_fft: int, n_mels: int) -> np.ndarray:
-    """(n_mels, n_fft//2+1) triangular filters spaced evenly in mel from 0 Hz to Nyquist."""
-    freqs = np.linspace(0.0, sample_rate / 2, n_fft // 2 + 1)
-    edges = _mel_to_hz(np.linspace(_hz_to_mel(0.0), _hz_to_mel(sample_rate / 2), n_mels + 2))
-    lower, center, upper = edges[:-2, None], edges[1:-1, None], edges[2:, None]
-    rising = (freqs - lower) / np.maximum(center - lower, 1e-9)
-    falling = (upper - freqs) / np.maximum(upper - center, 1e-9)
-    return np.maximum(0.0, np.minimum(rising, falling)).astype(np.float32)
 
 
 @lru_cache(maxsize=8)
