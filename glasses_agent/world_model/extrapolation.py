@@ -270,6 +270,10 @@ class MotionExtrapolation:
             self._grid = np.stack([xs, ys], axis=-1)
         # Where the head's motion alone would fetch each pixel from, less the pixel itself (None without one).
         head_back = None if head is None else carry_points(np.linalg.inv(head), self._grid) - self._grid
+        # This frame's pixels' own motion (their whole motion where the head's is not believed), found
+        # once: the judge reads it now, and it is what the next tick carries on (read, never written).
+        own_back = back if head_back is None else back - head_back
+        own_now = -own_back / dt
         result = NOTHING
         if self._velocity is not None:
             if head is not None and self._own is not None:
@@ -284,13 +288,12 @@ class MotionExtrapolation:
             if self._regions is not None:
                 carried[order[1]] = self._regions.ravel()[order[0]]
             fetch = self._grid + back
-            own_back = back if head_back is None else back - head_back
             result = self._judge(lab, predicted, known, warp_back(self._lab, fetch), carried.reshape(h, w),
-                                 borrowed_pixels(fetch, own_back), -own_back / dt)
-        self._velocity = -back / dt
+                                 borrowed_pixels(fetch, own_back), own_now)
+        self._velocity = own_now if head_back is None else -back / dt
         # What the head's motion alone would have brought to each pixel, taken out: the rest is
         # the pixel's own motion in the world (None without a believed head motion).
-        self._own = None if head_back is None else -(back - head_back) / dt
+        self._own = None if head_back is None else own_now
         self._grey, self._lab, self._t = grey, lab, t
         return result
 
