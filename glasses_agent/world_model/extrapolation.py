@@ -311,7 +311,9 @@ class MotionExtrapolation:
         if borrowed is not None:  # fetched from what is still where it was: no explanation
             cv2.copyTo(foretold, borrowed.view(np.uint8), explained)
         error = np.minimum(foretold, explained)
-        error[~known] = 0.0
+        # 0 where nothing landed: times the mask (the errors are finite and not negative, so the same
+        # values as assigning 0 through the inverted mask, at a third of its cost).
+        np.multiply(error, known, out=error)
         if self._expected is None:
             self._expected = np.zeros_like(error)
         relative = error / (1.0 + HISTORY_WEIGHT * self._expected)
@@ -329,11 +331,12 @@ class MotionExtrapolation:
         # Each region's summed error, over the region's own pixels only (the same sums, in the
         # same order, without a pass over the whole frame's error).
         inside = odd.view(bool)
-        masses = np.bincount(labels[inside], weights=relative[inside], minlength=count)
+        labelled = labels[inside]  # gathered once for both sums
+        masses = np.bincount(labelled, weights=relative[inside], minlength=count)
         masses[0] = 0.0
         # Which continue one of the last tick's (any pixel within reach of where its pixels were carried).
         before = cv2.dilate((carried > 0).view(np.uint8), near).view(bool)
-        continues = np.bincount(labels[inside], weights=before[inside], minlength=count) > 0
+        continues = np.bincount(labelled, weights=before[inside], minlength=count) > 0
         self._pending = _Regions(np.where(continues, 0.0, masses), stats, centres)
         return result
 
