@@ -278,7 +278,7 @@ class ObjectMemory:
                 track.vx, track.vy = (det.x - track.x) / span, (det.y - track.y) / span
             track.x, track.y = det.x, det.y
         if track.pending_check:
-            out += self._compare_appearance(track, det, dt)
+            out += self._compare_appearance(track, det, dt, was_hidden)
         if not partial and not det.touches_border and not track.pending_check:
             if track.last_area > 0:
                 rate = math.log(det.area / track.last_area) / max(dt, 1e-3)
@@ -297,15 +297,16 @@ class ObjectMemory:
         track.seen += 1
         return out
 
-    def _compare_appearance(self, track: Track, det: Detection, dt: float) -> list[Violation]:
-        """After a track comes back from hiding: is it still what went in?"""
+    def _compare_appearance(self, track: Track, det: Detection, dt: float, first: bool) -> list[Violation]:
+        """After a track comes back from hiding: is it still what went in? `first`: its first sighting
+        since, whose size has only the sliver it showed going in to be compared with."""
         change = 0.0
         # Compared with its size when last seen whole: `track.area` follows the slivers it showed
         # while going behind the bar, so against it a sliver coming out passed for a third of the
         # object and its edge colour for a new colour (a false "changed" in plausible scenes).
         whole_area, trusted = track.extras.get("went_in") or (
             float(np.median(track.extras.get("whole_areas") or [track.area])), track.trusted)
-        out = wholly_out(track, det, dt)
+        out = not first and wholly_out(track, det, dt)
         if (det.area >= 0.6 * whole_area or out) and not det.touches_border:
             # A sliver's median colour is mostly its edges (a white disc 40% out measured 199 for
             # 236): judge colour once more than half of it is out.
