@@ -63,9 +63,10 @@ def jumped(twin: Track, det: Detection, t: float, detections: list[Detection]) -
 def wholly_out(track: Track, det: Detection, dt: float) -> bool:
     """Whether a thing coming out from behind something is all out, whatever its size now: it moved
     on by enough that, were part of it still behind, it would have grown by a tenth of its area (less
-    is the detector's noise), and it grew by under a quarter of that. Judged against its old size alone, a thing that came
-    out smaller (a square turned into a disc of its width: 0.78 of its area; into a triangle: 0.55)
-    stayed a "sliver" until the check ran out, and its new colour and shape went unjudged."""
+    is the detector's noise), and it grew by under a quarter of that. Judged against its old size
+    alone, a thing that came out smaller (a square turned into a disc of its width: 0.78 of its
+    area; into a triangle: 0.55) stayed a "sliver" until the check ran out, and its new colour and
+    shape went unjudged (generated constancy pairs 0126, 0129)."""
     x0, y0, x1, y1 = det.box
     sweep = (abs(track.vx) * (y1 - y0) + abs(track.vy) * (x1 - x0)) * dt  # area a moving edge uncovers
     return sweep >= 0.1 * det.area and abs(det.area - track.last_area) < 0.25 * sweep
