@@ -20,6 +20,7 @@ from glasses_agent.world_model.tracks import Track, Violation, view_fraction
 COLOUR_MATCH = 45.0  # a pixel this close to a track's colour shows that track
 OCCLUDER_MATCH = 40.0
 DUE_OPEN = 0.25  # a hidden thing should show once this much of its place's leading half is open view
+DOUBT_OF_RADIUS = 0.25  # a place doubt under this share of the radius is the outline's wobble
 OCCLUDER_SAMPLES = 64  # colours kept of what covered a hidden track: enough for a panel's few, cheap to compare
 MISSING_DROP = 8  # frames an expected object may be missing before its track is dropped
 HIDDEN_DROP_S = 6.0
@@ -123,8 +124,11 @@ def _out_wherever_it_may_be(track: Track, img: np.ndarray, px: float, py: float,
     one went into the face's colours moving up-left at 20 px/s and turned back (the clip played
     forth and back); 0.3 s on its constant-velocity place cleared the face by less than its radius
     and it was reported "missing" (z 8.6-14.5) a tick before it was matched again, 10 px from where
-    it went in. A drawn thing's path has no scatter: it is judged at its place alone, as before."""
-    if doubt < 0.5:
+    it went in. A drawn thing's path has no scatter: it is judged at its place alone, as before.
+    Nor is a doubt under DOUBT_OF_RADIUS of its size: that is its outline's own wobble (a drawn square
+    of 11 px radius read 1.3-2 px as it went behind a bar), not a way it may have turned, and judged
+    there it is reported two ticks after it should have shown (the hungry hand's doubt: 0.43-0.48 of its radius)."""
+    if doubt < max(0.5, DOUBT_OF_RADIUS * track.radius):
         return True
     speed = math.hypot(track.vx, track.vy)
     ux, uy = (track.vx / speed, track.vy / speed) if speed > 0 else (1.0, 0.0)
