@@ -60,18 +60,6 @@ def jumped(twin: Track, det: Detection, t: float, detections: list[Detection]) -
                    and float(colour_distance(other.colour, twin.colour)) <= likeness for other in detections)
 
 
-def wholly_out(track: Track, det: Detection, dt: float) -> bool:
-    """Whether a thing coming out from behind something is all out, whatever its size now: it moved
-    on by enough that, were part of it still behind, it would have grown by a tenth of its area (less
-    is the detector's noise), and it grew by under a quarter of that. Judged against its old size
-    alone, a thing that came out smaller (a square turned into a disc of its width: 0.78 of its
-    area; into a triangle: 0.55) stayed a "sliver" until the check ran out, and its new colour and
-    shape went unjudged (generated constancy pairs 0126, 0129)."""
-    x0, y0, x1, y1 = det.box
-    sweep = (abs(track.vx) * (y1 - y0) + abs(track.vy) * (x1 - x0)) * dt  # area a moving edge uncovers
-    return sweep >= 0.1 * det.area and abs(det.area - track.last_area) < 0.25 * sweep
-
-
 class ObjectMemory:
     """Tracks of objects across frames; feed frames in time order with `step`."""
 
@@ -258,9 +246,6 @@ class ObjectMemory:
             # Hidden for a moment only (a flicker of the detector, not a pass behind something):
             # nothing to compare.
             track.pending_check = 10 if t - track.hidden_since >= 0.15 else 0
-            # What went in, to judge what comes out against: the slivers it shows while coming out
-            # join its sizes below and would make it seem neither its old size nor rigid (trusted).
-            track.extras["went_in"] = (float(np.median(track.extras.get("whole_areas") or [track.area])), track.trusted)
             track.state = "visible"
             track.missing = 0
         if partial:
@@ -279,7 +264,7 @@ class ObjectMemory:
                 track.vx, track.vy = (det.x - track.x) / span, (det.y - track.y) / span
             track.x, track.y = det.x, det.y
         if track.pending_check:
-            out += self._compare_appearance(track, det, dt, was_hidden)
+            out += self._compare_appearance(track, det)
         if not partial and not det.touches_border and not track.pending_check:
             if track.last_area > 0:
                 rate = math.log(det.area / track.last_area) / max(dt, 1e-3)
@@ -298,23 +283,20 @@ class ObjectMemory:
         track.seen += 1
         return out
 
-    def _compare_appearance(self, track: Track, det: Detection, dt: float, first: bool) -> list[Violation]:
-        """After a track comes back from hiding: is it still what went in? `first`: its first sighting
-        since, whose size has only the sliver it showed going in to be compared with."""
+    def _compare_appearance(self, track: Track, det: Detection) -> list[Violation]:
+        """After a track comes back from hiding: is it still what went in?"""
         change = 0.0
         # Compared with its size when last seen whole: `track.area` follows the slivers it showed
         # while going behind the bar, so against it a sliver coming out passed for a third of the
         # object and its edge colour for a new colour (a false "changed" in plausible scenes).
-        whole_area, trusted = track.extras.get("went_in") or (
-            float(np.median(track.extras.get("whole_areas") or [track.area])), track.trusted)
-        out = not first and wholly_out(track, det, dt)
-        if (det.area >= 0.6 * whole_area or out) and not det.touches_border:
+        whole_area = float(np.median(track.extras.get("whole_areas") or [track.area]))
+        if det.area >= 0.6 * whole_area and not det.touches_border:
             # A sliver's median colour is mostly its edges (a white disc 40% out measured 199 for
             # 236): judge colour once more than half of it is out.
             colour = float(colour_distance(det.colour, track.colour))
             change = max(0.0, colour - 40.0) / 40.0
         # Shape once it is wholly out: as wide (relative to tall) as it went in, and not growing.
-        settled = ((det.area >= 0.85 * whole_area or out)  # a 4x5 px sliver can have the right aspect by chance
+        settled = (det.area >= 0.85 * whole_area  # a 4x5 px sliver can have the right aspect by chance
                    and abs(math.log(max(det.aspect, 1e-3) / max(track.aspect, 1e-3))) < 0.2 and not det.touches_border
                    and abs(det.area - track.last_area) < 0.2 * det.area)
         if settled:
@@ -322,7 +304,7 @@ class ObjectMemory:
             track.pending_check = 0
         else:
             track.pending_check -= 1
-        if change <= 0.5 or not trusted:
+        if change <= 0.5 or not track.trusted:
             return []
         # Reported once: the track takes on its new look.
         track.pending_check = 0
