@@ -29,8 +29,8 @@ background it might be mistaken for does not). Overdue, each second adds RATE_PE
 z, up to CAP: what covers it may be wide or the thing may have stopped behind it, so a long hiding is
 odd rather than alarming (CAP stays under the prompt's 3).
 
-Cost: everything is computed in small windows around each mover's search (mover_looks.py: the look's ranges, the
-motion and the change since the last frame) rather than over the frame; a gliding mover is looked for
+Cost: everything is computed in small windows around each mover's search (mover_looks.py: the look's
+ranges, the motion and the change since the last frame) rather than over the frame; a gliding mover is looked for
 within GLIDE_SEARCH_PX of its way (its speed is known by then), a hidden one only at places where
 enough of its look would land on pixels that move or changed (counted for all places at once); a
 mover that does not glide within TRIAL_TICKS is let go; seeding runs every SEED_EVERY ticks. Thread

@@ -16,6 +16,7 @@ from typing import Protocol
 import cv2
 import numpy as np
 
+from glasses_agent.world_model.egomotion import warp_by_homography
 from glasses_agent.world_model.extrapolation import MOVING_PX_S
 
 RING_PX = 2  # the ring around a seed whose colours are the background's
@@ -62,7 +63,7 @@ class Window:
         if last is not None and last.shape == lab.shape:
             if head is not None:
                 shift = np.array([[1.0, 0.0, -self.x0], [0.0, 1.0, -self.y0], [0.0, 0.0, 1.0]])
-                before = cv2.warpPerspective(last, shift @ head, (crop.shape[1], crop.shape[0]), borderMode=cv2.BORDER_REPLICATE)
+                before = warp_by_homography(last, shift @ head, size=(crop.shape[1], crop.shape[0]))
             else:
                 before = last[self.y0:y1, self.x0:x1]
             self.arriving |= np.abs(crop - before).max(axis=2) > MATCH
