@@ -1,6 +1,7 @@
 """Persistent memory: one SQLite file, partitioned by wearer.
 
-Durability and where the file lives: database.py (WAL, opened private, migrated).
+Durability and where the file lives: database.py (WAL, opened private, migrated); the connection,
+its lock and its transactions: connection.py.
 
 Privacy. Every table has a `wearer` column and every statement here filters by the store's own
 wearer, which is fixed when the store is opened: the API has no way to read across wearers.
@@ -8,102 +9,27 @@ Deleted rows are overwritten (`secure_delete`), and forget/wipe truncate the WAL
 so erased memories do not linger in the file. Frames are refused unless the wearer opted in
 (`keep_frames=True`), and then faces are blurred before anything is written.
 
-Threads. One connection per store, guarded by a lock (`check_same_thread=False`): the agent
-writes from its worker thread while the simulator may read.
+Threads. One connection per store, guarded by a lock (connection.py): the agent writes from its
+worker thread while the simulator may read.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import sqlite3
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from glasses_agent.memory.database import BUSY_TIMEOUT_S, check_synchronous, default_memory_path, open_database
-from glasses_agent.memory.errors import FramesNotKeptError, InvalidValueError, MemoryStoreError, UnknownNameError
+from glasses_agent.memory.connection import WearerConnection
+from glasses_agent.memory.errors import FramesNotKeptError, InvalidValueError, UnknownNameError
 from glasses_agent.memory.migrations import CURRENT_VERSION, WEARER_TABLES, schema_version
 from glasses_agent.memory.records import MODALITIES, VERDICTS, Enrollment, Feedback, LabelSummary, Sighting, Thumbnail
 from glasses_agent.memory.values import json_text, nonempty_name, unit_value
 
 
-class MemoryStore:
+class MemoryStore(WearerConnection):
     """A wearer's persistent memory in the SQLite file at `path` (None: `default_memory_path()`)."""
-
-    def __init__(
-        self,
-        path: str | os.PathLike[str] | None,
-        wearer: str,
-        *,
-        keep_frames: bool = False,
-        create: bool = True,
-        synchronous: str = "NORMAL",
-        busy_timeout_s: float = BUSY_TIMEOUT_S,
-    ) -> None:
-        self.wearer = nonempty_name(wearer, "wearer")
-        self.keep_frames = bool(keep_frames)
-        self.path = Path(path) if path is not None else default_memory_path()
-        check_synchronous(synchronous)
-        self._lock = threading.RLock()
-        self._conn: sqlite3.Connection | None = open_database(
-            self.path, create=create, synchronous=synchronous, busy_timeout_s=busy_timeout_s
-        )
-
-    # -- plumbing ------------------------------------------------------------------------------
-
-    def close(self) -> None:
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
-
-    def __enter__(self) -> MemoryStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        return f"MemoryStore({str(self.path)!r}, wearer={self.wearer!r}, keep_frames={self.keep_frames})"
-
-    @property
-    def schema_version(self) -> int:
-        with self._read() as conn:
-            return schema_version(conn)
-
-    @contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            if self._conn is None:
-                raise MemoryStoreError("the memory store is closed")
-            try:
-                yield self._conn
-            except sqlite3.Error as err:
-                raise MemoryStoreError(f"memory database {self.path}: {err}") from None
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One transaction; BEGIN IMMEDIATE takes the write lock up front (no upgrade deadlock)."""
-        with self._read() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:  # also when COMMIT itself failed (e.g. busy)
-                    conn.execute("ROLLBACK")
-                raise
-
-    def _truncate_wal(self, conn: sqlite3.Connection) -> None:
-        # After erasing: copy the zeroed pages home and empty the WAL, where old page images
-        # (with the erased rows) would otherwise stay until the next checkpoint.
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     # -- sightings -----------------------------------------------------------------------------
 
