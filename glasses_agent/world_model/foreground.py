@@ -59,6 +59,13 @@ def exact_median(values: np.ndarray | list[float], axis: int | None = None) -> n
     return (part[k - 1] + part[k]) / 2
 
 
+def true_share(mask: np.ndarray) -> float:
+    """The share of a non-empty boolean array that is True: `float(mask.mean())` bit for bit (numpy's
+    mean of booleans is their exact count over the size, divided in float64), at a tenth of its
+    cost (~7 -> ~1 us a call on a work frame; ~10 calls a tick on the gopro walk)."""
+    return float(np.count_nonzero(mask) / mask.size)
+
+
 def colour_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """RGB L2 distance over the last axis, in float32."""
     if a.shape == b.shape == (3,) and a.dtype == b.dtype == np.float32:
@@ -153,7 +160,7 @@ class BackgroundModel:
         # The kept components' pixels gathered once, each component's together and in row order (a
         # stable sort by label): the same pixels, in the same order, as masking each one's box
         # (~25 a tick on the gopro walk, each a compare and two masked gathers).
-        at = np.flatnonzero(kept[labels.ravel()])
+        at = np.flatnonzero(kept.take(labels.ravel()))  # (take: half the cost of indexing, ~35 -> ~19 us)
         at = at[np.argsort(labels.ravel()[at].astype(np.int16 if count < 2 ** 15 else np.int32), kind="stable")]
         all_pixels, all_diffs, all_rows = img.reshape(h * w, -1)[at], diff.ravel()[at], at // w
         ends = np.cumsum(areas[ks]).tolist()
@@ -178,7 +185,11 @@ class BackgroundModel:
 
     def update(self, img: np.ndarray, foreground: np.ndarray, diff: np.ndarray) -> None:
         still = colour_distance(img, self.previous) < STABLE_DIFF
-        self.stable = np.where(still, np.minimum(self.stable + 1, 1000), 0).astype(np.int16)
+        # Counted up where still, 0 elsewhere: the product with the mask in place, not np.where and a
+        # cast (the same int16 values, ~35 -> ~8 us).
+        stable = np.minimum(self.stable + 1, 1000)
+        stable *= still
+        self.stable = stable
         rate = np.where(foreground, 0.0, BG_RATE).astype(np.float32)[..., None]
         self.background += rate * (img - self.background)
         # Faint changes that hold still (a compression step, a shadow) join the background

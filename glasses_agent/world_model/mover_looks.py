@@ -11,6 +11,7 @@ background or a cover that matches it.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Protocol
 
 import cv2
@@ -50,10 +51,11 @@ class Window:
         self.x0, self.y0 = max(0, x0 - 1), max(0, y0 - 1)
         x1, y1 = min(big_w, x1 + 1), min(big_h, y1 + 1)
         crop = lab[self.y0:y1, self.x0:x1]
-        # The work frame's Lab is whole 8-bit values: its ranges gathered as bytes, each pixel's three in a row.
+        # The work frame's Lab is whole 8-bit values: its ranges kept as bytes, one row of the window's
+        # pixels a channel (3, pixels), so that matching gathers and compares a channel at a time.
         self.width = crop.shape[1]
-        self.low = cv2.erode(crop, _KERNEL).astype(np.uint8).reshape(-1, 3)
-        self.high = cv2.dilate(crop, _KERNEL).astype(np.uint8).reshape(-1, 3)
+        self.low = np.ascontiguousarray(cv2.erode(crop, _KERNEL).astype(np.uint8).reshape(-1, 3).T)
+        self.high = np.ascontiguousarray(cv2.dilate(crop, _KERNEL).astype(np.uint8).reshape(-1, 3).T)
         if own is not None:
             o = own[self.y0:y1, self.x0:x1]
             self.moving = o[..., 0] ** 2 + o[..., 1] ** 2 >= MOVING_PX_S ** 2
@@ -66,19 +68,29 @@ class Window:
                 before = warp_by_homography(last, shift @ head, size=(crop.shape[1], crop.shape[0]))
             else:
                 before = last[self.y0:y1, self.x0:x1]
-            self.arriving |= np.abs(crop - before).max(axis=2) > MATCH
+            change = np.abs(crop - before)
+            # The largest of the three channels' changes, a channel at a time (numpy's max over so
+            # short an axis cost ~5x as much); the same values.
+            self.arriving |= np.maximum(np.maximum(change[..., 0], change[..., 1]), change[..., 2]) > MATCH
 
     def shares(self, mover: Look, corners: np.ndarray, big_w: int, big_h: int) -> tuple[np.ndarray, np.ndarray]:
         """For each corner (K, 2 ints) of the mover's box: the share of its look seen again there, and
         the share of those seen that move or changed (a thing coming out does; what stands in front does not)."""
-        px = corners[:, :1] + mover.xs[None, :]
-        py = corners[:, 1:] + mover.ys[None, :]
-        inside = (px >= 0) & (px < big_w) & (py >= 0) & (py < big_h)
+        # A channel at a time on (K, N) planes, in 32-bit places: the same test as gathering (K, N, 3)
+        # ranges and taking `all` over the channels, whose reduction over so short an axis, the
+        # gather of pixel triples and the uint8 -> int16 casts were most of its cost (~510 -> ~150 us
+        # a call, ~64 corners by ~190 pixels on the ASL clips).
+        corners = corners.astype(np.int32)
+        px = corners[:, :1] + mover.xs.astype(np.int32)[None, :]
+        py = corners[:, 1:] + mover.ys.astype(np.int32)[None, :]
+        seen = (px >= 0) & (px < big_w) & (py >= 0) & (py < big_h)
         at = (np.clip(py, 0, big_h - 1) - self.y0) * self.width + (np.clip(px, 0, big_w - 1) - self.x0)
-        low, high = self.low[at], self.high[at]  # (K, N, 3)
-        seen = np.all((mover.upper >= low) & (mover.lower <= high), axis=2) & inside
+        upper, lower = np.ascontiguousarray(mover.upper.T), np.ascontiguousarray(mover.lower.T)
+        for c in range(3):
+            seen &= upper[c] >= self.low[c].take(at)
+            seen &= lower[c] <= self.high[c].take(at)
         count = np.count_nonzero(seen, axis=1)
-        moving = np.count_nonzero(seen & self.arriving.ravel()[at], axis=1) / np.maximum(count, 1)
+        moving = np.count_nonzero(seen & self.arriving.ravel().take(at), axis=1) / np.maximum(count, 1)
         return count / len(mover.xs), moving
 
     def arriving_counts(self, mover: Look) -> np.ndarray:
@@ -129,10 +141,19 @@ def search_offsets(velocity: tuple[float, float], along: float, across: float) -
     speed = float(np.hypot(*velocity))
     ux, uy = (velocity[0] / speed, velocity[1] / speed) if speed > 0 else (1.0, 0.0)
     reach = int(np.ceil(along * max(abs(ux), abs(uy)) + across * max(abs(ux), abs(uy)))) + 1
-    dx, dy = np.meshgrid(np.arange(-reach, reach + 1), np.arange(-reach, reach + 1))
-    dx, dy = dx.ravel(), dy.ravel()
+    dx, dy = _square(reach)
     keep = (np.abs(dx * ux + dy * uy) <= along + 0.5) & (np.abs(dy * ux - dx * uy) <= across + 0.5)
     return np.stack([dx[keep], dy[keep]], 1)
+
+
+@lru_cache(maxsize=64)
+def _square(reach: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every whole-pixel offset within `reach` each way, (dx, dy) flat in row order: made once a reach
+    (np.meshgrid's own overhead was most of a search's offsets, ~60 us a call)."""
+    dx, dy = np.meshgrid(np.arange(-reach, reach + 1), np.arange(-reach, reach + 1))
+    dx, dy = dx.ravel(), dy.ravel()
+    dx.flags.writeable = dy.flags.writeable = False
+    return dx, dy
 
 
 def best_place(lab: np.ndarray, last: np.ndarray | None, head: np.ndarray | None, own: np.ndarray | None,

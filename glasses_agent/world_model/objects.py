@@ -28,7 +28,8 @@ import math
 
 import numpy as np
 
-from glasses_agent.world_model.foreground import FG_THRESHOLD, BackgroundModel, Detection, colour_distance, exact_median
+from glasses_agent.world_model.foreground import (FG_THRESHOLD, BackgroundModel, Detection, colour_distance, exact_median,
+                                                  true_share)
 from glasses_agent.world_model.identity import LostIdentities, LostIdentity
 from glasses_agent.world_model.merged_blobs import MergedBlobs
 from glasses_agent.world_model.tracks import SALIENT_CONTRAST, ObjectStep, Track, Violation, view_fraction
@@ -103,7 +104,7 @@ class ObjectMemory:
             self._pan(*shift)
         diff = colour_distance(img, self.view.background)
         foreground = diff > FG_THRESHOLD
-        foreground_share = float(foreground.mean())
+        foreground_share = true_share(foreground)
         if foreground_share > 0.5:
             # The whole picture changed (lights, a cut, a fast turn): start the background over.
             self.view.start(img)

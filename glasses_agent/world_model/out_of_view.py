@@ -167,20 +167,24 @@ class OutOfViewMemory:
             self._grid = np.stack([xs.ravel(), ys.ravel()], axis=1).astype(np.float64)
         moved = cv2.perspectiveTransform(self._grid.reshape(-1, 1, 2), homography).reshape(-1, 2)
         leaving = ((moved[:, 0] - half < 0) | (moved[:, 0] + half > w) | (moved[:, 1] - half < 0) | (moved[:, 1] + half > h))
-        leaving &= np.abs(moved - self._grid).max(axis=1) >= MIN_SHIFT_PX  # a jitter at the edge takes nothing away
+        shift = np.abs(moved - self._grid)
+        leaving &= np.maximum(shift[:, 0], shift[:, 1]) >= MIN_SHIFT_PX  # a jitter at the edge takes nothing away
         if not leaving.any():
             return
         cells, now = self._grid[leaving], moved[leaving]
         corners = (cells - half).astype(np.int64)  # (x0, y0) of each leaving cell in the last frame
         rows = corners[:, 1, None, None] + _SPAN[None, :, None]  # (M, CELL, 1)
         cols = corners[:, 0, None, None] + _SPAN[None, None, :]  # (M, 1, CELL)
-        templates = previous[rows, cols]  # (M, CELL, CELL): every candidate at once, not one by one
+        # Each cell's pixels as flat indices into a plane (M, CELL, CELL), gathered with `take`: the
+        # same pixels as indexing by rows and columns, at a fifth to a tenth of its cost.
+        at = rows * w + cols
+        templates = previous.reshape(-1).take(at)  # (M, CELL, CELL): every candidate at once, not one by one
         keep = templates.std(axis=(1, 2)) >= MIN_TEXTURE  # a blank wall: nothing there to miss
         # Each further test only on the cells still kept (what it says of the others is not read):
         # the two were a third and a quarter of this step's time on the gopro walk when run on all.
         if own is not None and keep.any():
             still = np.flatnonzero(keep)
-            moving = own[rows[still], cols[still]]
+            moving = own.reshape(-1, 2).take(at[still], axis=0)
             # Its fastest pixel: a corner of a passer-by will have left. But while the head pans fast
             # the flow errs where pixels leave the view (14-80 px/s over still walls on the tuning
             # pans), so a patch whose fast pixels are under half of it is still if none of them
@@ -190,7 +194,7 @@ class OutOfViewMemory:
             steady = ~fast.any(axis=1)
             doubt = np.flatnonzero(~steady & (fast.sum(axis=1) <= fast.shape[1] // 2))
             if len(doubt) and before[0] is not None and before[1] is not None:
-                steady[doubt] = _unmoved(previous, *before, rows[still[doubt]], cols[still[doubt]], fast[doubt])
+                steady[doubt] = _unmoved(templates[still[doubt]], *before, at[still[doubt]], fast[doubt])
             keep[still] = steady
         if len(taken) and keep.any():
             still = np.flatnonzero(keep)
@@ -208,7 +212,7 @@ class OutOfViewMemory:
             return
         # All chosen at once: a pan keeps a few dozen a tick, and one by one their border means were
         # most of this step's time on the gopro walk.
-        patches = colour[rows[chosen], cols[chosen]]  # (M, CELL, CELL, 3)
+        patches = colour.reshape(-1, 3).take(at[chosen], axis=0)  # (M, CELL, CELL, 3)
         rings = _RING[None, :, :, None] * patches
         rings = rings.sum(axis=(1, 2)) / _RING.sum()
         for j, i in enumerate(chosen):
@@ -353,17 +357,17 @@ def _thing_gone(now: np.ndarray, k: KeptPatch) -> bool:
     return off_surface(k.colour[changed]) > THING_CONTRAST and off_surface(now[changed]) < RING_MATCH
 
 
-def _unmoved(previous: np.ndarray, before: np.ndarray, head: np.ndarray, rows: np.ndarray, cols: np.ndarray,
+def _unmoved(patches: np.ndarray, before: np.ndarray, head: np.ndarray, at: np.ndarray,
              fast: np.ndarray) -> np.ndarray:
-    """Which patches of `previous` (grey; `rows`, `cols` index them) moved with the head alone: no
-    more than a pixel or two that the flow reads `fast` (M, CELL * CELL) looks other than it did in the
-    frame `before`, seen where the head's motion `head` (before -> previous) puts it. A patch not
-    wholly in that frame cannot be told so."""
-    h, w = previous.shape
+    """Which `patches` (M, CELL, CELL) of the last grey frame (`at`: their pixels' flat indices in it)
+    moved with the head alone: no more than a pixel or two that the flow reads `fast` (M, CELL * CELL)
+    looks other than it did in the frame `before` (of the same size), seen where the head's motion
+    `head` (before -> the last frame) puts it. A patch not wholly in that frame cannot be told so."""
+    h, w = before.shape
     # NaN where the frame before did not reach: a patch not wholly in it is not judged.
     seen = warp_by_homography(before, head, cv2.BORDER_CONSTANT, float("nan"), (w, h))
-    seen = seen[rows, cols].reshape(len(fast), -1)
-    changed = np.abs(previous[rows, cols].reshape(len(fast), -1) - seen) > MOVED_GREY
+    seen = seen.reshape(-1).take(at).reshape(len(fast), -1)
+    changed = np.abs(patches.reshape(len(fast), -1) - seen) > MOVED_GREY
     return np.isfinite(seen).all(axis=1) & ((changed & fast).sum(axis=1) <= MOVED_SHARE * fast.shape[1])
 
 

@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from glasses_agent.world_model.foreground import colour_distance, nearest_colour_distance
+from glasses_agent.world_model.foreground import colour_distance, nearest_colour_distance, true_share
 from glasses_agent.world_model.tracks import Track, Violation, view_fraction
 
 COLOUR_MATCH = 45.0  # a pixel this close to a track's colour shows that track
@@ -46,7 +46,7 @@ def judge_unmatched(track: Track, img: np.ndarray, foreground: np.ndarray, t: fl
     if len(pixels) == 0:
         track.state = "out_of_view"
         return []
-    shows = float((colour_distance(pixels, track.colour) < COLOUR_MATCH).mean())
+    shows = true_share(colour_distance(pixels, track.colour) < COLOUR_MATCH)
     if track.state == "visible":
         if not track.confirmed:
             track.extras["drop"] = True
