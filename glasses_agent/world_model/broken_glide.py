@@ -1,0 +1,107 @@
+"""A broken glide: a thing followed gliding in open view that is not, this tick, what its glide foretold.
+
+The extrapolation's regions of unforetold error (extrapolation.py) are scored only when they neither
+continue an earlier region nor go on into the next tick's: an animate thing's regions chain. But a
+thing that vanishes, jumps or changes beside a signer's hands makes one region with the hands' and is
+chained away with them (the tuning pairs asl-again_04, asl-help_08, asl-brother_06), and a small one
+is outweighed by a larger region the scene made elsewhere. What sets such a thing apart is that the
+extrapolation foretold it well for a while before: every pixel that moved in the world and did not
+err adds a tick to a run carried on with it (as the frame is splatted); where a run of STEADY_TICKS
+or more lands, the thing was followed in open view, and this tick's erring pixels there are the
+broken glide, scored by their summed error (over the view's area) with no region and no chain.
+
+A hand that moved on steadily for a second and then turns and grips breaks its glide too; what comes
+after tells it apart: the hand's place goes on erring on the next tick, a vanished thing's hole is gone
+a tick later (the background there is still), a changed thing glides on foretold in its new look, a
+jumped one glides on from elsewhere. So a broken glide waits a tick, as the regions do, and is not
+scored when over GOES_ON_SHARE of its pixels, carried on by their motion, err again within GOES_ON_REACH
+of where they land.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+# Ticks (0.8 s at 10 a second) a pixel's glide must have been foretold, unbroken, before its breaking
+# counts: 3 or 5 let a hand's short steady sweeps in, 12 found little (docs/world-model-notes.md).
+STEADY_TICKS = 8
+# A broken glide whose pixels, carried on, err again within this share of the work frame's width
+# (6 px at 160) on the next tick went on erring: a hand turning, not a thing gone or changed ...
+GOES_ON_REACH = 0.0375
+GOES_ON_SHARE = 0.2  # ... when over this share of them do
+
+
+@dataclass(frozen=True)
+class BrokenGlide:
+    """A tick's broken glide: its summed error over the view's area (0: none) and its centre."""
+
+    score: float
+    where: tuple[float, float] | None
+
+
+NO_GLIDE = BrokenGlide(0.0, None)
+
+
+def _carried(values: np.ndarray, order: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """`values` (H, W) moved as the frame's pixels are (`flow_moves.splat_order`); 0 where none landed."""
+    out = np.zeros(values.size, values.dtype)
+    np.put(out, order[1], np.take(values.ravel(), order[0]))
+    return out.reshape(values.shape)
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A broken glide waiting for the next tick to say whether its place goes on erring."""
+
+    pixels: np.ndarray  # bool (H, W), at its frame's pixels
+    verdict: BrokenGlide
+
+    def judged(self, order: tuple[np.ndarray, np.ndarray], erring: np.ndarray) -> BrokenGlide:
+        """Its verdict, unless over GOES_ON_SHARE of its pixels, carried on, land within reach of
+        this tick's erring pixels (`erring`: uint8, 1 where a pixel errs)."""
+        landed = _carried(self.pixels.view(np.uint8), order).view(bool)
+        if not landed.any():
+            return self.verdict
+        reach = max(1, int(round(GOES_ON_REACH * erring.shape[1])))
+        near = cv2.dilate(erring, np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)).view(bool)
+        again = np.count_nonzero(landed & near)
+        return NO_GLIDE if again > GOES_ON_SHARE * np.count_nonzero(landed) else self.verdict
+
+
+class GlideRuns:
+    """Each pixel's run of ticks foretold while it moved, carried on with it; what breaks a long run.
+    `step` once a tick that the extrapolation judged; `reset` for a new recording."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self._runs: np.ndarray | None = None  # int16 (H, W), at the last frame's pixels
+        self._pending: _Pending | None = None
+
+    def step(self, order: tuple[np.ndarray, np.ndarray], moved: np.ndarray, erring: np.ndarray,
+             relative: np.ndarray) -> BrokenGlide:
+        """The last tick's broken glide, now that this tick says whether its place went on erring.
+        `order`: how the last frame's pixels were carried to this one (`flow_moves.splat_order`);
+        `moved`: bool, the last frame's pixels that moved in the world; `erring`: uint8, this frame's
+        pixels that err (the extrapolation's `odd`); `relative`: their error over the expected."""
+        h, w = erring.shape
+        if self._runs is None or self._runs.shape != (h, w):
+            self._runs = np.zeros((h, w), np.int16)
+        verdict = self._pending.judged(order, erring) if self._pending is not None else NO_GLIDE
+        # A run goes on only where the pixel moved (a still background is foretold trivially).
+        runs = _carried(np.where(moved, np.minimum(self._runs, STEADY_TICKS) + 1, 0).astype(np.int16), order)
+        errs = erring.view(bool)
+        broken = errs & (runs >= STEADY_TICKS)
+        self._pending = None
+        if broken.any():
+            ys, xs = np.nonzero(broken)
+            score = float(relative[ys, xs].sum()) / (w * h)
+            where = (float(xs.mean()) / w, float(ys.mean()) / h)
+            self._pending = _Pending(broken, BrokenGlide(score, where))
+        runs[errs] = 0  # a run starts again on any tick it errs
+        self._runs = runs
+        return verdict
