@@ -52,23 +52,23 @@ def _carried(values: np.ndarray, order: tuple[np.ndarray, np.ndarray]) -> np.nda
     return out.reshape(values.shape)
 
 
+def _within_reach(pixels: np.ndarray) -> np.ndarray:
+    """bool: within GOES_ON_REACH of `pixels` (uint8 or bool, (H, W))."""
+    reach = max(1, int(round(GOES_ON_REACH * pixels.shape[1])))
+    return cv2.dilate(pixels.view(np.uint8), np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)).view(bool)
+
+
+def _mostly_within(pixels: np.ndarray, near: np.ndarray) -> bool:
+    """Are over GOES_ON_SHARE of `pixels` (bool) within `near` (bool)?"""
+    return np.count_nonzero(pixels & near) > GOES_ON_SHARE * np.count_nonzero(pixels)
+
+
 @dataclass(frozen=True)
 class _Pending:
-    """A broken glide waiting for the next tick to say whether its place goes on erring."""
+    """A tick's broken glide, waiting for the next tick to say whether its place goes on erring."""
 
     pixels: np.ndarray  # bool (H, W), at its frame's pixels
-    verdict: BrokenGlide
-
-    def judged(self, order: tuple[np.ndarray, np.ndarray], erring: np.ndarray) -> BrokenGlide:
-        """Its verdict, unless over GOES_ON_SHARE of its pixels, carried on, land within reach of
-        this tick's erring pixels (`erring`: uint8, 1 where a pixel errs)."""
-        landed = _carried(self.pixels.view(np.uint8), order).view(bool)
-        if not landed.any():
-            return self.verdict
-        reach = max(1, int(round(GOES_ON_REACH * erring.shape[1])))
-        near = cv2.dilate(erring, np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)).view(bool)
-        again = np.count_nonzero(landed & near)
-        return NO_GLIDE if again > GOES_ON_SHARE * np.count_nonzero(landed) else self.verdict
+    verdict: BrokenGlide  # NO_GLIDE when it went on from the tick before's
 
 
 class GlideRuns:
@@ -82,26 +82,38 @@ class GlideRuns:
         self._runs: np.ndarray | None = None  # int16 (H, W), at the last frame's pixels
         self._pending: _Pending | None = None
 
-    def step(self, order: tuple[np.ndarray, np.ndarray], moved: np.ndarray, erring: np.ndarray,
+    def step(self, order: tuple[np.ndarray, np.ndarray], moving_before: np.ndarray, erring: np.ndarray,
              relative: np.ndarray) -> BrokenGlide:
         """The last tick's broken glide, now that this tick says whether its place went on erring.
         `order`: how the last frame's pixels were carried to this one (`flow_moves.splat_order`);
-        `moved`: bool, the last frame's pixels that moved in the world; `erring`: uint8, this frame's
-        pixels that err (the extrapolation's `odd`); `relative`: their error over the expected."""
+        `moving_before`: bool, the last frame's pixels that moved in the world; `erring`: uint8, this
+        frame's pixels that err (the extrapolation's `odd`); `relative`: their error over the expected."""
         h, w = erring.shape
         if self._runs is None or self._runs.shape != (h, w):
-            self._runs = np.zeros((h, w), np.int16)
-        verdict = self._pending.judged(order, erring) if self._pending is not None else NO_GLIDE
-        # A run goes on only where the pixel moved (a still background is foretold trivially).
-        runs = _carried(np.where(moved, np.minimum(self._runs, STEADY_TICKS) + 1, 0).astype(np.int16), order)
+            self._runs, self._pending = np.zeros((h, w), np.int16), None
         errs = erring.view(bool)
+        # The last tick's broken glide carried on as its pixels were (None: there was none).
+        before = None
+        verdict = NO_GLIDE
+        if self._pending is not None:
+            before = _carried(self._pending.pixels.view(np.uint8), order).view(bool)
+            if not before.any():
+                before, verdict = None, self._pending.verdict
+            elif not _mostly_within(before, _within_reach(erring)):
+                verdict = self._pending.verdict
+        # A run goes on only where the pixel moved (a still background is foretold trivially).
+        runs = _carried(np.where(moving_before, np.minimum(self._runs, STEADY_TICKS) + 1, 0).astype(np.int16), order)
         broken = errs & (runs >= STEADY_TICKS)
         self._pending = None
         if broken.any():
-            ys, xs = np.nonzero(broken)
-            score = float(relative[ys, xs].sum()) / (w * h)
-            where = (float(xs.mean()) / w, float(ys.mean()) / h)
-            self._pending = _Pending(broken, BrokenGlide(score, where))
+            # One that goes on from the last tick's is the same thing still breaking its glide (a hand
+            # turning over several ticks): carried on to chain the next, never scored.
+            if before is not None and _mostly_within(broken, _within_reach(before)):
+                self._pending = _Pending(broken, NO_GLIDE)
+            else:
+                ys, xs = np.nonzero(broken)
+                score = float(relative[ys, xs].sum()) / (w * h)
+                self._pending = _Pending(broken, BrokenGlide(score, (float(xs.mean()) / w, float(ys.mean()) / h)))
         runs[errs] = 0  # a run starts again on any tick it errs
         self._runs = runs
         return verdict
