@@ -32,6 +32,7 @@ STEADY_TICKS = 8
 # (6 px at 160) on the next tick went on erring: a hand turning, not a thing gone or changed ...
 GOES_ON_REACH = 0.0375
 GOES_ON_SHARE = 0.2  # ... when over this share of them do
+EDGE_PX = 2  # a broken glide within this many work px of the view's edge is a thing crossing it
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,13 @@ def _within_reach(pixels: np.ndarray) -> np.ndarray:
 def _mostly_within(pixels: np.ndarray, near: np.ndarray) -> bool:
     """Are over GOES_ON_SHARE of `pixels` (bool) within `near` (bool)?"""
     return np.count_nonzero(pixels & near) > GOES_ON_SHARE * np.count_nonzero(pixels)
+
+
+def _on_edge(pixels: np.ndarray) -> bool:
+    """Do `pixels` (bool) reach the view's outermost EDGE_PX? A thing cut by the frame (coming in,
+    leaving) is foretold only in the part the splat keeps inside, and the flow is least sure there."""
+    e = EDGE_PX
+    return bool(pixels[:e].any() or pixels[-e:].any() or pixels[:, :e].any() or pixels[:, -e:].any())
 
 
 @dataclass(frozen=True)
@@ -108,7 +116,7 @@ class GlideRuns:
         if broken.any():
             # One that goes on from the last tick's is the same thing still breaking its glide (a hand
             # turning over several ticks): carried on to chain the next, never scored.
-            if before is not None and _mostly_within(broken, _within_reach(before)):
+            if before is not None and _mostly_within(broken, _within_reach(before)) or _on_edge(broken):
                 self._pending = _Pending(broken, NO_GLIDE)
             else:
                 ys, xs = np.nonzero(broken)
