@@ -87,7 +87,7 @@ class GlideRuns:
         self.reset()
 
     def reset(self) -> None:
-        self._runs: np.ndarray | None = None  # int16 (H, W), at the last frame's pixels
+        self._runs: np.ndarray | None = None  # uint8 (H, W), at the last frame's pixels, at most STEADY_TICKS
         self._pending: _Pending | None = None
 
     def step(self, order: tuple[np.ndarray, np.ndarray], moving_before: np.ndarray, erring: np.ndarray,
@@ -98,30 +98,35 @@ class GlideRuns:
         frame's pixels that err (the extrapolation's `odd`); `relative`: their error over the expected."""
         h, w = erring.shape
         if self._runs is None or self._runs.shape != (h, w):
-            self._runs, self._pending = np.zeros((h, w), np.int16), None
-        errs = erring.view(bool)
-        # The last tick's broken glide carried on as its pixels were (None: there was none).
-        before = None
-        verdict = NO_GLIDE
+            self._runs, self._pending = np.zeros((h, w), np.uint8), None
+        # A run goes on only where the pixel moved (a still background is foretold trivially). The
+        # last tick's broken glide rides in the top bit: one carry for both (a gather and a scatter
+        # of the whole frame, the most of this step's cost).
+        runs = (np.minimum(self._runs, STEADY_TICKS - 1) + 1) * moving_before.view(np.uint8)
         if self._pending is not None:
-            before = _carried(self._pending.pixels.view(np.uint8), order).view(bool)
+            runs |= self._pending.pixels.view(np.uint8) << 7
+        runs = _carried(runs, order)
+        verdict, before = NO_GLIDE, None
+        if self._pending is not None:
+            before = runs >= 128  # the last tick's broken glide, carried on as its pixels were
+            runs &= 127
             if not before.any():
                 before, verdict = None, self._pending.verdict
             elif not _mostly_within(before, _within_reach(erring)):
                 verdict = self._pending.verdict
-        # A run goes on only where the pixel moved (a still background is foretold trivially).
-        runs = _carried(np.where(moving_before, np.minimum(self._runs, STEADY_TICKS) + 1, 0).astype(np.int16), order)
+        errs = erring.view(bool)
         broken = errs & (runs >= STEADY_TICKS)
         self._pending = None
         if broken.any():
             # One that goes on from the last tick's is the same thing still breaking its glide (a hand
-            # turning over several ticks): carried on to chain the next, never scored.
+            # turning over several ticks), and one on the view's edge a thing crossing it: carried on
+            # to chain the next, never scored.
             if before is not None and _mostly_within(broken, _within_reach(before)) or _on_edge(broken):
                 self._pending = _Pending(broken, NO_GLIDE)
             else:
-                ys, xs = np.nonzero(broken)
-                score = float(relative[ys, xs].sum()) / (w * h)
-                self._pending = _Pending(broken, BrokenGlide(score, (float(xs.mean()) / w, float(ys.mean()) / h)))
+                spot = cv2.moments(broken.view(np.uint8), binaryImage=True)
+                where = (spot["m10"] / spot["m00"] / w, spot["m01"] / spot["m00"] / h)
+                self._pending = _Pending(broken, BrokenGlide(float(relative[broken].sum()) / (w * h), where))
         runs[errs] = 0  # a run starts again on any tick it errs
         self._runs = runs
         return verdict

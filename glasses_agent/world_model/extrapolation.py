@@ -300,7 +300,9 @@ class MotionExtrapolation:
             if self._regions is not None:
                 carried[order[1]] = self._regions.ravel()[order[0]]
             fetch = self._grid + back
-            moving_before = (own_before * own_before).sum(axis=-1) >= MOVING_PX_S * MOVING_PX_S
+            # Its pixels that moved in the world (the planes apart: a tenth of a sum over the last axis).
+            vx, vy = own_before[..., 0], own_before[..., 1]
+            moving_before = vx * vx + vy * vy >= MOVING_PX_S * MOVING_PX_S
             result = self._judge(lab, predicted, known, warp_back(self._lab, fetch), carried.reshape(h, w),
                                  borrowed_pixels(fetch, own_back), own_now, order, moving_before)
         self._velocity = own_now if head_back is None else -back / dt
