@@ -15,7 +15,11 @@ after tells it apart: the hand's place goes on erring on the next tick, a vanish
 a tick later (the background there is still), a changed thing glides on foretold in its new look, a
 jumped one glides on from elsewhere. So a broken glide waits a tick, as the regions do, and is not
 scored when over GOES_ON_SHARE of its pixels, carried on by their motion, err again within GOES_ON_REACH
-of where they land.
+of where they land. Nor when it goes on from the last tick's broken glide the same way (a hand breaks
+its glide over several ticks, a vanish in one), nor on the view's edge (a thing crossing it).
+
+Measured (world model alone, docs/world-model-notes.md): tune-pairs 44 -> 45, tune-pairs3 57 -> 57,
+voe_dev 47 with every verdict and every plausible twin's peak as before, no control moved.
 """
 
 from __future__ import annotations
