@@ -19,7 +19,8 @@ of where they land. Nor when it goes on from the last tick's broken glide the sa
 its glide over several ticks, a vanish in one), nor on the view's edge (a thing crossing it).
 
 Measured (world model alone, docs/world-model-notes.md): tune-pairs 44 -> 45, tune-pairs3 57 -> 57,
-voe_dev 47 with every verdict and every plausible twin's peak as before, no control moved.
+tune-pairs2 (held out) 34 -> 35, voe_dev 47 with every verdict and every plausible twin's peak as
+before, the generated pairs 88 as before, no control's peak moved.
 """
 
 from __future__ import annotations
