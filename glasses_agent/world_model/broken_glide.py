@@ -53,8 +53,10 @@ NO_GLIDE = BrokenGlide(0.0, None)
 
 def _carried(values: np.ndarray, order: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
     """`values` (H, W) moved as the frame's pixels are (`flow_moves.splat_order`); 0 where none landed."""
+    # Indexing, as the regions are carried (a later write wins there too): on a uint8 work frame
+    # ~30 us against ~50 for take and put.
     out = np.zeros(values.size, values.dtype)
-    np.put(out, order[1], np.take(values.ravel(), order[0]))
+    out[order[1]] = values.ravel()[order[0]]
     return out.reshape(values.shape)
 
 
