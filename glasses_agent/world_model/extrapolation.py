@@ -61,6 +61,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from glasses_agent.world_model.broken_glide import NO_GLIDE, BrokenGlide, GlideRuns
 from glasses_agent.world_model.egomotion import Motion
 from glasses_agent.world_model.flow_moves import borrowed_pixels, carry_points, splat_forward, splat_order, warp_back
 from glasses_agent.world_model.foreground import exact_median
@@ -213,6 +214,7 @@ class MotionExtrapolation:
         # background's flow (a disc gliding against a pan, relative speed 7 px a tick: its
         # vanishing scored 148 at a quarter, 343 at half size, against 34-44 for the steady run).
         self._flow.setFinestScale(FLOW_FINEST_SCALE)
+        self._glides = GlideRuns()
         self.reset()
 
     def reset(self) -> None:
@@ -226,11 +228,18 @@ class MotionExtrapolation:
         self._expected: np.ndarray | None = None
         self._regions: np.ndarray | None = None  # the last tick's regions of error (labels), at the newest frame's pixels
         self._pending: _Regions | None = None  # ... waiting for this tick to say which went on
+        self._glides.reset()
+        self._broken_glide = NO_GLIDE
 
     @property
     def lab(self) -> np.ndarray | None:
         """The newest work frame in 8-bit Lab (float32), as `step` made it (None before one)."""
         return self._lab
+
+    @property
+    def broken_glide(self) -> BrokenGlide:
+        """The broken glide (broken_glide.py) of the tick that the last `step`'s verdict is about."""
+        return self._broken_glide
 
     @property
     def own_motion(self) -> np.ndarray | None:
@@ -253,6 +262,7 @@ class MotionExtrapolation:
         `back`: `flow_back(grey)` when already found; `eight`: `eight_bit(work)` when already made."""
         rgb, grey = eight_bit(work) if eight is None else eight
         lab = _lab(rgb)
+        self._broken_glide = NO_GLIDE
         if self._grey is None or self._grey.shape != grey.shape:
             self.reset()
             self._grey, self._lab, self._t = grey, lab, t
@@ -279,8 +289,10 @@ class MotionExtrapolation:
             if head is not None and self._own is not None:
                 # Each thing's own motion carried on, then the view moved as the head did.
                 displacement = carry_points(head, self._grid + self._own * dt) - self._grid
+                own_before = self._own
             else:
                 displacement = self._velocity * dt
+                own_before = self._velocity
             order = splat_order(displacement)
             predicted, known = splat_forward(self._lab, displacement, order)
             # The last tick's regions carried as its pixels were: where this tick's may continue them.
@@ -288,8 +300,11 @@ class MotionExtrapolation:
             if self._regions is not None:
                 carried[order[1]] = self._regions.ravel()[order[0]]
             fetch = self._grid + back
+            # Its pixels that moved in the world (the planes apart: a tenth of a sum over the last axis).
+            vx, vy = own_before[..., 0], own_before[..., 1]
+            moving_before = vx * vx + vy * vy >= MOVING_PX_S * MOVING_PX_S
             result = self._judge(lab, predicted, known, warp_back(self._lab, fetch), carried.reshape(h, w),
-                                 borrowed_pixels(fetch, own_back), own_now)
+                                 borrowed_pixels(fetch, own_back), own_now, order, moving_before)
         self._velocity = own_now if head_back is None else -back / dt
         # What the head's motion alone would have brought to each pixel, taken out: the rest is
         # the pixel's own motion in the world (None without a believed head motion).
@@ -298,7 +313,8 @@ class MotionExtrapolation:
         return result
 
     def _judge(self, seen: np.ndarray, predicted: np.ndarray, known: np.ndarray, moved: np.ndarray,
-               carried: np.ndarray, borrowed: np.ndarray | None, own_now: np.ndarray) -> Unexplained:
+               carried: np.ndarray, borrowed: np.ndarray | None, own_now: np.ndarray,
+               order: tuple[np.ndarray, np.ndarray], moving_before: np.ndarray) -> Unexplained:
         # Unforetold, and not what any motion from the last frame explains either (a hand that
         # starts to move, a thing pushed the other way: a change of motion, not of what is there).
         # The splat where something landed, the seen frame elsewhere (OpenCV's masked copy: the
@@ -319,6 +335,8 @@ class MotionExtrapolation:
         relative = error / (1.0 + HISTORY_WEIGHT * self._expected)
         self._expected += HISTORY_RATE * (cv2.GaussianBlur(error, (0, 0), HISTORY_BLUR) - self._expected)
         odd = cv2.morphologyEx((relative > ERROR_UNITS).astype(np.uint8), cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+        # A thing followed gliding that broke its glide, scored apart from the regions (no chain).
+        self._broken_glide = self._glides.step(order, moving_before, odd, relative)
         count, labels, stats, centres = cv2.connectedComponentsWithStats(odd)
         h, w = error.shape
         reach = max(1, int(round(CHAIN_REACH * w)))

@@ -26,6 +26,7 @@ from glasses_agent.motion import head_motion
 from glasses_agent.world_model import recognition as rec
 from glasses_agent.world_model.egomotion import EgoMotion, Motion
 from glasses_agent.world_model.enrolled import EnrolledThings
+from glasses_agent.world_model.broken_glide import NO_GLIDE, BrokenGlide
 from glasses_agent.world_model.extrapolation import NOTHING, MotionExtrapolation, Unexplained, eight_bit
 from glasses_agent.world_model.foreground import BackgroundModel
 from glasses_agent.world_model.hidden_movers import Hidden, HiddenMovers
@@ -85,6 +86,7 @@ class PixelStep:
     unexplained: Unexplained = NOTHING
     gone: Gone | None = None  # what should be back in view and is not (out_of_view.py)
     hidden: Hidden | None = None  # what went behind something and is overdue out of it (hidden_movers.py)
+    glide: BrokenGlide = NO_GLIDE  # a thing followed in open view that broke its glide (broken_glide.py)
 
 
 class WorldModel:
@@ -144,6 +146,10 @@ class WorldModel:
         self.hidden_movers = HiddenMovers()
         self.extrapolation_stats = RunningStats(halflife=EXTRAPOLATION_HALFLIFE, floor=EXTRAPOLATION_FLOOR,
                                                 warmup=EXTRAPOLATION_WARMUP)
+        # The broken glide, a stream of its own (mostly 0: it must not learn the regions' usual), as
+        # the extrapolation's: the same weight, spread and warm-up.
+        self.glide_stats = RunningStats(halflife=EXTRAPOLATION_HALFLIFE, floor=EXTRAPOLATION_FLOOR,
+                                        warmup=EXTRAPOLATION_WARMUP)
         self.latent_surprise = LatentSurprise()
         self.sound_change = SoundChange()
         self.history: deque[np.ndarray] = deque(maxlen=self.config.context if self.config else 2)
@@ -187,12 +193,14 @@ class WorldModel:
         # extrapolation carries motion over the real interval.
         unexplained = NOTHING
         hidden = None
+        glide = NO_GLIDE
         if self.use_objects:
             back = flow_later.result() if flow_later is not None else None
             unexplained = self.extrapolation.step(work, frame.t_ns / NS, motion, back, eight)
+            glide = self.extrapolation.broken_glide
             # After the extrapolation's step: movers are seeded from this frame's own-motion field.
             hidden = self.hidden_movers.step(self.extrapolation.lab, frame.t_ns / NS, head, self.extrapolation.own_motion)
-        return PixelStep(motion, objects, events, unexplained, gone, hidden)
+        return PixelStep(motion, objects, events, unexplained, gone, hidden, glide)
 
     def predict_latent(self, tick: Tick) -> Prediction | None:
         """The latent dynamics' prediction of this tick's grid, from the last ticks' grids and the
@@ -217,13 +225,14 @@ class WorldModel:
         head = self._head_motion(tick, motion)
         self.motion = motion
         frame = tick.latest_video
-        z_obj, where_obj, z_lat, z_slot, z_ext = 0.0, None, 0.0, 0.0, 0.0
+        z_obj, where_obj, z_lat, z_slot, z_ext, z_glide = 0.0, None, 0.0, 0.0, 0.0, 0.0
         gone = pixels.gone if pixels is not None else None
         z_gone = gone.z if gone is not None else 0.0
         hidden = pixels.hidden if pixels is not None else None
         z_hidden = hidden.z if hidden is not None else 0.0
         raw_obj = raw_lat = 0.0
         unexplained = pixels.unexplained if pixels is not None else NOTHING
+        glide = pixels.glide if pixels is not None else NO_GLIDE
         events: tuple[SlotEvent, ...] = ()
         if pixels is not None and pixels.objects is not None:
             step = pixels.objects
@@ -239,6 +248,7 @@ class WorldModel:
             self.last_image = frame.image
         if pixels is not None and self.use_objects:
             z_ext = EXTRAPOLATION_WEIGHT * self.extrapolation_stats.z(unexplained.score)
+            z_glide = EXTRAPOLATION_WEIGHT * self.glide_stats.z(glide.score)
         if pixels is not None and pixels.events:
             events = pixels.events
             strongest = max(events, key=lambda e: e.z)
@@ -251,16 +261,18 @@ class WorldModel:
                 raw_lat = float(cells.mean())
                 z_lat = self.latent_surprise.step(cells, head, sound_changed)
         self.last_grid = grid
-        surprise = combine(max(beyond_ordinary(z_obj), z_slot, z_ext, z_gone, z_hidden), z_lat, self.latent_weight) if self.use_objects else z_lat
+        surprise = combine(max(beyond_ordinary(z_obj), z_slot, z_ext, z_glide, z_gone, z_hidden), z_lat, self.latent_weight) if self.use_objects else z_lat
         # Only the pixel channels know where: the latent grid's error does not localise (surprise.py).
         where = where_obj if z_obj > 0 else None
         if z_slot > 0 and z_slot >= z_obj:
             where = max(events, key=lambda e: e.z).where
         if z_ext > 0 and z_ext >= max(z_obj, z_slot) and unexplained.where is not None:
             where = unexplained.where
-        if gone is not None and z_gone >= max(z_obj, z_slot, z_ext):
+        if z_glide > 0 and z_glide > max(z_obj, z_slot, z_ext) and glide.where is not None:
+            where = glide.where
+        if gone is not None and z_gone >= max(z_obj, z_slot, z_ext, z_glide):
             where = gone.where
-        if hidden is not None and z_hidden >= max(z_obj, z_slot, z_ext, z_gone):
+        if hidden is not None and z_hidden >= max(z_obj, z_slot, z_ext, z_glide, z_gone):
             where = hidden.where
         named, sounds = self.enrolled.recognise(ctx, grid, self.last_image, self.objects, self._ticks)
         entities = self._entities(named)
@@ -273,6 +285,8 @@ class WorldModel:
         if z_ext > 0 and unexplained.where is not None:  # into the trace: the unforetold region, its z and place
             ctx.extras["unforetold"] = {"z": round(z_ext, 3), "where": [round(v, 4) for v in unexplained.where],
                                         "area": round(unexplained.area, 4)}
+        if z_glide > 0 and glide.where is not None:  # into the trace: the broken glide, its z and place
+            ctx.extras["broken_glide"] = {"z": round(z_glide, 3), "where": [round(v, 4) for v in glide.where]}
         if gone is not None:  # into the trace: what should be back in view and is not, its z and place
             ctx.extras["gone_from_view"] = {"z": round(gone.z, 3), "where": [round(v, 4) for v in gone.where],
                                             "patches": gone.patches}
