@@ -24,9 +24,9 @@ import numpy as np
 from glasses_agent.context import Entity, Percept, TickContext, WorldState
 from glasses_agent.motion import head_motion
 from glasses_agent.world_model import recognition as rec
+from glasses_agent.world_model.broken_glide import NO_GLIDE, BrokenGlide
 from glasses_agent.world_model.egomotion import EgoMotion, Motion
 from glasses_agent.world_model.enrolled import EnrolledThings
-from glasses_agent.world_model.broken_glide import NO_GLIDE, BrokenGlide
 from glasses_agent.world_model.extrapolation import NOTHING, MotionExtrapolation, Unexplained, eight_bit
 from glasses_agent.world_model.foreground import BackgroundModel
 from glasses_agent.world_model.hidden_movers import Hidden, HiddenMovers
