@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from glasses_agent.world_model import extrapolation as ex
-from glasses_agent.world_model.flow_moves import splat_forward
+from glasses_agent.world_model.egomotion import Motion
+from glasses_agent.world_model.flow_moves import float32_hypot, splat_forward
 from glasses_agent.world_model.foreground import colour_distance
 
 
@@ -80,3 +81,32 @@ def test_the_judges_range_tests_and_relighting_are_the_plain_formulas() -> None:
         relit = guess + np.array([0.0, *shift], np.float32)
         relit[..., 0] = guess[..., 0] * gain + offset
         assert ex._relit(guess, light).tobytes() == relit.tobytes()
+
+
+def test_the_splat_orders_speed_is_numpys_hypot_bit_for_bit() -> None:
+    # The splat's order rests on each pixel's speed to a tenth of a pixel: a speed one float step
+    # off could move a pixel across a key's rounding boundary.
+    rng = np.random.default_rng(5)
+    for scale in (0.01, 1.0, 7.0, 300.0, 1e4):
+        x = rng.normal(0, scale, (90, 160)).astype(np.float32)
+        y = rng.normal(0, scale, (90, 160)).astype(np.float32)
+        x[::7] = 0.0
+        y[:, ::5] = -0.0
+        assert float32_hypot(x, y).tobytes() == np.hypot(x, y).tobytes()
+    quarters = np.arange(-400, 400, dtype=np.float32) / 4  # halves and quarters: the keys' rounding edges
+    x, y = np.meshgrid(quarters, quarters[::3])
+    assert float32_hypot(x, y).tobytes() == np.hypot(x, y).tobytes()
+
+
+def test_a_motion_scaled_to_its_own_width_is_the_matrix_product_bit_for_bit() -> None:
+    rng = np.random.default_rng(9)
+    for _ in range(500):
+        homography = rng.normal(0, 1, (3, 3))
+        zeros = rng.random((3, 3)) < 0.4  # a gyro's homography has zeros, some of them -0.0
+        homography[zeros] = rng.choice([0.0, -0.0], int(zeros.sum()))
+        motion = Motion(homography, 20, 3, True, 0.1, 160, "image", rng.normal(0, 40, (4, 2)).astype(np.float32))
+        scale = np.diag([1.0, 1.0, 1.0])
+        plain = scale @ homography @ np.linalg.inv(scale)
+        scaled = motion.scaled(160)
+        assert scaled.homography.tobytes() == plain.tobytes()
+        assert scaled.outlier_points.tobytes() == (motion.outlier_points * 1.0).tobytes()

@@ -94,8 +94,14 @@ class Motion:
     def scaled(self, width: int) -> Motion:
         """The same motion in pixels of a frame `width` px wide."""
         s = width / max(1, self.width)
-        scale = np.diag([s, s, 1.0])
-        h = scale @ self.homography @ np.linalg.inv(scale)
+        if s == 1.0:
+            # The world model's parts all work at the width the motion was found at (two to four calls
+            # a tick): the product with an identity and its inverse is the homography itself, but for
+            # a zero's sign (a sum of products with +0.0 gives +0.0), which adding +0.0 gives too.
+            h = self.homography + 0.0
+        else:
+            scale = np.diag([s, s, 1.0])
+            h = scale @ self.homography @ np.linalg.inv(scale)
         return Motion(h, self.inliers, self.outliers, self.ok, self.dt, width, self.source,
                       self.outlier_points * s)
 

@@ -170,11 +170,13 @@ def _light_change(guess: np.ndarray, seen: np.ndarray, mask: np.ndarray) -> tupl
     one looming over half the view, does not move the fit). A lamp going off, a cloud, the camera's
     exposure change the whole view at once; that is light, not a thing (the scenario suite's
     dimming rooms raised a surprise as the lights went down). Returns (gain, offset, colour shift)."""
-    pick = mask[::3, ::3]
-    if pick.sum() < 32:
+    pick = np.flatnonzero(mask[::3, ::3])
+    if len(pick) < 32:
         return 1.0, 0.0, np.zeros(2, np.float32)
-    g = guess[::3, ::3][pick].astype(np.float64)
-    s = seen[::3, ::3][pick].astype(np.float64)
+    # The picked pixels by `take` on flat indices: the same pixels in the same order as a boolean
+    # index of the strided frame, at about half its cost (~8 us each).
+    g = guess[::3, ::3].reshape(-1, guess.shape[-1]).take(pick, axis=0).astype(np.float64)
+    s = seen[::3, ::3].reshape(-1, seen.shape[-1]).take(pick, axis=0).astype(np.float64)
     g_light, s_light = g[:, 0], s[:, 0]
     keep = np.ones(len(g), bool)
     gain, offset = 1.0, 0.0
@@ -190,7 +192,9 @@ def _light_change(guess: np.ndarray, seen: np.ndarray, mask: np.ndarray) -> tupl
         offset = sm - gain * gm
         residual = np.abs(s_light - (gain * g_light + offset))
         keep = residual <= exact_median(residual)
-    shift = exact_median(s[:, 1:] - g[:, 1:], axis=0).astype(np.float32)
+    # Each colour channel's median on its own contiguous differences (the same values as the median
+    # down the columns of an (n, 2) array, which partitions in strides: ~6 us more).
+    shift = np.array([exact_median(s[:, 1] - g[:, 1]), exact_median(s[:, 2] - g[:, 2])], np.float32)
     return gain, offset, shift
 
 
@@ -283,7 +287,7 @@ class MotionExtrapolation:
         # This frame's pixels' own motion (their whole motion where the head's is not believed), found
         # once: the judge reads it now, and it is what the next tick carries on (read, never written).
         own_back = back if head_back is None else back - head_back
-        own_now = -own_back / dt
+        own_now = own_back / -dt  # (-x) / d is x / (-d) bit for bit (rounding is symmetric): one pass fewer
         result = NOTHING
         if self._velocity is not None:
             if head is not None and self._own is not None:
@@ -305,7 +309,7 @@ class MotionExtrapolation:
             moving_before = vx * vx + vy * vy >= MOVING_PX_S * MOVING_PX_S
             result = self._judge(lab, predicted, known, warp_back(self._lab, fetch), carried.reshape(h, w),
                                  borrowed_pixels(fetch, own_back), own_now, order, moving_before)
-        self._velocity = own_now if head_back is None else -back / dt
+        self._velocity = own_now if head_back is None else back / -dt
         # What the head's motion alone would have brought to each pixel, taken out: the rest is
         # the pixel's own motion in the world (None without a believed head motion).
         self._own = None if head_back is None else own_now
