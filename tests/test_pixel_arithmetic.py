@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
-from glasses_agent.world_model import extrapolation as ex
+from glasses_agent.world_model import pixel_error as px
 from glasses_agent.world_model.egomotion import Motion
 from glasses_agent.world_model.flow_moves import float32_hypot, splat_forward
 from glasses_agent.world_model.foreground import colour_distance
@@ -62,25 +62,25 @@ def test_the_judges_range_tests_and_relighting_are_the_plain_formulas() -> None:
     rng = np.random.default_rng(11)
     seen = (rng.random((30, 40, 3)) * 255).astype(np.float32)
     guess = np.clip(seen + rng.normal(0, 12, seen.shape), 0, 255).astype(np.float32)
-    ranges = ex._ranges(seen)
+    ranges = px.channel_ranges(seen)
     plain = []
 
     def low_high(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # each pixel's range within a pixel
         p = np.ascontiguousarray(p)
         return cv2.erode(p, np.ones((3, 3), np.uint8)), cv2.dilate(p, np.ones((3, 3), np.uint8))
 
-    for c, noise in enumerate(ex._NOISES):
+    for c, noise in enumerate(px.NOISES):
         s_low, s_high = low_high(seen[..., c])
         g_low, g_high = low_high(guess[..., c])
         seen_outside = np.maximum(0.0, np.maximum(seen[..., c] - g_high, g_low - seen[..., c]))
         guess_outside = np.maximum(0.0, np.maximum(guess[..., c] - s_high, s_low - guess[..., c]))
         plain.append(np.minimum(seen_outside, guess_outside) / noise)
-    assert ex._error(ranges, guess).tobytes() == np.max(plain, axis=0).tobytes()
+    assert px.range_error(ranges, guess).tobytes() == np.max(plain, axis=0).tobytes()
     for light in ((1.0, 0.0, np.zeros(2, np.float32)), (1.07, np.float64(-3.2), np.float32([1.5, -0.25]))):
         gain, offset, shift = light
         relit = guess + np.array([0.0, *shift], np.float32)
         relit[..., 0] = guess[..., 0] * gain + offset
-        assert ex._relit(guess, light).tobytes() == relit.tobytes()
+        assert px.relit(guess, light).tobytes() == relit.tobytes()
 
 
 def test_the_splat_orders_speed_is_numpys_hypot_bit_for_bit() -> None:

@@ -13,7 +13,7 @@ When the next frame comes, each pixel is judged both ways against the other fram
 pixel of it (how far the seen value lies outside the predicted range nearby, and the predicted
 outside the seen: an edge a pixel off lies inside both, a thing that is gone or changed does not),
 in units of a compressed frame's noise and in Lab colour, so that a thing turned into another of
-the same brightness still errs. What the motion that really happened explains (the last frame
+the same brightness still errs (that arithmetic, and the light fitted first: pixel_error.py). What the motion that really happened explains (the last frame
 pulled along the new flow) is not counted either: a hand that starts to move, a box pushed the
 other way, change how things move, not what is there. But the flow explains only what it could have
 brought: a pixel fetched from afar out of a source that a pixel which stayed put also fetched (the
@@ -64,14 +64,12 @@ import numpy as np
 from glasses_agent.world_model.broken_glide import NO_GLIDE, BrokenGlide, GlideRuns
 from glasses_agent.world_model.egomotion import Motion
 from glasses_agent.world_model.flow_moves import borrowed_pixels, carry_points, splat_forward, splat_order, warp_back
-from glasses_agent.world_model.foreground import exact_median
+from glasses_agent.world_model.pixel_error import channel_ranges, light_change, range_error, relit
 
 # Own speed (work px/s, the head's motion taken out) over which a pixel of `own_motion` is taken to
 # move in the world: the hidden movers seed from such pixels, and a region coming in across the
 # view's edge moves inward at least this fast.
 MOVING_PX_S = 10.0
-NOISE_L = 6.0  # lightness noise of a compressed frame (8-bit Lab units)
-NOISE_AB = 2.0  # ... and of its colour channels (video codecs keep less chroma detail, and less noise)
 FLOW_FINEST_SCALE = 1  # DIS's finest pyramid level: half the work frame (0, full size, costs ~3x for little)
 ERROR_UNITS = 2.0  # a pixel errs when its error (in noise units, over its expected error) passes this
 HISTORY_RATE = 0.2  # the running map of expected error learns over ~5 ticks
@@ -106,106 +104,6 @@ def eight_bit(work: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     (each made its own: ~0.1 ms apiece)."""
     rgb = np.clip(work, 0, 255).astype(np.uint8)
     return rgb, cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-
-
-_NOISES = (NOISE_L, NOISE_AB, NOISE_AB)
-_NEIGHBOURS = np.ones((3, 3), np.uint8)
-
-
-@dataclass(frozen=True)
-class _Range:
-    """What each pixel of one channel takes within a pixel of it: the lowest and the highest."""
-
-    plane: np.ndarray
-    low: np.ndarray
-    high: np.ndarray
-
-    @classmethod
-    def of(cls, plane: np.ndarray) -> _Range:
-        # A plane at a time: OpenCV's 3x3 erosion of one float plane is faster than of three at once.
-        plane = np.ascontiguousarray(plane)
-        return cls(plane, cv2.erode(plane, _NEIGHBOURS), cv2.dilate(plane, _NEIGHBOURS))
-
-    def beyond(self, value: np.ndarray) -> np.ndarray:
-        """How far each pixel of `value` lies outside this range, signed (at most 0 inside: how far
-        within the nearer end): what a one-pixel misalignment cannot explain is its positive part."""
-        # OpenCV's arithmetic on float32 planes gives numpy's results bit for bit, with a
-        # fraction of its overhead per call on a work frame (this runs 12 times a tick).
-        return cv2.max(cv2.subtract(value, self.high), cv2.subtract(self.low, value))
-
-
-def _planes(image: np.ndarray) -> list[np.ndarray]:
-    """An (H, W, C) image's channels, each a contiguous plane: the same as cv2.split, at under half
-    its cost on a work frame (three times a tick)."""
-    return [np.ascontiguousarray(image[..., c]) for c in range(image.shape[2])]
-
-
-def _ranges(image: np.ndarray) -> list[_Range]:
-    """Each Lab channel's range within a pixel."""
-    return [_Range.of(plane) for plane in _planes(image)]
-
-
-def _error(seen: list[_Range], guess: np.ndarray) -> np.ndarray:
-    """Per pixel, the largest channel's error of `guess` against `seen` (its `_ranges`), in noise
-    units, both ways: the seen pixel outside the guess's range nearby, and the guessed one outside
-    the seen range; a misaligned edge is inside both, a thing gone is not."""
-    # Each channel's error signed (`_Range.beyond`), its positive part taken once for all three at
-    # the end: that clamp (a max with 0) commutes with the min of the two ways, with the max over the
-    # channels and with dividing by a positive noise, so the values are those of clamping each one,
-    # at five passes over a work frame fewer (no plane holds a -0.0 for the orders to tell apart).
-    # The two colour channels share their noise: the larger of the two divided once is the larger of
-    # the two divided (dividing by a positive number keeps the order), one division fewer.
-    signed = []
-    for range_seen, plane in zip(seen, _planes(guess)):
-        range_guess = _Range.of(plane)
-        signed.append(cv2.min(range_guess.beyond(range_seen.plane), range_seen.beyond(range_guess.plane)))
-    light, colour_a, colour_b = signed
-    return cv2.max(cv2.max(light / NOISE_L, cv2.max(colour_a, colour_b) / NOISE_AB), 0.0)
-
-
-def _light_change(guess: np.ndarray, seen: np.ndarray, mask: np.ndarray) -> tuple[float, float, np.ndarray]:
-    """How the light changed from `guess` to `seen`: lightness as a gain and an offset, colour as
-    offsets, fitted over the pixels of `mask` that agree best (the half with the smallest lightness
-    difference after a first fit, on every third pixel each way: a thing that broke its motion, or
-    one looming over half the view, does not move the fit). A lamp going off, a cloud, the camera's
-    exposure change the whole view at once; that is light, not a thing (the scenario suite's
-    dimming rooms raised a surprise as the lights went down). Returns (gain, offset, colour shift)."""
-    pick = np.flatnonzero(mask[::3, ::3])
-    if len(pick) < 32:
-        return 1.0, 0.0, np.zeros(2, np.float32)
-    # The picked pixels by `take` on flat indices: the same pixels in the same order as a boolean
-    # index of the strided frame, at about half its cost (~8 us each).
-    g = guess[::3, ::3].reshape(-1, guess.shape[-1]).take(pick, axis=0).astype(np.float64)
-    s = seen[::3, ::3].reshape(-1, seen.shape[-1]).take(pick, axis=0).astype(np.float64)
-    g_light, s_light = g[:, 0], s[:, 0]
-    keep = np.ones(len(g), bool)
-    gain, offset = 1.0, 0.0
-    for _ in range(2):
-        g_kept, s_kept = g_light[keep], s_light[keep]  # taken once an iteration, not at each use
-        gm, sm = g_kept.mean(), s_kept.mean()
-        # The variance as numpy's `var` finds it (the squared offsets from the same mean, summed the
-        # same way, over the count), its offsets kept for the covariance; the clip on a Python
-        # number: the same values at a third of the calls on ~1600 pixels.
-        g_off = g_kept - gm
-        var = float((g_off * g_off).sum() / len(g_off))
-        gain = min(max(float((g_off * (s_kept - sm)).mean() / var), 0.05), 20.0) if var > 0.25 else 1.0
-        offset = sm - gain * gm
-        residual = np.abs(s_light - (gain * g_light + offset))
-        keep = residual <= exact_median(residual)
-    # Each colour channel's median on its own contiguous differences (the same values as the median
-    # down the columns of an (n, 2) array, which partitions in strides: ~6 us more).
-    shift = np.array([exact_median(s[:, 1] - g[:, 1]), exact_median(s[:, 2] - g[:, 2])], np.float32)
-    return gain, offset, shift
-
-
-def _relit(image: np.ndarray, light: tuple[float, float, np.ndarray]) -> np.ndarray:
-    """`image` under the changed light (`_light_change`'s result)."""
-    gain, offset, shift = light
-    # The colour offsets as OpenCV's per-channel scalar add (float32, numpy's sums bit for bit):
-    # numpy's broadcast over a 3-long last axis cost three times as much.
-    out = cv2.add(image, (0.0, float(shift[0]), float(shift[1]), 0.0))
-    out[..., 0] = image[..., 0] * gain + offset
-    return out
 
 
 class MotionExtrapolation:
@@ -324,10 +222,10 @@ class MotionExtrapolation:
         # The splat where something landed, the seen frame elsewhere (OpenCV's masked copy: the
         # same pixels as np.where, at a tenth of its cost on a work frame).
         guess = cv2.copyTo(predicted, known.view(np.uint8), seen.copy())
-        light = _light_change(guess, seen, known)
-        seen_range = _ranges(seen)
-        foretold = _error(seen_range, _relit(guess, light))
-        explained = _error(seen_range, _relit(moved, light))
+        light = light_change(guess, seen, known)
+        seen_range = channel_ranges(seen)
+        foretold = range_error(seen_range, relit(guess, light))
+        explained = range_error(seen_range, relit(moved, light))
         if borrowed is not None:  # fetched from what is still where it was: no explanation
             cv2.copyTo(foretold, borrowed.view(np.uint8), explained)
         error = np.minimum(foretold, explained)
