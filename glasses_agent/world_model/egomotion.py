@@ -34,10 +34,11 @@ IDENTITY = np.eye(3, dtype=np.float64)
 
 
 def warp_by_homography(image: np.ndarray, homography: np.ndarray, border: int = cv2.BORDER_REPLICATE,
-                       border_value: float = 0.0, size: tuple[int, int] | None = None) -> np.ndarray:
+                       border_value: float | tuple[float, ...] = 0.0,
+                       size: tuple[int, int] | None = None) -> np.ndarray:
     """`image` carried by `homography` (bilinear) into a frame of `size` (w, h; None: the image's own).
     Pixels it brings in from outside are the `border`'s: with cv2.BORDER_CONSTANT they are
-    `border_value`, NaN marking them unknown on a float image."""
+    `border_value` (one per channel as a tuple), NaN marking them unknown on a float image."""
     if size is None:
         size = (image.shape[1], image.shape[0])
     return cv2.warpPerspective(image, homography, size, flags=cv2.INTER_LINEAR, borderMode=border,

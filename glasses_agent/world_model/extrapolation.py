@@ -13,8 +13,9 @@ When the next frame comes, each pixel is judged both ways against the other fram
 pixel of it (how far the seen value lies outside the predicted range nearby, and the predicted
 outside the seen: an edge a pixel off lies inside both, a thing that is gone or changed does not),
 in units of a compressed frame's noise and in Lab colour, so that a thing turned into another of
-the same brightness still errs (that arithmetic, and the light fitted first: pixel_error.py). What the motion that really happened explains (the last frame
-pulled along the new flow) is not counted either: a hand that starts to move, a box pushed the
+the same brightness still errs (that arithmetic, and the light fitted first: pixel_error.py).
+What the motion that really happened explains (the last frame pulled along the new flow) is not
+counted either: a hand that starts to move, a box pushed the
 other way, change how things move, not what is there. But the flow explains only what it could have
 brought: a pixel fetched from afar out of a source that a pixel which stayed put also fetched (the
 background beside a thing that vanished, matched sideways into its place) is judged by the guess alone.
@@ -96,6 +97,14 @@ NOTHING = Unexplained(0.0, None, 0.0)
 def _lab(rgb: np.ndarray) -> np.ndarray:
     """8-bit Lab (L 0..255, a and b offset by 128) of an 8-bit RGB work frame, as float32."""
     return cv2.cvtColor(rgb, cv2.COLOR_RGB2Lab).astype(np.float32)
+
+
+def moves_in_world(own: np.ndarray) -> np.ndarray:
+    """bool (H, W): the pixels whose own motion (H, W, 2; px/s) is MOVING_PX_S or faster, the one
+    test of "moves in the world" for the extrapolation, the broken glide and the hidden movers."""
+    # The planes apart: a tenth of the cost of a sum of squares over the 2-long last axis.
+    vx, vy = own[..., 0], own[..., 1]
+    return vx * vx + vy * vy >= MOVING_PX_S * MOVING_PX_S
 
 
 def eight_bit(work: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -202,9 +211,7 @@ class MotionExtrapolation:
             if self._regions is not None:
                 carried[order[1]] = self._regions.ravel()[order[0]]
             fetch = self._grid + back
-            # Its pixels that moved in the world (the planes apart: a tenth of a sum over the last axis).
-            vx, vy = own_before[..., 0], own_before[..., 1]
-            moving_before = vx * vx + vy * vy >= MOVING_PX_S * MOVING_PX_S
+            moving_before = moves_in_world(own_before)
             result = self._judge(lab, predicted, known, warp_back(self._lab, fetch), carried.reshape(h, w),
                                  borrowed_pixels(fetch, own_back), own_now, order, moving_before)
         self._velocity = own_now if head_back is None else back / -dt

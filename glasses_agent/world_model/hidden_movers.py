@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from glasses_agent.world_model.extrapolation import MOVING_PX_S
+from glasses_agent.world_model.extrapolation import moves_in_world
 from glasses_agent.world_model.mover_looks import MATCH, RING_PX, best_place, stands_out, unlike_ring
 
 MIN_AREA_PX = 12  # a seed's pixels at least (work px): smaller is the flow's noise
@@ -252,7 +252,7 @@ class HiddenMovers:
 
     def _seed(self, lab: np.ndarray, own: np.ndarray, t: float) -> None:
         big_h, big_w = lab.shape[:2]
-        moving = (own[..., 0] ** 2 + own[..., 1] ** 2 >= MOVING_PX_S ** 2).view(np.uint8)
+        moving = moves_in_world(own).view(np.uint8)
         count, labels, stats, _ = cv2.connectedComponentsWithStats(moving)
         if count <= 1:
             return

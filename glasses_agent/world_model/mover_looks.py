@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from glasses_agent.world_model.egomotion import warp_by_homography
-from glasses_agent.world_model.extrapolation import MOVING_PX_S
+from glasses_agent.world_model.extrapolation import moves_in_world
 
 RING_PX = 2  # the ring around a seed whose colours are the background's
 OWN_COLOUR = 20.0  # Lab distance from the ring's median over which a seed's pixel is the thing's own
@@ -57,8 +57,7 @@ class Window:
         self.low = np.ascontiguousarray(cv2.erode(crop, _KERNEL).astype(np.uint8).reshape(-1, 3).T)
         self.high = np.ascontiguousarray(cv2.dilate(crop, _KERNEL).astype(np.uint8).reshape(-1, 3).T)
         if own is not None:
-            o = own[self.y0:y1, self.x0:x1]
-            self.moving = o[..., 0] ** 2 + o[..., 1] ** 2 >= MOVING_PX_S ** 2
+            self.moving = moves_in_world(own[self.y0:y1, self.x0:x1])
         else:
             self.moving = np.zeros(crop.shape[:2], bool)
         self.arriving = self.moving.copy()

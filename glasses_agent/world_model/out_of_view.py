@@ -363,9 +363,8 @@ def _unmoved(patches: np.ndarray, before: np.ndarray, head: np.ndarray, at: np.n
     moved with the head alone: no more than a pixel or two that the flow reads `fast` (M, CELL * CELL)
     looks other than it did in the frame `before` (of the same size), seen where the head's motion
     `head` (before -> the last frame) puts it. A patch not wholly in that frame cannot be told so."""
-    h, w = before.shape
     # NaN where the frame before did not reach: a patch not wholly in it is not judged.
-    seen = warp_by_homography(before, head, cv2.BORDER_CONSTANT, float("nan"), (w, h))
+    seen = warp_by_homography(before, head, cv2.BORDER_CONSTANT, float("nan"))
     seen = seen.reshape(-1).take(at).reshape(len(fast), -1)
     changed = np.abs(patches.reshape(len(fast), -1) - seen) > MOVED_GREY
     return np.isfinite(seen).all(axis=1) & ((changed & fast).sum(axis=1) <= MOVED_SHARE * fast.shape[1])

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from glasses_agent.world_model.egomotion import Motion
+from glasses_agent.world_model.egomotion import Motion, warp_by_homography
 from glasses_agent.world_model.foreground import WORK_WIDTH as FG_WORK_WIDTH
 from glasses_agent.world_model.foreground import BackgroundModel
 
@@ -105,16 +105,13 @@ class MovingBackground:
         if motion.ok:
             m = motion.scaled(w)
             if not np.allclose(m.homography, np.eye(3), atol=1e-3):
-                self.background = cv2.warpPerspective(self.background, m.homography, (w, h),
-                                                      flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
-                                                      borderValue=(-1000.0, -1000.0, -1000.0))
-                self.spread = cv2.warpPerspective(self.spread, m.homography, (w, h), flags=cv2.INTER_LINEAR,
-                                                  borderMode=cv2.BORDER_CONSTANT, borderValue=EXPOSED_SPREAD)
+                self.background = warp_by_homography(self.background, m.homography, cv2.BORDER_CONSTANT,
+                                                     (-1000.0, -1000.0, -1000.0))
+                self.spread = warp_by_homography(self.spread, m.homography, cv2.BORDER_CONSTANT, EXPOSED_SPREAD)
                 exposed = self.background[..., 0] < -1.0
                 self.background[exposed] = img[exposed]
                 self.spread[exposed] = EXPOSED_SPREAD
-                self.previous = cv2.warpPerspective(self.previous, m.homography, (w, h), flags=cv2.INTER_LINEAR,
-                                                    borderMode=cv2.BORDER_REPLICATE)
+                self.previous = warp_by_homography(self.previous, m.homography)
                 self.still[exposed] = 0
         diff = np.sqrt(((img - self.background) ** 2).sum(axis=-1))
         threshold = np.maximum(FG_MIN, FG_SIGMAS * self.spread)
