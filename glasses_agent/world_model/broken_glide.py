@@ -30,6 +30,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from glasses_agent.world_model.flow_moves import splat_map
+
 # Ticks (0.8 s at 10 a second) a pixel's glide must have been foretold, unbroken, before its breaking
 # counts: 3 or 5 let a hand's short steady sweeps in, 12 found little (docs/world-model-notes.md).
 STEADY_TICKS = 8
@@ -49,15 +51,6 @@ class BrokenGlide:
 
 
 NO_GLIDE = BrokenGlide(0.0, None)
-
-
-def _carried(values: np.ndarray, order: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-    """`values` (H, W) moved as the frame's pixels are (`flow_moves.splat_order`); 0 where none landed."""
-    # Indexing, as the regions are carried (a later write wins there too): on a uint8 work frame
-    # ~30 us against ~50 for take and put.
-    out = np.zeros(values.size, values.dtype)
-    out[order[1]] = values.ravel()[order[0]]
-    return out.reshape(values.shape)
 
 
 def _within_reach(pixels: np.ndarray) -> np.ndarray:
@@ -112,7 +105,7 @@ class GlideRuns:
         runs = (np.minimum(self._runs, STEADY_TICKS - 1) + 1) * moving_before.view(np.uint8)
         if self._pending is not None:
             runs |= self._pending.pixels.view(np.uint8) << 7
-        runs = _carried(runs, order)
+        runs = splat_map(runs, order)
         verdict, before = NO_GLIDE, None
         if self._pending is not None:
             before = runs >= 128  # the last tick's broken glide, carried on as its pixels were

@@ -64,7 +64,8 @@ import numpy as np
 
 from glasses_agent.world_model.broken_glide import NO_GLIDE, BrokenGlide, GlideRuns
 from glasses_agent.world_model.egomotion import Motion
-from glasses_agent.world_model.flow_moves import borrowed_pixels, carry_points, splat_forward, splat_order, warp_back
+from glasses_agent.world_model.flow_moves import (borrowed_pixels, carry_points, splat_forward, splat_map, splat_order,
+                                                  warp_back)
 from glasses_agent.world_model.pixel_error import channel_ranges, light_change, range_error, relit
 
 # Own speed (work px/s, the head's motion taken out) over which a pixel of `own_motion` is taken to
@@ -207,12 +208,10 @@ class MotionExtrapolation:
             order = splat_order(displacement)
             predicted, known = splat_forward(self._lab, displacement, order)
             # The last tick's regions carried as its pixels were: where this tick's may continue them.
-            carried = np.zeros(h * w, np.int32)
-            if self._regions is not None:
-                carried[order[1]] = self._regions.ravel()[order[0]]
+            carried = np.zeros((h, w), np.int32) if self._regions is None else splat_map(self._regions, order)
             fetch = self._grid + back
             moving_before = moves_in_world(own_before)
-            result = self._judge(lab, predicted, known, warp_back(self._lab, fetch), carried.reshape(h, w),
+            result = self._judge(lab, predicted, known, warp_back(self._lab, fetch), carried,
                                  borrowed_pixels(fetch, own_back), own_now, order, moving_before)
         self._velocity = own_now if head_back is None else back / -dt
         # What the head's motion alone would have brought to each pixel, taken out: the rest is

@@ -59,6 +59,17 @@ def splat_order(displacement: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return source, (ty.ravel() * w + tx.ravel()).take(source)
 
 
+def splat_map(values: np.ndarray, order: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """A one-channel map (H, W) carried as the frame's pixels are (`splat_order`; the fastest wins
+    where two land on one); 0 where none landed. For the maps carried on beside the frame (the
+    extrapolation's regions, the broken glide's runs)."""
+    # Indexing (a later write wins, as with put): on a small-integer work map ~30 us against ~50
+    # for take and put.
+    out = np.zeros(values.size, values.dtype)
+    out[order[1]] = values.ravel()[order[0]]
+    return out.reshape(values.shape)
+
+
 def splat_forward(image: np.ndarray, displacement: np.ndarray,
                   order: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """`image` (H, W, C) with every pixel moved by its `displacement` (H, W, 2; x, y in px), rounded
