@@ -13,7 +13,8 @@ Camera frames are `foxglove.CompressedImage` (JPEG) and microphone chunks `foxgl
 open in Foxglove. A file whose writer never finished is recovered up to its last whole chunk.
 """
 
-from streams.recording.reader import JsonMessage, McapReplaySource, RecoveredRecordingWarning, recording_info
+from streams.recording.index import recording_info
+from streams.recording.reader import JsonMessage, McapReplaySource, RecoveredRecordingWarning
 from streams.recording.writer import McapRecorder
 
 __all__ = ["JsonMessage", "McapRecorder", "McapReplaySource", "RecoveredRecordingWarning", "recording_info"]
