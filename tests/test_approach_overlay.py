@@ -1,4 +1,4 @@
-"""The judge's flown object (`scoring.overlays.Approach`) grows as a real thing coming closer does.
+"""The judge's flown object (`scoring.approach.Approach`) grows as a real thing coming closer does.
 
 `eval hazards` and the scenario suite judge the time-to-contact cue on these discs, so their
 painted size must follow the script's k / (contact - t) tick by tick: smoothly, with no step the
@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pytest
 
-from glasses_agent.scoring.overlays import Approach, disc_coverage
+from glasses_agent.scoring.approach import Approach, disc_coverage
 
 BG = 128
 INK = 30

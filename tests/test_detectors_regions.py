@@ -161,7 +161,7 @@ def _timed(floor: tuple[int, int, int] | None, k: float = 0.4, still_s: float = 
     scenery, whose lower two thirds are an even `floor` reaching the view's edges (None: no floor),
     while the view pans; (true time to contact, the cue's, the cue's x) each tick it gives one.
     `still_s`: the thing first stands still that long (at its size at `still_s`), then comes."""
-    from glasses_agent.scoring.overlays import Approach
+    from glasses_agent.scoring.approach import Approach
 
     scenery = _scenery()
     if floor is not None:
@@ -202,7 +202,7 @@ def test_a_small_thing_whose_outline_jumps_once_is_still_timed_in_time(jump_tick
     # k 0.25, as above, but one sighting a tick or two before it is timed reads as big as the thing
     # will be 0.2 s later (a pixel of jitter at 8 px: the gopro walk's dark disc, 0.112 then
     # 0.108). One such sighting is not scenery that was there before: two in a row would be.
-    from glasses_agent.scoring.overlays import Approach
+    from glasses_agent.scoring.approach import Approach
 
     thing = Approach(0.0, 4.0, k=0.25, x0=0.5, x1=0.5, y0=0.65, y1=0.65, color=(30, 30, 36))
     at = lambda i: i / 10 + (0.2 if i == jump_tick else 0.0)  # noqa: E731
@@ -216,7 +216,7 @@ def test_a_patch_that_was_there_and_swells_for_half_a_second_gets_no_short_time_
     # A gap widening between two passers-by, foliage taking in a neighbour: a patch seen at its size
     # for a second swells as a thing closing at ~1.5 s would, for 0.4-0.5 s, then holds. Two
     # agreeing estimates are not enough for it: it was too big a second ago to be closing that fast.
-    from glasses_agent.scoring.overlays import Approach
+    from glasses_agent.scoring.approach import Approach
 
     patch = Approach(0.0, 4.0, k=0.4, x0=0.5, x1=0.5, y0=0.5, y1=0.5, color=(30, 30, 36))
     at = lambda i: 2.0 + 0.1 * min(max(i - 10, 0), swell_ticks)  # noqa: E731
@@ -243,7 +243,7 @@ def _assert_textured_case_hit(shared_data, *, crop_from: tuple, clip: tuple, app
     `clip`: (the clip it is flown over, seconds read); `approach`: the `Approach`'s drawn times, size and
     places."""
     from glasses_agent.scoring import hazard_eval as he
-    from glasses_agent.scoring.overlays import Approach
+    from glasses_agent.scoring.approach import Approach
 
     source, source_s, frame, (top, bottom, left, right) = crop_from
     crop = he.load_ticks(shared_data / source, max_s=source_s).images[frame][top:bottom, left:right].copy()
@@ -282,7 +282,7 @@ def _assert_dark_case_hit(shared_data, *, clip: tuple, approach: dict) -> None:
     and no false hazard before. `clip`: (the clip it is flown over, seconds read); `approach`: the
     `Approach`'s drawn times, size and places."""
     from glasses_agent.scoring import hazard_eval as he
-    from glasses_agent.scoring.overlays import Approach
+    from glasses_agent.scoring.approach import Approach
 
     ticks = he.load_ticks(shared_data / clip[0], max_s=clip[1])
     thing = Approach(color=(30, 30, 36), **approach)

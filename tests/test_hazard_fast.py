@@ -11,7 +11,7 @@ import pytest
 
 from glasses_agent.detectors import regions
 from glasses_agent.detectors.base import fast_tau
-from glasses_agent.scoring.overlays import Approach
+from glasses_agent.scoring.approach import Approach
 
 S = 1_000_000_000
 TICK = S // 10

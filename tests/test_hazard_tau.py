@@ -107,7 +107,7 @@ def test_an_even_region_is_measured_at_its_own_size():
 @needs_shared
 def test_a_dark_disc_flown_at_the_wearer_over_a_real_clip_is_warned_of_in_time():
     from glasses_agent.scoring import hazard_eval as he
-    from glasses_agent.scoring.overlays import Approach
+    from glasses_agent.scoring.approach import Approach
 
     clip = he.load_ticks(SHARED / "video/box.mp4", max_s=8.0)
     t0 = clip.t_ns[0] / S
@@ -151,7 +151,7 @@ def test_a_thing_flown_at_a_walking_wearer_is_warned_when_its_own_time_to_contac
     # closes at a steady speed (its tau is known: contact_s - t) from the right. Taking the walk's
     # 0.2 off its rate would hold the warning back until its tau is 1.43 s, 0.57 s late.
     from glasses_agent.scoring import hazard_eval as he
-    from glasses_agent.scoring.overlays import Approach
+    from glasses_agent.scoring.approach import Approach
 
     clip = _walk_clip(6.0, 0.2, -12.0)
     case = he.Case(clip.path, Approach(1.0, 5.4, k=0.4, x0=0.7, x1=0.65, y0=0.5, y1=0.5), "dark")
@@ -205,7 +205,7 @@ def test_a_small_light_disc_flown_over_vtest_is_warned_on_the_tick_its_appearanc
     soon for the estimates before to agree with, so it was warned of only 0.6 s after due. Its
     appearance read 1.1 s on the tick the outline did: warned 0.2 s after due."""
     from glasses_agent.scoring import hazard_eval as he
-    from glasses_agent.scoring.overlays import Approach
+    from glasses_agent.scoring.approach import Approach
 
     clip = he.load_ticks(SHARED / "video/vtest.avi", max_s=14.0)
     case = he.Case(clip.path, Approach(9.18, 12.70, k=0.25, x0=0.5, x1=0.5, y0=0.43, y1=0.38, color=(235, 232, 225)),
@@ -224,7 +224,7 @@ def test_a_small_light_disc_run_into_a_light_table_is_warned_when_its_outline_an
     the table its outline read 2.3-3.8 s: warned 0.49 s after due, a miss. Both measures put
     contact under 2 s on that first tick, and the slower is given: warned 0.11 s before due."""
     from glasses_agent.scoring import hazard_eval as he
-    from glasses_agent.scoring.overlays import Approach
+    from glasses_agent.scoring.approach import Approach
 
     clip = he.load_ticks(SHARED / "video/sam2_03_blocks.mp4", max_s=9.0)
     disc = Approach(4.1219, 7.8057, k=0.25, x0=0.2, x1=0.3, y0=0.4771, y1=0.4314, color=(235, 232, 225))

@@ -82,7 +82,7 @@ def test_a_textured_thing_flown_at_a_still_camera_is_warned_of_in_time():
     around a true 1.9-2.3 s and none was confirmed (never warned); the crop's appearance grows
     steadily and times it."""
     from glasses_agent.scoring import hazard_eval as he
-    from glasses_agent.scoring.overlays import Approach
+    from glasses_agent.scoring.approach import Approach
 
     signer = he.load_ticks(SHARED / "video/intel/asl_gestures/bird.mkv", max_s=2.0).images[14]
     crop = signer[58:58 + 80, 68:68 + 80].copy()

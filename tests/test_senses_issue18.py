@@ -125,7 +125,7 @@ def test_speech_and_the_noise_beds_raise_no_alert():
 @needs_shared
 def test_an_object_flown_at_the_wearer_over_real_footage_is_warned_of_in_time_and_in_its_direction():
     from glasses_agent.scoring import hazard_eval as he
-    from glasses_agent.scoring.overlays import Approach
+    from glasses_agent.scoring.approach import Approach
 
     clip = he.load_ticks(SHARED / "video" / "box.mp4", max_s=9.0)
     case = he.Case(clip.path, Approach(2.0, 6.2, k=0.6, x0=0.3, x1=0.4, y0=0.5, y1=0.5, color=(235, 232, 225)), "light")

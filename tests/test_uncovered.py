@@ -66,7 +66,7 @@ def test_a_passer_by_walking_slowly_along_a_strip_never_shows_it_whole_yet_it_wa
 
 def test_a_thing_closing_over_a_still_view_was_not_there_before():
     # Its middle was there a second ago (smaller); most of what it covers now was scenery.
-    from glasses_agent.scoring.overlays import Approach
+    from glasses_agent.scoring.approach import Approach
 
     view, memory = _still_view(), SceneMemory()
     thing = Approach(0.0, 4.0, k=0.4, x0=0.25, x1=0.25, y0=0.5, y1=0.5, color=(30, 30, 36))
@@ -83,7 +83,7 @@ def test_a_thing_closing_over_a_still_view_was_not_there_before():
 def test_a_thing_flown_at_a_still_camera_is_still_timed_in_time():
     # The check must not take a real approach for uncovered background where the view holds still:
     # the thing's middle was there before, its rim was not.
-    from glasses_agent.scoring.overlays import Approach
+    from glasses_agent.scoring.approach import Approach
 
     cue, view = RegionGrowthCue(), _still_view()
     thing = Approach(0.0, 4.0, k=0.4, x0=0.7, x1=0.7, y0=0.45, y1=0.45, color=(30, 30, 36))

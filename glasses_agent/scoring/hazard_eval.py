@@ -27,7 +27,7 @@ import numpy as np
 
 from glasses_agent.detectors import REDUCED_WIDTH, shrink
 from glasses_agent.memory.describe import clock_hour
-from glasses_agent.scoring.overlays import Approach
+from glasses_agent.scoring.approach import Approach
 from streams.frames import NS_PER_S, ImuSample, VideoFrame
 
 TICK_NS = NS_PER_S // 10

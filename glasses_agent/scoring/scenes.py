@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 from glasses_agent.errors import GlassesAgentError
 from glasses_agent.memory.describe import clock_hour
+from glasses_agent.scoring.approach import Approach
 from glasses_agent.scoring.overlays import Appears, Darkness, Expected, Looming, OverlaySource, QrCard, Voice
 from glasses_agent.scoring.speechlike import speech_like
 from streams.frames import NS_PER_S, TruthEvent
@@ -307,8 +308,6 @@ def _approach_over(half: str) -> Callable[[int, float], Scenario]:
 
     def build_approach(seed: int, d: float) -> Scenario:
         import random
-
-        from glasses_agent.scoring.overlays import Approach
 
         rng = random.Random(seed)
         clips = split_files("video", half)[:4]
