@@ -63,7 +63,10 @@ def test_paced_replay_runs_in_real_time_and_ends_by_itself():
     t0 = time.perf_counter()
     summary = asyncio.run(pipeline.run_paced(replay=FrameList(scene(2.0))))
     wall = time.perf_counter() - t0
-    assert summary.frames == {"camera": 60, "mic": 20}
+    # Video is latest-wins: on a busy machine a late frame gives way to a newer one, and is counted.
+    video = summary.channels["video"]
+    assert summary.frames["mic"] == 20
+    assert video["put"] == 60 and summary.frames["camera"] + video["dropped"] == 60
     assert wall >= 0.4, "a 2 s stream at 4x takes about 0.5 s"
     assert [t.index for t in seen] == sorted(t.index for t in seen)
     assert summary.ticks_processed + summary.ticks_dropped == len(seen) + summary.ticks_dropped
