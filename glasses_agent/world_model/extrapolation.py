@@ -63,6 +63,7 @@ import cv2
 import numpy as np
 
 from glasses_agent.world_model.broken_glide import NO_GLIDE, BrokenGlide, GlideRuns
+from glasses_agent.world_model.edge_holes import went_out
 from glasses_agent.world_model.egomotion import Motion
 from glasses_agent.world_model.flow_moves import (borrowed_pixels, carry_points, splat_forward, splat_map, splat_order,
                                                   warp_back)
@@ -212,7 +213,7 @@ class MotionExtrapolation:
             fetch = self._grid + back
             moving_before = moves_in_world(own_before)
             result = self._judge(lab, predicted, known, warp_back(self._lab, fetch), carried,
-                                 borrowed_pixels(fetch, own_back), own_now, order, moving_before)
+                                 borrowed_pixels(fetch, own_back), own_now, order, moving_before, own_before)
         self._velocity = own_now if head_back is None else back / -dt
         # What the head's motion alone would have brought to each pixel, taken out: the rest is
         # the pixel's own motion in the world (None without a believed head motion).
@@ -222,7 +223,8 @@ class MotionExtrapolation:
 
     def _judge(self, seen: np.ndarray, predicted: np.ndarray, known: np.ndarray, moved: np.ndarray,
                carried: np.ndarray, borrowed: np.ndarray | None, own_now: np.ndarray,
-               order: tuple[np.ndarray, np.ndarray], moving_before: np.ndarray) -> Unexplained:
+               order: tuple[np.ndarray, np.ndarray], moving_before: np.ndarray,
+               own_before: np.ndarray | None = None) -> Unexplained:
         # Unforetold, and not what any motion from the last frame explains either (a hand that
         # starts to move, a thing pushed the other way: a change of motion, not of what is there).
         # The splat where something landed, the seen frame elsewhere (OpenCV's masked copy: the
@@ -263,8 +265,21 @@ class MotionExtrapolation:
         # Which continue one of the last tick's (any pixel within reach of where its pixels were carried).
         before = cv2.dilate((carried > 0).view(np.uint8), near).view(bool)
         continues = np.bincount(labelled, weights=before[inside], minlength=count) > 0
-        self._pending = _Regions(np.where(continues, 0.0, masses), stats, centres)
+        masses = np.where(continues, 0.0, masses)
+        self._leaving_across_edge(masses, labels, stats, inside, seen, own_before, w, h)
+        self._pending = _Regions(masses, stats, centres)
         return result
+
+    def _leaving_across_edge(self, masses: np.ndarray, labels: np.ndarray, stats: np.ndarray, erring: np.ndarray,
+                             seen: np.ndarray, own_before: np.ndarray | None, w: int, h: int) -> None:
+        """Zero (in place) the mass of each region on the view's edge that is the hole a thing left going
+        out across the edge (edge_holes.py): the thing may be just past the edge, not gone."""
+        x0, y0 = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
+        x1, y1 = x0 + stats[:, cv2.CC_STAT_WIDTH], y0 + stats[:, cv2.CC_STAT_HEIGHT]
+        on_edge = (masses > 0) & ((x0 == 0) | (y0 == 0) | (x1 >= w) | (y1 >= h))
+        for label in np.flatnonzero(on_edge):  # few: the edge's regions alone are asked
+            if went_out(stats[label], labels == label, erring, seen, self._lab, own_before, w, h):
+                masses[label] = 0.0
 
 
 def _came_in(box: np.ndarray, now_at: np.ndarray, own_now: np.ndarray, w: int, h: int) -> bool:
