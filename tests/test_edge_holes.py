@@ -28,7 +28,7 @@ def _tick(*, now_shows: str, motion_y: float):
     own_before = np.zeros((H, W, 2), np.float32)
     own_before[region, 1] = motion_y
     box = np.array([40, H - 12, 20, 12, int(region.sum())])
-    return box, region, region.copy(), seen, before, own_before
+    return box, region.astype(np.int32), 1, region.copy(), seen, before, own_before
 
 
 def test_a_thing_that_sank_across_the_edge_left_a_hole_one_that_held_still_or_was_replaced_did_not():

@@ -34,10 +34,10 @@ def outward_directions(box: np.ndarray, w: int, h: int) -> list[tuple[float, flo
                                (y0 == 0, (0.0, -1.0)), (y0 + bh >= h, (0.0, 1.0))) if touch]
 
 
-def went_out(box: np.ndarray, region: np.ndarray, erring: np.ndarray, seen: np.ndarray, before: np.ndarray,
-             own_before: np.ndarray | None, w: int, h: int) -> bool:
+def went_out(box: np.ndarray, labels: np.ndarray, label: int, erring: np.ndarray, seen: np.ndarray,
+             before: np.ndarray, own_before: np.ndarray | None, w: int, h: int) -> bool:
     """Did the thing at this edge region leave across the edge? `box`: the region's (x, y, w, h);
-    `region`: bool (H, W), its pixels; `erring`: bool (H, W), every region's pixels; `seen`, `before`:
+    `labels` (H, W): the tick's regions, `label` this one's; `erring`: bool (H, W), every region's pixels; `seen`, `before`:
     this tick's and the last tick's Lab frames (H, W, 3); `own_before`: the last tick's own motion
     (H, W, 2; px/s), None when not known."""
     outward = outward_directions(box, w, h)
@@ -47,7 +47,7 @@ def went_out(box: np.ndarray, region: np.ndarray, erring: np.ndarray, seen: np.n
     # The box grown by the ring: all that is read.
     xa, ya = max(0, x0 - HOLE_RING), max(0, y0 - HOLE_RING)
     xb, yb = min(w, x0 + bw + HOLE_RING), min(h, y0 + bh + HOLE_RING)
-    inside = region[ya:yb, xa:xb]
+    inside = labels[ya:yb, xa:xb] == label  # the box alone: a tenth of the frame or less
     grown = cv2.dilate(inside.view(np.uint8), np.ones((2 * HOLE_RING + 1, 2 * HOLE_RING + 1), np.uint8)).view(bool)
     ring = grown & ~erring[ya:yb, xa:xb]
     if not ring.any():

@@ -265,21 +265,10 @@ class MotionExtrapolation:
         # Which continue one of the last tick's (any pixel within reach of where its pixels were carried).
         before = cv2.dilate((carried > 0).view(np.uint8), near).view(bool)
         continues = np.bincount(labelled, weights=before[inside], minlength=count) > 0
-        masses = np.where(continues, 0.0, masses)
-        self._leaving_across_edge(masses, labels, stats, inside, seen, own_before, w, h)
-        self._pending = _Regions(masses, stats, centres)
+        # What the edge's holes are asked next tick (edge_holes.py): every array here is made anew each tick.
+        self._pending = _Regions(np.where(continues, 0.0, masses), stats, centres,
+                                 _Hole(labels, inside, seen, self._lab, own_before))
         return result
-
-    def _leaving_across_edge(self, masses: np.ndarray, labels: np.ndarray, stats: np.ndarray, erring: np.ndarray,
-                             seen: np.ndarray, own_before: np.ndarray | None, w: int, h: int) -> None:
-        """Zero (in place) the mass of each region on the view's edge that is the hole a thing left going
-        out across the edge (edge_holes.py): the thing may be just past the edge, not gone."""
-        x0, y0 = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
-        x1, y1 = x0 + stats[:, cv2.CC_STAT_WIDTH], y0 + stats[:, cv2.CC_STAT_HEIGHT]
-        on_edge = (masses > 0) & ((x0 == 0) | (y0 == 0) | (x1 >= w) | (y1 >= h))
-        for label in np.flatnonzero(on_edge):  # few: the edge's regions alone are asked
-            if went_out(stats[label], labels == label, erring, seen, self._lab, own_before, w, h):
-                masses[label] = 0.0
 
 
 def _came_in(box: np.ndarray, now_at: np.ndarray, own_now: np.ndarray, w: int, h: int) -> bool:
@@ -300,12 +289,27 @@ def _came_in(box: np.ndarray, now_at: np.ndarray, own_now: np.ndarray, w: int, h
 
 
 @dataclass(frozen=True)
+class _Hole:
+    """What a tick's regions on the view's edge are judged by as holes left going out across it."""
+
+    labels: np.ndarray  # the tick's regions
+    erring: np.ndarray  # bool: any region's pixels
+    seen: np.ndarray  # the tick's Lab frame
+    before: np.ndarray  # the tick before's
+    own_before: np.ndarray | None  # the tick before's own motion (px/s)
+
+    def went_out(self, box: np.ndarray, label: int, w: int, h: int) -> bool:
+        return went_out(box, self.labels, label, self.erring, self.seen, self.before, self.own_before, w, h)
+
+
+@dataclass(frozen=True)
 class _Regions:
     """One tick's regions of unforetold error, until the next tick says which went on."""
 
     masses: np.ndarray  # summed error a region (label), 0 where it continued an earlier region
     stats: np.ndarray  # connectedComponentsWithStats' boxes and areas
     centres: np.ndarray
+    hole: _Hole
 
     def judged(self, carried: np.ndarray, now_near: np.ndarray, w: int, h: int, own_now: np.ndarray) -> Unexplained:
         """The largest region that neither continued an earlier one nor goes on into this tick's
@@ -322,6 +326,11 @@ class _Regions:
             if _came_in(self.stats[label], carried == label, own_now, w, h):
                 masses[label] = 0.0
         best = int(np.argmax(masses))
+        # The hole a thing left going out across the edge (edge_holes.py) is not scored: the thing may be
+        # just past the edge. Asked of the largest alone, until one is not (mostly none or one a tick).
+        while masses[best] > 0 and on_edge[best] and self.hole.went_out(self.stats[best], best, w, h):
+            masses[best] = 0.0
+            best = int(np.argmax(masses))
         if masses[best] <= 0 or self.stats[best, cv2.CC_STAT_AREA] > WHOLE_VIEW * w * h:
             # Most of the view at once: the light came back, a cut, a blur, or something as near
             # as the eye (the hazard cue's business): a change of view, not a thing that broke
