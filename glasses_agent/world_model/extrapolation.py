@@ -42,6 +42,9 @@ controls over the bar (a hand's one-tick jump reads as isolated); a larger (12, 
 A region on the view's edge whose pixels go on inward on that next tick came into view across the
 edge (a hand rising from below the frame): it was outside the last frame, nothing could foretell it,
 and it is not scored; one that popped up at the edge and stays is (`_came_in`).
+The other way round, a region on the edge that is the hole a thing left going out across it (its place
+now shows the background beside it, and the thing was moving out the tick before: a signer's hands
+dropped below the frame) is not scored either: the thing may be just past the edge (edge_holes.py).
 
 Measured on ../shared/data/voe_dev (48 pairs, pairwise as `eval surprise` judges, max over time)
 with the world model's ego-motion, this channel alone: its z 45 right (constancy 16, continuity
