@@ -42,9 +42,6 @@ controls over the bar (a hand's one-tick jump reads as isolated); a larger (12, 
 A region on the view's edge whose pixels go on inward on that next tick came into view across the
 edge (a hand rising from below the frame): it was outside the last frame, nothing could foretell it,
 and it is not scored; one that popped up at the edge and stays is (`_came_in`).
-The other way round, a region on the edge that is the hole a thing left going out across it (its place
-now shows the background beside it, and the thing was moving out the tick before: a signer's hands
-dropped below the frame) is not scored either: the thing may be just past the edge (edge_holes.py).
 
 Measured on ../shared/data/voe_dev (48 pairs, pairwise as `eval surprise` judges, max over time)
 with the world model's ego-motion, this channel alone: its z 45 right (constancy 16, continuity
@@ -66,7 +63,6 @@ import cv2
 import numpy as np
 
 from glasses_agent.world_model.broken_glide import NO_GLIDE, BrokenGlide, GlideRuns
-from glasses_agent.world_model.edge_holes import went_out
 from glasses_agent.world_model.egomotion import Motion
 from glasses_agent.world_model.flow_moves import (borrowed_pixels, carry_points, splat_forward, splat_map, splat_order,
                                                   warp_back)
@@ -216,7 +212,7 @@ class MotionExtrapolation:
             fetch = self._grid + back
             moving_before = moves_in_world(own_before)
             result = self._judge(lab, predicted, known, warp_back(self._lab, fetch), carried,
-                                 borrowed_pixels(fetch, own_back), own_now, order, moving_before, own_before)
+                                 borrowed_pixels(fetch, own_back), own_now, order, moving_before)
         self._velocity = own_now if head_back is None else back / -dt
         # What the head's motion alone would have brought to each pixel, taken out: the rest is
         # the pixel's own motion in the world (None without a believed head motion).
@@ -226,8 +222,7 @@ class MotionExtrapolation:
 
     def _judge(self, seen: np.ndarray, predicted: np.ndarray, known: np.ndarray, moved: np.ndarray,
                carried: np.ndarray, borrowed: np.ndarray | None, own_now: np.ndarray,
-               order: tuple[np.ndarray, np.ndarray], moving_before: np.ndarray,
-               own_before: np.ndarray | None = None) -> Unexplained:
+               order: tuple[np.ndarray, np.ndarray], moving_before: np.ndarray) -> Unexplained:
         # Unforetold, and not what any motion from the last frame explains either (a hand that
         # starts to move, a thing pushed the other way: a change of motion, not of what is there).
         # The splat where something landed, the seen frame elsewhere (OpenCV's masked copy: the
@@ -268,9 +263,7 @@ class MotionExtrapolation:
         # Which continue one of the last tick's (any pixel within reach of where its pixels were carried).
         before = cv2.dilate((carried > 0).view(np.uint8), near).view(bool)
         continues = np.bincount(labelled, weights=before[inside], minlength=count) > 0
-        # What the edge's holes are asked next tick (edge_holes.py): every array here is made anew each tick.
-        self._pending = _Regions(np.where(continues, 0.0, masses), stats, centres,
-                                 _Hole(labels, inside, seen, self._lab, own_before))
+        self._pending = _Regions(np.where(continues, 0.0, masses), stats, centres)
         return result
 
 
@@ -292,27 +285,12 @@ def _came_in(box: np.ndarray, now_at: np.ndarray, own_now: np.ndarray, w: int, h
 
 
 @dataclass(frozen=True)
-class _Hole:
-    """What a tick's regions on the view's edge are judged by as holes left going out across it."""
-
-    labels: np.ndarray  # the tick's regions
-    erring: np.ndarray  # bool: any region's pixels
-    seen: np.ndarray  # the tick's Lab frame
-    before: np.ndarray  # the tick before's
-    own_before: np.ndarray | None  # the tick before's own motion (px/s)
-
-    def went_out(self, box: np.ndarray, label: int, w: int, h: int) -> bool:
-        return went_out(box, self.labels, label, self.erring, self.seen, self.before, self.own_before, w, h)
-
-
-@dataclass(frozen=True)
 class _Regions:
     """One tick's regions of unforetold error, until the next tick says which went on."""
 
     masses: np.ndarray  # summed error a region (label), 0 where it continued an earlier region
     stats: np.ndarray  # connectedComponentsWithStats' boxes and areas
     centres: np.ndarray
-    hole: _Hole
 
     def judged(self, carried: np.ndarray, now_near: np.ndarray, w: int, h: int, own_now: np.ndarray) -> Unexplained:
         """The largest region that neither continued an earlier one nor goes on into this tick's
@@ -329,11 +307,6 @@ class _Regions:
             if _came_in(self.stats[label], carried == label, own_now, w, h):
                 masses[label] = 0.0
         best = int(np.argmax(masses))
-        # The hole a thing left going out across the edge (edge_holes.py) is not scored: the thing may be
-        # just past the edge. Asked of the largest alone, until one is not (mostly none or one a tick).
-        while masses[best] > 0 and on_edge[best] and self.hole.went_out(self.stats[best], best, w, h):
-            masses[best] = 0.0
-            best = int(np.argmax(masses))
         if masses[best] <= 0 or self.stats[best, cv2.CC_STAT_AREA] > WHOLE_VIEW * w * h:
             # Most of the view at once: the light came back, a cut, a blur, or something as near
             # as the eye (the hazard cue's business): a change of view, not a thing that broke
