@@ -109,5 +109,5 @@ class Approach(Overlay):
         onset = self.warn_s()
         track = tuple((seconds_ns(t), clock_hour(self.at(t)[0])) for t in np.arange(onset, self.end_s + 0.5, 0.1))
         # A warning up to a second before is early, not false (as `eval hazards` counts it).
-        return [Expected("hazard", seconds_ns(onset), seconds_ns(self.end_s + 1.0), clock_track=track, what="object flown at wearer",
-                         early_ns=seconds_ns(max(self.start_s, onset - 1.0)))]
+        return [Expected("hazard", seconds_ns(onset), seconds_ns(self.end_s + 1.0), clock_track=track,
+                         what="object flown at wearer", early_ns=seconds_ns(max(self.start_s, onset - 1.0)))]

@@ -47,6 +47,7 @@ class Expected:
 
 
 def seconds_ns(s: float) -> int:
+    """Stream seconds as the nanoseconds frames and `Expected` are stamped in (rounded)."""
     return int(round(s * NS_PER_S))
 
 
@@ -100,7 +101,8 @@ class QrCard(Overlay):
         return out
 
     def expected(self) -> list[Expected]:
-        return [Expected("text_read", seconds_ns(self.start_s), seconds_ns(self.end_s), clock=clock_hour(self.x), what=self.text)]
+        return [Expected("text_read", seconds_ns(self.start_s), seconds_ns(self.end_s), clock=clock_hour(self.x),
+                         what=self.text)]
 
 
 @dataclass(frozen=True)
@@ -155,8 +157,8 @@ class Looming(Overlay):
         early_s = self.start_s if 1.0 / growth < self.tau_warn_s else None
         first = onset_s if early_s is None else early_s
         track = tuple((seconds_ns(t), clock_hour(self._at(t)[0])) for t in np.arange(first, self.end_s + 0.5, 0.1))
-        return [Expected("hazard", seconds_ns(onset_s), seconds_ns(self.end_s + 1.0), clock_track=track, what="looming disc",
-                         early_ns=None if early_s is None else seconds_ns(early_s))]
+        return [Expected("hazard", seconds_ns(onset_s), seconds_ns(self.end_s + 1.0), clock_track=track,
+                         what="looming disc", early_ns=None if early_s is None else seconds_ns(early_s))]
 
 
 @dataclass(frozen=True)
@@ -188,11 +190,12 @@ class Appears(Overlay):
 
     def expected(self) -> list[Expected]:
         end = min(self.end_s, self.start_s + self.window_s)
-        return [Expected("surprise", seconds_ns(self.start_s), seconds_ns(end), clock=clock_hour(self.x), what="block appears")]
+        return [Expected("surprise", seconds_ns(self.start_s), seconds_ns(end), clock=clock_hour(self.x),
+                         what="block appears")]
 
     def excused(self) -> list[Expected]:
-        return [Expected("surprise", seconds_ns(self.end_s), seconds_ns(self.end_s + self.window_s), clock=clock_hour(self.x),
-                         what="block goes")]
+        return [Expected("surprise", seconds_ns(self.end_s), seconds_ns(self.end_s + self.window_s),
+                         clock=clock_hour(self.x), what="block goes")]
 
 
 @dataclass(frozen=True)
@@ -252,14 +255,16 @@ class Voice(Overlay):
             if not self.opens:
                 return []
             onset = self.voice_onset_s
-            return [Expected("speech", seconds_ns(onset), seconds_ns(onset + self.announce_s), what=f"{self.label} (opens)")]
+            return [Expected("speech", seconds_ns(onset), seconds_ns(onset + self.announce_s),
+                             what=f"{self.label} (opens)")]
         return [Expected("speech", seconds_ns(self.start_s), seconds_ns(self.end_s), what=self.label)]
 
     def excused(self) -> list[Expected]:
         if self.is_speech and self.announce_s is not None:
             return [Expected("speech", seconds_ns(self.voice_onset_s), seconds_ns(self.end_s), what=self.label)]
         if self.sound_kind is not None:
-            return [Expected("sound", seconds_ns(self.voice_onset_s), seconds_ns(self.end_s + 0.5), what=self.sound_kind)]
+            return [Expected("sound", seconds_ns(self.voice_onset_s), seconds_ns(self.end_s + 0.5),
+                             what=self.sound_kind)]
         return []
 
 
