@@ -120,7 +120,13 @@ class GlideRuns:
         # A run goes on only where the pixel moved (a still background is foretold trivially). The
         # last tick's broken glide rides in the top bit: one carry for both (a gather and a scatter
         # of the whole frame, the most of this step's cost).
-        runs = (np.minimum(self._runs, STEADY_TICKS - 1) + 1) * moving_before.view(np.uint8)
+        # A run that did not err is held, not broken, on a tick its pixel's own motion fell under
+        # MOVING_PX_S: the flow under-reads a small or low-contrast thing's glide on some ticks (its
+        # patches straddle the background), and before the 22 lost vanish / change pairs' violations
+        # the thing's runs broke so on 175 of 330 ticks, by an error on 18 (docs/world-model-notes.md).
+        # A pixel that never moved has no run to hold: a still background is never followed.
+        step = moving_before.view(np.uint8)
+        runs = np.minimum(self._runs, STEADY_TICKS - step) + step
         if self._pending is not None:
             runs |= self._pending.pixels.view(np.uint8) << 7
         runs = splat_map(runs, order)
