@@ -47,6 +47,11 @@ EDGE_PX = 2  # a broken glide within this many work px of the view's edge is a t
 # so every 8 x 8 work px; a followed patch smaller than that has no flow patch of its own, its run is its
 # surroundings' flow (a fringe of a limb, a speck beside it), and its break says nothing of a thing.
 SMALLEST_FOLLOWED_PX = 64
+# Ticks in a row (0.2 s) that a run is held, not counted, while its pixel's own motion reads under
+# MOVING_PX_S: the flow under-reads a slow or low-contrast thing now and then; a thing still for longer stopped.
+HELD_TICKS = 2
+RUN_BITS = 4  # a run (0..STEADY_TICKS) in the map's low bits, the ticks held above it, a broken glide in the top bit
+RUN_MASK = (1 << RUN_BITS) - 1
 
 
 @dataclass(frozen=True)
@@ -105,7 +110,8 @@ class GlideRuns:
         self.reset()
 
     def reset(self) -> None:
-        self._runs: np.ndarray | None = None  # uint8 (H, W), at the last frame's pixels, at most STEADY_TICKS
+        # uint8 (H, W), at the last frame's pixels: the run (at most STEADY_TICKS) | the ticks held << RUN_BITS
+        self._runs: np.ndarray | None = None
         self._pending: _Pending | None = None
 
     def step(self, order: tuple[np.ndarray, np.ndarray], moving_before: np.ndarray, erring: np.ndarray,
@@ -117,16 +123,21 @@ class GlideRuns:
         h, w = erring.shape
         if self._runs is None or self._runs.shape != (h, w):
             self._runs, self._pending = np.zeros((h, w), np.uint8), None
-        # A run goes on only where the pixel moved (a still background is foretold trivially). The
-        # last tick's broken glide rides in the top bit: one carry for both (a gather and a scatter
-        # of the whole frame, the most of this step's cost).
-        # A run that did not err is held, not broken, on a tick its pixel's own motion fell under
-        # MOVING_PX_S: the flow under-reads a small or low-contrast thing's glide on some ticks (its
-        # patches straddle the background), and before the 22 lost vanish / change pairs' violations
-        # the thing's runs broke so on 175 of 330 ticks, by an error on 18 (docs/world-model-notes.md).
-        # A pixel that never moved has no run to hold: a still background is never followed.
+        # A run goes on only where the pixel moved (a still background is foretold trivially). A run that did not err is held, not broken, on up to HELD_TICKS ticks in a row that its pixel's
+        # own motion reads under MOVING_PX_S: the flow under-reads a slow or low-contrast thing's glide on
+        # some ticks (its patches straddle the background), and before the 22 lost vanish / change pairs'
+        # violations the thing's runs broke so on 175 of 330 ticks, by an error on 18 (docs/world-model-
+        # notes.md). Longer, the thing stopped (a hand at rest): its run ends. A pixel that never moved has
+        # no run to hold, so a still background is never followed. The run is in the low bits, the ticks
+        # held in a row above it (RUN_BITS), and the last tick's broken glide in the top bit: one carry for
+        # all (a gather and a scatter of the whole frame, the most of this step's cost).
         step = moving_before.view(np.uint8)
-        runs = np.minimum(self._runs, STEADY_TICKS - step) + step
+        run = self._runs & RUN_MASK
+        held = np.minimum(self._runs >> RUN_BITS, HELD_TICKS) + 1
+        held *= 1 - step  # 0 where it moved
+        run = np.minimum(run, STEADY_TICKS - step) + step
+        run *= held <= HELD_TICKS
+        runs = run | (held << RUN_BITS)
         if self._pending is not None:
             runs |= self._pending.pixels.view(np.uint8) << 7
         runs = splat_map(runs, order)
@@ -139,7 +150,7 @@ class GlideRuns:
             elif not _mostly_within(before, _within_reach(erring)):
                 verdict = self._pending.verdict
         errs = erring.view(bool)
-        followed = runs >= STEADY_TICKS
+        followed = (runs & RUN_MASK) >= STEADY_TICKS
         broken = _of_things(errs & followed, followed)
         self._pending = None
         if broken.any():
@@ -152,6 +163,6 @@ class GlideRuns:
                 spot = cv2.moments(broken.view(np.uint8), binaryImage=True)
                 where = (spot["m10"] / spot["m00"] / w, spot["m01"] / spot["m00"] / h)
                 self._pending = _Pending(broken, BrokenGlide(float(relative[broken].sum()) / (w * h), where))
-        runs[errs] = 0  # a run starts again on any tick it errs
+        runs[errs] = 0  # a run starts again on any tick it errs (and holds nothing)
         self._runs = runs
         return verdict
