@@ -50,8 +50,29 @@ SMALLEST_FOLLOWED_PX = 64
 # Ticks in a row (0.2 s) that a run is held, not counted, while its pixel's own motion reads under
 # MOVING_PX_S: the flow under-reads a slow or low-contrast thing now and then; a thing still for longer stopped.
 HELD_TICKS = 2
-RUN_BITS = 4  # a run (0..STEADY_TICKS) in the map's low bits, the ticks held above it, a broken glide in the top bit
-RUN_MASK = (1 << RUN_BITS) - 1
+# A pixel's state in one byte of the runs' map: the ticks held in a row in its low HELD_BITS, the run
+# (0..STEADY_TICKS) above them, the last tick's broken glide in the top bit (one carry for all three).
+HELD_BITS = 2
+FOLLOWED = STEADY_TICKS << HELD_BITS  # a state at or over this is a run of STEADY_TICKS
+MOVED_BIT = 6
+MOVED = 1 << MOVED_BIT  # added to a state to look up its next on a tick its pixel moved
+assert HELD_TICKS + 1 < 1 << HELD_BITS and FOLLOWED < MOVED
+
+
+def _next_states() -> np.ndarray:
+    """The lookup table (uint8, 256) from a state, plus MOVED where its pixel moved, to its next state:
+    a moving tick counts (up to STEADY_TICKS) and ends any hold; a tick read still holds the run, and
+    ends it when it is the HELD_TICKS + 1st in a row."""
+    table = np.zeros(256, np.uint8)
+    for state in range(MOVED):
+        run, held = state >> HELD_BITS, state & ((1 << HELD_BITS) - 1)
+        table[state | MOVED] = min(run + 1, STEADY_TICKS) << HELD_BITS
+        held = min(held + 1, HELD_TICKS + 1)
+        table[state] = held | (run << HELD_BITS if held <= HELD_TICKS else 0)
+    return table
+
+
+NEXT_STATE = _next_states()
 
 
 @dataclass(frozen=True)
@@ -110,8 +131,7 @@ class GlideRuns:
         self.reset()
 
     def reset(self) -> None:
-        # uint8 (H, W), at the last frame's pixels: the run (at most STEADY_TICKS) | the ticks held << RUN_BITS
-        self._runs: np.ndarray | None = None
+        self._runs: np.ndarray | None = None  # uint8 (H, W) states (HELD_BITS), at the last frame's pixels
         self._pending: _Pending | None = None
 
     def step(self, order: tuple[np.ndarray, np.ndarray], moving_before: np.ndarray, erring: np.ndarray,
@@ -123,21 +143,14 @@ class GlideRuns:
         h, w = erring.shape
         if self._runs is None or self._runs.shape != (h, w):
             self._runs, self._pending = np.zeros((h, w), np.uint8), None
-        # A run goes on only where the pixel moved (a still background is foretold trivially). A run that did not err is held, not broken, on up to HELD_TICKS ticks in a row that its pixel's
-        # own motion reads under MOVING_PX_S: the flow under-reads a slow or low-contrast thing's glide on
-        # some ticks (its patches straddle the background), and before the 22 lost vanish / change pairs'
+        # A run goes on only where the pixel moved (a still background is foretold trivially). One that
+        # did not err is held, not broken, on up to HELD_TICKS ticks in a row that its pixel's own motion
+        # reads under MOVING_PX_S: the flow under-reads a slow or low-contrast thing's glide on some ticks
+        # (its patches straddle the background), and before the 22 lost vanish / change tuning pairs'
         # violations the thing's runs broke so on 175 of 330 ticks, by an error on 18 (docs/world-model-
-        # notes.md). Longer, the thing stopped (a hand at rest): its run ends. A pixel that never moved has
-        # no run to hold, so a still background is never followed. The run is in the low bits, the ticks
-        # held in a row above it (RUN_BITS), and the last tick's broken glide in the top bit: one carry for
-        # all (a gather and a scatter of the whole frame, the most of this step's cost).
-        step = moving_before.view(np.uint8)
-        run = self._runs & RUN_MASK
-        held = np.minimum(self._runs >> RUN_BITS, HELD_TICKS) + 1
-        held *= 1 - step  # 0 where it moved
-        run = np.minimum(run, STEADY_TICKS - step) + step
-        run *= held <= HELD_TICKS
-        runs = run | (held << RUN_BITS)
+        # notes.md). Longer, the thing stopped (a hand at rest) and its run ends. A pixel that never moved
+        # has no run to hold: a still background is never followed.
+        runs = cv2.LUT(self._runs | (moving_before.view(np.uint8) << MOVED_BIT), NEXT_STATE)
         if self._pending is not None:
             runs |= self._pending.pixels.view(np.uint8) << 7
         runs = splat_map(runs, order)
@@ -150,7 +163,7 @@ class GlideRuns:
             elif not _mostly_within(before, _within_reach(erring)):
                 verdict = self._pending.verdict
         errs = erring.view(bool)
-        followed = (runs & RUN_MASK) >= STEADY_TICKS
+        followed = runs >= FOLLOWED
         broken = _of_things(errs & followed, followed)
         self._pending = None
         if broken.any():
