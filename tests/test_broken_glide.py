@@ -1,4 +1,4 @@
-"""The broken glide's runs (world_model/broken_glide.py), stepped on made-up maps and on a generated scene: which breaks count."""
+"""The broken glide's runs (world_model/broken_glide.py), on made-up maps and a generated scene: which breaks count."""
 
 from __future__ import annotations
 

@@ -8,7 +8,9 @@ is outweighed by a larger region the scene made elsewhere. What sets such a thin
 extrapolation foretold it well for a while before: every pixel that moved in the world and did not
 err adds a tick to a run carried on with it (as the frame is splatted); where a run of STEADY_TICKS
 or more lands, the thing was followed in open view, and this tick's erring pixels there are the
-broken glide, scored by their summed error (over the view's area) with no region and no chain.
+broken glide, scored by their summed error (over the view's area) with no region and no chain. A run is
+held, not broken, through a tick or two that the flow reads its pixel still (it under-reads a slow or
+low-contrast thing now and then: HELD_TICKS).
 
 A hand that moved on steadily for a second and then turns and grips breaks its glide too; what comes
 after tells it apart: the hand's place goes on erring on the next tick, a vanished thing's hole is gone
@@ -22,7 +24,8 @@ followed patch smaller than a cell of the flow's patch grid (a limb's fringe: SM
 Measured (world model alone, docs/world-model-notes.md): tune-pairs 44 -> 45, tune-pairs3 57 -> 57,
 tune-pairs2 (held out) 34 -> 35, voe_dev 47 with every verdict and every plausible twin's peak as
 before, the generated pairs 88 as before, no control's peak moved; the smallest followed thing (branch open3)
-tune-pairs3 57 -> 58, every other set's verdicts as before.
+tune-pairs3 57 -> 58, every other set's verdicts as before; a run held through two ticks read still (branch
+glide3) tune-pairs2 (held out) 35 -> 36, tune-pairs 45, tune-pairs3 58 and voe_dev 47 with every verdict as before.
 """
 
 from __future__ import annotations
