@@ -9,18 +9,10 @@ import pytest
 
 from glasses_agent.world_model.extrapolation import MotionExtrapolation
 from glasses_agent.world_model.flow_moves import splat_forward
+from tests.support.extrapolation_scenes import broken_glides, texture
 
 W, H = 160, 90
 VOE_DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "voe_dev"
-
-
-def _texture(rng: np.random.Generator, h: int, w: int, cell: int) -> np.ndarray:
-    """Blocky random colours, smoothed a little, as float RGB 0..255."""
-    import cv2
-
-    coarse = rng.uniform(40, 215, (h // cell + 2, w // cell + 2, 3)).astype(np.float32)
-    return cv2.GaussianBlur(cv2.resize(coarse, (w + 2 * cell, h + 2 * cell), interpolation=cv2.INTER_NEAREST),
-                            (3, 3), 0)
 
 
 def _scene(ticks: int, *, vanish_at: int | None = None, change_at: int | None = None, pan_px: float = 0.0,
@@ -28,9 +20,9 @@ def _scene(ticks: int, *, vanish_at: int | None = None, change_at: int | None = 
     """A background of random colour blocks `cell` px wide (panned `pan_px` a tick) with a textured
     disc gliding 3 px a tick."""
     rng = np.random.default_rng(seed)
-    world = _texture(rng, H + 40, W + 200, cell)
-    disc = _texture(rng, 24, 24, 4)[:24, :24]
-    other = _texture(rng, 24, 24, 6)[:24, :24]
+    world = texture(rng, H + 40, W + 200, cell)
+    disc = texture(rng, 24, 24, 4)[:24, :24]
+    other = texture(rng, 24, 24, 6)[:24, :24]
     yy, xx = np.mgrid[0:24, 0:24]
     inside = (yy - 11.5) ** 2 + (xx - 11.5) ** 2 <= 11.5 ** 2
     frames = []
@@ -102,7 +94,7 @@ def _flailing(frames: list[np.ndarray], seed: int = 1, xs: tuple[float, float] =
     for frame in frames:
         frame = frame.copy()
         x, y = float(np.clip(x + rng.uniform(-4, 4), *xs)), float(np.clip(y + rng.uniform(-3, 3), *ys))
-        frame[int(y):int(y) + size, int(x):int(x) + size] = _texture(rng, size, size, 4)[:size, :size]
+        frame[int(y):int(y) + size, int(x):int(x) + size] = texture(rng, size, size, 4)[:size, :size]
         out.append(frame)
     return out
 
@@ -123,16 +115,6 @@ def test_an_animate_thing_that_errs_every_tick_does_not_hide_a_thing_that_vanish
 @pytest.mark.skipif(not VOE_DEV.is_dir(), reason="../shared/data/voe_dev is not here")
 # sam2_04_coffee_1: the vanished thing's place was filled by the flow from the background beside it, which
 # still showed itself (the plausible twin peaked 0.17, the vanish 0.08 before flow_moves.BORROW_*).
-def _glides(frames: list[np.ndarray]) -> list:
-    """Each tick's broken glide (broken_glide.py), by the tick it is about, as `_scores`."""
-    model = MotionExtrapolation()
-    glides = []
-    for k, frame in enumerate(frames):
-        model.step(frame, 0.1 * k)
-        glides.append(model.broken_glide)
-    return glides[1:]
-
-
 def test_a_thing_followed_in_open_view_that_vanishes_beside_a_flailing_hand_is_found():
     """The disc glides 20 ticks and vanishes where it meets a patch that errs every tick (a signer's
     hand beside a thing that breaks its rule): its hole is within the chain's reach of the patch's
@@ -142,8 +124,8 @@ def test_a_thing_followed_in_open_view_that_vanishes_beside_a_flailing_hand_is_f
     regions_gliding = [u.score for u in _scores(_flailing(_scene(30), **beside))]
     regions_vanished = [u.score for u in _scores(_flailing(_scene(30, vanish_at=20), **beside))]
     assert regions_vanished[20] < 4 * max(regions_gliding[3:])  # the regions alone cannot tell it
-    gliding = [g.score for g in _glides(_flailing(_scene(30), **beside))]
-    vanished = _glides(_flailing(_scene(30, vanish_at=20), **beside))
+    gliding = [g.score for g in broken_glides(_flailing(_scene(30), **beside))]
+    vanished = broken_glides(_flailing(_scene(30, vanish_at=20), **beside))
     assert vanished[20].score > 20 * max(gliding[3:])
     assert vanished[20].score > 20 * max(g.score for k, g in enumerate(vanished) if k >= 3 and k != 20)
     x, y = vanished[20].where  # where the disc should have been: (92, 45) px
@@ -159,7 +141,7 @@ def _turns_and_grips(frames: list[np.ndarray], at: int, seed: int = 2) -> list[n
         frame = frame.copy()
         if k >= at:
             x, y = int(80 + rng.uniform(-3, 3)), int(33 + rng.uniform(-3, 3))
-            frame[y:y + 24, x:x + 24] = _texture(rng, 24, 24, 4)[:24, :24]
+            frame[y:y + 24, x:x + 24] = texture(rng, 24, 24, 4)[:24, :24]
         out.append(frame)
     return out
 
@@ -167,8 +149,8 @@ def _turns_and_grips(frames: list[np.ndarray], at: int, seed: int = 2) -> list[n
 def test_a_glide_whose_place_goes_on_erring_is_a_hand_turning_not_a_broken_glide():
     """The same glide broken at tick 20, but its place errs again on every tick after (a hand that
     moved on steadily, then turns and grips): not scored, where the vanished disc's was."""
-    vanished = _glides(_scene(30, vanish_at=20))
-    turning = _glides(_turns_and_grips(_scene(30, vanish_at=20), at=20))
+    vanished = broken_glides(_scene(30, vanish_at=20))
+    turning = broken_glides(_turns_and_grips(_scene(30, vanish_at=20), at=20))
     assert vanished[20].score > 0.05
     assert max(g.score for g in turning[3:]) < 0.1 * vanished[20].score
 
@@ -195,8 +177,8 @@ def _rising_hand(ticks: int, *, comes_in: bool, seed: int = 3) -> list[np.ndarra
     across the edge (from below the frame, 14 px in one tick) and goes on rising 3 px a tick, as a
     signer's hand does; else it popped up at the edge (nothing foretold it either) and stays put."""
     rng = np.random.default_rng(seed)
-    world = _texture(rng, H, W, 16)[:H, :W]
-    hand = _texture(rng, 18, 18, 4)[:18, :18]
+    world = texture(rng, H, W, 16)[:H, :W]
+    hand = texture(rng, 18, 18, 4)[:18, :18]
     yy, xx = np.mgrid[0:18, 0:18]
     disc = (yy - 8.5) ** 2 + (xx - 8.5) ** 2 <= 8.5 ** 2
     frames = []
