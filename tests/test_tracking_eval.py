@@ -41,14 +41,18 @@ def test_person_labels_are_six_people_one_at_a_time():
         assert 0 <= x and 0 <= y and x + w <= 768 and y + h <= 432
 
 
-def test_vtest_labels_are_every_10th_frame_of_their_span_inside_the_image():
+def test_vtest_labels_are_every_10th_frame_of_the_clip_inside_the_image():
     rows = read_mot(TRACKS / "vtest.txt")
     frames = sorted({f for f, _, _ in rows})
-    assert frames == list(range(201, 472, 10))  # decoded frames 200, 210, ..., 470 of vtest.avi
+    assert frames == list(range(1, 792, 10))  # decoded frames 0, 10, ..., 790: the whole of vtest.avi
     ids = {t for _, t, _ in rows}
-    assert ids == set(range(1, 12))
-    firsts = [min(f for f, t, _ in rows if t == k) for k in sorted(ids)]
-    assert firsts == sorted(firsts)  # ids in the order people are first labelled
+    assert ids == set(range(1, 21))
+    # Ids in the order people are first labelled, in the order the stretches were labelled (README):
+    # 200..790 first (1..18), then 0..190, whose people not seen after it are 19 and 20.
+    firsts = [min(f for f, t, _ in rows if t == k and f >= 201) for k in range(1, 19)]
+    assert firsts == sorted(firsts)
+    assert all(f <= 191 for f, t, _ in rows if t in (19, 20))
+    assert min(f for f, t, _ in rows if t == 19) < min(f for f, t, _ in rows if t == 20)
     for frame in frames:  # one box per person per frame
         here = [t for f, t, _ in rows if f == frame]
         assert len(here) == len(set(here))
@@ -119,14 +123,15 @@ def test_eval_tracking_on_vtest_counts_every_labelled_box_and_few_id_switches(tm
     out = tmp_path / "t.json"
     assert main(["eval", "tracking", "--clip", str(SHARED / "video" / "vtest.avi"), "--labels", str(labels), "--out", str(out)]) == 0
     (row,) = json.loads(out.read_text())["clips"]
-    assert row["frames"] == 28 and row["labelled_tracks"] == 11 and row["seconds"] == pytest.approx(27.0)
+    assert row["frames"] == 80 and row["labelled_tracks"] == 20 and row["seconds"] == pytest.approx(79.0)
     assert row["matches"] + row["id_switches"] + row["misses"] == len(read_mot(labels))
-    assert set(row["switches_per_track"]) == {str(k) for k in range(1, 12)}
-    # Walkers crossing and merging into one blob: 8 id switches before the object memory kept
-    # identities through brief losses (identity.py), 6 after; the parts of a split blob named by their
-    # looks (merged_blobs.py) keep the crossing walkers' ids: IDF1 0.419 before, 0.456 after.
-    assert row["id_switches"] <= 6
-    assert row["idf1"] >= 0.45
+    assert set(row["switches_per_track"]) == {str(k) for k in range(1, 21)}
+    # Walkers crossing and merging into one blob. On decoded 200..470 alone (the labels until
+    # 2026-12-07): 8 id switches before the object memory kept identities through brief losses
+    # (identity.py), 6 after, 3 at f907c8f; IDF1 0.419, 0.456 (merged_blobs.py), 0.551. Over the
+    # whole clip (0..790) at f907c8f: 35 switches (10 in 0..190, 22 in 480..790) and IDF1 0.325.
+    assert row["id_switches"] <= 35
+    assert row["idf1"] >= 0.32
 
 
 def test_eval_tracking_without_a_clip_scores_every_labelled_file():
