@@ -168,6 +168,15 @@ def _cover(lab: np.ndarray, window: Window, m: _Mover, xi: int, yi: int) -> np.n
     return there[:: max(1, len(there) // COVER_PX)].copy()
 
 
+def _near(there: np.ndarray, cover: np.ndarray) -> np.ndarray:
+    """bool (N, K): which of the colours `there` (N, 3 Lab) lie within MATCH of which of `cover` (K, 3).
+    The squared distances as |a|^2 + |b|^2 - 2 a.b, one small matrix product, rather than the (N, K, 3)
+    differences (~6x the time; checked once a tick for every hidden mover not yet due): the work frame's
+    Lab is whole values, so every term is a whole number and the sums are exact in float64, the same test."""
+    a, b = there.astype(np.float64), cover.astype(np.float64)
+    return (a * a).sum(axis=1)[:, None] + (b * b).sum(axis=1)[None, :] - 2.0 * (a @ b.T) < MATCH * MATCH
+
+
 def _fitted_velocity(places: list[tuple[float, float, float]]) -> tuple[float, float]:
     t, x, y = (np.array(v) for v in zip(*places))
     if len(t) < 2 or np.ptp(t) <= 0:
@@ -270,7 +279,7 @@ class HiddenMovers:
                 if here >= SEEN:
                     continue
                 there = lab[m.ys + yi, m.xs + xi]
-                near = ((there[:, None, :] - m.cover[None, :, :]) ** 2).sum(axis=2) < MATCH * MATCH
+                near = _near(there, m.cover)
                 if float(near.any(axis=1).mean()) < UNCOVERED or float(near.any(axis=0).mean()) < COVER_GONE:
                     m.due_since = t
                 continue
