@@ -144,3 +144,24 @@ def test_a_thing_behind_a_many_coloured_panel_is_overdue_past_it_though_the_wall
 
 def test_the_same_thing_coming_out_of_the_many_coloured_panel_raises_nothing():
     assert not [f for f in _striped_panel_glide(comes_out=True) if f is not None]
+
+
+def _half_own_colour_panel_glide(*, comes_out: bool) -> list:
+    """A green square at 20 px/s passes behind a still panel whose near half is blue and whose far half is
+    the square's own green."""
+    green = np.array([60.0, 100.0, 150.0], np.float32)
+    blue = np.array([40.0, 150.0, 80.0], np.float32)
+    stripes = np.array([blue] * 10 + [green] * 10, np.float32)  # 2-px columns: 60..80 blue, 80..100 green
+    return _behind_panel(thing=green, panel=(60, 100), stripes=stripes, speed=2, ticks=60,
+                         hides_when=lambda x: x + 8 > 100, comes_out=comes_out)
+
+
+def test_a_thing_behind_a_panel_whose_far_half_is_its_own_colour_is_overdue_once_past_it():
+    _assert_overdue_past_the_panel(_half_own_colour_panel_glide(comes_out=False), "never missed past the panel")
+
+
+def test_the_same_thing_coming_out_past_the_half_of_its_own_colour_raises_nothing():
+    # It went behind the panel's blue half, so blue is what covered it; its place then crosses into the
+    # green half, no longer blue, yet its whole look is still seen there with nothing arriving: something
+    # of its colour stands there, and the thing is not due out until its place has left it.
+    assert not [f for f in _half_own_colour_panel_glide(comes_out=True) if f is not None]

@@ -22,7 +22,12 @@ that only changed its look, or that the match lost, still moves), it is hidden: 
 and looked for each tick along its way. Partly seen where something still moves, it is carried one tick
 before it is let go (that may be its trailing part going behind something). It is due once where it
 should be no longer looks like what covered it (the colours that stood there as it hid), or no longer
-holds most of those colours: the occluder's far side read from its own colours, no edge or shape. It
+holds most of those colours: the occluder's far side read from its own colours, no edge or shape. Not
+while its look is still seen there (something of its colours stands there, the thing itself or a cover
+that matches it); and hidden while its look was seen where nothing of it moved, what covers it is read
+again once the look leaves its place, unless its place has come onto the ground it was seeded on: a
+thing the flow stopped reading in open view is not its own cover (tune-pairs asl-eat_06's plausible
+twin: its light thing taken as its cover, due before it had gone behind, z 0.57). It
 is back when its look is seen again where pixels move or changed colour since the last frame (the flow
 often misses a small thing as it comes out, but the pixels where it appears change, and the still
 background it might be mistaken for does not). Overdue, each second adds RATE_PER_S to its
@@ -48,7 +53,7 @@ import cv2
 import numpy as np
 
 from glasses_agent.world_model.extrapolation import moves_in_world
-from glasses_agent.world_model.mover_looks import MATCH, RING_PX, best_place, stands_out, unlike_ring
+from glasses_agent.world_model.mover_looks import MATCH, RING_PX, Window, best_place, look_at, stands_out, unlike_ring
 
 MIN_AREA_PX = 12  # a seed's pixels at least (work px): smaller is the flow's noise
 MAX_AREA = 0.06  # ... and at most this share of the view: larger is a person or a change of view
@@ -92,6 +97,8 @@ MAX_MOVERS = 6
 # (asl-hungry_08: a dark thing matched on the wall and panel it went behind, its fitted speed falling
 # to nothing, let go as a mover that stopped gliding instead of hidden).
 GLIDE_ARRIVING = 0.1
+_NEAR = np.stack(  # the corners within a pixel of a place
+    np.meshgrid(np.arange(-1, 2), np.arange(-1, 2)), -1).reshape(-1, 2)
 SEED_EVERY = 2  # ticks between seedings: a thing must be matched MIN_SEEN_TICKS anyway before it counts
 
 
@@ -124,6 +131,13 @@ class _Mover:
     cover: np.ndarray | None = None  # (K, 3) Lab colours of what covered it as it hid
     due_since: float | None = None
     going: bool = False  # a gliding mover not seen last tick where something moved: carried one tick
+    # Hidden while its look was still seen where it should be (nothing of it moving or changed there): what
+    # stands there matches its look, and may be the thing itself, still in view. `ground`: the colours
+    # around it when it was seeded (what it glides over), to tell, once the look is no longer seen where it
+    # should be, whether its place has come onto that ground (the cover was what matched it) or onto
+    # something else that stands there (what covers it now).
+    showing: bool = False
+    ground: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         # Seen again where a pixel's range within a pixel, widened by MATCH, holds its colour.
@@ -142,6 +156,25 @@ def _steady(places: list[tuple[float, float, float]]) -> bool:
     a = np.vstack([t - t.mean(), np.ones_like(t)]).T
     coef, *_ = np.linalg.lstsq(a, np.stack([x, y], 1), rcond=None)
     return float(np.mean(((a @ coef - np.stack([x, y], 1)) ** 2).sum(axis=1))) ** 0.5 <= STEADY_PX
+
+
+def _cover(lab: np.ndarray, window: Window, m: _Mover, xi: int, yi: int) -> np.ndarray:
+    """COVER_PX colours of what stands at the mover's place (corner xi, yi) now and stood there last frame
+    too: the background its going uncovered on the near side changed, and is not the cover."""
+    big_h, big_w = lab.shape[:2]
+    there = lab[m.ys + yi, m.xs + xi]
+    still = there[~window.arriving_at(m, xi, yi, big_w, big_h)]
+    there = still if len(still) else there
+    return there[:: max(1, len(there) // COVER_PX)].copy()
+
+
+def _near(there: np.ndarray, cover: np.ndarray) -> np.ndarray:
+    """bool (N, K): which of the colours `there` (N, 3 Lab) lie within MATCH of which of `cover` (K, 3).
+    The squared distances as |a|^2 + |b|^2 - 2 a.b, one small matrix product, rather than the (N, K, 3)
+    differences (~6x the time; checked once a tick for every hidden mover not yet due): the work frame's
+    Lab is whole values, so every term is a whole number and the sums are exact in float64, the same test."""
+    a, b = there.astype(np.float64), cover.astype(np.float64)
+    return (a * a).sum(axis=1)[:, None] + (b * b).sum(axis=1)[None, :] - 2.0 * (a @ b.T) < MATCH * MATCH
 
 
 def _fitted_velocity(places: list[tuple[float, float, float]]) -> tuple[float, float]:
@@ -209,13 +242,9 @@ class HiddenMovers:
                         kept.append(m)
                 elif m.gliding and inside and window.moving_share(m, xi, yi, big_w, big_h) < GONE_MOVING:
                     # Not seen where it should be, and nothing moves there: something still covers it.
-                    # What covers it is what stood there last frame too: the background its going
-                    # uncovered on the near side changed, and is not the cover.
+                    m.showing = share >= SEEN
                     m.x, m.y, m.hidden_since, m.due_since, m.going = px, py, t, None, False
-                    there = lab[m.ys + yi, m.xs + xi]
-                    still = there[~window.arriving_at(m, xi, yi, big_w, big_h)]
-                    there = still if len(still) else there
-                    m.cover = there[:: max(1, len(there) // COVER_PX)].copy()
+                    m.cover = _cover(lab, window, m, xi, yi)
                     kept.append(m)
                 elif m.gliding and inside and not m.going and share >= GOING_SEEN:
                     # Part of it seen, and something moves there: that may be what is left of it as it
@@ -228,16 +257,29 @@ class HiddenMovers:
             if not inside or t - m.hidden_since > MAX_HIDDEN_S:
                 continue
             along = HIDDEN_SEARCH_PX + SPEED_DOUBT * float(np.hypot(*m.velocity)) * (t - m.hidden_since)
-            share, _, bx, by, _, xi, yi = best_place(lab, last, head, own, m, px, py, along, HIDDEN_SEARCH_PX, HIDDEN_FOUND)
+            share, _, bx, by, window, xi, yi = best_place(lab, last, head, own, m, px, py, along, HIDDEN_SEARCH_PX, HIDDEN_FOUND)
             if share >= HIDDEN_FOUND:
-                m.x, m.y, m.hidden_since = float(bx), float(by), None
+                m.x, m.y, m.hidden_since, m.showing = float(bx), float(by), None, False
                 m.places = (m.places + [(t, m.x, m.y)])[-HISTORY:]
                 kept.append(m)
                 continue
             kept.append(m)
             if m.due_since is None:
+                # Its look seen where it should be (within a pixel), nothing of it arriving there: something
+                # of its colours stands there, the thing itself or a cover that matches it, and it is not due.
+                here = float(window.shares(m, _NEAR + [xi, yi], big_w, big_h)[0].max())
+                if m.showing:
+                    if here >= GOING_SEEN:
+                        continue
+                    # Its look gone from its place: onto what it glided over, the cover was what matched it
+                    # (kept); onto something else, that is what covers it now.
+                    m.showing = False
+                    if m.ground is not None and len(m.ground) and unlike_ring(look_at(lab, m, xi, yi), m.ground).mean() >= 0.5:
+                        m.cover = _cover(lab, window, m, xi, yi)
+                if here >= SEEN:
+                    continue
                 there = lab[m.ys + yi, m.xs + xi]
-                near = ((there[:, None, :] - m.cover[None, :, :]) ** 2).sum(axis=2) < MATCH * MATCH
+                near = _near(there, m.cover)
                 if float(near.any(axis=1).mean()) < UNCOVERED or float(near.any(axis=0).mean()) < COVER_GONE:
                     m.due_since = t
                 continue
@@ -284,8 +326,10 @@ class HiddenMovers:
             if len(xs) < MIN_OWN_PX:
                 continue
             velocity = own[y:y + h, x:x + w][patch].mean(axis=0)
-            self.movers.append(_Mover(xs, ys, look[ys, xs].copy(), (w, h), float(x), float(y),
-                                      [(t, float(x), float(y))], (float(velocity[0]), float(velocity[1])), 1))
+            mover = _Mover(xs, ys, look[ys, xs].copy(), (w, h), float(x), float(y),
+                           [(t, float(x), float(y))], (float(velocity[0]), float(velocity[1])), 1)
+            mover.ground = around[:: max(1, len(around) // COVER_PX)].copy()
+            self.movers.append(mover)
             taken[y:y + h, x:x + w] = True
             if len(self.movers) >= MAX_MOVERS:
                 return

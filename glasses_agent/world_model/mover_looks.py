@@ -118,15 +118,26 @@ class Window:
 def stands_out(lab: np.ndarray, mover: Look, x: int, y: int) -> bool:
     """Whether most of the mover's look at its box's corner (x, y) is unlike the ring around the box, as
     a thing that stopped there is; the background or a cover that matches the look is like its surroundings."""
-    big_h, big_w = lab.shape[:2]
-    w, h = mover.size
-    x0, y0, x1, y1 = max(0, x - RING_PX), max(0, y - RING_PX), min(big_w, x + w + RING_PX), min(big_h, y + h + RING_PX)
-    ring = np.ones((y1 - y0, x1 - x0), bool)
-    ring[max(0, y - y0):max(0, y + h - y0), max(0, x - x0):max(0, x + w - x0)] = False
-    if not ring.any():
+    ring = ring_around(lab, mover.size, x, y)
+    if not len(ring):
         return False
-    there = lab[np.clip(mover.ys + y, 0, big_h - 1), np.clip(mover.xs + x, 0, big_w - 1)]
-    return float(unlike_ring(there, lab[y0:y1, x0:x1][ring]).mean()) >= 0.5
+    return float(unlike_ring(look_at(lab, mover, x, y), ring).mean()) >= 0.5
+
+
+def ring_around(lab: np.ndarray, size: tuple[int, int], x: int, y: int) -> np.ndarray:
+    """The colours (N, 3 Lab) of the RING_PX ring around a box of `size` (w, h) at corner (x, y), kept in the frame."""
+    big_h, big_w = lab.shape[:2]
+    w, h = size
+    x0, y0, x1, y1 = max(0, x - RING_PX), max(0, y - RING_PX), min(big_w, x + w + RING_PX), min(big_h, y + h + RING_PX)
+    ring = np.ones((max(0, y1 - y0), max(0, x1 - x0)), bool)
+    ring[max(0, y - y0):max(0, y + h - y0), max(0, x - x0):max(0, x + w - x0)] = False
+    return lab[y0:y1, x0:x1][ring]
+
+
+def look_at(lab: np.ndarray, mover: Look, x: int, y: int) -> np.ndarray:
+    """The frame's colours (N, 3 Lab) at the places of the mover's look, its box's corner at (x, y), kept in the frame."""
+    big_h, big_w = lab.shape[:2]
+    return lab[np.clip(mover.ys + y, 0, big_h - 1), np.clip(mover.xs + x, 0, big_w - 1)]
 
 
 def unlike_ring(look: np.ndarray, ring: np.ndarray) -> np.ndarray:
