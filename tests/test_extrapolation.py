@@ -112,9 +112,6 @@ def test_an_animate_thing_that_errs_every_tick_does_not_hide_a_thing_that_vanish
     assert abs(x * W - 92) < 12 and abs(y * H - 45) < 12
 
 
-@pytest.mark.skipif(not VOE_DEV.is_dir(), reason="../shared/data/voe_dev is not here")
-# sam2_04_coffee_1: the vanished thing's place was filled by the flow from the background beside it, which
-# still showed itself (the plausible twin peaked 0.17, the vanish 0.08 before flow_moves.BORROW_*).
 def test_a_thing_followed_in_open_view_that_vanishes_beside_a_flailing_hand_is_found():
     """The disc glides 20 ticks and vanishes where it meets a patch that errs every tick (a signer's
     hand beside a thing that breaks its rule): its hole is within the chain's reach of the patch's
@@ -155,6 +152,9 @@ def test_a_glide_whose_place_goes_on_erring_is_a_hand_turning_not_a_broken_glide
     assert max(g.score for g in turning[3:]) < 0.1 * vanished[20].score
 
 
+@pytest.mark.skipif(not VOE_DEV.is_dir(), reason="../shared/data/voe_dev is not here")
+# sam2_04_coffee_1: the vanished thing's place was filled by the flow from the background beside it, which
+# still showed itself (the plausible twin peaked 0.17, the vanish 0.08 before flow_moves.BORROW_*).
 @pytest.mark.parametrize("name", ["real_permanence_vtest_1", "real_continuity_box_0", "real_constancy_sam2_04_coffee_0",
                                   "real_permanence_sam2_04_coffee_1"])
 def test_the_world_model_finds_the_broken_twin_on_real_footage(name):
