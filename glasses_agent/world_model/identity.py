@@ -36,7 +36,7 @@ ON_ITS_BOX_COLOUR = 90.0  # ... it is it when as near in colour as a visible tra
 REID_WINDOW_S = 3.0  # a newborn may be an identity dropped this recently (re-identification), ...
 REID_REACH = 1.5  # ... lying within this many of its reach gates of its way on, ...
 REID_COLOUR = LOST_COLOUR  # ... as near in colour as claim asks, ...
-REID_AREA_RATIO = 3.5  # ... and within this factor of its last or its whole size (a part: legs, head and shoulders), ...
+REID_AREA_RATIO = 3.5  # ... within this factor of its last or whole size (a part: legs, head and shoulders), ...
 REID_MARGIN = 0.5  # ... where that pairing is cheaper than any other for either by this much (cost units)
 
 
@@ -57,7 +57,7 @@ class LostIdentity:
     top: np.ndarray | None
     bottom: np.ndarray | None
     box: tuple[float, float, float, float]  # its last box (x0, y0, x1, y1), work px
-    whole: float = 0.0  # its size seen whole (the median of its recent sizes), where known: its last sighting may be a part
+    whole: float = 0.0  # its size seen whole (median of its recent sizes), where known: the last may be a part
     alone: LostIdentity | None = None  # how it looked alone and whole (merged_blobs' lone look), where known
 
 
@@ -164,8 +164,8 @@ def reid_cost(g: LostIdentity, newborn, t: float) -> float | None:
     and look against the nearer of its last sighting and how it looked alone and whole (the last
     sighting before a drop is often a part, the first of a newborn too: on vtest a walker lost beside
     the sign post came back 3-4 times its last size; a walker going behind a pillar is last seen as a
-    sliver of its edge colours); its place against anywhere along its way on since (it may have stopped at any point of it),
-    REID_REACH gates wide."""
+    sliver of its edge colours); its place against anywhere along its way on since the drop (it may
+    have stopped at any point of it), REID_REACH gates wide."""
     away = t - g.last_seen
     if not 0.0 < away <= REID_WINDOW_S:
         return None
@@ -175,7 +175,9 @@ def reid_cost(g: LostIdentity, newborn, t: float) -> float | None:
     size = min(sizes)
     if size > math.log(REID_AREA_RATIO):
         return None
-    look = look_distance(g, newborn) if g.alone is None else min(look_distance(g, newborn), look_distance(g.alone, newborn))
+    look = look_distance(g, newborn)
+    if g.alone is not None:
+        look = min(look, look_distance(g.alone, newborn))
     if look > REID_COLOUR:
         return None
     ex, ey = g.vx * away, g.vy * away
