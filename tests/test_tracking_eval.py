@@ -129,9 +129,11 @@ def test_eval_tracking_on_vtest_counts_every_labelled_box_and_few_id_switches(tm
     # Walkers crossing and merging into one blob. On decoded 200..470 alone (the labels until
     # 2026-12-07): 8 id switches before the object memory kept identities through brief losses
     # (identity.py), 6 after, 3 at f907c8f; IDF1 0.419, 0.456 (merged_blobs.py), 0.551. Over the
-    # whole clip (0..790) at f907c8f: 35 switches (10 in 0..190, 22 in 480..790) and IDF1 0.325.
-    assert row["id_switches"] <= 35
-    assert row["idf1"] >= 0.32
+    # whole clip (0..790) at f907c8f: 35 switches (10 in 0..190, 22 in 480..790) and IDF1 0.325;
+    # 32 and 0.363 once a newborn takes the id of a walker dropped within 3 s whose way it lies on and
+    # whose lone look it has (identity.reidentify).
+    assert row["id_switches"] <= 32
+    assert row["idf1"] >= 0.36
 
 
 def test_eval_tracking_without_a_clip_scores_every_labelled_file():

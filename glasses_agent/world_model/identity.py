@@ -19,6 +19,7 @@ import math
 from dataclasses import dataclass, replace
 
 import numpy as np
+from scipy.optimize import linear_sum_assignment
 
 from glasses_agent.world_model.foreground import Detection, colour_distance
 from glasses_agent.world_model.slot_record import iou
@@ -32,6 +33,11 @@ LOST_OVERLAP = 0.5  # ... whatever its colour: a thing coming closer changes its
 ON_ITS_BOX = 0.7  # later, a newcomer overlapping its last box this much (IoU) is where it stood: ...
 ON_ITS_BOX_COLOUR = 90.0  # ... it is it when as near in colour as a visible track's next sighting must be
 # (objects.py's gate for a visible track: a thing turned in a hand, or lit anew, is still matched by it)
+REID_WINDOW_S = 3.0  # a newborn may be an identity dropped this recently (re-identification), ...
+REID_REACH = 1.5  # ... lying within this many of its reach gates of its way on, ...
+REID_COLOUR = LOST_COLOUR  # ... as near in colour as claim asks, ...
+REID_AREA_RATIO = 3.5  # ... within this factor of its last or whole size (a part: legs, head and shoulders), ...
+REID_MARGIN = 0.5  # ... where that pairing is cheaper than any other for either by this much (cost units)
 
 
 @dataclass
@@ -51,6 +57,8 @@ class LostIdentity:
     top: np.ndarray | None
     bottom: np.ndarray | None
     box: tuple[float, float, float, float]  # its last box (x0, y0, x1, y1), work px
+    whole: float = 0.0  # its size seen whole (median of its recent sizes), where known: the last may be a part
+    alone: LostIdentity | None = None  # how it looked alone and whole (merged_blobs' lone look), where known
 
 
 def looks_apart(a_top: np.ndarray | None, a_bottom: np.ndarray | None, b: Detection) -> float:
@@ -84,16 +92,17 @@ class LostIdentities:
     def __init__(self) -> None:
         self.lost: list[LostIdentity] = []
 
-    def remember(self, track, t: float, look: LostIdentity | None = None) -> None:  # track: tracks.Track
+    def remember(self, track, t: float, look: LostIdentity | None = None, alone: LostIdentity | None = None) -> None:
         """Keep a dropped, confirmed track's identity for LOST_KEEP_S (as `look` shows it, where given: how
-        it looked before it shared a blob with another)."""
+        it looked before it shared a blob with another; else as last seen, with `alone`: how it looked
+        alone and whole, for `reidentify`). `track`: a tracks.Track."""
         if look is not None:
             self.keep(replace(look, id=track.id, first_seen=track.first_seen), t)
             return
         self.keep(LostIdentity(track.id, track.first_seen, track.last_seen, track.x, track.y, track.vx,
                                track.vy, track.radius, track.last_area or track.area,
                                np.asarray(track.colour, np.float32).copy(), track.top, track.bottom,
-                               tuple(float(v) for v in track.box)), t)
+                               tuple(float(v) for v in track.box), track.area, alone), t)
 
     def keep(self, identity: LostIdentity, t: float) -> None:
         """Remember an identity no track carries now (and forget those kept longer than LOST_KEEP_S)."""
@@ -147,3 +156,69 @@ class LostIdentities:
         if best is not None:
             self.lost.remove(best)
         return best
+
+
+def reid_cost(g: LostIdentity, newborn, t: float) -> float | None:
+    """How unlike a newborn (its latest sighting: place, size, colours) is of the identity `g` dropped a
+    moment ago, judged more loosely than `LostIdentities.claim`: None where it cannot be it. Its size
+    and look against the nearer of its last sighting and how it looked alone and whole (the last
+    sighting before a drop is often a part, the first of a newborn too: on vtest a walker lost beside
+    the sign post came back 3-4 times its last size; a walker going behind a pillar is last seen as a
+    sliver of its edge colours); its place against anywhere along its way on since the drop (it may
+    have stopped at any point of it), REID_REACH gates wide."""
+    away = t - g.last_seen
+    if not 0.0 < away <= REID_WINDOW_S:
+        return None
+    sizes = [abs(math.log(max(newborn.area, 1e-6) / max(a, 1e-6))) for a in (g.area, g.whole) if a > 0]
+    if g.alone is not None:
+        sizes.append(abs(math.log(max(newborn.area, 1e-6) / max(g.alone.area, 1e-6))))
+    size = min(sizes)
+    if size > math.log(REID_AREA_RATIO):
+        return None
+    look = look_distance(g, newborn)
+    if g.alone is not None:
+        look = min(look, look_distance(g.alone, newborn))
+    if look > REID_COLOUR:
+        return None
+    ex, ey = g.vx * away, g.vy * away
+    run = ex * ex + ey * ey
+    along = 0.0 if run <= 0 else min(1.0, max(0.0, ((newborn.x - g.x) * ex + (newborn.y - g.y) * ey) / run))
+    dist = math.hypot(newborn.x - g.x - along * ex, newborn.y - g.y - along * ey)
+    gate = REID_REACH * (2.0 * g.radius + 4.0 + 0.5 * math.hypot(g.vx, g.vy) * away)
+    if dist > gate:
+        return None
+    return look / REID_COLOUR + dist / gate + size / math.log(REID_AREA_RATIO)
+
+
+def reidentify(lost: LostIdentities, newborns: list, t: float) -> dict[int, LostIdentity]:
+    """Which newborn tracks (not named yet, their ids not shown before this step) are identities dropped
+    within REID_WINDOW_S (into a merged blob, behind a passer-by, lost by the detector) that the stricter
+    `claim` turned away: a minimum-cost assignment (Hungarian) over newborns x identities, costs by
+    `reid_cost`, each pairing kept only where it is cheaper by REID_MARGIN than any other pairing open
+    to that newborn or that identity (a newborn two identities fit about as well, or an identity two
+    newborns fit, is left a new id: a wrong old id is worse than a new one). Returns newborn index ->
+    identity, each taken from `lost`."""
+    gallery = [g for g in lost.lost if 0.0 < t - g.last_seen <= REID_WINDOW_S]
+    if not newborns or not gallery:
+        return {}
+    costs = np.full((len(newborns), len(gallery)), np.inf)
+    for r, tr in enumerate(newborns):
+        for c, g in enumerate(gallery):
+            cost = reid_cost(g, tr, t)
+            if cost is not None:
+                costs[r, c] = cost
+    if not np.isfinite(costs).any():
+        return {}
+    rows, cols = linear_sum_assignment(np.where(np.isfinite(costs), costs, 1e9))
+    out: dict[int, LostIdentity] = {}
+    for r, c in zip(rows.tolist(), cols.tolist()):
+        cost = costs[r, c]
+        if not math.isfinite(cost):
+            continue
+        others = np.concatenate([np.delete(costs[r], c), np.delete(costs[:, c], r)])
+        if others.size and float(others.min()) < cost + REID_MARGIN:
+            continue
+        out[r] = gallery[c]
+    for g in out.values():
+        lost.take(g.id)
+    return out

@@ -104,7 +104,8 @@ class MergedBlobs:
         """A track is dropped: remember its identity as it looked alone, and note the merged blob it went
         into, if one now covers where it was."""
         merge: Merge | None = track.extras.get("merge")
-        self.lost.remember(track, t, track.extras.get("look") if merge is not None else None)
+        look = track.extras.get("look")
+        self.lost.remember(track, t, look if merge is not None else None, alone=look)
         for other in tracks:
             m: Merge | None = other.extras.get("merge")
             if other is not track and m is not None and other.last_seen == t and _near(m.box, track.box, 0):

@@ -30,9 +30,9 @@ import numpy as np
 
 from glasses_agent.world_model.foreground import (FG_THRESHOLD, BackgroundModel, Detection, colour_distance, exact_median,
                                                   true_share)
-from glasses_agent.world_model.identity import LostIdentities, LostIdentity
+from glasses_agent.world_model.identity import LostIdentities, LostIdentity, reidentify
 from glasses_agent.world_model.merged_blobs import MergedBlobs
-from glasses_agent.world_model.tracks import SALIENT_CONTRAST, ObjectStep, Track, Violation, view_fraction
+from glasses_agent.world_model.tracks import CONFIRM_FRAMES, SALIENT_CONTRAST, ObjectStep, Track, Violation, view_fraction
 from glasses_agent.world_model.unmatched import judge_unmatched
 
 TWIN_COLOUR = 50.0  # a newcomer this close in colour to a hidden track (and of its size) may be it
@@ -224,6 +224,7 @@ class ObjectMemory:
         for di, det in newcomers:
             violations += self._new_track(det, t, given.get(di), detections)
         self.tracks = [tr for tr in self.tracks if not tr.extras.get("drop")]
+        self._reidentify(t)
         return violations, benign
 
     def _update(self, track: Track, det: Detection, t: float, dt: float, pred: tuple[float, float],
@@ -322,6 +323,17 @@ class ObjectMemory:
         if known is not None:
             track.id, track.first_seen = known.id, known.first_seen
             track.extras["named"] = True
+
+    def _reidentify(self, t: float) -> None:
+        """Newborn tracks seen this step whose ids are not shown yet (or shown first now, just confirmed),
+        born under a fresh id: is one of them an identity dropped a moment ago, which `claim` turned away
+        (identity.reidentify)? Ids only."""
+        young = [tr for tr in self.tracks if not tr.extras.get("named") and tr.seen <= CONFIRM_FRAMES
+                 and tr.last_seen == t and tr.state == "visible"]
+        seen = [tr.extras.get("part") or tr for tr in young]  # its latest sighting (at birth: the track is it)
+        for r, known in reidentify(self.lost, seen, t).items():
+            young[r].id, young[r].first_seen = known.id, known.first_seen
+            young[r].extras["named"] = True
 
     def _fresh_id(self) -> int:
         self._next_id += 1
