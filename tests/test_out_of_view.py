@@ -151,3 +151,24 @@ def test_a_thing_gone_after_a_fast_pan_is_a_surprise(seed):
     assert abs(x * VIEW_W - (70 - FAST_PATH[strongest["tick"]])) < 24 and abs(y * VIEW_H - 130) < 24
     _, still_there = _run(frames(taken=False))
     assert not still_there
+
+
+@pytest.mark.parametrize("taken", [True, False], ids=["gone", "still there"])
+def test_a_tick_without_the_heads_motion_while_away_does_not_forget_the_view(taken):
+    """The view pans away over the coloured blocks (a textured wall) with a cup on them, and while it
+    is held away one frame shows nothing to follow (a hand over the lens): the head's motion is
+    not known on that tick and the next. What was kept is held where it was, so a cup gone when the
+    view comes back is found where it stood, and one still there raises nothing. (Forgotten on that
+    tick, nothing was looked for: no gone at all.)"""
+    world = _world(0)
+    with_cup = world.copy()
+    _cup(with_cup, 70, 50)
+    frames = []
+    for k, x in enumerate(PATH):
+        frame = np.clip((world if taken and k >= 30 else with_cup)[:, x:x + VIEW_W], 0, 255).astype(np.uint8)
+        frames.append(np.full_like(frame, 20) if k == 32 else frame)
+    _, gone = _run(frames)
+    if taken:
+        _gone_where_it_stood(gone, (70, 50))
+    else:
+        assert not gone

@@ -70,6 +70,7 @@ THING_SHARE = 0.15  # of a patch's pixels changed (and as much unchanged) for a 
 THING_CONTRAST = 2 * RING_MATCH  # RGB distance by which a thing's pixels stood out from the surface around them
 CHECKS = 2  # ticks running a patch must be missed before it is gone (a blur, a passer-by)
 KEEP_S = 10.0  # a patch out of view longer than this is forgotten
+HOLD_S = 0.5  # s the head's motion may go unknown before what is kept is forgotten (the view held away, a blur)
 MAX_KEPT = 400
 MIN_SHIFT_PX = 0.5  # px a tick the view must move for its edge to take things out of it
 ANCHOR_NCC = 0.8  # a patch found this clearly tells where the rest should be ...
@@ -121,6 +122,7 @@ class OutOfViewMemory:
     # (when, offset) of the patches found clearly since the last re-anchoring
     _found: list[tuple[float, np.ndarray]] = field(default_factory=list)
     _grid: np.ndarray | None = None
+    _unknown_since: float | None = None  # when the head's motion went unknown (None: known on the last tick)
 
     def reset(self) -> None:
         """Forget everything (a new recording)."""
@@ -141,9 +143,18 @@ class OutOfViewMemory:
         before, self._before = self._before, previous[0]
         before_head, self._before_head = self._before_head, homography
         if homography is None:
-            # Where the head went is not known: nothing can be carried or judged.
-            self.kept = []
+            # Where the head went this tick is not known (a frame with nothing to follow: a hand over
+            # the lens, a blur): nothing new is kept and nothing judged, but what is kept stays where
+            # it was, for a while. Forgotten at once, a single such tick while the view was held away
+            # lost everything kept before it (tune-pairs3 box_12; docs/world-model-notes.md, "Out of
+            # view, a third time"); the search and its re-anchoring find the kept patches again if
+            # the head moved a little meanwhile, not if it moved on for long.
+            if self._unknown_since is None:
+                self._unknown_since = t
+            if t - self._unknown_since > HOLD_S:
+                self.kept = []
             return None
+        self._unknown_since = None
         carried = np.zeros((0, 2))
         if self.kept:
             centres = np.array([k.centre for k in self.kept], np.float64).reshape(-1, 1, 2)
