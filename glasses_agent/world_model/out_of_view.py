@@ -53,6 +53,7 @@ import numpy as np
 
 from glasses_agent.world_model.egomotion import warp_by_homography
 from glasses_agent.world_model.foreground import nearest_colour_distance
+from glasses_agent.world_model.reanchor import SEARCHED, agreed, clear_offset
 
 CELL = 16  # px of the work frame: a patch (an object 10-30% of the view's height is 9-27 px tall)
 STRIDE = 8  # px between patches: neighbours overlap by half
@@ -97,6 +98,12 @@ class KeptPatch:
     ring: np.ndarray | None = None  # mean colour of its border: what surrounded the middle
     misses: int = 0
     colour: np.ndarray | None = None  # (CELL, CELL, 3) how it looked in colour: the thing's outline is read from it
+    # Kept before ticks without the head's motion and not found again since: where it is, is not
+    # known, so it is never judged (reanchor.py); `back_at`: when the chain first put it back in view;
+    # `refound`: where it was found clearly then, as an offset from where the chain put it.
+    unsure: bool = False
+    back_at: float | None = None
+    refound: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -151,6 +158,7 @@ class OutOfViewMemory:
             # the head moved a little meanwhile, not if it moved on for long.
             if self._unknown_since is None:
                 self._unknown_since = t
+                self._start_gap()
             if t - self._unknown_since > HOLD_S:
                 self.kept = []
             return None
@@ -161,8 +169,55 @@ class OutOfViewMemory:
             carried = cv2.perspectiveTransform(centres, homography).reshape(-1, 2)
             for k, c in zip(self.kept, carried):
                 k.centre = c
-        self._keep_leaving(*previous, homography, own, t, carried, (before, before_head))
+        sure = np.array([not k.unsure for k in self.kept], bool)
+        self._keep_leaving(*previous, homography, own, t, carried[sure] if len(carried) else carried, (before, before_head))
+        if not sure.all():
+            self._reanchor(grey, t)
         return self._judge(grey, work, t)
+
+    def _start_gap(self) -> None:
+        """The head's motion went unknown: every kept patch is now where the chain put it before the
+        gap, off by however the head moves until the motion is known again. Patches still unsure from
+        an earlier gap would be off by two unknowns: forgotten."""
+        self.kept = [k for k in self.kept if not k.unsure]
+        for k in self.kept:
+            k.unsure, k.back_at, k.refound = True, None, None
+        self._found = []  # the drift pooled before the gap was measured from where they stood then
+
+    def _reanchor(self, grey: np.ndarray, t: float) -> None:
+        """Look for the unsure patches the chain puts back in view, in a window around there; when
+        the clear finds since the gap agree on one offset, correct every unsure patch by it (they are
+        sure again and judged from now on). Unsure patches back longer than RECENT_S without that are
+        forgotten: they may be gone, or elsewhere; which is not known."""
+        h, w = grey.shape
+        half = CELL / 2
+        back = []
+        for k in self.kept:
+            if not k.unsure:
+                continue
+            cx, cy = k.centre
+            if EDGE_PX + half <= cx <= w - EDGE_PX - half and EDGE_PX + half <= cy <= h - EDGE_PX - half:
+                back.append(k)
+                if k.back_at is None:
+                    k.back_at = t
+        back = [k for k in back if k.refound is None]  # one find a patch: found once, it is not looked for again
+        back.sort(key=lambda k: -float(k.template.std()))
+        for k in back[:SEARCHED]:
+            k.refound = clear_offset(grey, k.template, k.centre, ANCHOR_NCC, ANCHOR_PX)
+        correction = agreed([k.refound for k in self.kept if k.unsure and k.refound is not None], DRIFT_FOUND, ANCHOR_PX)
+        if correction is None:
+            self.kept = [k for k in self.kept if not (k.unsure and k.back_at is not None and t - k.back_at > RECENT_S)]
+            return
+        sure = np.array([k.centre for k in self.kept if not k.unsure], np.float64).reshape(-1, 2)
+        kept = []
+        for k in self.kept:
+            if k.unsure:
+                k.centre, k.unsure, k.back_at, k.refound = k.centre + correction, False, None, None
+                # Where a patch was kept again since the gap (the view left that place once more), the new one stands.
+                if len(sure) and float(np.abs(sure - k.centre).max(axis=1).min()) < STRIDE / 2:
+                    continue
+            kept.append(k)
+        self.kept = kept
 
     # -- pieces --------------------------------------------------------------------------------
 
@@ -244,6 +299,9 @@ class OutOfViewMemory:
         backs = (EDGE_PX + half <= cx) & (cx <= w - EDGE_PX - half) & (EDGE_PX + half <= cy) & (cy <= h - EDGE_PX - half)
         for k, gone_out, back in zip(self.kept, out, backs):
             if t - k.left_at > KEEP_S:
+                continue
+            if k.unsure:  # not judged until found again (_reanchor)
+                still_kept.append(k)
                 continue
             if gone_out:
                 k.gone_out = True

@@ -1,0 +1,69 @@
+"""Finding kept patches again after ticks where the head's motion was not known (out_of_view.py).
+
+The out-of-view memory carries what left the view by the head's motion, tick by tick. On a tick
+where that motion is not known (a frame with nothing to follow: a hand over the lens, a blur, a
+plain table) the kept patches are held where they were, but the head may have moved meanwhile, so
+where the chain puts them afterwards is off by what it missed: looked for there, a thing that
+stayed is "gone" (the own reporting pairs' pans over a plain table, docs/world-model-notes.md, "Out
+of view, a third time" and the lead's section after it). So such patches are unsure: none is
+judged gone until they are found again.
+
+Finding them again: each unsure patch that the chain puts back in view is looked for within
+WINDOW_PX of there (as far as a head turning fast moves the view in the half second the memory
+holds through), and counts only where its best match is clear: as good as the memory's own
+anchors (out_of_view.ANCHOR_NCC) and better than any other place in the window by CLEAR_MARGIN (a
+repeated texture, a plain wall with one mark, match in many places). The unknown motion moved them
+all alike, so once enough clear offsets, pooled over the ticks since the gap (the view comes back a
+sliver at a time; one find a patch), agree, their median is the correction for all of them: a patch
+truly still out of view may match something else in its window, so the agreeing group must
+outnumber the rest twice. Patches that come back and are not set right within a while are
+forgotten, not judged.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+WINDOW_PX = 48  # work px around where the chain puts an unsure patch that it is looked for (a third of the view's width)
+CLEAR_MARGIN = 0.1  # NCC by which a patch's best place must beat any other place in its window
+SEARCHED = 8  # unsure patches looked for a tick at most (the most textured: the likeliest to be clear)
+
+
+def clear_offset(grey: np.ndarray, template: np.ndarray, centre: np.ndarray, least: float,
+                 apart: int) -> np.ndarray | None:
+    """Where `template` (CELL px square, grey or along its axis as `grey` is) is found within
+    WINDOW_PX of `centre` (work px) in `grey`, as an offset from `centre`: only when its best NCC is
+    at least `least` and every place more than `apart` px from the best scores CLEAR_MARGIN less.
+    None: not found clearly, or the window does not hold the patch."""
+    size = template.shape[0]
+    h, w = grey.shape
+    x0, y0 = int(round(centre[0] - size / 2)), int(round(centre[1] - size / 2))
+    rx0, ry0 = max(0, x0 - WINDOW_PX), max(0, y0 - WINDOW_PX)
+    rx1, ry1 = min(w, x0 + size + WINDOW_PX), min(h, y0 + size + WINDOW_PX)
+    if ry1 - ry0 < size or rx1 - rx0 < size:
+        return None
+    scores = np.nan_to_num(cv2.matchTemplate(grey[ry0:ry1, rx0:rx1], template, cv2.TM_CCOEFF_NORMED), nan=-1.0)
+    _, best, _, (bx, by) = cv2.minMaxLoc(scores)
+    if best < least:
+        return None
+    # The best elsewhere: the map with the best place's neighbourhood blanked out.
+    scores[max(0, by - apart):by + apart + 1, max(0, bx - apart):bx + apart + 1] = -1.0
+    if float(scores.max()) > best - CLEAR_MARGIN:
+        return None
+    return np.array([rx0 + bx - x0, ry0 + by - y0], np.float64)
+
+
+def agreed(offsets: list[np.ndarray], least: int, within: float) -> np.ndarray | None:
+    """The correction that `offsets` (one clear find a patch, since the gap) agree on: the median of
+    the largest group lying within `within` px of one of them, when it has at least `least` members
+    and twice as many as all the others (a patch truly still out of view may match something else
+    in its window; such finds scatter, the true ones agree). None: no such group yet."""
+    if len(offsets) < least:
+        return None
+    pooled = np.array(offsets, np.float64).reshape(-1, 2)
+    near = np.abs(pooled[:, None, :] - pooled[None, :, :]).max(axis=2) <= within
+    group = pooled[near[int(np.argmax(near.sum(axis=1)))]]
+    if len(group) < least or len(group) < 2 * (len(pooled) - len(group)):
+        return None
+    return np.median(group, axis=0)
