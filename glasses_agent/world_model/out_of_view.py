@@ -204,7 +204,8 @@ class OutOfViewMemory:
         back.sort(key=lambda k: -float(k.template.std()))
         for k in back[:SEARCHED]:
             k.refound = clear_offset(grey, k.template, k.centre, ANCHOR_NCC, ANCHOR_PX)
-        correction = agreed([k.refound for k in self.kept if k.unsure and k.refound is not None], DRIFT_FOUND, ANCHOR_PX)
+        finds = [k for k in self.kept if k.unsure and k.refound is not None]
+        correction = agreed([k.refound for k in finds], [k.centre for k in finds], DRIFT_FOUND, ANCHOR_PX, CELL)
         if correction is None:
             self.kept = [k for k in self.kept if not (k.unsure and k.back_at is not None and t - k.back_at > RECENT_S)]
             return

@@ -54,16 +54,22 @@ def clear_offset(grey: np.ndarray, template: np.ndarray, centre: np.ndarray, lea
     return np.array([rx0 + bx - x0, ry0 + by - y0], np.float64)
 
 
-def agreed(offsets: list[np.ndarray], least: int, within: float) -> np.ndarray | None:
-    """The correction that `offsets` (one clear find a patch, since the gap) agree on: the median of
-    the largest group lying within `within` px of one of them, when it has at least `least` members
-    and twice as many as all the others (a patch truly still out of view may match something else
-    in its window; such finds scatter, the true ones agree). None: no such group yet."""
+def agreed(offsets: list[np.ndarray], centres: list[np.ndarray], least: int, within: float,
+           apart: float) -> np.ndarray | None:
+    """The correction that `offsets` (one clear find a patch since the gap; `centres`: where the
+    chain put those patches) agree on: the median of the largest group lying within `within` px of
+    one of them, when it has at least `least` members, twice as many as all the others (a patch
+    truly still out of view may match something else in its window; such finds scatter, the true
+    ones agree), and two of its patches lie `apart` px apart (neighbours overlap: on a repeated
+    texture both match the same wrong place). None: no such group yet."""
     if len(offsets) < least:
         return None
     pooled = np.array(offsets, np.float64).reshape(-1, 2)
     near = np.abs(pooled[:, None, :] - pooled[None, :, :]).max(axis=2) <= within
-    group = pooled[near[int(np.argmax(near.sum(axis=1)))]]
-    if len(group) < least or len(group) < 2 * (len(pooled) - len(group)):
+    members = near[int(np.argmax(near.sum(axis=1)))]
+    if members.sum() < least or members.sum() < 2 * (len(pooled) - members.sum()):
         return None
-    return np.median(group, axis=0)
+    where = np.array(centres, np.float64).reshape(-1, 2)[members]
+    if float(np.abs(where[:, None, :] - where[None, :, :]).max()) < apart:
+        return None
+    return np.median(pooled[members], axis=0)
