@@ -209,6 +209,11 @@ class OutOfViewMemory:
         if correction is None:
             self.kept = [k for k in self.kept if not (k.unsure and k.back_at is not None and t - k.back_at > RECENT_S)]
             return
+        if float(np.abs(correction).max()) <= SEARCH_PX - ANCHOR_PX:
+            # Within the ordinary search's reach: the judging re-anchors them itself, from the patches
+            # found as they come back, nearer the place (on real footage one offset for the whole
+            # view is rougher: parallax; tune-pairs3 box_12 was lost when this was applied).
+            correction = np.zeros(2)
         sure = np.array([k.centre for k in self.kept if not k.unsure], np.float64).reshape(-1, 2)
         kept = []
         for k in self.kept:
