@@ -38,6 +38,10 @@ With the outline (the whole world model, replayed on cached inputs): out of view
 7, the pan-away-and-back controls as before (highest z 1.3). With the look test for stillness and
 the drift pooled over the last ticks: 10 of 12 (the held-out second set 7 against 6), that
 control's z 1.67 (docs/world-model-notes.md, "Out of view again").
+A tick where the head's motion is not known (a frame with nothing to follow) holds what is kept
+for up to HOLD_S, but the chain then misses however the head moved: every kept patch is unsure, and
+none is judged until reanchor.py has found them again (clear finds agreeing on one offset) as they
+come back; those not found again are forgotten, not judged (docs/world-model-notes.md, oov7).
 Nothing is kept while the view is not believed to move: the cost is then a few array operations a
 tick; with a pan, ~0.1-0.25 ms of thread CPU (the grid's centres carried, a handful of small
 template matches).
@@ -53,7 +57,7 @@ import numpy as np
 
 from glasses_agent.world_model.egomotion import warp_by_homography
 from glasses_agent.world_model.foreground import nearest_colour_distance
-from glasses_agent.world_model.reanchor import SEARCHED, agreed, clear_offset
+from glasses_agent.world_model.reanchor import reanchor
 
 CELL = 16  # px of the work frame: a patch (an object 10-30% of the view's height is 9-27 px tall)
 STRIDE = 8  # px between patches: neighbours overlap by half
@@ -172,7 +176,10 @@ class OutOfViewMemory:
         sure = np.array([not k.unsure for k in self.kept], bool)
         self._keep_leaving(*previous, homography, own, t, carried[sure] if len(carried) else carried, (before, before_head))
         if not sure.all():
-            self._reanchor(grey, t)
+            # (reanchor.py) found again: sure, and judged from here on; back too long without that: forgotten.
+            self.kept = reanchor(self.kept, grey, t, cell=CELL, inside_px=EDGE_PX, least_ncc=ANCHOR_NCC,
+                                 anchor_px=ANCHOR_PX, least=DRIFT_FOUND, reach=SEARCH_PX - ANCHOR_PX,
+                                 stride=STRIDE, wait_s=RECENT_S)
         return self._judge(grey, work, t)
 
     def _start_gap(self) -> None:
@@ -183,47 +190,6 @@ class OutOfViewMemory:
         for k in self.kept:
             k.unsure, k.back_at, k.refound = True, None, None
         self._found = []  # the drift pooled before the gap was measured from where they stood then
-
-    def _reanchor(self, grey: np.ndarray, t: float) -> None:
-        """Look for the unsure patches the chain puts back in view, in a window around there; when
-        the clear finds since the gap agree on one offset, correct every unsure patch by it (they are
-        sure again and judged from now on). Unsure patches back longer than RECENT_S without that are
-        forgotten: they may be gone, or elsewhere; which is not known."""
-        h, w = grey.shape
-        half = CELL / 2
-        back = []
-        for k in self.kept:
-            if not k.unsure:
-                continue
-            cx, cy = k.centre
-            if EDGE_PX + half <= cx <= w - EDGE_PX - half and EDGE_PX + half <= cy <= h - EDGE_PX - half:
-                back.append(k)
-                if k.back_at is None:
-                    k.back_at = t
-        back = [k for k in back if k.refound is None]  # one find a patch: found once, it is not looked for again
-        back.sort(key=lambda k: -float(k.template.std()))
-        for k in back[:SEARCHED]:
-            k.refound = clear_offset(grey, k.template, k.centre, ANCHOR_NCC, ANCHOR_PX)
-        finds = [k for k in self.kept if k.unsure and k.refound is not None]
-        correction = agreed([k.refound for k in finds], [k.centre for k in finds], DRIFT_FOUND, ANCHOR_PX, CELL)
-        if correction is None:
-            self.kept = [k for k in self.kept if not (k.unsure and k.back_at is not None and t - k.back_at > RECENT_S)]
-            return
-        if float(np.abs(correction).max()) <= SEARCH_PX - ANCHOR_PX:
-            # Within the ordinary search's reach: the judging re-anchors them itself, from the patches
-            # found as they come back, nearer the place (on real footage one offset for the whole
-            # view is rougher: parallax; tune-pairs3 box_12 was lost when this was applied).
-            correction = np.zeros(2)
-        sure = np.array([k.centre for k in self.kept if not k.unsure], np.float64).reshape(-1, 2)
-        kept = []
-        for k in self.kept:
-            if k.unsure:
-                k.centre, k.unsure, k.back_at, k.refound = k.centre + correction, False, None, None
-                # Where a patch was kept again since the gap (the view left that place once more), the new one stands.
-                if len(sure) and float(np.abs(sure - k.centre).max(axis=1).min()) < STRIDE / 2:
-                    continue
-            kept.append(k)
-        self.kept = kept
 
     # -- pieces --------------------------------------------------------------------------------
 
@@ -306,7 +272,7 @@ class OutOfViewMemory:
         for k, gone_out, back in zip(self.kept, out, backs):
             if t - k.left_at > KEEP_S:
                 continue
-            if k.unsure:  # not judged until found again (_reanchor)
+            if k.unsure:  # not judged until found again (reanchor.py)
                 still_kept.append(k)
                 continue
             if gone_out:

@@ -73,3 +73,47 @@ def agreed(offsets: list[np.ndarray], centres: list[np.ndarray], least: int, wit
     if float(np.abs(where[:, None, :] - where[None, :, :]).max()) < apart:
         return None
     return np.median(pooled[members], axis=0)
+
+
+def reanchor(kept: list, grey: np.ndarray, t: float, *, cell: int, inside_px: float, least_ncc: float,
+             anchor_px: int, least: int, reach: float, stride: int, wait_s: float) -> list:
+    """The kept patches (out_of_view.KeptPatch) after this tick's look for the unsure ones the chain
+    puts back in view (`inside_px` inside its edge): when the clear finds since the gap agree on one
+    offset, every unsure patch is moved by it and is sure again; one that lies where a patch was kept
+    again since the gap is dropped (the view left that place once more). An offset within `reach` of
+    none is not applied: the memory's own judging re-anchors those patches from the ones found as
+    they come back, nearer the place (one offset for the whole view is rougher on real footage, its
+    parallax: applied, tune-pairs3 box_12's plausible twin rose 0.69 -> 1.53 and its implausible lost
+    its gone). Unsure patches back longer than `wait_s` without that are forgotten: gone, or
+    elsewhere, is not known. `cell`, `stride`: a patch's size and the grid's step; `least_ncc`,
+    `anchor_px`, `least`: as clear_offset's and agreed's."""
+    h, w = grey.shape
+    half = cell / 2
+    back = []
+    for k in kept:
+        if not k.unsure:
+            continue
+        cx, cy = k.centre
+        if inside_px + half <= cx <= w - inside_px - half and inside_px + half <= cy <= h - inside_px - half:
+            back.append(k)
+            if k.back_at is None:
+                k.back_at = t
+    back = [k for k in back if k.refound is None]  # one find a patch: found once, it is not looked for again
+    back.sort(key=lambda k: -float(k.template.std()))
+    for k in back[:SEARCHED]:
+        k.refound = clear_offset(grey, k.template, k.centre, least_ncc, anchor_px)
+    finds = [k for k in kept if k.unsure and k.refound is not None]
+    correction = agreed([k.refound for k in finds], [k.centre for k in finds], least, anchor_px, cell)
+    if correction is None:
+        return [k for k in kept if not (k.unsure and k.back_at is not None and t - k.back_at > wait_s)]
+    if float(np.abs(correction).max()) <= reach:
+        correction = np.zeros(2)
+    sure = np.array([k.centre for k in kept if not k.unsure], np.float64).reshape(-1, 2)
+    after = []
+    for k in kept:
+        if k.unsure:
+            k.centre, k.unsure, k.back_at, k.refound = k.centre + correction, False, None, None
+            if len(sure) and float(np.abs(sure - k.centre).max(axis=1).min()) < stride / 2:
+                continue
+        after.append(k)
+    return after
