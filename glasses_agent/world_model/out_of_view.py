@@ -38,6 +38,10 @@ With the outline (the whole world model, replayed on cached inputs): out of view
 7, the pan-away-and-back controls as before (highest z 1.3). With the look test for stillness and
 the drift pooled over the last ticks: 10 of 12 (the held-out second set 7 against 6), that
 control's z 1.67 (docs/world-model-notes.md, "Out of view again").
+A tick where the head's motion is not known (a frame with nothing to follow) holds what is kept
+for up to HOLD_S, but the chain then misses however the head moved: every kept patch is unsure, and
+none is judged until reanchor.py has found them again (clear finds agreeing on one offset) as they
+come back; those not found again are forgotten, not judged (docs/world-model-notes.md, oov7).
 Nothing is kept while the view is not believed to move: the cost is then a few array operations a
 tick; with a pan, ~0.1-0.25 ms of thread CPU (the grid's centres carried, a handful of small
 template matches).
@@ -53,6 +57,7 @@ import numpy as np
 
 from glasses_agent.world_model.egomotion import warp_by_homography
 from glasses_agent.world_model.foreground import nearest_colour_distance
+from glasses_agent.world_model.reanchor import reanchor
 
 CELL = 16  # px of the work frame: a patch (an object 10-30% of the view's height is 9-27 px tall)
 STRIDE = 8  # px between patches: neighbours overlap by half
@@ -70,6 +75,7 @@ THING_SHARE = 0.15  # of a patch's pixels changed (and as much unchanged) for a 
 THING_CONTRAST = 2 * RING_MATCH  # RGB distance by which a thing's pixels stood out from the surface around them
 CHECKS = 2  # ticks running a patch must be missed before it is gone (a blur, a passer-by)
 KEEP_S = 10.0  # a patch out of view longer than this is forgotten
+HOLD_S = 0.5  # s the head's motion may go unknown before what is kept is forgotten (the view held away, a blur)
 MAX_KEPT = 400
 MIN_SHIFT_PX = 0.5  # px a tick the view must move for its edge to take things out of it
 ANCHOR_NCC = 0.8  # a patch found this clearly tells where the rest should be ...
@@ -96,6 +102,12 @@ class KeptPatch:
     ring: np.ndarray | None = None  # mean colour of its border: what surrounded the middle
     misses: int = 0
     colour: np.ndarray | None = None  # (CELL, CELL, 3) how it looked in colour: the thing's outline is read from it
+    # Kept before ticks without the head's motion and not found again since: where it is, is not
+    # known, so it is never judged (reanchor.py); `back_at`: when the chain first put it back in view;
+    # `refound`: where it was found clearly then, as an offset from where the chain put it.
+    unsure: bool = False
+    back_at: float | None = None
+    refound: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -121,6 +133,7 @@ class OutOfViewMemory:
     # (when, offset) of the patches found clearly since the last re-anchoring
     _found: list[tuple[float, np.ndarray]] = field(default_factory=list)
     _grid: np.ndarray | None = None
+    _unknown_since: float | None = None  # when the head's motion went unknown (None: known on the last tick)
 
     def reset(self) -> None:
         """Forget everything (a new recording)."""
@@ -141,17 +154,42 @@ class OutOfViewMemory:
         before, self._before = self._before, previous[0]
         before_head, self._before_head = self._before_head, homography
         if homography is None:
-            # Where the head went is not known: nothing can be carried or judged.
-            self.kept = []
+            # Where the head went this tick is not known (a frame with nothing to follow: a hand over
+            # the lens, a blur): nothing new is kept and nothing judged, but what is kept stays where
+            # it was, for a while. Forgotten at once, a single such tick while the view was held away
+            # lost everything kept before it (tune-pairs3 box_12; docs/world-model-notes.md, "Out of
+            # view, a third time"); the search and its re-anchoring find the kept patches again if
+            # the head moved a little meanwhile, not if it moved on for long.
+            if self._unknown_since is None:
+                self._unknown_since = t
+                self._start_gap()
+            if t - self._unknown_since > HOLD_S:
+                self.kept = []
             return None
+        self._unknown_since = None
         carried = np.zeros((0, 2))
         if self.kept:
             centres = np.array([k.centre for k in self.kept], np.float64).reshape(-1, 1, 2)
             carried = cv2.perspectiveTransform(centres, homography).reshape(-1, 2)
             for k, c in zip(self.kept, carried):
                 k.centre = c
-        self._keep_leaving(*previous, homography, own, t, carried, (before, before_head))
+        sure = np.array([not k.unsure for k in self.kept], bool)
+        self._keep_leaving(*previous, homography, own, t, carried[sure] if len(carried) else carried, (before, before_head))
+        if not sure.all():
+            # (reanchor.py) found again: sure, and judged from here on; back too long without that: forgotten.
+            self.kept = reanchor(self.kept, grey, t, cell=CELL, inside_px=EDGE_PX, least_ncc=ANCHOR_NCC,
+                                 anchor_px=ANCHOR_PX, least=DRIFT_FOUND, reach=SEARCH_PX - ANCHOR_PX,
+                                 stride=STRIDE, wait_s=RECENT_S)
         return self._judge(grey, work, t)
+
+    def _start_gap(self) -> None:
+        """The head's motion went unknown: every kept patch is now where the chain put it before the
+        gap, off by however the head moves until the motion is known again. Patches still unsure from
+        an earlier gap would be off by two unknowns: forgotten."""
+        self.kept = [k for k in self.kept if not k.unsure]
+        for k in self.kept:
+            k.unsure, k.back_at, k.refound = True, None, None
+        self._found = []  # the drift pooled before the gap was measured from where they stood then
 
     # -- pieces --------------------------------------------------------------------------------
 
@@ -233,6 +271,9 @@ class OutOfViewMemory:
         backs = (EDGE_PX + half <= cx) & (cx <= w - EDGE_PX - half) & (EDGE_PX + half <= cy) & (cy <= h - EDGE_PX - half)
         for k, gone_out, back in zip(self.kept, out, backs):
             if t - k.left_at > KEEP_S:
+                continue
+            if k.unsure:  # not judged until found again (reanchor.py)
+                still_kept.append(k)
                 continue
             if gone_out:
                 k.gone_out = True
