@@ -267,12 +267,7 @@ class HiddenMovers:
             if m.due_since is None:
                 # Its look seen where it should be (within a pixel), nothing of it arriving there: something
                 # of its colours stands there, the thing itself or a cover that matches it, and it is not due.
-                # ... nor where the fastest speed the doubt allows would have carried it (SPEED_DOUBT, as the search
-                # reaches): a fitted speed runs low (the partial look matched as it goes behind lags), and a thing
-                # carried too slowly was not due until long after it should have come out, or never.
-                ahead = SPEED_DOUBT * (t - m.hidden_since)
-                xa, ya = int(round(px + ahead * m.velocity[0])), int(round(py + ahead * m.velocity[1]))
-                here = float(window.shares(m, np.concatenate([_NEAR + [xi, yi], _NEAR + [xa, ya]]), big_w, big_h)[0].max())
+                here = float(window.shares(m, _NEAR + [xi, yi], big_w, big_h)[0].max())
                 if m.showing:
                     if here >= GOING_SEEN:
                         continue
@@ -283,7 +278,7 @@ class HiddenMovers:
                         m.cover = _cover(lab, window, m, xi, yi)
                 if here >= SEEN:
                     continue
-                there = look_at(lab, m, xa, ya)
+                there = lab[m.ys + yi, m.xs + xi]
                 near = _near(there, m.cover)
                 if float(near.any(axis=1).mean()) < UNCOVERED or float(near.any(axis=0).mean()) < COVER_GONE:
                     m.due_since = t
