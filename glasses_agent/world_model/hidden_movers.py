@@ -21,7 +21,7 @@ surroundings (what covers it, or the background, matching the look), and nothing
 that only changed its look, or that the match lost, still moves), it is hidden: carried on at its speed
 and looked for each tick along its way. Partly seen where something still moves, it is carried one tick
 before it is let go (that may be its trailing part going behind something). It is due once where it
-should be no longer looks like what covered it (the colours that stood there as it hid), or no longer
+should be (its carried place, or a little ahead of it: its fitted speed runs low) no longer looks like what covered it (the colours that stood there as it hid), or no longer
 holds most of those colours: the occluder's far side read from its own colours, no edge or shape. Not
 while its look is still seen there (something of its colours stands there, the thing itself or a cover
 that matches it); and hidden while its look was seen where nothing of it moved, what covers it is read
