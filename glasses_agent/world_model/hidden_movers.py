@@ -21,18 +21,18 @@ surroundings (what covers it, or the background, matching the look), and nothing
 that only changed its look, or that the match lost, still moves), it is hidden: carried on at its speed
 and looked for each tick along its way. Partly seen where something still moves, it is carried one tick
 before it is let go (that may be its trailing part going behind something). It is due once where it
-should be (its carried place, or a little ahead of it: its fitted speed runs low) no longer looks like what covered it (the colours that stood there as it hid), or no longer
-holds most of those colours: the occluder's far side read from its own colours, no edge or shape. Not
-while its look is still seen there (something of its colours stands there, the thing itself or a cover
-that matches it); and hidden while its look was seen where nothing of it moved, what covers it is read
-again once the look leaves its place, unless its place has come onto the ground it was seeded on: a
-thing the flow stopped reading in open view is not its own cover (tune-pairs asl-eat_06's plausible
-twin: its light thing taken as its cover, due before it had gone behind, z 0.57). It
-is back when its look is seen again where pixels move or changed colour since the last frame (the flow
-often misses a small thing as it comes out, but the pixels where it appears change, and the still
-background it might be mistaken for does not). Overdue, each second adds RATE_PER_S to its
-z, up to CAP: what covers it may be wide or the thing may have stopped behind it, so a long hiding is
-odd rather than alarming (CAP stays under the prompt's 3).
+should be (its carried place, or a little ahead of it: its fitted speed runs low) no longer looks like
+what covered it (the colours that stood there as it hid), or no longer holds most of those colours: the
+occluder's far side read from its own colours, no edge or shape. Not while its look is still seen there
+(something of its colours stands there, the thing itself or a cover that matches it); and hidden while
+its look was seen where nothing of it moved, what covers it is read again once the look leaves its
+place, unless its place has come onto the ground it was seeded on: a thing the flow stopped reading in
+open view is not its own cover (tune-pairs asl-eat_06's plausible twin: its light thing taken as its
+cover, due before it had gone behind, z 0.57). It is back when its look is seen again where pixels move
+or changed colour since the last frame (the flow often misses a small thing as it comes out, but the
+pixels where it appears change, and the still background it might be mistaken for does not). Overdue,
+each second adds RATE_PER_S to its z, up to CAP: what covers it may be wide or the thing may have
+stopped behind it, so a long hiding is odd rather than alarming (CAP stays under the prompt's 3).
 
 Cost: everything is computed in small windows around each mover's search (mover_looks.py: the look's
 ranges, the motion and the change since the last frame) rather than over the frame; a gliding mover is looked for
