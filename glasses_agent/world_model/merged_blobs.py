@@ -144,18 +144,6 @@ class MergedBlobs:
                 kept = self._assign(dets, idents, t, keep_own=True)
                 if kept is not None and kept[0] - score < SWAP_MARGIN:
                     renamed, choice = False, kept[1]
-            stranger = None
-            if renamed and choice.get(0) is None:
-                # Its own part is none of the things that went in, and its id would go to a part that came
-                # out. Give it away only where its part is known as a thing dropped elsewhere: renamed to a
-                # fresh id, one of the two parts takes a new id either way, and the part the tracker
-                # followed by its motion is the likelier continuation of its id than a newcomer like it by
-                # look alone (vtest.avi, decoded 140: a walker passing behind a standing one split off as
-                # a newcomer that took the standing one's id, colour 42 apart; the track, named afresh, was
-                # on the passer-by). The blob stays merged; the newcomers are named as any newborn.
-                stranger = self.lost.claim(part, t)
-                if stranger is None:
-                    continue
             for p, i in choice.items():
                 if p != 0:  # a newcomer out of the blob: one of the things in it
                     if i != 0:
@@ -167,8 +155,8 @@ class MergedBlobs:
                 i = choice.get(0)
                 if i is not None:  # its part is one that went into the blob
                     known = self.lost.take(idents[i].id)
-                else:  # its part is none of them: a thing dropped elsewhere, that was in the blob unseen
-                    known = stranger
+                else:  # its part is none of them: something that was in the blob unseen, or a stranger
+                    known = self.lost.claim(part, t)
                 track.id, track.first_seen = (known.id, known.first_seen) if known is not None else (new_id(), t)
                 if 0 not in choice.values():
                     self.lost.keep(own, t)  # its own thing is still in there, or comes out later
