@@ -131,9 +131,10 @@ def test_eval_tracking_on_vtest_counts_every_labelled_box_and_few_id_switches(tm
     # (identity.py), 6 after, 3 at f907c8f; IDF1 0.419, 0.456 (merged_blobs.py), 0.551. Over the
     # whole clip (0..790) at f907c8f: 35 switches (10 in 0..190, 22 in 480..790) and IDF1 0.325;
     # 32 and 0.363 once a newborn takes the id of a walker dropped within 3 s whose way it lies on and
-    # whose lone look it has (identity.reidentify).
-    assert row["id_switches"] <= 32
-    assert row["idf1"] >= 0.36
+    # whose lone look it has (identity.reidentify); 31 and 0.400 once a merged blob's own part is
+    # also named by how its motion matches each identity's (merged_blobs HEADING_WEIGHT).
+    assert row["id_switches"] <= 31
+    assert row["idf1"] >= 0.39
 
 
 def test_eval_tracking_without_a_clip_scores_every_labelled_file():

@@ -31,9 +31,11 @@ GROWN = 1.25  # a box this much larger than its lone look: something joined its 
 # few px a frame; the look follows a lone box slowly, so a larger bar let a slow parting pass for growth)
 LOOK_RATE = 0.2  # a lone sighting's share in the look (as the track's own colour is kept)
 MERGE_KEEP_S = LOST_KEEP_S  # a blob not sorted out by then is taken for one thing
-NAMED_BONUS = 10.0  # what naming a part earns in the assignment: more than any cost (at most 2 + POSITION_WEIGHT)
+NAMED_BONUS = 10.0  # what naming a part earns in the assignment: more than any cost (at most 2 + POSITION_WEIGHT
+# + HEADING_WEIGHT)
 _CANNOT = 1e9  # the assignment's cost of a naming that cannot be
 POSITION_WEIGHT = 0.5  # where each was heading only weighs in where the looks are alike
+HEADING_WEIGHT = 0.5  # the blob's own part moving unlike an identity moved: as much again as the place
 
 SWAP_MARGIN = 0.25  # ids move only where that is clearly the better reading, not on noise
 NEAR_PX = 2  # a newcomer this close to a merged blob's last box came out of it
@@ -135,13 +137,16 @@ class MergedBlobs:
             track.extras["inside"] = inside
             idents = [own] + [g for g in self.lost.lost if g.id in inside]
             dets = [d for _, d in parts]
-            found = self._assign(dets, idents, t)
+            # The track follows its part by its motion: the blob's velocity is that part's, to be
+            # compared with how each identity was moving.
+            heading = (track.vx, track.vy)
+            found = self._assign(dets, idents, t, heading=heading)
             if found is None:
                 continue  # nothing can be told apart yet
             score, choice = found
             renamed = choice.get(0, 0) != 0 or any(p != 0 and i == 0 for p, i in choice.items())
             if renamed:
-                kept = self._assign(dets, idents, t, keep_own=True)
+                kept = self._assign(dets, idents, t, keep_own=True, heading=heading)
                 if kept is not None and kept[0] - score < SWAP_MARGIN:
                     renamed, choice = False, kept[1]
             for p, i in choice.items():
@@ -191,13 +196,14 @@ class MergedBlobs:
 
     # -- pieces -----------------------------------------------------------------------------------
 
-    def _assign(self, parts: list[Detection], identities: list[LostIdentity], t: float, keep_own: bool = False
-                ) -> tuple[float, dict[int, int]] | None:
+    def _assign(self, parts: list[Detection], identities: list[LostIdentity], t: float, keep_own: bool = False,
+                heading: tuple[float, float] | None = None) -> tuple[float, dict[int, int]] | None:
         """The best way to give identities to parts: (score, part index -> identity index), a part
         naming none where it can be none. As many parts named as can be, then the cheapest. With
-        `keep_own`, the first part (the track's) keeps the first identity (its own). None where no part
-        can be any identity."""
-        costs = [[self._cost(d, g, t) for g in identities] for d in parts]
+        `keep_own`, the first part (the track's) keeps the first identity (its own). `heading`: the
+        first part's velocity (the track's, work px a second), where known. None where no part can be
+        any identity."""
+        costs = [[self._cost(d, g, t, heading if p == 0 else None) for g in identities] for p, d in enumerate(parts)]
         if len(parts) == 1 and len(identities) == 1:
             # A blob's own part and its own identity alone (most calls on the gopro walk): the
             # assignment below names it whenever it can be it (NAMED_BONUS outweighs any cost), with
@@ -227,16 +233,28 @@ class MergedBlobs:
         return sum(costs[p][i] for p, i in named.items()) - NAMED_BONUS * len(named), named
 
     @staticmethod
-    def _cost(det: Detection, g: LostIdentity, t: float) -> float | None:
-        """How unlike `det` is of the identity `g` (None where it cannot be it): look, size, and where
-        it was heading."""
+    def _cost(det: Detection, g: LostIdentity, t: float, heading: tuple[float, float] | None = None) -> float | None:
+        """How unlike `det` is of the identity `g` (None where it cannot be it): look, size, where it
+        was heading, and, where the part's own velocity is known (`heading`: the blob's track's), how
+        unlike the identity's it is."""
         look = look_distance(g, det)
         size = abs(math.log(box_area(det.box) / box_area(g.box)))
         if look > LOST_COLOUR or size > math.log(SWELL):
             return None
         dist, gate = reach(g, det, t)
         place = min(1.0, dist / gate)
-        return look / LOST_COLOUR + size / math.log(SWELL) + POSITION_WEIGHT * place
+        cost = look / LOST_COLOUR + size / math.log(SWELL) + POSITION_WEIGHT * place
+        if heading is not None:
+            # Two walkers dressed alike part at a crossing, one walking on, one standing: the looks
+            # cannot tell them, their motions can (vtest.avi, decoded 340-360: a walker passed one
+            # who stood, the pair's blob kept the stander's id and walked off with the passer-by,
+            # looks 30 and 35 apart, place alike; the stander came back new). The difference of the
+            # velocities relative to their sum: 0 for one motion, about 1 for a walker against one
+            # standing or walking the other way; MOVING keeps two slow noisy ones from reading apart.
+            vx, vy = heading
+            differ = math.hypot(vx - g.vx, vy - g.vy) / (math.hypot(vx, vy) + math.hypot(g.vx, g.vy) + MOVING)
+            cost += HEADING_WEIGHT * min(1.0, differ)
+        return cost
 
     @staticmethod
     def _alone(det: Detection, look: LostIdentity) -> bool:
