@@ -132,8 +132,10 @@ def test_eval_tracking_on_vtest_counts_every_labelled_box_and_few_id_switches(tm
     # whole clip (0..790) at f907c8f: 35 switches (10 in 0..190, 22 in 480..790) and IDF1 0.325;
     # 32 and 0.363 once a newborn takes the id of a walker dropped within 3 s whose way it lies on and
     # whose lone look it has (identity.reidentify); 31 and 0.400 once a merged blob's own part is
-    # also named by how its motion matches each identity's (merged_blobs HEADING_WEIGHT).
-    assert row["id_switches"] <= 31
+    # also named by how its motion matches each identity's (merged_blobs HEADING_WEIGHT); 30 once a
+    # merge is not over while its blob holds another thing as large as its own (merged_blobs
+    # _holds_another: 480..790 18 -> 17).
+    assert row["id_switches"] <= 30
     assert row["idf1"] >= 0.39
 
 

@@ -167,8 +167,14 @@ class MergedBlobs:
                     self.lost.keep(own, t)  # its own thing is still in there, or comes out later
                     if own.id not in track.extras["inside"]:
                         track.extras["inside"].append(own.id)
+                    # Then the blob still holds two: not over, though it may be one thing's size now
+                    # (one in front of the other); its look is the one it was named after. (Settled
+                    # here, its look grew with the blob as the two slowly parted, and the blob was
+                    # never taken for two again.)
+                    track.extras["look"] = self._look(track, part, t) if known is None else known
+                    continue
                 self._settle(track, t, known)
-            elif self._alone(part, own):
+            elif self._alone(part, own) and not self._holds_another(part, idents, t):
                 self._settle(track, t)  # alone again, under its own id
         return given
 
@@ -255,6 +261,24 @@ class MergedBlobs:
             differ = math.hypot(vx - g.vx, vy - g.vy) / (math.hypot(vx, vy) + math.hypot(g.vx, g.vy) + MOVING)
             cost += HEADING_WEIGHT * min(1.0, differ)
         return cost
+
+    @staticmethod
+    def _holds_another(part: Detection, idents: list[LostIdentity], t: float) -> bool:
+        """Does the blob still hold another thing as large as its own, one that went in and has not come
+        out, and that by its own motion could be where the blob is? Then the blob is not over though it
+        is one thing's size: one of the two is in front of the other. (A slow stroller passed by a
+        walker, their blob one walker's size while they overlap, was taken for one thing under one id
+        and its look grew slowly to the pair's; when they parted, one came out under a new id.) A
+        smaller thing noted inside (a fragment of a walker dropped beside it, in vtest.avi) does not
+        hold it open."""
+        own = idents[0]
+        for g in idents[1:]:
+            if abs(math.log(max(1.0, g.area) / max(1.0, own.area))) > math.log(SWELL):
+                continue
+            dist, gate = reach(g, part, t)
+            if dist <= gate:
+                return True
+        return False
 
     @staticmethod
     def _alone(det: Detection, look: LostIdentity) -> bool:
