@@ -82,8 +82,13 @@ def reach(g: LostIdentity, det: Detection, t: float) -> tuple[float, float]:
     away = max(0.0, t - g.last_seen)
     coast = min(away, LOST_COAST_S)
     px, py = g.x + g.vx * coast, g.y + g.vy * coast
-    gate = 2.0 * g.radius + 4.0 + 0.5 * math.hypot(g.vx, g.vy) * away
-    return math.hypot(det.x - px, det.y - py), gate
+    return math.hypot(det.x - px, det.y - py), reach_gate(g, away)
+
+
+def reach_gate(g: LostIdentity, away: float) -> float:
+    """How far from where `g` can have got to, `away` s after it was last seen, a sighting still counts
+    as there (work px): its own size, plus half its pace for the time it was away."""
+    return 2.0 * g.radius + 4.0 + 0.5 * math.hypot(g.vx, g.vy) * away
 
 
 class LostIdentities:
@@ -184,7 +189,7 @@ def reid_cost(g: LostIdentity, newborn, t: float) -> float | None:
     run = ex * ex + ey * ey
     along = 0.0 if run <= 0 else min(1.0, max(0.0, ((newborn.x - g.x) * ex + (newborn.y - g.y) * ey) / run))
     dist = math.hypot(newborn.x - g.x - along * ex, newborn.y - g.y - along * ey)
-    gate = REID_REACH * (2.0 * g.radius + 4.0 + 0.5 * math.hypot(g.vx, g.vy) * away)
+    gate = REID_REACH * reach_gate(g, away)
     if dist > gate:
         return None
     return look / REID_COLOUR + dist / gate + size / math.log(REID_AREA_RATIO)

@@ -61,6 +61,13 @@ def jumped(twin: Track, det: Detection, t: float, detections: list[Detection]) -
                    and float(colour_distance(other.colour, twin.colour)) <= likeness for other in detections)
 
 
+def _take_identity(track: Track, known: LostIdentity) -> None:
+    """`track` is the thing `known` was: its id and first sighting. Marked named, so that a track dropped
+    before it is confirmed keeps the identity rather than losing it, and is not named again."""
+    track.id, track.first_seen = known.id, known.first_seen
+    track.extras["named"] = True
+
+
 class ObjectMemory:
     """Tracks of objects across frames; feed frames in time order with `step`."""
 
@@ -321,8 +328,7 @@ class ObjectMemory:
         id). Ids only: what is matched, dropped or surprising is unchanged."""
         known = self.lost.claim(det, t)
         if known is not None:
-            track.id, track.first_seen = known.id, known.first_seen
-            track.extras["named"] = True
+            _take_identity(track, known)
 
     def _reidentify(self, t: float) -> None:
         """Newborn tracks seen this step whose ids are not shown yet (or shown first now, just confirmed),
@@ -332,8 +338,7 @@ class ObjectMemory:
                  and tr.last_seen == t and tr.state == "visible"]
         seen = [tr.extras.get("part") or tr for tr in young]  # its latest sighting (at birth: the track is it)
         for r, known in reidentify(self.lost, seen, t).items():
-            young[r].id, young[r].first_seen = known.id, known.first_seen
-            young[r].extras["named"] = True
+            _take_identity(young[r], known)
 
     def _fresh_id(self) -> int:
         self._next_id += 1
@@ -375,9 +380,9 @@ class ObjectMemory:
         else:
             known = self.lost.claim(det, t)  # a thing dropped a moment ago, found again: its identity
         if known is not None:
-            track.id, track.first_seen = known.id, known.first_seen
-            track.extras["named"] = True  # kept if dropped before it is confirmed: the identity is not lost
+            _take_identity(track, known)
         else:
             track.id = self._fresh_id()
         self.tracks.append(track)
         return out
+

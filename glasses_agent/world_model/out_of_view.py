@@ -174,7 +174,7 @@ class OutOfViewMemory:
             for k, c in zip(self.kept, carried):
                 k.centre = c
         sure = np.array([not k.unsure for k in self.kept], bool)
-        self._keep_leaving(*previous, homography, own, t, carried[sure] if len(carried) else carried, (before, before_head))
+        self._keep_leaving(*previous, homography, own, t, carried[sure], (before, before_head))
         if not sure.all():
             # (reanchor.py) found again: sure, and judged from here on; back too long without that: forgotten.
             self.kept = reanchor(self.kept, grey, t, cell=CELL, inside_px=EDGE_PX, least_ncc=ANCHOR_NCC,
