@@ -134,8 +134,10 @@ def test_eval_tracking_on_vtest_counts_every_labelled_box_and_few_id_switches(tm
     # whose lone look it has (identity.reidentify); 31 and 0.400 once a merged blob's own part is
     # also named by how its motion matches each identity's (merged_blobs HEADING_WEIGHT); 30 once a
     # merge is not over while its blob holds another thing as large as its own (merged_blobs
-    # _holds_another: 480..790 18 -> 17).
-    assert row["id_switches"] <= 30
+    # _holds_another: 480..790 18 -> 17); 29 and IDF1 0.404 once a walker born while the background
+    # still held where it stood is settled alone when its blob stays smaller than that first look
+    # (merged_blobs, "on_its_ghost": 0..190 7 -> 6).
+    assert row["id_switches"] <= 29
     assert row["idf1"] >= 0.39
 
 

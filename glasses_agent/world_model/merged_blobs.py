@@ -136,6 +136,16 @@ class MergedBlobs:
             inside = [i for i in track.extras.get("inside", []) if any(g.id == i for g in self.lost.lost)]
             track.extras["inside"] = inside
             idents = [own] + [g for g in self.lost.lost if g.id in inside]
+            if track.extras.get("on_its_ghost") and len(idents) == 1 and self._shrunk_below_look(track, part, own):
+                # Born where the background still held it (the background model starts from a frame
+                # with the walkers in it), so its first blobs were it and the place it left: its look
+                # too. Nothing went into its blob, and it has stayed smaller than that look: the ghost
+                # has gone, and the look was never its own. (Kept, a walker was "merged" under it until
+                # dropped into a group, remembered by it, and came out under a new id: vtest.avi,
+                # decoded 2-50.)
+                track.extras.pop("on_its_ghost")
+                self._settle(track, t)
+                continue
             dets = [d for _, d in parts]
             # The track follows its part by its motion: the blob's velocity is that part's, to be
             # compared with how each identity was moving.
@@ -279,6 +289,14 @@ class MergedBlobs:
             if dist <= gate:
                 return True
         return False
+
+    @staticmethod
+    def _shrunk_below_look(track, part: Detection, look: LostIdentity) -> bool:
+        """Is the blob smaller than the look it is measured against, in this sighting and in its recent
+        sizes (the track's median of seven), seen whole (not at the view's edge)?"""
+        if part.touches_border:
+            return False
+        return box_area(part.box) * GROWN < box_area(look.box) and track.area * GROWN < look.area
 
     @staticmethod
     def _alone(det: Detection, look: LostIdentity) -> bool:

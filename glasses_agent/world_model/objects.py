@@ -28,8 +28,8 @@ import math
 
 import numpy as np
 
-from glasses_agent.world_model.foreground import (FG_THRESHOLD, BackgroundModel, Detection, colour_distance, exact_median,
-                                                  true_share)
+from glasses_agent.world_model.foreground import (FG_THRESHOLD, STABLE_FRAMES, BackgroundModel, Detection, colour_distance,
+                                                  exact_median, true_share)
 from glasses_agent.world_model.identity import LostIdentities, LostIdentity, reidentify
 from glasses_agent.world_model.merged_blobs import MergedBlobs
 from glasses_agent.world_model.tracks import CONFIRM_FRAMES, SALIENT_CONTRAST, ObjectStep, Track, Violation, view_fraction
@@ -75,6 +75,7 @@ class ObjectMemory:
         self.tracks: list[Track] = []
         self.view = BackgroundModel()
         self.frames = 0
+        self._background_from = 0  # the frame its background model was (re)started from
         self.scale = 1.0
         self.size = (0, 0)  # work (width, height)
         self.pan = np.zeros(2)  # total image shift since the start (work px): head motion so far
@@ -115,6 +116,7 @@ class ObjectMemory:
         if foreground_share > 0.5:
             # The whole picture changed (lights, a cut, a fast turn): start the background over.
             self.view.start(img)
+            self._background_from = self.frames
             for track in self.tracks:
                 if track.state == "visible":
                     track.state = "out_of_view"
@@ -126,6 +128,11 @@ class ObjectMemory:
         self._foreground = foreground
         self.view.update(img, foreground, diff)
         violations, benign = self._associate(img, detections, t, dt)
+        if self.frames - self._background_from == STABLE_FRAMES:
+            # By now the background has taken in whatever stood still where those things stood: no
+            # ghost is left beside them.
+            for track in self.tracks:
+                track.extras.pop("on_its_ghost", None)
         self.view.previous = img
         if self.frames <= WARMUP_FRAMES or not self._calm:
             violations = []
@@ -375,6 +382,11 @@ class ObjectMemory:
                 if known is not None:
                     self.lost.keep(known, t)  # not this one's after all
                 return out
+        if self.frames - self._background_from <= WARMUP_FRAMES:
+            # The background was started from a frame with this thing in it: where it stood is still
+            # "background", so when it moves on, its blob is it and the place it left for a while
+            # (merged_blobs: its first look is not its own).
+            track.extras["on_its_ghost"] = True
         if known is not None:  # out of a merged blob: which blob, until its heading is known
             track.extras["out_of"] = self.merges.came_out.get(known.id)
         else:
