@@ -81,15 +81,6 @@ WHOLE_VIEW = 0.4  # a region larger than this share of the view is a change of v
 # Within this share of the work frame's width (8 px at 160) of where a region's pixels were carried,
 # a region on the next tick continues it: an animate thing's error moves with it, a little off its flow.
 CHAIN_REACH = 0.05
-# A region goes on into the next tick's error over this (half ERROR_UNITS), not only its regions: an
-# animate thing's error is not over ERROR_UNITS on every tick (a hand moves in bursts, flexing faintly
-# between them; signers' hands dropping out of view), and a chain cut by one faint tick scored the burst
-# as a thing that broke its motion, in one twin of a pair and not in the other (docs/world-model-notes.md,
-# branch ext1). What comes after tells them apart: a vanished thing's place, the background after, does
-# not err even faintly, nor a changed thing gliding on foretold, nor a compressed frame's noise (1 unit).
-# Only the going on: a thing gliding with a faint error (its flow a little off) is how a thing is just
-# before it vanishes, so what came before is still judged by the regions alone.
-FAINT_UNITS = 1.0
 
 
 @dataclass(frozen=True)
@@ -251,21 +242,15 @@ class MotionExtrapolation:
             self._expected = np.zeros_like(error)
         relative = error / (1.0 + HISTORY_WEIGHT * self._expected)
         self._expected += HISTORY_RATE * (cv2.GaussianBlur(error, (0, 0), HISTORY_BLUR) - self._expected)
-        square = np.ones((2, 2), np.uint8)
-        odd = cv2.morphologyEx((relative > ERROR_UNITS).astype(np.uint8), cv2.MORPH_OPEN, square)
+        odd = cv2.morphologyEx((relative > ERROR_UNITS).astype(np.uint8), cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
         # A thing followed gliding that broke its glide, scored apart from the regions (no chain).
         self._broken_glide = self._glides.step(order, moving_before, odd, relative)
         count, labels, stats, centres = cv2.connectedComponentsWithStats(odd)
         h, w = error.shape
         reach = max(1, int(round(CHAIN_REACH * w)))
         near = np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)
-        # The last tick's regions are judged now that this tick says which of them went on: into any error
-        # over FAINT_UNITS, opened as `odd` is (a speck is no thing going on).
-        if self._pending is not None:
-            faint = cv2.morphologyEx((relative > FAINT_UNITS).astype(np.uint8), cv2.MORPH_OPEN, square)
-            result = self._pending.judged(carried, cv2.dilate(faint, near), w, h, own_now)
-        else:
-            result = NOTHING
+        # The last tick's regions are judged now that this tick says which of them went on.
+        result = self._pending.judged(carried, cv2.dilate(odd, near), w, h, own_now) if self._pending is not None else NOTHING
         self._regions, self._pending = labels, None
         if count <= 1:
             return result
