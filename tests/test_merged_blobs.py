@@ -8,6 +8,8 @@ belonged to, by how each looked before.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -180,8 +182,8 @@ def test_taking_an_id_back_from_a_passer_by_changes_nothing_but_ids():
     assert run(take_back=True) == run(take_back=False)
 
 
-VTEST = __import__("pathlib").Path(__file__).resolve().parents[2] / "shared" / "data" / "video" / "vtest.avi"
-VTEST_LABELS = __import__("pathlib").Path(__file__).parent / "fixtures" / "tracks" / "vtest.txt"
+VTEST = Path(__file__).resolve().parents[2] / "shared" / "data" / "video" / "vtest.avi"
+VTEST_LABELS = Path(__file__).parent / "fixtures" / "tracks" / "vtest.txt"
 
 
 @pytest.mark.skipif(not VTEST.exists(), reason="../shared/data is not here")
