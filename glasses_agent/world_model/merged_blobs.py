@@ -31,8 +31,8 @@ GROWN = 1.25  # a box this much larger than its lone look: something joined its 
 # few px a frame; the look follows a lone box slowly, so a larger bar let a slow parting pass for growth)
 LOOK_RATE = 0.2  # a lone sighting's share in the look (as the track's own colour is kept)
 MERGE_KEEP_S = LOST_KEEP_S  # a blob not sorted out by then is taken for one thing
-NAMED_BONUS = 10.0  # what naming a part earns in the assignment: more than any cost (at most 2 + POSITION_WEIGHT
-# + HEADING_WEIGHT)
+# What naming a part earns in the assignment: more than any cost (at most 2 + POSITION_WEIGHT + HEADING_WEIGHT).
+NAMED_BONUS = 10.0
 _CANNOT = 1e9  # the assignment's cost of a naming that cannot be
 POSITION_WEIGHT = 0.5  # where each was heading only weighs in where the looks are alike
 HEADING_WEIGHT = 0.5  # the blob's own part moving unlike an identity moved: as much again as the place

@@ -397,4 +397,3 @@ class ObjectMemory:
             track.id = self._fresh_id()
         self.tracks.append(track)
         return out
-
