@@ -194,30 +194,12 @@ def test_a_walker_in_view_from_the_first_frame_keeps_its_id_through_a_group():
     group at the sign post (decoded 20-45) and out again: it must come out under the id it had at
     decoded 10, not a new one (on 1120a93 it came out new at decoded 40, its identity remembered by that
     first look, seconds old and twice its size)."""
-    from streams.sources.media_file import MediaFileSource
-    from streams.sync import TickSynchronizer, ticks_of_frames
-    from tools.evals.frame_rate import tick_hz_for
+    from tools.evals.track_run import world_track_rows
     from tools.evals.tracking import iou, read_mot
 
-    labels = {f - 1: box for f, track, box in read_mot(VTEST_LABELS) if track == 19 and f - 1 <= 110}
-    source = MediaFileSource(VTEST)
-    fps = float(source.describe().get("fps") or 10.0)
-    memory, ids = ObjectMemory(), {}
-    for tick in ticks_of_frames(source.frames(), TickSynchronizer(tick_hz=tick_hz_for(VTEST), video_frames=4)):
-        frame = tick.latest_video
-        if frame is None or not frame.image.size:
-            continue
-        decoded = round(frame.t_ns / 1e9 * fps)
-        if decoded > 110:
-            break
-        memory.step(frame.image, tick.t_ns / 1e9)
-        if decoded in labels:
-            h, w = frame.image.shape[:2]
-            x, y, bw, bh = labels[decoded]
-            shown = [(tr.id, tuple(v * s for v, s in zip(memory.box_fraction(tr), (w, h, w, h))))
-                     for tr in memory.visible_tracks()]
-            for track_id, box in shown:
-                if iou(np.array([(x, y, bw, bh)]), np.array([box]))[0, 0] >= 0.5:
-                    ids[decoded] = track_id
+    labels = {f: box for f, track, box in read_mot(VTEST_LABELS) if track == 19 and f - 1 <= 110}
+    rows, _ = world_track_rows(VTEST, sorted(labels), through_frame=110)
+    ids = {f - 1: track_id for f, track_id, box in rows
+           if iou(np.array([labels[f]]), np.array([box]))[0, 0] >= 0.5}
     assert 10 in ids and {50, 70, 80, 90} <= set(ids)  # seen whole before and after the group
     assert {ids[d] for d in (50, 70, 80, 90)} == {ids[10]}

@@ -14,8 +14,10 @@ from typing import Any
 from tools.evals.tracking import Row, TrackingScore, evaluate_tracks, read_mot
 
 
-def world_track_rows(clip: Path, labelled_frames: list[int], *, use_slots: bool | None = None) -> tuple[list[Row], float]:
-    """(rows for the labelled frames, the clip's frames per second) from the world model's entities."""
+def world_track_rows(clip: Path, labelled_frames: list[int], *, use_slots: bool | None = None,
+                     through_frame: int | None = None) -> tuple[list[Row], float]:
+    """(rows for the labelled frames, the clip's frames per second) from the world model's entities;
+    with `through_frame`, only the clip's start up to that decoded frame is ticked."""
     from glasses_agent.context import TickContext
     from glasses_agent.world_model.world import WorldModel
     from streams.sources.media_file import MediaFileSource
@@ -30,9 +32,11 @@ def world_track_rows(clip: Path, labelled_frames: list[int], *, use_slots: bool 
         frame = tick.latest_video
         if frame is None:
             continue
+        index = round(frame.t_ns / 1e9 * fps)  # the decoded frame's index
+        if through_frame is not None and index > through_frame:
+            break
         state = world.step(TickContext(tick=tick))
         h, w = frame.image.shape[:2]
-        index = round(frame.t_ns / 1e9 * fps)  # the decoded frame's index
         at_frame[index] = [(e.id, (e.box[0] * w, e.box[1] * h, e.box[2] * w, e.box[3] * h))
                            for e in state.entities if e.visible]
     rows: list[Row] = []
