@@ -11,7 +11,12 @@ size on 32 of the 247 ticks about due of the textured misses of five draws, agai
 of new content). So each object box is timed as the looming cue times its blobs' appearance:
 matched only when the box grew over the last TAU_WINDOW_NS and is not passing by, and believed
 only when the estimates of the same track agree over ticks (`confirmed_tau`): one reading of a
-box that happened to take in growing scenery is no hazard.
+box that happened to take in growing scenery is no hazard. And, as the region cue asks of its
+appearance's estimates (`regions._looks_agreeing`), none of the box's sightings over the last
+WINDOW_NS may have been bigger, two in a row, than a thing closing at that time to contact was
+then (`seen_bigger_before`): a walker's box that took in a neighbour and shrank back (vtest), or a
+thing the match reads as closing twice as fast as its box grows (a generated approach), is not
+closing at that time.
 
 The boxes are the world's of the tick before (the detectors run beside the world stage): one
 tick of growth behind, which the match does not mind (it searches scale about the box's centre).
@@ -25,15 +30,16 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from glasses_agent.detectors.base import Looming, confirmed_tau, passing_by, urgency
+from glasses_agent.detectors.base import Looming, confirmed_tau, passing_by, seen_bigger_before, urgency
 from glasses_agent.detectors.looming import LOOK_GREW, TAU_WINDOW_NS
+from glasses_agent.detectors.regions import WINDOW_NS
 from glasses_agent.detectors.scale_match import appearance_scale, scale_tau
 
 Box = tuple[float, float, float, float]  # (x, y, w, h), fractions of the view
 
 
 class _ObjectTrack:
-    """One world-model track's boxes as the cue saw them, and its appearance's estimates."""
+    """One world-model track's boxes as the cue saw them (over WINDOW_NS), and its appearance's estimates."""
 
     def __init__(self) -> None:
         self.boxes: deque[tuple[int, Box]] = deque()
@@ -60,11 +66,13 @@ class ObjectLookCue:
             seen.add(track_id)
             track = self._tracks.setdefault(track_id, _ObjectTrack())
             track.boxes.append((t_ns, box))
-            while track.boxes and t_ns - track.boxes[0][0] > TAU_WINDOW_NS:
+            while track.boxes and t_ns - track.boxes[0][0] > WINDOW_NS:
                 track.boxes.popleft()
             look = _look_tau(track, box, *scaled[:3]) if scaled is not None else math.inf
             tau = confirmed_tau(track.taus, t_ns, look)
-            if math.isfinite(tau):
+            sightings = [(t, math.sqrt(b[2] * b[3])) for t, b in track.boxes]
+            if math.isfinite(tau) and not seen_bigger_before(sightings, sightings[-1][1], t_ns, tau,
+                                                             within_s=WINDOW_NS / 1e9, in_row=2):
                 cue = Looming(score=0.0, box=box, growth_per_s=0.0, tau_s=tau)
                 if best is None or urgency(cue) > urgency(best):
                     best = cue
@@ -77,11 +85,12 @@ def _look_tau(track: _ObjectTrack, box: Box, before: np.ndarray, now: np.ndarray
     """The box's time to contact from its appearance, as the looming cue reads its blobs'
     (`looming._look_tau`): inf for a box that has not grown over the span, one passing by, or
     one whose growth the match does not believe."""
-    if len(track.boxes) < 2:
+    short = [(t, b) for t, b in track.boxes if track.boxes[-1][0] - t <= TAU_WINDOW_NS]
+    if len(short) < 2:
         return math.inf
-    (t0, (_, _, w0, h0)), (_, (_, _, w1, h1)) = track.boxes[0], track.boxes[-1]
+    (t0, (_, _, w0, h0)), (_, (_, _, w1, h1)) = short[0], short[-1]
     if w1 * h1 <= LOOK_GREW * LOOK_GREW * w0 * h0:
         return math.inf
-    if passing_by([(t - t0) / 1e9 for t, _ in track.boxes], [b for _, b in track.boxes]):
+    if passing_by([(t - t0) / 1e9 for t, _ in short], [b for _, b in short]):
         return math.inf
     return scale_tau(appearance_scale(before, now, box), lag_s)
