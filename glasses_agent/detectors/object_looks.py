@@ -12,8 +12,8 @@ of new content). So each object box is timed as the looming cue times its blobs'
 matched only when the box grew over the last TAU_WINDOW_NS and is not passing by, and believed
 only when the estimates of the same track agree over ticks (`confirmed_tau`): one reading of a
 box that happened to take in growing scenery is no hazard. And, as the region cue asks of its
-appearance's estimates (`regions._looks_agreeing`), none of the box's sightings over the span its
-estimate reads (TAU_WINDOW_NS) may have been bigger, two in a row, than a thing closing at that time to contact was
+appearance's estimates (`regions._looks_agreeing`), none of the box's sightings over the last
+WINDOW_NS may have been bigger, two in a row, than a thing closing at that time to contact was
 then (`seen_bigger_before`): a walker's box that took in a neighbour and shrank back (vtest), or a
 thing the match reads as closing twice as fast as its box grows (a generated approach), is not
 closing at that time.
@@ -32,13 +32,14 @@ import numpy as np
 
 from glasses_agent.detectors.base import Looming, confirmed_tau, passing_by, seen_bigger_before, urgency
 from glasses_agent.detectors.looming import LOOK_GREW, TAU_WINDOW_NS
+from glasses_agent.detectors.regions import WINDOW_NS
 from glasses_agent.detectors.scale_match import appearance_scale, scale_tau
 
 Box = tuple[float, float, float, float]  # (x, y, w, h), fractions of the view
 
 
 class _ObjectTrack:
-    """One world-model track's boxes as the cue saw them (over TAU_WINDOW_NS), and its appearance's estimates."""
+    """One world-model track's boxes as the cue saw them (over WINDOW_NS), and its appearance's estimates."""
 
     def __init__(self) -> None:
         self.boxes: deque[tuple[int, Box]] = deque()
@@ -65,13 +66,13 @@ class ObjectLookCue:
             seen.add(track_id)
             track = self._tracks.setdefault(track_id, _ObjectTrack())
             track.boxes.append((t_ns, box))
-            while track.boxes and t_ns - track.boxes[0][0] > TAU_WINDOW_NS:
+            while track.boxes and t_ns - track.boxes[0][0] > WINDOW_NS:
                 track.boxes.popleft()
             look = _look_tau(track, box, *scaled[:3]) if scaled is not None else math.inf
             tau = confirmed_tau(track.taus, t_ns, look)
             sightings = [(t, math.sqrt(b[2] * b[3])) for t, b in track.boxes]
             if math.isfinite(tau) and not seen_bigger_before(sightings, sightings[-1][1], t_ns, tau,
-                                                             within_s=TAU_WINDOW_NS / 1e9, in_row=2):
+                                                             within_s=WINDOW_NS / 1e9, in_row=2):
                 cue = Looming(score=0.0, box=box, growth_per_s=0.0, tau_s=tau)
                 if best is None or urgency(cue) > urgency(best):
                     best = cue
@@ -84,7 +85,7 @@ def _look_tau(track: _ObjectTrack, box: Box, before: np.ndarray, now: np.ndarray
     """The box's time to contact from its appearance, as the looming cue reads its blobs'
     (`looming._look_tau`): inf for a box that has not grown over the span, one passing by, or
     one whose growth the match does not believe."""
-    short = list(track.boxes)
+    short = [(t, b) for t, b in track.boxes if track.boxes[-1][0] - t <= TAU_WINDOW_NS]
     if len(short) < 2:
         return math.inf
     (t0, (_, _, w0, h0)), (_, (_, _, w1, h1)) = short[0], short[-1]
