@@ -2,7 +2,8 @@
 voice, common alert sounds, looming.
 
 `DetectorSet.run(tick, every)` returns one `Detections` per tick. The looming cue runs every
-tick (hazards must be timely; two cues, `looming` and `regions`, the stronger wins); the slow ones (voice, QR, faces) run on their own staggered
+tick (hazards must be timely; three cues, `looming`, `regions` and the world's object boxes timed by
+`object_looks`, the most urgent wins); the slow ones (voice, QR, faces) run on their own staggered
 schedules and are carried over between runs (`fresh` names those that ran), so the loop keeps
 its budget.
 """

@@ -6,7 +6,9 @@ agent's own hazard path on it tick by tick (the looming cues of `DetectorSet`, t
 model's ego-motion step for the wearer's own approach, `hazard.looming_warning`); the unaltered clips give the false
 hazards a minute. The cues see exactly what they see in the agent: the newest frame each
 10 Hz tick, reduced as `DetectorSet` reduces it. (The perception model and the world model's
-tracks are left out: the hazard's deadline is met by the looming cues or not at all.)
+hazard rule on its tracks are left out: the hazard's deadline is met by the looming cues or not at all.
+The world's object memory is stepped, as its world stage steps it, for its boxes: the detectors'
+third looming cue times them, a tick late as in the agent.)
 
     cases = approach_cases(clip_paths, seed=0)
     report = evaluate(cases, clip_paths)
