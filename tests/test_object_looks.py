@@ -116,3 +116,38 @@ def test_a_textured_crop_flown_over_vtests_walkers_is_warned_of_in_time():
     result = he.run_case(next(c for c in loaded if c.path == case.clip), case)
     assert result.hit, (result.warned_ns, result.due_ns, result.clock_warned, result.clock_due)
     assert result.false_before == 0
+
+
+def test_among_many_growing_boxes_the_thing_near_the_heading_is_timed_and_few_are_matched(monkeypatch):
+    """A walk gives the world's object memory many boxes a tick, several of them growing (about 6 of
+    20 on the gopro walk), and each appearance match costs the detectors' tick. Five boxes off the
+    heading that grow faster than the thing (blobs taking in more of the view over scenery that only
+    stays) beside the textured thing closing at the view's centre: only the few nearest to covering
+    the heading are matched a tick, and the thing is still timed near its true time to contact."""
+    from glasses_agent.detectors import object_looks
+
+    matched: list[int] = []
+    real = object_looks.appearance_scale
+
+    def counted(before, now, box):
+        matched[-1] += 1
+        return real(before, now, box)
+
+    monkeypatch.setattr(object_looks, "appearance_scale", counted)
+    contact = 2.9
+    frames, cue, given, last = LoomingCue(), ObjectLookCue(), [], []
+    for i in range(16):
+        image, box = _scene(9.0 * contact / (contact - 0.1 * i), (64.0, 36.0))
+        frames.update(image, i * TICK)
+        matched.append(0)
+        found = cue.update(last, i * TICK, frames.frames_for_scale)
+        if found is not None:
+            given.append((i, found.tau_s))
+        side = 8.0 + 1.5 * i  # from 8 px to 30: over 0.5 s an area growth of 1.5-2.5, the thing's 1.2-1.4
+        decoys = [(12 + k, ((cx - side / 2) / W, (cy - side / 2) / H, side / W, side / H))
+                  for k, (cx, cy) in enumerate([(20, 18), (108, 18), (20, 54), (108, 54), (64, 14)])]
+        last = [(7, box)] + decoys
+    assert max(matched) <= object_looks.MAX_MATCHED, matched
+    assert given, given
+    for i, tau in given:
+        assert tau == pytest.approx(contact - 0.1 * i, abs=0.6), (i, tau)
