@@ -2,7 +2,8 @@
 voice, common alert sounds, looming.
 
 `DetectorSet.run(tick, every)` returns one `Detections` per tick. The looming cue runs every
-tick (hazards must be timely; two cues, `looming` and `regions`, the stronger wins); the slow ones (voice, QR, faces) run on their own staggered
+tick (hazards must be timely; three cues, `looming`, `regions` and the world's object boxes timed by
+`object_looks`, the most urgent wins); the slow ones (voice, QR, faces) run on their own staggered
 schedules and are carried over between runs (`fresh` names those that ran), so the loop keeps
 its budget.
 """
@@ -10,6 +11,7 @@ its budget.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 
 import cv2
 import numpy as np
@@ -17,6 +19,7 @@ import numpy as np
 from glasses_agent.detectors.base import Detections, Looming, strongest, urgency
 from glasses_agent.detectors.light import mean_luma
 from glasses_agent.detectors.looming import LoomingCue
+from glasses_agent.detectors.object_looks import Box, ObjectLookCue
 from glasses_agent.detectors.regions import RegionGrowthCue
 from streams.sync import Tick
 
@@ -57,6 +60,7 @@ class DetectorSet:
     def __init__(self, *, qr: bool = True, people: bool = True, speech: bool = True) -> None:
         self.looming = LoomingCue()
         self.regions = RegionGrowthCue()  # holds up while the wearer walks, where change-finding does not
+        self.objects = ObjectLookCue()  # the world model's object boxes, where neither cue finds a box of the thing's size
         self._qr = None
         self._people = None
         self._vad = None
@@ -81,10 +85,12 @@ class DetectorSet:
         self._last_video_seq: int | None = None
         self._speech_run = 0  # voice-activity runs in a row at MAYBE_SPEECH or more
 
-    def run(self, tick: Tick, every: int = 3, *, want: frozenset[str] = frozenset({"qr", "people", "speech"})) -> Detections:
+    def run(self, tick: Tick, every: int = 3, *, want: frozenset[str] = frozenset({"qr", "people", "speech"}),
+            objects: Sequence[tuple[int, Box]] = ()) -> Detections:
         """This tick's detections. Voice runs every `every` ticks, QR codes every QR_EVERY and
         faces every PEOPLE_EVERY, staggered so no tick pays for two slow ones; between runs
-        each keeps its last value."""
+        each keeps its last value. `objects`: the world model's visible object boxes of the tick
+        before ((track id, box) each), timed by their appearance as a third looming cue."""
         timings: dict[str, float] = {}
         frame = tick.latest_video
         looming = self._last.looming if self._last is not None else None
@@ -97,6 +103,7 @@ class DetectorSet:
             if frame.seq != self._last_video_seq:  # a new frame: the cue measures change between frames
                 by_change = self.looming.update(small, frame.t_ns)
                 looming = _stronger(by_change, self.regions.update(small, frame.t_ns, self.looming.frames_for_scale))
+                looming = _stronger(looming, self.objects.update(objects, frame.t_ns, self.looming.frames_for_scale))
                 growing = strongest(self.looming.strongest, self.regions.strongest)
                 self._last_video_seq = frame.seq
             timings["looming_ms"] = (time.perf_counter() - t0) * 1e3

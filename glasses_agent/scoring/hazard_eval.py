@@ -6,7 +6,9 @@ agent's own hazard path on it tick by tick (the looming cues of `DetectorSet`, t
 model's ego-motion step for the wearer's own approach, `hazard.looming_warning`); the unaltered clips give the false
 hazards a minute. The cues see exactly what they see in the agent: the newest frame each
 10 Hz tick, reduced as `DetectorSet` reduces it. (The perception model and the world model's
-tracks are left out: the hazard's deadline is met by the looming cues or not at all.)
+hazard rule on its tracks are left out: the hazard's deadline is met by the looming cues or not at all.
+The world's object memory is stepped, as its world stage steps it, for its boxes: the detectors'
+third looming cue times them, a tick late as in the agent.)
 
     cases = approach_cases(clip_paths, seed=0)
     report = evaluate(cases, clip_paths)
@@ -153,9 +155,18 @@ def _hazard_ticks(clip: ClipTicks, lo: int, hi: int, overlay: Approach | None,
     from glasses_agent.detectors import DetectorSet
     from glasses_agent.world_model import WorldModel
 
+    from glasses_agent.world_model.objects import ObjectMemory
+
     detectors = DetectorSet(qr=False, people=False, speech=False)
-    # The world model's own ego-motion step, as the agent's world stage runs it (no latents, no objects).
+    # The world model's own ego-motion step, as the agent's world stage runs it (no latents; its
+    # object memory apart, below).
     world = WorldModel(use_objects=False, use_latent=False)
+    # The world model's object memory, stepped as its world stage steps it (the same frame, the same
+    # work width); its visible tracks' boxes reach the detectors a tick late, as in the agent, where
+    # the detectors run beside the world stage. (Alone, without the rest of the world's pixel work:
+    # nothing else there moves its tracks.)
+    objects = ObjectMemory()
+    boxes: tuple[tuple[int, tuple[float, float, float, float]], ...] = ()
     expansion = SceneExpansion()
     for i in range(lo, hi):
         t_ns = clip.t_ns[i]
@@ -165,9 +176,11 @@ def _hazard_ticks(clip: ClipTicks, lo: int, hi: int, overlay: Approach | None,
         if overlay is not None and overlay.active(t_ns):
             painted = overlay.paint(painted, t_ns / NS_PER_S)
         image = painted if overlay is not None else clip.reduced[i]
-        det = detectors.run(_tick(i, t_ns, image, clip.imu[i]), want=frozenset())
+        det = detectors.run(_tick(i, t_ns, image, clip.imu[i]), want=frozenset(), objects=boxes)
         # The world model shrinks each frame to its own work width: from the painted width here.
         pixels = world.observe_pixels(_tick(i, t_ns, painted, clip.imu[i]))
+        objects.step(painted, t_ns / NS_PER_S)
+        boxes = tuple((track.id, objects.box_fraction(track)) for track in objects.visible_tracks())
         rate = expansion.update(t_ns, pixels.motion if pixels is not None else None)
         yield t_ns, looming_warning(det.looming, tau_limit_s=tau_limit_s, expansion_per_s=rate, growing=det.growing,
                                     score_limit=score_limit)

@@ -4,7 +4,8 @@ Looming (two cues on a 128-px frame), light, and on staggered slower schedules v
 QR text and a face count (glasses_agent.detectors.DetectorSet); only the slow detectors the mode's
 policies read run. They read only the tick's frames and audio and the mode's settings, so they
 start at the ContextStage and run while perception and the world model do; this stage's latency
-is the wait for them.
+is the wait for them. The world model's object boxes of the tick before reach the looming cues
+(`ObjectLookCue`): this tick's are not made yet when the detectors start.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ class SensesStage(Stage, EarlyStart):
         EarlyStart.__init__(self)
         self.detectors = parts.detectors
         self.configurator = parts.configurator
+        # The world model's visible object boxes, (track id, box) each, as of the last tick this stage
+        # saw: the detectors start before this tick's world step ends, so they time the tick before's.
+        self._objects: tuple[tuple[int, tuple[float, float, float, float]], ...] = ()
 
     def plan(self) -> tuple[int, frozenset[str]]:
         """How often the slow detectors run and which of them the mode's policies read."""
@@ -48,7 +52,11 @@ class SensesStage(Stage, EarlyStart):
         else:
             every, want = self.plan()
             ctx.detections = await self.run_in_worker(self._detect, ctx, every, want)
+        # Kept for the next tick's detectors (with or without the early start: the same boxes).
+        world = ctx.world
+        self._objects = tuple((e.id, e.box) for e in world.entities
+                              if e.visible and e.id > 0 and e.kind == "object") if world is not None else ()
         return ctx
 
     def _detect(self, ctx: TickContext, every: int, want: frozenset[str]) -> Detections:
-        return self.detectors.run(ctx.tick, every, want=want)
+        return self.detectors.run(ctx.tick, every, want=want, objects=self._objects)
