@@ -154,7 +154,6 @@ def _hazard_ticks(clip: ClipTicks, lo: int, hi: int, overlay: Approach | None,
     from glasses_agent.actor.hazard import SceneExpansion, looming_warning
     from glasses_agent.detectors import DetectorSet
     from glasses_agent.world_model import WorldModel
-
     from glasses_agent.world_model.objects import ObjectMemory
 
     detectors = DetectorSet(qr=False, people=False, speech=False)
