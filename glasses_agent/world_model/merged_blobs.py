@@ -55,6 +55,14 @@ def _against(vx: float, vy: float, bx: float, by: float) -> bool:
     return vx * bx + vy * by < 0.0
 
 
+def _along(vx: float, vy: float, gx: float, gy: float) -> bool:
+    """Is a thing moving at (vx, vy) heading the way a thing moving at (gx, gy) was? Both moving, and
+    the first with a forward component along the second (work px a second)."""
+    if math.hypot(vx, vy) < MOVING or math.hypot(gx, gy) < MOVING:
+        return False
+    return vx * gx + vy * gy > 0.0
+
+
 def _near(a: tuple[float, float, float, float], b: tuple[float, float, float, float], pad: float) -> bool:
     return a[0] <= b[2] + pad and b[0] <= a[2] + pad and a[1] <= b[3] + pad and b[1] <= a[3] + pad
 
@@ -195,12 +203,18 @@ class MergedBlobs:
         blob (or behind it) comes out heading against it, and is not one of them, however like one it
         looks (vtest.avi, decoded 357: a walker crossing a pair's blob came out looking like the
         dropped one of the pair, took its id, and the pair's split at 370 then had an id too few).
-        Then the identity goes back into the blob, and the newcomer is a new thing."""
+        Then the identity goes back into the blob, and the newcomer is a new thing. But where the blob's
+        track is itself the passer-by (a walker passing head-on through the others' blobs, its track
+        keeping each blob), the things that went in come out heading against the blob and as each was
+        heading when it went in: a newcomer moving the way its identity moved is that thing. (Read as
+        a passer-by, each of a pair passed head-on came out under a new id.)"""
         entry = track.extras.pop("out_of", None)
         if entry is None:
             return
         blob, identity = entry
         if blob.extras.get("merge") is None or not _against(track.vx, track.vy, blob.vx, blob.vy):
+            return
+        if _along(track.vx, track.vy, identity.vx, identity.vy):
             return
         known = self.lost.claim(det, t)  # it may be a thing dropped elsewhere, found again (not this one)
         self.lost.keep(identity, t)
