@@ -180,17 +180,19 @@ def reid_cost(g: LostIdentity, newborn, t: float) -> float | None:
     size = min(sizes)
     if size > math.log(REID_AREA_RATIO):
         return None
-    look = look_distance(g, newborn)
-    if g.alone is not None:
-        look = min(look, look_distance(g.alone, newborn))
-    if look > REID_COLOUR:
-        return None
+    # The place before the look: the cheaper test, and the one most pairs fail (on the gopro walk 87%
+    # of ~110 pairs a tick lie out of reach; their three colour distances were ~0.5 ms a tick).
     ex, ey = g.vx * away, g.vy * away
     run = ex * ex + ey * ey
     along = 0.0 if run <= 0 else min(1.0, max(0.0, ((newborn.x - g.x) * ex + (newborn.y - g.y) * ey) / run))
     dist = math.hypot(newborn.x - g.x - along * ex, newborn.y - g.y - along * ey)
     gate = REID_REACH * reach_gate(g, away)
     if dist > gate:
+        return None
+    look = look_distance(g, newborn)
+    if g.alone is not None:
+        look = min(look, look_distance(g.alone, newborn))
+    if look > REID_COLOUR:
         return None
     return look / REID_COLOUR + dist / gate + size / math.log(REID_AREA_RATIO)
 
@@ -207,11 +209,10 @@ def reidentify(lost: LostIdentities, newborns: list, t: float) -> dict[int, Lost
     if not newborns or not gallery:
         return {}
     costs = np.full((len(newborns), len(gallery)), np.inf)
-    for r, tr in enumerate(newborns):
-        for c, g in enumerate(gallery):
-            cost = reid_cost(g, tr, t)
-            if cost is not None:
-                costs[r, c] = cost
+    for r, c in zip(*(index.tolist() for index in np.nonzero(_maybe_in_reach(gallery, newborns, t)))):
+        cost = reid_cost(gallery[c], newborns[r], t)
+        if cost is not None:
+            costs[r, c] = cost
     if not np.isfinite(costs).any():
         return {}
     rows, cols = linear_sum_assignment(np.where(np.isfinite(costs), costs, 1e9))
@@ -227,3 +228,20 @@ def reidentify(lost: LostIdentities, newborns: list, t: float) -> dict[int, Lost
     for g in out.values():
         lost.take(g.id)
     return out
+
+
+def _maybe_in_reach(gallery: list[LostIdentity], newborns: list, t: float) -> np.ndarray:
+    """(newborns, gallery) bool: the pairs `reid_cost`'s place test may keep, all at once, its gate widened
+    by a hair so that none it keeps is left out (a NaN kept too); the exact test then runs on these
+    only. Most pairs lie far out of reach (on the gopro walk ~87% of ~110 a tick, one by one ~0.3 ms)."""
+    g = np.array([(i.x, i.y, i.vx, i.vy, i.radius, t - i.last_seen) for i in gallery], np.float64)
+    x, y, vx, vy, radius, away = (g[:, j] for j in range(6))
+    nx = np.array([n.x for n in newborns], np.float64)[:, None]
+    ny = np.array([n.y for n in newborns], np.float64)[:, None]
+    ex, ey = vx * away, vy * away
+    run = ex * ex + ey * ey
+    moved = run > 0
+    along = np.clip(((nx - x) * ex + (ny - y) * ey) / np.where(moved, run, 1.0), 0.0, 1.0) * moved
+    dist2 = (nx - x - along * ex) ** 2 + (ny - y - along * ey) ** 2
+    gate = REID_REACH * (2.0 * radius + 4.0 + 0.5 * np.hypot(vx, vy) * away)
+    return ~(dist2 > (gate * (1 + 1e-6)) ** 2)
