@@ -151,7 +151,9 @@ class ObjectMemory:
 
     def box_fraction(self, track: Track) -> tuple[float, float, float, float]:
         w, h = self.size
-        x0, y0, x1, y1 = track.box
+        # A blob known to hold two: the box of its own thing within it, not the pair's.
+        own = None if self._last_t is None else self.merges.own_box(track, self._last_t)
+        x0, y0, x1, y1 = track.box if own is None else own
         return (max(0.0, x0 / w), max(0.0, y0 / h), min(1.0, (x1 - x0) / w), min(1.0, (y1 - y0) / h))
 
     # -- pieces --------------------------------------------------------------------------------
