@@ -17,6 +17,7 @@ import re
 import shutil
 import signal
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -188,14 +189,44 @@ def hand_to_mosquitto_user(layout: BrokerLayout) -> None:
         pass  # no such user: the broker runs as whoever starts it
 
 
+# How long a reload waits for a broker that is still starting to catch SIGHUP.
+RELOAD_WAIT_S = 10.0
+
+
 def reload(layout: BrokerLayout) -> None:
-    """Make a running broker re-read its password and ACL files (after provisioning)."""
+    """Make a running broker re-read its password and ACL files (after provisioning).
+
+    Mosquitto opens its listeners before it installs its signal handlers, so a broker that already
+    accepts connections may still take SIGHUP's default action and exit: the signal waits, up to
+    RELOAD_WAIT_S, until the broker catches it (read from /proc where there is one)."""
     try:
         pid = int(layout.pid_file.read_text().strip())
     except (OSError, ValueError):
         raise BrokerSetupError(f"no running broker found ({layout.pid_file} missing)") from None
     hand_to_mosquitto_user(layout)
-    os.kill(pid, signal.SIGHUP)
+    deadline = time.monotonic() + RELOAD_WAIT_S
+    while (catches := _catches_sighup(pid)) is False and time.monotonic() < deadline:
+        time.sleep(0.01)
+    if catches is False:
+        raise BrokerSetupError(f"the broker (pid {pid}) did not finish starting within {RELOAD_WAIT_S:.0f} s; "
+                               "provisioned, but not reloaded")
+    try:
+        os.kill(pid, signal.SIGHUP)
+    except ProcessLookupError:
+        raise BrokerSetupError(f"no running broker found (pid {pid} in {layout.pid_file} is gone)") from None
+
+
+def _catches_sighup(pid: int) -> bool | None:
+    """Whether process `pid` has a SIGHUP handler installed: its SigCgt mask in /proc/PID/status.
+    None where that cannot be read (no /proc, or no such process: the kill then says so)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("SigCgt:"):
+            return bool(int(line.split()[1], 16) >> (signal.SIGHUP - 1) & 1)
+    return None
 
 
 def run_in_foreground(layout: BrokerLayout) -> None:
