@@ -12,11 +12,10 @@ import copy
 import math
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from glasses_agent.world_model import identity
 from glasses_agent.world_model.foreground import Detection
-from glasses_agent.world_model.identity import REID_MARGIN, REID_WINDOW_S, LostIdentities, LostIdentity, reidentify
+from glasses_agent.world_model.identity import REID_WINDOW_S, LostIdentities, LostIdentity, reidentify
 
 
 def _colour(rng: np.random.Generator) -> np.ndarray:
@@ -57,7 +56,7 @@ def _scene(rng: np.random.Generator, t: float) -> tuple[LostIdentities, list[Det
 
 
 def _every_pair_one_by_one(lost: LostIdentities, newborns: list, t: float) -> dict[int, LostIdentity]:
-    """reidentify as it was: every pair's reid_cost, one by one."""
+    """reidentify as it was: every pair's reid_cost, one by one, then the same naming."""
     gallery = [g for g in lost.lost if 0.0 < t - g.last_seen <= REID_WINDOW_S]
     if not newborns or not gallery:
         return {}
@@ -67,19 +66,7 @@ def _every_pair_one_by_one(lost: LostIdentities, newborns: list, t: float) -> di
             cost = identity.reid_cost(g, tr, t)
             if cost is not None:
                 costs[r, c] = cost
-    if not np.isfinite(costs).any():
-        return {}
-    rows, cols = linear_sum_assignment(np.where(np.isfinite(costs), costs, 1e9))
-    out = {}
-    for r, c in zip(rows.tolist(), cols.tolist()):
-        cost = costs[r, c]
-        if not math.isfinite(cost):
-            continue
-        others = np.concatenate([np.delete(costs[r], c), np.delete(costs[:, c], r)])
-        if others.size and float(others.min()) < cost + REID_MARGIN:
-            continue
-        out[r] = gallery[c]
-    return out
+    return identity.clear_assignment(costs, gallery)
 
 
 def test_reidentify_names_as_judging_every_pair_one_by_one():

@@ -213,6 +213,16 @@ def reidentify(lost: LostIdentities, newborns: list, t: float) -> dict[int, Lost
         cost = reid_cost(gallery[c], newborns[r], t)
         if cost is not None:
             costs[r, c] = cost
+    out = clear_assignment(costs, gallery)
+    for g in out.values():
+        lost.take(g.id)
+    return out
+
+
+def clear_assignment(costs: np.ndarray, gallery: list[LostIdentity]) -> dict[int, LostIdentity]:
+    """`reidentify`'s naming from its (newborns, gallery) costs (inf: out of the running): the minimum-cost
+    assignment, each pairing kept only where it is cheaper by REID_MARGIN than any other pairing open to
+    that newborn or that identity. Returns newborn index -> identity."""
     if not np.isfinite(costs).any():
         return {}
     rows, cols = linear_sum_assignment(np.where(np.isfinite(costs), costs, 1e9))
@@ -225,8 +235,6 @@ def reidentify(lost: LostIdentities, newborns: list, t: float) -> dict[int, Lost
         if others.size and float(others.min()) < cost + REID_MARGIN:
             continue
         out[r] = gallery[c]
-    for g in out.values():
-        lost.take(g.id)
     return out
 
 
