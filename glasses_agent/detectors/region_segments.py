@@ -9,6 +9,7 @@ that stand out from their surroundings are regions too.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -113,6 +114,17 @@ def regions(image: np.ndarray, seg: tuple[np.ndarray, np.ndarray, np.ndarray] | 
     return out
 
 
+@functools.lru_cache(maxsize=4)
+def _squared_coordinates(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each pixel's x squared and y squared (float32, flattened, read-only), as `_described` weighs its
+    second moments: made once a frame size, not every tick (the frame's size seldom changes)."""
+    gy, gx = np.indices((h, w), dtype=np.float32)
+    out = (gx.reshape(-1) * gx.reshape(-1), gy.reshape(-1) * gy.reshape(-1))
+    for a in out:
+        a.flags.writeable = False
+    return out
+
+
 def _described(n: int, labels: np.ndarray, stats: np.ndarray, centroids: np.ndarray, keep: list[int],
                labf: np.ndarray) -> list[Region]:
     """The kept components as Regions (mean colour and pixel spread, by bincount over the frame)."""
@@ -125,10 +137,9 @@ def _described(n: int, labels: np.ndarray, stats: np.ndarray, centroids: np.ndar
     means = [np.bincount(flat_labels, weights=labf[..., c].reshape(-1), minlength=n) / np.maximum(counts, 1)
              for c in range(3)]
     # ...and the spread of each region's pixels along x and y (their second moments, the same way).
-    gy, gx = np.indices((h, w), dtype=np.float32)
     std = []
-    for g, c in ((gx.reshape(-1), centroids[:, 0]), (gy.reshape(-1), centroids[:, 1])):
-        second = np.bincount(flat_labels, weights=g * g, minlength=n) / np.maximum(counts, 1)
+    for g2, c in zip(_squared_coordinates(h, w), (centroids[:, 0], centroids[:, 1])):
+        second = np.bincount(flat_labels, weights=g2, minlength=n) / np.maximum(counts, 1)
         std.append(np.sqrt(np.maximum(second - c * c, 0.0)))
     return [make_region(*(int(v) for v in stats[k]), centroids[k], (float(means[0][k]), float(means[1][k]), float(means[2][k])),
                     w, h, (float(std[0][k]), float(std[1][k]))) for k in keep]

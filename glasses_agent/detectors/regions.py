@@ -70,6 +70,9 @@ class _Track:
     taus: deque = field(default_factory=deque)  # (t_ns, time to contact) of the last ticks
     look_taus: deque = field(default_factory=deque)  # (t_ns, time to contact from its appearance's scale)
     piece_ns: int = -1  # when it was last matched as a piece of a textured thing (`_piece_rank`; -1: never)
+    # `passing_by` over the sightings of TAU_WINDOW_NS, kept with the newest sighting it was asked
+    # for (`_passing`): _look_growth, _piece_rank and _tau each ask it of the same ones in a tick.
+    passing: tuple[tuple | None, bool] = (None, False)
 
 
 class RegionGrowthCue:
@@ -251,7 +254,7 @@ def _tau(track: _Track, t_ns: int, shape: tuple[int, int]) -> float:
         return math.inf
     t = np.array([(s[0] - short[0][0]) / 1e9 for s in short])
     tau, scatter = time_to_contact(t, np.array([s[1] for s in short]))
-    if scatter > TAU_MAX_SCATTER or not _both_axes(short, shape) or passing_by(list(t), [s[2] for s in short]):
+    if scatter > TAU_MAX_SCATTER or not _both_axes(short, shape) or _passing(track, short):
         return math.inf
     return tau
 
@@ -310,6 +313,16 @@ def _both_axes(short: list, shape: tuple[int, int]) -> bool:
     return True
 
 
+def _passing(track: _Track, short: list) -> bool:
+    """`passing_by` over `short`, the track's sightings of the last TAU_WINDOW_NS as of its newest:
+    asked once a sighting (the outline's gates, the piece's rank and the time to contact ask it of
+    the same sightings in one tick; ~0.1 ms a tick on a walk's scenery)."""
+    newest = short[-1]
+    if track.passing[0] is not newest:
+        track.passing = (newest, passing_by([(s[0] - short[0][0]) / 1e9 for s in short], [s[2] for s in short]))
+    return track.passing[1]
+
+
 def _look_growth(track: _Track, t_ns: int) -> float:
     """How much a region seen this tick grew over TAU_WINDOW_NS, if it passes the outline's own
     gates for a time to contact (`_tau`: TAU_POINTS sightings, TAU_MIN_SIZE, grown by TAU_GREW
@@ -320,7 +333,7 @@ def _look_growth(track: _Track, t_ns: int) -> float:
     grew = short[-1][1] / short[0][1]
     if grew < TAU_GREW or not _grows_through(short):
         return 0.0
-    return 0.0 if passing_by([(s[0] - short[0][0]) / 1e9 for s in short], [s[2] for s in short]) else grew
+    return 0.0 if _passing(track, short) else grew
 
 
 def _piece_rank(track: _Track, t_ns: int) -> tuple[bool, int, float] | None:
@@ -342,7 +355,7 @@ def _piece_rank(track: _Track, t_ns: int) -> tuple[bool, int, float] | None:
     followed = last is not None and math.isfinite(last[1]) and t_ns - last[0] <= PIECE_FOLLOW_NS
     if not followed and short[-1][1] < short[0][1]:
         return None  # (a followed piece's outline may well jitter down a tick)
-    if passing_by([(s[0] - short[0][0]) / 1e9 for s in short], [s[2] for s in short]):
+    if _passing(track, short):
         return None
     return followed, -track.piece_ns, short[-1][1] / short[0][1]
 
