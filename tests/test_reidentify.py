@@ -59,3 +59,45 @@ def test_a_walker_who_passed_behind_a_pillar_keeps_its_id(speed, width):
 def test_another_walker_coming_out_from_behind_the_pillar_gets_a_new_id():
     before, after = ids_before_and_after(2.0, 24, look_after=(DARK_COAT, OLIVE))
     assert len(before) == 1 and after and not after & before
+
+
+def _walker(identity_id: int, x: float, y: float, vx: float, area: float, last_seen: float):
+    from glasses_agent.world_model.identity import LostIdentity
+
+    colour = np.array(RED_COAT, np.float32)
+    half = (area ** 0.5) / 2
+    return LostIdentity(identity_id, 0.0, last_seen, x, y, vx, 0.0, 0.55 * area ** 0.5, area, colour, colour.copy(),
+                        np.array(JEANS, np.float32), (x - half, y - 2 * half, x + half, y + 2 * half), area)
+
+
+def _sliver_at_right_edge(x: float = 158.0, area: float = 38.0):
+    from glasses_agent.world_model.foreground import Detection
+
+    colour = np.array(RED_COAT, np.float32)
+    return Detection(x=x, y=62.0, box=(x - 1.5, 55.0, 160.0, 70.0), area=area, colour=colour, fill=1.0,
+                     touches_border=True, top=colour.copy(), bottom=np.array(JEANS, np.float32))
+
+
+@pytest.mark.parametrize("last_x, away", [(124.0, 0.6), (127.0, 0.3), (130.0, 0.3), (136.0, 1.0)])
+def test_a_sliver_walking_in_at_the_border_does_not_take_the_id_of_a_walker_lost_inside_the_view(last_x, away):
+    """vtest.avi, decoded 131 (as ticked by `eval tracking`): a walker (121 px, heading right at 18 px/s)
+    went into a pair's blob mid-view; 0.3 s later a 38 px sliver of another walker showed at the right
+    edge, along its way on and alike in colour, and re-identification gave it the walker's id (its size
+    gate lets a part of a third of the whole be it); the walker came out of the blob under a new id. A
+    thing entering at the view's border was outside the view; one lost inside it is still inside."""
+    from glasses_agent.world_model.identity import LostIdentities, reidentify
+
+    lost = LostIdentities()
+    lost.lost.append(_walker(2, last_x, 62.0, 18.0, 121.0, last_seen=0.0))
+    assert reidentify(lost, [_sliver_at_right_edge()], away, [True], (W, H)) == {}  # on d323bf6: it took id 2
+    assert [g.id for g in lost.lost] == [2]  # still there for the walker when it comes out
+
+
+def test_a_walker_that_left_at_the_border_is_known_again_walking_back_in():
+    """The other side of it: one last seen at the border (going out of view) may come back in there."""
+    from glasses_agent.world_model.identity import LostIdentities, reidentify
+
+    lost = LostIdentities()
+    lost.lost.append(_walker(2, 155.0, 62.0, 18.0, 121.0, last_seen=0.0))
+    found = reidentify(lost, [_sliver_at_right_edge(area=60.0)], 0.6, [True], (W, H))
+    assert [g.id for g in found.values()] == [2]

@@ -137,8 +137,10 @@ def test_eval_tracking_on_vtest_counts_every_labelled_box_and_few_id_switches(tm
     # _holds_another: 480..790 18 -> 17); 29 and IDF1 0.404 once a walker born while the background
     # still held where it stood is settled alone when its blob stays smaller than that first look
     # (merged_blobs, "on_its_ghost": 0..190 7 -> 6); 27 and IDF1 0.406 once a blob known to hold two
-    # shows its own walker's box under its id, not the pair's (merged_blobs.own_box: 200..470 3 -> 1).
-    assert row["id_switches"] <= 27
+    # shows its own walker's box under its id, not the pair's (merged_blobs.own_box: 200..470 3 -> 1);
+    # 26 and IDF1 0.408 once a newborn at the view's border takes only an identity last seen at the
+    # border (identity.left_the_view: 480..790 17 -> 16).
+    assert row["id_switches"] <= 26
     assert row["idf1"] >= 0.39
 
 

@@ -346,7 +346,8 @@ class ObjectMemory:
         young = [tr for tr in self.tracks if not tr.extras.get("named") and tr.seen <= CONFIRM_FRAMES
                  and tr.last_seen == t and tr.state == "visible"]
         seen = [tr.extras.get("part") or tr for tr in young]  # its latest sighting (at birth: the track is it)
-        for r, known in reidentify(self.lost, seen, t).items():
+        entered = [not tr.born_in_open for tr in young]  # born at the view's border: came into view there
+        for r, known in reidentify(self.lost, seen, t, entered, self.size).items():
             _take_identity(young[r], known)
 
     def _fresh_id(self) -> int:
