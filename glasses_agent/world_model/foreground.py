@@ -92,6 +92,14 @@ def nearest_colour_distance(pixels: np.ndarray, colours: np.ndarray) -> np.ndarr
     return np.sqrt((d * d).sum(axis=2)).min(axis=1)
 
 
+
+def at_view_border(box: tuple[float, float, float, float], view: tuple[int, int]) -> bool:
+    """Whether a box (x0, y0, x1, y1) lies within a pixel of an edge of a (width, height) view: a blob
+    there may be only part of a thing that reaches out of view."""
+    w, h = view
+    x0, y0, x1, y1 = box
+    return bool(x0 <= 1 or y0 <= 1 or x1 >= w - 1 or y1 >= h - 1)
+
 class BackgroundModel:
     """The background of the current view (work pixels), the previous frame, and how long each
     pixel has held still. `start` on the first frame; then per frame `align`, `detect`, `update`."""
@@ -179,7 +187,7 @@ class BackgroundModel:
                 contrast=float(exact_median(all_diffs[begin:end])),
                 x=centres[k][0], y=centres[k][1], box=(x0, y0, x0 + bw, y0 + bh),
                 area=float(area), colour=exact_median(pixels, axis=0), fill=float(area) / float(bw * bh),
-                touches_border=bool(x0 <= 1 or y0 <= 1 or x0 + bw >= w - 1 or y0 + bh >= h - 1),
+                touches_border=at_view_border((x0, y0, x0 + bw, y0 + bh), (w, h)),
             ))
         return found
 

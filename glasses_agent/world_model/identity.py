@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from glasses_agent.world_model.foreground import Detection, colour_distance
+from glasses_agent.world_model.foreground import Detection, at_view_border, colour_distance
 from glasses_agent.world_model.slot_record import iou
 
 LOST_KEEP_S = 6.0  # a dropped identity is remembered this long (as long as a hidden thing is carried)
@@ -79,16 +79,27 @@ def reach(g: LostIdentity, det: Detection, t: float) -> tuple[float, float]:
     """How far `det` lies from where `g` can have got to by `t` (its last velocity carried on for
     LOST_COAST_S at most), and how far counts as there: its own size, plus half its pace for the time
     it was away. (distance, gate), work px."""
-    away = max(0.0, t - g.last_seen)
-    coast = min(away, LOST_COAST_S)
-    px, py = g.x + g.vx * coast, g.y + g.vy * coast
-    return math.hypot(det.x - px, det.y - py), reach_gate(g, away)
+    px, py = carried_place(g, t)
+    return math.hypot(det.x - px, det.y - py), reach_gate(g, max(0.0, t - g.last_seen))
+
+
+def carried_place(g: LostIdentity, t: float) -> tuple[float, float]:
+    """Where `g` can have got to by `t`: its last place, its last velocity carried on for LOST_COAST_S
+    at most (work px)."""
+    coast = min(max(0.0, t - g.last_seen), LOST_COAST_S)
+    return g.x + g.vx * coast, g.y + g.vy * coast
 
 
 def reach_gate(g: LostIdentity, away: float) -> float:
     """How far from where `g` can have got to, `away` s after it was last seen, a sighting still counts
     as there (work px): its own size, plus half its pace for the time it was away."""
-    return 2.0 * g.radius + 4.0 + 0.5 * math.hypot(g.vx, g.vy) * away
+    return gate_px(g.radius, math.hypot(g.vx, g.vy), away)
+
+
+def gate_px(radius, speed, away):
+    """`reach_gate`'s formula, on floats or on numpy arrays alike (re-identification's screen of many
+    pairs at once must keep what the gate keeps)."""
+    return 2.0 * radius + 4.0 + 0.5 * speed * away
 
 
 class LostIdentities:
@@ -250,9 +261,7 @@ def left_the_view(g: LostIdentity, view: tuple[int, int]) -> bool:
     the whole (REID_AREA_RATIO). vtest.avi, decoded 131: a walker lost into a pair's blob mid-view gave
     its id to a 38 px sliver of another walking in at the right edge, 37 px on along its way, and came
     out of the blob two frames later under a new id."""
-    w, h = view
-    x0, y0, x1, y1 = g.box
-    return x0 <= 1 or y0 <= 1 or x1 >= w - 1 or y1 >= h - 1
+    return at_view_border(g.box, view)
 
 
 def _maybe_in_reach(gallery: list[LostIdentity], newborns: list, t: float) -> np.ndarray:
@@ -268,5 +277,5 @@ def _maybe_in_reach(gallery: list[LostIdentity], newborns: list, t: float) -> np
     moved = run > 0
     along = np.clip(((nx - x) * ex + (ny - y) * ey) / np.where(moved, run, 1.0), 0.0, 1.0) * moved
     dist2 = (nx - x - along * ex) ** 2 + (ny - y - along * ey) ** 2
-    gate = REID_REACH * (2.0 * radius + 4.0 + 0.5 * np.hypot(vx, vy) * away)
+    gate = REID_REACH * gate_px(radius, np.hypot(vx, vy), away)
     return ~(dist2 > (gate * (1 + 1e-6)) ** 2)

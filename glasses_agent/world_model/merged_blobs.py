@@ -25,7 +25,7 @@ from scipy.optimize import linear_sum_assignment
 
 from glasses_agent.world_model.foreground import Detection
 from glasses_agent.world_model.identity import (LOST_COAST_S, LOST_COLOUR, LOST_KEEP_S, LostIdentities, LostIdentity,
-                                                look_distance, reach)
+                                                carried_place, look_distance, reach)
 
 SWELL = 1.5  # a part whose box is this many times an identity's (or 1/SWELL of it) is not that thing
 GROWN = 1.25  # a box this much larger than its lone look: something joined its blob (two walkers part at a
@@ -248,8 +248,8 @@ class MergedBlobs:
         other = min(inside, key=lambda g: reach(g, part, t)[0])
         if max(t - look.last_seen, t - other.last_seen) > LOST_COAST_S:
             return None  # where each went has not been known for a while: which side is whose neither
-        ox, oy = self._carried(look, t)
-        gx, gy = self._carried(other, t)
+        ox, oy = carried_place(look, t)
+        gx, gy = carried_place(other, t)
         w, h = look.box[2] - look.box[0], look.box[3] - look.box[1]
         x0, y0, x1, y1 = track.box
         beside, above = abs(ox - gx) > w / 2, abs(oy - gy) > h / 2
@@ -320,12 +320,6 @@ class MergedBlobs:
             differ = math.hypot(vx - g.vx, vy - g.vy) / (math.hypot(vx, vy) + math.hypot(g.vx, g.vy) + MOVING)
             cost += HEADING_WEIGHT * min(1.0, differ)
         return cost
-
-    @staticmethod
-    def _carried(g: LostIdentity, t: float) -> tuple[float, float]:
-        """Where `g` can have got to by `t`: its last place, carried on by its velocity (as `reach`)."""
-        coast = min(max(0.0, t - g.last_seen), LOST_COAST_S)
-        return g.x + g.vx * coast, g.y + g.vy * coast
 
     @staticmethod
     def _holds_another(part: Detection, idents: list[LostIdentity], t: float) -> bool:

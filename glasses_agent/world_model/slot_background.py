@@ -19,7 +19,7 @@ import numpy as np
 
 from glasses_agent.world_model.egomotion import Motion, warp_by_homography
 from glasses_agent.world_model.foreground import WORK_WIDTH as FG_WORK_WIDTH
-from glasses_agent.world_model.foreground import BackgroundModel
+from glasses_agent.world_model.foreground import BackgroundModel, at_view_border
 
 WORK_WIDTH = FG_WORK_WIDTH  # the object memory's work frames: the world model shrinks each frame once for both
 FG_MIN = 22.0  # colour distance (RGB L2) below which nothing is foreground
@@ -150,7 +150,7 @@ class MovingBackground:
             blobs.append(Blob(
                 x=float(centroids[k][0]), y=float(centroids[k][1]), box=(x0, y0, x0 + bw, y0 + bh), area=float(area),
                 appearance=self._descriptor(self.lab[box], inside),
-                touches_border=bool(x0 <= 1 or y0 <= 1 or x0 + bw >= w - 1 or y0 + bh >= h - 1),
+                touches_border=at_view_border((x0, y0, x0 + bw, y0 + bh), (w, h)),
                 contrast=float(np.median(ratio[box][inside])),
             ))
         return blobs
