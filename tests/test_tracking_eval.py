@@ -139,9 +139,11 @@ def test_eval_tracking_on_vtest_counts_every_labelled_box_and_few_id_switches(tm
     # (merged_blobs, "on_its_ghost": 0..190 7 -> 6); 27 and IDF1 0.406 once a blob known to hold two
     # shows its own walker's box under its id, not the pair's (merged_blobs.own_box: 200..470 3 -> 1);
     # 26 and IDF1 0.408 once a newborn at the view's border takes only an identity last seen at the
-    # border (identity.left_the_view: 480..790 17 -> 16).
-    assert row["id_switches"] <= 26
-    assert row["idf1"] >= 0.39
+    # border (identity.left_the_view: 480..790 17 -> 16); 25 and IDF1 0.451 once a walker's lone look
+    # is taken when it is wholly in view, not from the sliver it walked in as (merged_blobs
+    # _whole_at_last: 0..470 7 -> 6, 480..790 16 -> 17).
+    assert row["id_switches"] <= 25
+    assert row["idf1"] >= 0.44
 
 
 def test_eval_tracking_without_a_clip_scores_every_labelled_file():

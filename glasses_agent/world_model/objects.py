@@ -223,7 +223,7 @@ class ObjectMemory:
                     self._name_late(track, det, t)  # the last sighting before its id is shown, the most whole
                 else:  # named at birth; if out of a merged blob, now that its heading is known, is it one of those in it?
                     self.merges.confirmed(track, det, t, self._fresh_id)
-            self.merges.seen(track, det, t)
+            self.merges.seen(track, det, t, self.size)
             if track.confirmed and not was_hidden:
                 benign += 0.03 * min(norm, 1.0)  # small misses of the constant-velocity guess
         for ti, track in enumerate(self.tracks):
