@@ -1,6 +1,7 @@
 """The looming cues' raw readings confirmed by place, not by track (`detectors.place_readings`): a thing
 read for a tick or two by each of several short-lived tracks is confirmed where it stays; scenery
-whose readings jump about, readings at different places, and a box that was as big before are not."""
+whose readings jump about, readings at different places, a box that was as big before, and scenery
+the wearer's own walk expands (about the heading, not about itself) are not."""
 
 from __future__ import annotations
 
@@ -80,6 +81,43 @@ def test_a_gap_of_one_tick_is_forgiven_but_readings_too_far_apart_in_time_are_no
     assert out[3] is not None
     slow = PlaceReadings()
     assert all(slow.update(i * 5 * TICK, [(*_closing(5 * i), None)]) is None for i in range(4))
+
+
+def _expanding_with_the_walk(i: int, centre: tuple[float, float] = (0.72, 0.62), side: float = 0.22,
+                             tau0: float = 2.3) -> tuple[tuple[float, float, float, float], float]:
+    """Tick i of scenery beside the path of a wearer walking toward the view's middle: the walk
+    expands the view about its middle, so the patch's centre's offset from it and its size both
+    grow as 1 / distance (by tau0 / tau), its time to contact falling one second a second."""
+    tau = tau0 - i * 0.1
+    grow = tau0 / tau
+    cx, cy = 0.5 + (centre[0] - 0.5) * grow, 0.5 + (centre[1] - 0.5) * grow
+    s = side * grow
+    return (cx - s / 2, cy - s / 2, s, s), tau
+
+
+def test_scenery_the_walk_expands_is_not_confirmed_however_well_its_readings_agree():
+    """A patch of walk scenery right of and below the heading, read at one place tick after tick at
+    a time to contact falling as a closing thing's does (hazards14's seed 3 gopro walk: 1.8-2.0 s
+    steadily): it grows about the walk's focus of expansion, outside itself (its near side holds
+    while its far side runs out), not about a point on itself as a thing on course to hit the
+    wearer does. Nothing, on any tick."""
+    places = PlaceReadings()
+    for i in range(6):
+        assert places.update(i * TICK, [(*_expanding_with_the_walk(i), None)]) is None, i
+
+
+def test_a_thing_off_the_heading_that_keeps_its_bearing_is_confirmed():
+    """The same place and the same readings, but of a thing on course to hit the wearer from 4
+    o'clock: it keeps its bearing (its centre holds) and swells about it: confirmed."""
+    places = PlaceReadings()
+    out = []
+    for i in range(4):
+        (x, y, w, h), tau = _expanding_with_the_walk(0)[0], _expanding_with_the_walk(i)[1]
+        side = 0.22 * 2.3 / tau
+        cx, cy = x + w / 2, y + h / 2
+        out.append(places.update(i * TICK, [((cx - side / 2, cy - side / 2, side, side), tau, None)]))
+    assert out[:3] == [None, None, None]
+    assert out[3] is not None and abs(out[3].tau_s - 2.0) < 0.05
 
 
 @needs_shared
