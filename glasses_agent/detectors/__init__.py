@@ -20,6 +20,7 @@ from glasses_agent.detectors.base import Detections, Looming, strongest, urgency
 from glasses_agent.detectors.light import mean_luma
 from glasses_agent.detectors.looming import LoomingCue
 from glasses_agent.detectors.object_looks import Box, ObjectLookCue
+from glasses_agent.detectors.place_readings import PlaceReadings
 from glasses_agent.detectors.regions import RegionGrowthCue
 from streams.sync import Tick
 
@@ -61,6 +62,7 @@ class DetectorSet:
         self.looming = LoomingCue()
         self.regions = RegionGrowthCue()  # holds up while the wearer walks, where change-finding does not
         self.objects = ObjectLookCue()  # the world model's object boxes, where neither cue finds a box of the thing's size
+        self.places = PlaceReadings()  # the three cues' readings confirmed by place, where no one track lasts
         self._qr = None
         self._people = None
         self._vad = None
@@ -104,6 +106,8 @@ class DetectorSet:
                 by_change = self.looming.update(small, frame.t_ns)
                 looming = _stronger(by_change, self.regions.update(small, frame.t_ns, self.looming.frames_for_scale))
                 looming = _stronger(looming, self.objects.update(objects, frame.t_ns, self.looming.frames_for_scale))
+                readings = self.looming.readings(frame.t_ns) + self.regions.readings() + self.objects.readings(frame.t_ns)
+                looming = _stronger(looming, self.places.update(frame.t_ns, readings))
                 growing = strongest(self.looming.strongest, self.regions.strongest)
                 self._last_video_seq = frame.seq
             timings["looming_ms"] = (time.perf_counter() - t0) * 1e3

@@ -19,6 +19,7 @@ import numpy as np
 
 from glasses_agent.detectors.base import (Looming, agreed_now, confirmed_tau, passing_by, robust_line, strongest,
                                           time_to_contact, urgency)
+from glasses_agent.detectors.place_readings import Reading
 from glasses_agent.detectors.regions import TAU_GREW
 from glasses_agent.detectors.scale_match import appearance_scale, scale_tau
 
@@ -103,6 +104,13 @@ class LoomingCue:
             if cue is not None and (best is None or urgency(cue) > urgency(best)):
                 best = cue
         return best
+
+    def readings(self, t_ns: int) -> list[Reading]:
+        """This tick's raw time-to-contact readings (outline's and appearance's, finite, before
+        any confirming), each with its blob's box (`place_readings`)."""
+        return [(tr.boxes[-1][2], tau, None) for tr in self._tracks if tr.boxes[-1][0] == t_ns
+                for history in (tr.taus, tr.scale_taus)
+                if history and history[-1][0] == t_ns and math.isfinite(tau := history[-1][1])]
 
     def _follow(self, blobs: list[tuple[tuple[float, float, float, float], bool]], t_ns: int) -> list[_BlobTrack]:
         """Each blob continues the nearest unclaimed track of last tick (a different blob: a new

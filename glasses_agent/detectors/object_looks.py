@@ -39,6 +39,7 @@ import numpy as np
 
 from glasses_agent.detectors.base import Looming, confirmed_tau, passing_by, seen_bigger_before, urgency
 from glasses_agent.detectors.looming import LOOK_GREW, TAU_WINDOW_NS
+from glasses_agent.detectors.place_readings import Reading
 from glasses_agent.detectors.regions import WINDOW_NS
 from glasses_agent.detectors.scale_match import appearance_scale, scale_tau
 
@@ -68,6 +69,11 @@ class ObjectLookCue:
 
     def reset(self) -> None:
         self._tracks.clear()
+
+    def readings(self, t_ns: int) -> list[Reading]:
+        """This tick's raw time-to-contact readings (the matched boxes' appearance, finite, before
+        any confirming), each with its box (`place_readings`)."""
+        return _readings_of(self._tracks, t_ns)
 
     def update(self, objects: Sequence[tuple[int, Box]], t_ns: int,
                scaled: tuple[np.ndarray, np.ndarray, float, np.ndarray] | None) -> Looming | None:
@@ -108,6 +114,11 @@ class ObjectLookCue:
         for gone in [k for k in self._tracks if k not in seen]:
             del self._tracks[gone]
         return best
+
+
+def _readings_of(tracks: dict[int, _ObjectTrack], t_ns: int) -> list[Reading]:
+    return [(tr.boxes[-1][1], tr.taus[-1][1], None) for tr in tracks.values()
+            if tr.taus and tr.taus[-1][0] == t_ns and math.isfinite(tr.taus[-1][1])]
 
 
 def _short(track: _ObjectTrack) -> list[tuple[int, Box]]:

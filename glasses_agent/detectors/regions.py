@@ -18,6 +18,7 @@ far as the growth is steady (its scatter is small) and the region is big enough 
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import deque
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from glasses_agent.detectors.base import (TAU_TOLERANCE, Looming, agreed_now, co
 from glasses_agent.detectors.region_segments import (COLOUR_TOL, Region, colour_distance, inside_view, lab_frame, make_region,
                                                      regions, segmentation)
 from glasses_agent.detectors.scale_match import appearance_match, scale_tau
+from glasses_agent.detectors.place_readings import Reading
 from glasses_agent.detectors.uncovered import SceneMemory
 
 MOVE_TOL = 0.2  # centre movement per tick (fraction of the view's diagonal) a track may make
@@ -85,6 +87,7 @@ class RegionGrowthCue:
         self._memory = SceneMemory()  # earlier frames: was a growing region there before (uncovered)?
         self.strongest: Looming | None = None  # this frame's highest-scoring cue (fastest steady growth)
         self._last_tick_ns: int | None = None  # the tick before this one (whatever the tick rate)
+        self._readings: list[Reading] = []  # this tick's raw readings (`readings`)
 
     def reset(self) -> None:
         self._tracks.clear()
@@ -99,6 +102,7 @@ class RegionGrowthCue:
         that earlier frame in colour (`LoomingCue.frames_for_scale`), to time a growing region by
         its appearance too."""
         self.strongest = None
+        self._readings = []
         if image.ndim != 3:
             return None  # colour is what holds a region together
         if image.shape != self._shape:
@@ -122,6 +126,9 @@ class RegionGrowthCue:
         for track in self._tracks:
             cue = self._growth(track, t_ns, seg[0], frames_for_scale if track is looked or track is piece else None,
                                widen=PIECE_BOX if track is piece else 1.0)
+            self._readings += [(track.sightings[-1][2], tau, functools.partial(
+                self._memory.was_there, seg[0], t_ns, track.sightings[-1][2], track.colour, tau))
+                for tau in _raw_readings(track, t_ns)]
             if cue is not None and math.isfinite(cue.tau_s) and self._memory.was_there(
                     seg[0], t_ns, cue.box, track.colour, cue.tau_s):
                 # Background a passer-by moved off, not a thing coming: no time to contact.
@@ -131,6 +138,13 @@ class RegionGrowthCue:
                 best = cue
         self._memory.remember(t_ns, seg[0])
         return best
+
+    def readings(self) -> list[Reading]:
+        """This tick's raw time-to-contact readings (the outline's and the appearance's, finite,
+        before any confirming), each with its region's box and whether it is background a passer-by
+        uncovered (`SceneMemory.was_there`, as the cue asks of its own confirmed estimates; asked
+        only of a reading about to be confirmed): for `place_readings`."""
+        return self._readings
 
     def _match(self, found: list[Region], t_ns: int) -> list[_Track]:
         """Carry tracks on to this tick's regions; returns the tracks that found none."""
@@ -257,6 +271,12 @@ def _tau(track: _Track, t_ns: int, shape: tuple[int, int]) -> float:
     if scatter > TAU_MAX_SCATTER or not _both_axes(short, shape) or _passing(track, short):
         return math.inf
     return tau
+
+
+def _raw_readings(track: _Track, t_ns: int) -> list[float]:
+    """The track's outline and appearance estimates of this tick, the finite ones, before any confirming."""
+    return [history[-1][1] for history in (track.taus, track.look_taus)
+            if history and history[-1][0] == t_ns and math.isfinite(history[-1][1])]
 
 
 def _closing_all_along(track: _Track, t_ns: int) -> float:
