@@ -141,9 +141,11 @@ def test_eval_tracking_on_vtest_counts_every_labelled_box_and_few_id_switches(tm
     # 26 and IDF1 0.408 once a newborn at the view's border takes only an identity last seen at the
     # border (identity.left_the_view: 480..790 17 -> 16); 25 and IDF1 0.451 once a walker's lone look
     # is taken when it is wholly in view, not from the sliver it walked in as (merged_blobs
-    # _whole_at_last: 0..470 7 -> 6, 480..790 16 -> 17).
-    assert row["id_switches"] <= 25
-    assert row["idf1"] >= 0.44
+    # _whole_at_last: 0..470 7 -> 6, 480..790 16 -> 17); 24 and IDF1 0.455 once a blob of two, one
+    # walker in front of the other, shows its own walker's box at the blob's top where that one's feet
+    # are the higher (behind), at its bottom where lower (merged_blobs.own_box: 0..470 6 -> 5).
+    assert row["id_switches"] <= 24
+    assert row["idf1"] >= 0.45
 
 
 def test_eval_tracking_without_a_clip_scores_every_labelled_file():

@@ -258,10 +258,12 @@ class MergedBlobs:
         """Where in its blob a track's own thing is, while the blob is known to hold another thing as
         large (one that went in and has not come out, and could be there by its own motion): a box of its
         lone look's size at the end of the blob's box on the side its own thing is of the other, each
-        carried on from where it was last seen alone by its own velocity (work px). None (the blob's box
-        shown as it is) where the blob holds only its own thing, where the two are not half a look apart
-        along either axis, or where either was last seen alone over LOST_COAST_S ago (what is known of
-        where each went has run out). The blob's box is both walkers' box: shown under one id, it was
+        carried on from where it was last seen alone by its own velocity (work px); where the two are not
+        half a look apart along either axis (one in front of the other), a box of its look's size at the
+        blob's top where its own thing's feet are the higher (behind), at its bottom where they are the
+        lower (in front). None (the blob's box shown as it is) where the blob holds only its own thing,
+        or where either was last seen alone over LOST_COAST_S ago (what is known of where each went has
+        run out). The blob's box is both walkers' box: shown under one id, it was
         matched to whichever walker it overlapped the more, often the one whose id it did not show
         (vtest.avi, 6 of dev's 9 id switches). Ids and shown boxes only: nothing matched changes."""
         merge: Merge | None = track.extras.get("merge")
@@ -283,7 +285,13 @@ class MergedBlobs:
         x0, y0, x1, y1 = track.box
         beside, above = abs(ox - gx) > w / 2, abs(oy - gy) > h / 2
         if not beside and not above:
-            return None  # which side is whose is not known: the blob's box, as it is
+            # One in front of the other. Feet lower in the view are nearer: the one in front stands on
+            # the blob's bottom, the one behind shows above it, at the blob's top. (The blob's box shown
+            # as it was, it was matched to the one in front, whose id it did not show where its own
+            # thing was behind: vtest.avi, decoded 130.)
+            behind = oy + h / 2 < gy + (other.box[3] - other.box[1]) / 2
+            cy = (y0 + y1) / 2 if h >= y1 - y0 else (y0 + h / 2 if behind else y1 - h / 2)
+            return ((x0 + x1) / 2 - w / 2, cy - h / 2, (x0 + x1) / 2 + w / 2, cy + h / 2)
         cx = (x0 + x1) / 2 if w >= x1 - x0 or not beside else (x0 + w / 2 if ox < gx else x1 - w / 2)
         cy = (y0 + y1) / 2 if h >= y1 - y0 or not above else (y0 + h / 2 if oy < gy else y1 - h / 2)
         return (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
