@@ -301,3 +301,35 @@ def test_a_track_lost_for_a_tick_is_not_taken_up_by_another_thing_of_its_colour_
     _assert_dark_case_hit(shared_data, clip=("video/gopro_max-heromode.mp4", 6.0),
                           approach=dict(start_s=0.604695829265883, contact_s=4.984746580627083, k=0.6,
                                         x0=0.8, x1=0.7, y0=0.5211703767439759, y1=0.5383405223956232))
+
+
+
+def test_a_thing_that_grew_and_then_holds_its_size_is_no_hazard_once_held_for_the_cue_window():
+    # The generated `approach` scene: a thing flown at the still wearer that stops once it fills
+    # 90% of the view's height (at 8.5 s) and holds that size. Over the steady-growth fit's
+    # window (WINDOW_NS, 1.2 s) the sizes of before still slope up; but once every sighting over
+    # the span the cue times a thing over (TAU_WINDOW_NS) is of one size, nothing is closing in,
+    # and a hazard from it is stale (it spoke again at 8.9-9.0 s, a second prompt once the
+    # critic's gap after the first warning ended).
+    from glasses_agent.actor.hazard import looming_warning
+    from glasses_agent.detectors import REDUCED_WIDTH, shrink
+    from glasses_agent.detectors.looming import LoomingCue
+    from glasses_agent.detectors.regions import TAU_WINDOW_NS
+    from streams.sources.synthetic import SyntheticSource, build_scene
+
+    thing = build_scene("approach", 0).objects[0]
+    # when it reaches its full size (to float rounding: 8.5 s) and stops growing
+    full_s = min(t / 10 for t in range(101) if thing.size_at(t / 10) >= thing.max_size * (1 - 1e-9))
+    changes, regions = LoomingCue(), RegionGrowthCue()
+    warned = []  # (t, how long the thing has held its size then), each tick the cue warns
+    for frame in SyntheticSource(seed=0, duration_s=10.0, scenario="approach", include_truth=False).frames():
+        if getattr(frame, "image", None) is None:
+            continue
+        small = shrink(frame.image, REDUCED_WIDTH)
+        changes.update(small, frame.t_ns)
+        cue = regions.update(small, frame.t_ns, changes.frames_for_scale)
+        if looming_warning(cue, tau_limit_s=2.0, growing=regions.strongest, score_limit=0.5) is not None:
+            t = frame.t_ns / 1e9
+            warned.append((t, max(0.0, t - full_s)))
+    assert [t for t, held in warned if held == 0.0], "the approaching thing went unnoticed"
+    assert [t for t, held in warned if held >= TAU_WINDOW_NS / 1e9 - 1e-9] == []

@@ -251,7 +251,8 @@ class RegionGrowthCue:
             growth, resid = robust_line(t, np.log([s[1] for s in recent]))
             # Growing on one axis (a shadow lengthening, a patch that ran into its neighbour
             # along one side) is not coming closer: the same check as the time to contact's.
-            if growth >= GROWTH_FLOOR and _both_axes(recent, shape):
+            # (and growth the newest span no longer bears out is stale: `_still_growing`)
+            if growth >= GROWTH_FLOOR and _both_axes(recent, shape) and _still_growing(track, t_ns):
                 score = min(1.0, growth / GROWTH_FULL) * max(0.0, 1.0 - resid / MAX_RESIDUAL)
         if score <= 0.0 and not math.isfinite(tau):
             return None
@@ -313,6 +314,23 @@ def _grows_through(sightings: list) -> bool:
     all along; one step between two steady sizes (a patch that took in a neighbour's strip), or a
     size that jumped up and fell back, is not closing in, however the line through it slopes."""
     return sightings[0][1] < sightings[len(sightings) // 2][1] < sightings[-1][1]
+
+
+def _still_growing(track: _Track, t_ns: int) -> bool:
+    """Whether the track's sightings over the span its time to contact is read over (TAU_WINDOW_NS)
+    still grow at GROWTH_FLOOR or more (the same robust line as the steady growth's, over that
+    span), where it holds TAU_POINTS sightings (fewer: too few to tell, taken as growing).
+
+    The steady growth is fitted over WINDOW_NS, more than twice as long, so a thing that stopped
+    growing (it halted, or fills the view and is held there) keeps the slope of its earlier sizes
+    for up to half a second after: it is not closing in, and that growth is stale. A thing that
+    does close in at a steady speed grows faster as it comes (its growth is 1 / time to contact),
+    so its newest span grows faster than the whole window's fit, never slower."""
+    short = [s for s in track.sightings if t_ns - s[0] <= TAU_WINDOW_NS]
+    if len(short) < TAU_POINTS:
+        return True
+    t = np.array([(s[0] - short[0][0]) / 1e9 for s in short])
+    return robust_line(t, np.log([s[1] for s in short]))[0] >= GROWTH_FLOOR
 
 
 def _both_axes(short: list, shape: tuple[int, int]) -> bool:
