@@ -122,12 +122,18 @@ def test_bridge_and_device_commands_serve_a_dark_room_end_to_end(mosquitto, tmp_
                       env={"GLASSES_AGENT_MQTT_PASSWORD": "dev1-secret"})
         assert device.returncode == 0, device.stderr
         assert re.search(r"^PROMPT low_light +It is dark here", device.stdout, re.M), device.stdout
-        assert "prompts shown 1, duplicates ignored 0, expired 0; errors from the bridge 0" in device.stdout
+        tally = re.search(r"prompts shown (\d+), duplicates ignored (\d+), expired 0; errors from the bridge 0", device.stdout)
+        assert tally and tally.group(1) == "1", device.stdout  # shown once, however often it came
     finally:
         bridge.terminate()  # SIGTERM ends it as Ctrl-C would not: the summary is not needed here
         out, err = bridge.communicate(timeout=30)
     assert re.search(r" online device=dev1 ", out), (out, err)
     assert re.search(r" prompt_sent device=dev1 prompt=\S+ kind=low_light text=\"It is dark here", out), (out, err)
+    # The bridge re-sends a prompt not acked within 2 s (docs/protocol.md); on a loaded machine the
+    # device's ack can take longer, and the re-send reaches it as a duplicate it must ignore. Every
+    # duplicate the device ignored is one the bridge re-sent (a re-send racing the ack may find the
+    # device gone, so it can have fewer).
+    assert int(tally.group(2)) <= len(re.findall(r" prompt_resent device=dev1 ", out)), (device.stdout, out)
     assert (tmp_path / "home" / "devices" / "dev1.sqlite3").exists()  # memory partitioned per device
     assert (tmp_path / "home" / "bridge-outbox.sqlite3").exists()
 
