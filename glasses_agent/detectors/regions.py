@@ -28,10 +28,10 @@ import numpy as np
 
 from glasses_agent.detectors.base import (TAU_TOLERANCE, Looming, agreed_now, confirmed_tau, fast_tau, passing_by, robust_line,
                                           seen_bigger_before, strongest, time_to_contact, urgency)
+from glasses_agent.detectors.place_readings import Reading
 from glasses_agent.detectors.region_segments import (COLOUR_TOL, Region, colour_distance, inside_view, lab_frame, make_region,
                                                      regions, segmentation)
 from glasses_agent.detectors.scale_match import appearance_match, scale_tau
-from glasses_agent.detectors.place_readings import Reading
 from glasses_agent.detectors.uncovered import SceneMemory
 
 MOVE_TOL = 0.2  # centre movement per tick (fraction of the view's diagonal) a track may make

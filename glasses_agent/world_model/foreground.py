@@ -93,12 +93,20 @@ def nearest_colour_distance(pixels: np.ndarray, colours: np.ndarray) -> np.ndarr
 
 
 
-def at_view_border(box: tuple[float, float, float, float], view: tuple[int, int]) -> bool:
-    """Whether a box (x0, y0, x1, y1) lies within a pixel of an edge of a (width, height) view: a blob
-    there may be only part of a thing that reaches out of view."""
+def border_sides(box: tuple[float, float, float, float], view: tuple[int, int]) -> tuple[bool, bool]:
+    """Which edges of a (width, height) view a box (x0, y0, x1, y1) lies within a pixel of: (the left or
+    right, the top or bottom)."""
     w, h = view
     x0, y0, x1, y1 = box
-    return bool(x0 <= 1 or y0 <= 1 or x1 >= w - 1 or y1 >= h - 1)
+    return bool(x0 <= 1 or x1 >= w - 1), bool(y0 <= 1 or y1 >= h - 1)
+
+
+def at_view_border(box: tuple[float, float, float, float], view: tuple[int, int]) -> bool:
+    """Whether a box lies within a pixel of an edge of the view (`border_sides`): a blob there may be
+    only part of a thing that reaches out of view."""
+    side, end = border_sides(box, view)
+    return side or end
+
 
 class BackgroundModel:
     """The background of the current view (work pixels), the previous frame, and how long each

@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from glasses_agent.world_model.foreground import Detection
+from glasses_agent.world_model.foreground import Detection, border_sides
 from glasses_agent.world_model.identity import (LOST_COAST_S, LOST_COLOUR, LOST_KEEP_S, LostIdentities, LostIdentity,
                                                 carried_place, look_distance, reach)
 
@@ -76,9 +76,7 @@ def _whole_at_last(sliver: tuple[float, float, float, float], box: tuple[float, 
     side and meeting another, came out of the meeting under a new id). Two things coming in one
     beside the other along the side (one nearer, one farther) show longer along it than the sliver
     did, and stay a blob of two, as before. In at a corner (two sides cut): as before."""
-    w, h = view
-    side = sliver[0] <= 1 or sliver[2] >= w - 1  # in at the left or right
-    end = sliver[1] <= 1 or sliver[3] >= h - 1  # in at the top or bottom
+    side, end = border_sides(sliver, view)  # in at the left or right; in at the top or bottom
     if side == end:
         return False
     along = (1, 3) if side else (0, 2)
@@ -112,7 +110,7 @@ class MergedBlobs:
 
     # -- hooks the object memory calls ------------------------------------------------------------
 
-    def seen(self, track, det: Detection, t: float, view: tuple[int, int] = (0, 0)) -> None:  # track: tracks.Track
+    def seen(self, track, det: Detection, t: float, view: tuple[int, int]) -> None:  # track: tracks.Track
         """A track was matched to `det`: keep its lone look, or note that its blob holds more than it.
         `view`: the work frame's (width, height)."""
         before = track.extras.get("part")
